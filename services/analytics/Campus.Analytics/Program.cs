@@ -1,0 +1,12 @@
+using Campus.Analytics;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddAnalyticsServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+/// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>
+public partial class Program;

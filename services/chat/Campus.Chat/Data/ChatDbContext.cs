@@ -1,0 +1,17 @@
+using Campus.Messaging.Outbox;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Chat.Data;
+
+/// <summary>The chat service's database.</summary>
+/// <remarks>
+/// New migration: <c>dotnet ef migrations add NAME -p services/chat/Campus.Chat -o Data/Migrations</c>.
+/// </remarks>
+public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.AddOutbox();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ChatDbContext).Assembly);
+    }
+}

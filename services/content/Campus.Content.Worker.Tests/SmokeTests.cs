@@ -1,0 +1,7 @@
+namespace Campus.Content.Worker.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}

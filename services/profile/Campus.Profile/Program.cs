@@ -1,0 +1,12 @@
+using Campus.Profile;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddProfileServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+/// <summary>The profile service host; public for <c>WebApplicationFactory</c> in tests.</summary>
+public partial class Program;
