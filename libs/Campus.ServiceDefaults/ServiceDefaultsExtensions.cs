@@ -1,14 +1,125 @@
+using System.Text.Json;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
-// STUB (foundation skeleton): replaced by the real library.
+/// <summary>
+/// What every Campus host shares: JSON logs with trace ids, Prometheus metrics, problem details for every
+/// error, health endpoints, snake_case JSON, request size limits and options validated at start.
+/// </summary>
 public static class ServiceDefaultsExtensions
 {
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder) => builder;
-    public static WebApplication MapDefaultEndpoints(this WebApplication app) => app;
-    public static IHostApplicationBuilder AddCampusPostgres(this IHostApplicationBuilder builder) => builder;
-    public static IHostApplicationBuilder AddCampusDbContext<TContext>(this IHostApplicationBuilder builder) where TContext : DbContext => builder;
-    public static IHostApplicationBuilder AddCampusRedis(this IHostApplicationBuilder builder) => builder;
+    /// <summary>Registers the shared defaults. Call first in <c>Program.cs</c>.</summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        // A wrong registration (a scoped service captured by a singleton) fails at start, not on the first request.
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions
+        {
+            ValidateScopes = true,
+            ValidateOnBuild = true,
+        }));
+
+        builder.AddJsonLogging();
+        builder.AddMetricsAndTracing();
+        builder.AddRequestLimits();
+
+        builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
+        builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the error-handling middleware and maps <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.
+    /// Call right after <c>Build()</c>, before the feature APIs.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        // Innermost handlers win: this runs inside the developer exception page that WebApplication adds in
+        // Development, so a stack trace never reaches a client, in any environment.
+        app.UseExceptionHandler();
+        // Empty 4xx/5xx answers (404 unknown route, 405, 401 challenge) become problem details.
+        app.UseStatusCodePages();
+        // Authentication after the two above, so a 401/403 challenge is a problem body too. (WebApplication would
+        // otherwise add these before any middleware of ours.)
+        if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
+        app.MapHealthEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>The JSON conventions of the Campus wire format: snake_case, no nulls written for missing data.</summary>
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+    }
+
+    private static void AddJsonLogging(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+        // Puts TraceId/SpanId of the current Activity into every log line's scope.
+        builder.Logging.Configure(options => options.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+    }
+
+    private static void AddMetricsAndTracing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
+            .WithMetrics(metrics => metrics
+                // http.server.request.duration by http.route and http.response.status_code, Kestrel connections.
+                .AddAspNetCoreInstrumentation()
+                // The runtime's built-in meter (GC, thread pool, exceptions, working set) since .NET 9.
+                .AddMeter("System.Runtime")
+                .AddMeter("Campus.*")
+                .AddPrometheusExporter())
+            // No exporter yet: the tracer makes ASP.NET Core start an Activity per request, so logs and problem
+            // details carry a W3C trace id and Campus.Messaging can pass it on in message headers.
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperationalPath(context.Request.Path))
+                .AddSource("Campus.*"));
+    }
+
+    private static void AddRequestLimits(this IHostApplicationBuilder builder)
+    {
+        // { "Http": { "MaxRequestBodyBytes": 1048576, "MaxRequestHeadersBytes": 32768 } }
+        // Files never pass through the services (clients upload straight to S3), so bodies are small.
+        builder.Services.AddOptions<HttpLimitsOptions>()
+            .BindConfiguration(HttpLimitsOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<HttpLimitsOptions>>((kestrel, limits) =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
+                kestrel.Limits.MaxRequestHeadersTotalSize = limits.Value.MaxRequestHeadersBytes;
+            });
+    }
+
+    internal static bool IsOperationalPath(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
 }

@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>JWT bearer validation of Campus access tokens against the auth service's JWKS.</summary>
+public static class AuthenticationExtensions
+{
+    /// <summary>The claim that carries a user's roles: one space-separated string (DESIGN §3).</summary>
+    public const string RolesClaim = "roles";
+
+    /// <summary>The claim type roles are mapped to, so <c>RequireRole("admin")</c> and <c>IsInRole</c> work.</summary>
+    public const string RoleClaim = "role";
+
+    /// <summary>
+    /// Validates bearer tokens: ES256 signature from the JWKS at <c>Jwt:JwksUrl</c> (re-read on an unknown
+    /// <c>kid</c>, at most every <c>Jwt:MinimumRefreshInterval</c>), issuer, audience, <c>exp</c> (required) and
+    /// <c>nbf</c> with a small clock skew. The space-separated <c>roles</c> claim becomes one role claim per role.
+    /// Services validate the token again behind the gateway: identity headers alone are never trusted.
+    /// </summary>
+    public static IHostApplicationBuilder AddDefaultAuthentication(this IHostApplicationBuilder builder)
+    {
+        // { "Jwt": { "JwksUrl": "http://127.0.0.1:8101/api/auth/.well-known/jwks.json", "Issuer": "campus-auth", "Audience": "campus" } }
+        builder.Services.AddOptions<JwtOptions>()
+            .BindConfiguration(JwtOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) => Configure(bearer, jwtOptions.Value));
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt)
+    {
+        bearer.MapInboundClaims = false;
+        bearer.RequireHttpsMetadata = jwt.JwksUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+        bearer.RefreshOnIssuerKeyNotFound = true;
+        bearer.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+            jwt.JwksUrl,
+            new JwksRetriever(),
+            new HttpDocumentRetriever(new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            {
+                RequireHttps = bearer.RequireHttpsMetadata,
+            })
+        {
+            AutomaticRefreshInterval = jwt.RefreshInterval,
+            RefreshInterval = jwt.MinimumRefreshInterval,
+        };
+        bearer.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = jwt.Issuer,
+            ValidAudience = jwt.Audience,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            ValidateIssuerSigningKey = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            ClockSkew = jwt.ClockSkew,
+            NameClaimType = "sub",
+            RoleClaimType = RoleClaim,
+        };
+        bearer.Events = new JwtBearerEvents { OnTokenValidated = context => MapRoles(context.Principal) };
+    }
+
+    private static Task MapRoles(ClaimsPrincipal? principal)
+    {
+        if (principal?.Identity is ClaimsIdentity identity)
+        {
+            var roles = identity.FindAll(RolesClaim)
+                .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            foreach (var role in roles)
+            {
+                identity.AddClaim(new Claim(RoleClaim, role));
+            }
+        }
+        return Task.CompletedTask;
+    }
+}

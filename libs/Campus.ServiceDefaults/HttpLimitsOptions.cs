@@ -1,0 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Campus.ServiceDefaults;
+
+/// <summary>Request size limits enforced by Kestrel; a larger body is answered with 413.</summary>
+public sealed class HttpLimitsOptions
+{
+    public const string Section = "Http";
+
+    [Range(1, 64 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    [Range(4 * 1024, 256 * 1024)]
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+}

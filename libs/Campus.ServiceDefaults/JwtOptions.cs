@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Campus.ServiceDefaults;
+
+/// <summary>
+/// How a host validates access tokens: the auth service's JWKS and the expected issuer and audience.
+/// </summary>
+public sealed class JwtOptions
+{
+    public const string Section = "Jwt";
+
+    /// <summary>The auth service's key set, e.g. <c>http://127.0.0.1:8101/api/auth/.well-known/jwks.json</c>.</summary>
+    [Required, Url]
+    public string JwksUrl { get; set; } = "";
+
+    [Required]
+    public string Issuer { get; set; } = "";
+
+    [Required]
+    public string Audience { get; set; } = "";
+
+    /// <summary>Tolerated clock difference between the auth service and this host.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the key set is re-read; an unknown <c>kid</c> triggers a re-read sooner (see <see cref="MinimumRefreshInterval"/>).</summary>
+    [Range(typeof(TimeSpan), "00:05:00", "1.00:00:00")]
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The least time between two re-reads caused by unknown keys, so forged tokens cannot hammer the auth service.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MinimumRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,33 @@
+using Campus.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Redis for counters shared across replicas and chat fan-out.</summary>
+public static class RedisExtensions
+{
+    /// <summary>
+    /// Registers one <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:Redis</c>, an <see cref="IDatabase"/>
+    /// whose keys (and pub/sub channels) all carry <c>Redis:KeyPrefix</c> — so replicas of one service share keys
+    /// and tests never see each other's — and the <c>redis</c> readiness check. The multiplexer does not abort when
+    /// Redis is down at start: it keeps reconnecting.
+    /// </summary>
+    public static IHostApplicationBuilder AddCampusRedis(this IHostApplicationBuilder builder)
+    {
+        // { "ConnectionStrings": { "Redis": "127.0.0.1:6380" }, "Redis": { "KeyPrefix": "campus:" } }
+        var prefix = builder.Configuration["Redis:KeyPrefix"] ?? "campus:";
+        var options = ConfigurationOptions.Parse(builder.Configuration.GetRequiredConnectionString("Redis"));
+        options.AbortOnConnectFail = false;
+        options.ClientName ??= builder.Environment.ApplicationName;
+        options.ChannelPrefix = RedisChannel.Literal(prefix);
+
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddSingleton(services =>
+            services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(prefix));
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag]);
+        return builder;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Campus.Testing;
+
+/// <summary>
+/// Mints real ES256 access tokens, shaped like the auth service's (DESIGN §4), and serves their public keys as a
+/// JWKS over real HTTP on 127.0.0.1, so hosts under test validate tokens exactly as in production — no auth bypass.
+/// </summary>
+public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
+{
+    public const string Issuer = "campus-auth";
+    public const string Audience = "campus";
+
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly List<ECDsaSecurityKey> _published = [];
+    private WebApplication? _server;
+    private ECDsaSecurityKey _signingKey = NewKey();
+
+    public TestJwtIssuer() => _published.Add(_signingKey);
+
+    /// <summary>The URL of the key set, for <c>Jwt:JwksUrl</c>.</summary>
+    public string JwksUrl { get; private set; } = "";
+
+    /// <summary>How many times the key set was fetched: shows whether a host re-read it.</summary>
+    public int JwksRequests { get; private set; }
+
+    /// <summary>The settings a host needs to trust this issuer.</summary>
+    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Jwt:JwksUrl"] = JwksUrl,
+        ["Jwt:Issuer"] = Issuer,
+        ["Jwt:Audience"] = Audience,
+    };
+
+    /// <summary>Publishes a new key and signs with it from now on (the old one stays published).</summary>
+    public void RotateKey()
+    {
+        _signingKey = NewKey();
+        _published.Add(_signingKey);
+    }
+
+    /// <summary>A key the JWKS never published: tokens signed with it must be refused.</summary>
+    public static SecurityKey UnpublishedKey() => NewKey();
+
+    /// <summary>An access token for <paramref name="userId"/> with space-separated <paramref name="roles"/>.</summary>
+    public string CreateToken(
+        Guid? userId = null,
+        string roles = "student",
+        TimeSpan? lifetime = null,
+        string issuer = Issuer,
+        string audience = Audience,
+        DateTime? notBefore = null,
+        SecurityKey? signingKey = null)
+    {
+        var now = DateTime.UtcNow;
+        var expires = (notBefore ?? now) + (lifetime ?? TimeSpan.FromHours(1));
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = notBefore is { } nbf && nbf < now ? nbf : now,
+            NotBefore = notBefore ?? now,
+            Expires = expires,
+            Subject = new ClaimsIdentity(
+            [
+                new Claim("sub", (userId ?? Guid.NewGuid()).ToString()),
+                new Claim("sid", Guid.NewGuid().ToString()),
+                new Claim("roles", roles),
+                new Claim("jti", Guid.NewGuid().ToString()),
+            ]),
+            SigningCredentials = new SigningCredentials(signingKey ?? _signingKey, SecurityAlgorithms.EcdsaSha256),
+        });
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.MapGet("/api/auth/.well-known/jwks.json", () =>
+        {
+            JwksRequests++;
+            var keys = _published.Select(key => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(key)).Select(jwk => new
+            {
+                kty = jwk.Kty,
+                crv = jwk.Crv,
+                x = jwk.X,
+                y = jwk.Y,
+                kid = jwk.Kid,
+                use = "sig",
+                alg = SecurityAlgorithms.EcdsaSha256,
+            });
+            return Results.Json(new { keys });
+        });
+        await _server.StartAsync();
+        var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        JwksUrl = $"{address}/api/auth/.well-known/jwks.json";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    private static ECDsaSecurityKey NewKey() =>
+        new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = Guid.NewGuid().ToString("N")[..16] };
+}
