@@ -1,5 +1,7 @@
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+// Routes: /api/<service>/... goes to the service unchanged; /api/<service>/healthz to its /healthz.
+// /readyz and /metrics are never routed: they stay on each host's own port (appsettings.json "ReverseProxy").
 builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 
 var app = builder.Build();

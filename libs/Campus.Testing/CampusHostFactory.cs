@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace Campus.Testing;
+
+/// <summary>
+/// Runs a Campus host in-process against the real local servers, isolated from every other test class:
+/// its own database (when <see cref="DatabaseName"/> is set), queue prefix and exchange, Redis key prefix,
+/// bucket prefix, and a <see cref="TestJwtIssuer"/> whose tokens it trusts.
+/// </summary>
+public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime where TProgram : class
+{
+    private readonly string _isolation = TestInfrastructure.UniqueName("t");
+
+    public TestJwtIssuer Jwt { get; } = new();
+
+    /// <summary>The database the host connects to; <c>postgres</c> unless a derived fixture creates its own.</summary>
+    protected virtual string DatabaseName => "postgres";
+
+    /// <summary>The settings the host starts with; derived fixtures add their own.</summary>
+    protected virtual IDictionary<string, string> Settings => new Dictionary<string, string>(Jwt.Settings)
+    {
+        ["ConnectionStrings:Database"] = TestInfrastructure.PostgresConnectionString(DatabaseName),
+        ["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMqUri,
+        ["ConnectionStrings:Redis"] = TestInfrastructure.RedisConnectionString,
+        ["Messaging:Exchange"] = $"{_isolation}.events",
+        ["Messaging:QueuePrefix"] = $"{_isolation}.",
+        ["Redis:KeyPrefix"] = $"{_isolation}:",
+        ["Storage:ServiceUrl"] = TestInfrastructure.S3Url,
+        ["Storage:AccessKey"] = TestInfrastructure.S3AccessKey,
+        ["Storage:SecretKey"] = TestInfrastructure.S3SecretKey,
+        ["Storage:BucketPrefix"] = $"{_isolation}-",
+        ["Database:MigrateOnStart"] = "false",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureLogging(logging => logging.AddFilter("Microsoft", LogLevel.Warning));
+    }
+
+    public virtual async ValueTask InitializeAsync() => await Jwt.InitializeAsync();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Jwt.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A <see cref="CampusHostFactory{TProgram}"/> on a fresh database built by the service's migrations.</summary>
+public class CampusHostFactory<TProgram, TContext> : CampusHostFactory<TProgram>
+    where TProgram : class
+    where TContext : Microsoft.EntityFrameworkCore.DbContext
+{
+    public PostgresTestDatabase<TContext> Database { get; } = new();
+
+    protected override string DatabaseName => Database.Name;
+
+    public override async ValueTask InitializeAsync()
+    {
+        await Database.InitializeAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
