@@ -1,7 +1,49 @@
+using Campus.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Microsoft.Extensions.Hosting;
 
-// STUB (foundation skeleton): replaced by the real library.
 public static class StorageExtensions
 {
-    public static IHostApplicationBuilder AddCampusStorage(this IHostApplicationBuilder builder) => builder;
+    /// <summary>
+    /// Adds <see cref="IObjectStorage"/> over the S3 API, a hosted service that creates <paramref name="buckets"/>
+    /// (retrying while S3 is down) and the readiness check <c>s3</c>. Can be called more than once; the buckets add up.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <param name="buckets">Logical names (<see cref="StorageBuckets"/>); each is created as <c>Storage:BucketPrefix</c> + name.</param>
+    public static IHostApplicationBuilder AddCampusStorage(this IHostApplicationBuilder builder, params string[] buckets)
+    {
+        foreach (var bucket in buckets)
+        {
+            BucketRegistry.Validate(bucket);
+        }
+        builder.Services.Configure<StorageBucketList>(list => list.Names.UnionWith(buckets));
+
+        if (builder.Services.Any(service => service.ServiceType == typeof(BucketRegistry)))
+        {
+            return builder;
+        }
+
+        // "Storage": {
+        //   "ServiceUrl": "http://127.0.0.1:4569",   // required: the endpoint this process calls
+        //   "PublicUrl": "https://files.example.com", // what clients call; presigned URLs are signed for it (default: ServiceUrl)
+        //   "AccessKey": "...", "SecretKey": "...",   // required
+        //   "Region": "us-east-1",
+        //   "BucketPrefix": "campus-",
+        //   "UploadUrlExpiry": "00:15:00",
+        //   "DownloadUrlExpiry": "00:10:00"
+        // }
+        builder.Services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<S3Clients>();
+        builder.Services.AddSingleton<BucketRegistry>();
+        builder.Services.AddSingleton<IObjectStorage, ObjectStorage>();
+        builder.Services.AddHostedService<BucketInitializer>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<S3HealthCheck>("s3", tags: ["ready"], timeout: S3HealthCheck.Timeout + TimeSpan.FromMilliseconds(500));
+        return builder;
+    }
 }

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Campus.Testing;
+
+namespace Campus.Storage.Tests;
+
+/// <summary>The upload flow of DESIGN §6 on the real s3rver: presigned PUT, plain HTTP upload, verification, presigned GET.</summary>
+public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageFixture>
+{
+    private const string Bucket = StorageFixture.Uploads;
+    private static readonly HttpClient Http = new();
+    private static readonly UploadRules ImageRules = new(64 * 1024, FileSignatures.Images);
+
+    private IObjectStorage Storage => fixture.Storage;
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Presigned_upload_is_verified_and_presigned_download_returns_identical_bytes()
+    {
+        var png = Png(20_000);
+        var key = ObjectKeys.New(Guid.NewGuid(), ".png");
+
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var put = await SendAsync(upload, png);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var download = await Storage.PresignDownloadAsync(Bucket, key);
+        var downloaded = await Http.GetByteArrayAsync(download.Url, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.True(verification.IsAccepted, verification.Problem?.Detail);
+        Assert.Same(FileSignatures.Png, verification.Type);
+        Assert.Equal(png.Length, verification.Object.Size);
+        Assert.Equal("image/png", verification.Object.ContentType);
+        Assert.False(string.IsNullOrEmpty(verification.Object.ETag));
+        Assert.Equal(png, downloaded);
+    }
+
+    [Fact]
+    public async Task Presigned_download_with_a_file_name_is_served_as_an_attachment()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        await PutAsync(key, Png(100), "image/png");
+
+        var download = await Storage.PresignDownloadAsync(Bucket, key, "фото.png");
+        using var response = await Http.GetAsync(download.Url, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("фото.png", response.Content.Headers.ContentDisposition?.FileNameStar);
+    }
+
+    [Fact]
+    public async Task Expired_presigned_urls_are_refused()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        await PutAsync(key, Png(100), "image/png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png", TimeSpan.FromSeconds(1));
+        var download = await Storage.PresignDownloadAsync(Bucket, key, expiresIn: TimeSpan.FromSeconds(1));
+
+        // X-Amz-Date has whole seconds, so a 1 s URL is surely expired 2.5 s later.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Cancellation);
+        using var put = await SendAsync(upload, Png(200));
+        using var get = await Http.GetAsync(download.Url, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, get.StatusCode);
+        Assert.Equal(Png(100).Length, (await Storage.HeadAsync(Bucket, key, Cancellation))?.Size);
+    }
+
+    [Fact]
+    public async Task Upload_with_a_wrong_magic_number_is_refused_and_deleted()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var put = await SendAsync(upload, "<script>alert(1)</script>"u8.ToArray());
+
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.False(verification.IsAccepted);
+        Assert.Equal(UploadProblems.ContentMismatch, verification.Problem.Code);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+    }
+
+    [Fact]
+    public async Task Upload_over_the_size_limit_is_refused_and_deleted()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var put = await SendAsync(upload, Png(ImageRules.MaxBytes + 1));
+
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+
+        Assert.Equal(UploadProblems.TooLarge, verification.Problem?.Code);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+    }
+
+    [Fact]
+    public async Task Upload_of_a_type_not_allowed_is_refused_and_deleted()
+    {
+        var key = ObjectKeys.New("owner", ".pdf");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "application/pdf");
+        using var put = await SendAsync(upload, "%PDF-1.7\n"u8.ToArray());
+
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+
+        Assert.Equal(UploadProblems.TypeNotAllowed, verification.Problem?.Code);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+    }
+
+    [Fact]
+    public async Task Confirming_an_upload_that_never_happened_reports_it_missing()
+    {
+        var verification = await Storage.VerifyUploadAsync(Bucket, ObjectKeys.New("owner", ".png"), ImageRules, Cancellation);
+
+        Assert.Equal(UploadProblems.Missing, verification.Problem?.Code);
+    }
+
+    [Fact]
+    public async Task Text_upload_with_a_charset_parameter_is_accepted()
+    {
+        var key = ObjectKeys.New("owner", ".csv");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "text/csv; charset=utf-8");
+        using var put = await SendAsync(upload, "name;score\nАнна;5\n"u8.ToArray());
+
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, new UploadRules(1024, FileSignatures.Documents), Cancellation);
+
+        Assert.True(verification.IsAccepted, verification.Problem?.Detail);
+        Assert.Same(FileSignatures.Csv, verification.Type);
+    }
+
+    [Fact]
+    public async Task Logs_never_contain_presigned_urls_or_credentials()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var put = await SendAsync(upload, "not an image"u8.ToArray());
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        await Storage.PresignDownloadAsync(Bucket, key, "x.png");
+
+        Assert.False(verification.IsAccepted);
+        Assert.Contains(fixture.Logs.Lines, line => line.Contains(UploadProblems.ContentMismatch, StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("X-Amz-", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(TestInfrastructure.S3SecretKey, StringComparison.Ordinal));
+    }
+
+    /// <summary>What a browser or mobile client does with a presigned request: exactly its method, URL and headers.</summary>
+    private static async Task<HttpResponseMessage> SendAsync(PresignedRequest presigned, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(presigned.Headers["Content-Type"]);
+        using var request = new HttpRequestMessage(new HttpMethod(presigned.Method), presigned.Url) { Content = content };
+        return await Http.SendAsync(request, Cancellation);
+    }
+
+    private async Task PutAsync(string key, byte[] body, string contentType)
+    {
+        using var stream = new MemoryStream(body);
+        await Storage.PutAsync(Bucket, key, stream, contentType, Cancellation);
+    }
+
+    private static byte[] Png(long length)
+    {
+        var bytes = new byte[length];
+        new Random((int)length).NextBytes(bytes);
+        byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        signature.CopyTo(bytes, 0);
+        return bytes;
+    }
+}

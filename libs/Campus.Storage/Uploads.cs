@@ -1,0 +1,75 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Campus.Storage;
+
+/// <summary>Stable problem codes of upload checks, for the <c>code</c> member of problem details.</summary>
+public static class UploadProblems
+{
+    public const string Missing = "upload_missing";
+    public const string TooLarge = "upload_too_large";
+    public const string TypeNotAllowed = "upload_type_not_allowed";
+    public const string ContentMismatch = "upload_content_mismatch";
+}
+
+/// <summary>Why an upload was refused: a code from <see cref="UploadProblems"/> and a sentence for people.</summary>
+public sealed record UploadProblem(string Code, string Detail);
+
+/// <summary>What an upload of one purpose (avatar, course video, chat attachment, ...) may be.</summary>
+public sealed class UploadRules
+{
+    public UploadRules(long maxBytes, IReadOnlyList<FileType> allowedTypes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfZero(allowedTypes.Count, nameof(allowedTypes));
+        MaxBytes = maxBytes;
+        AllowedTypes = allowedTypes;
+    }
+
+    public long MaxBytes { get; }
+
+    public IReadOnlyList<FileType> AllowedTypes { get; }
+
+    /// <summary>The allowed type named by <paramref name="contentType"/>, or null.</summary>
+    public FileType? Find(string? contentType) => AllowedTypes.FirstOrDefault(type => type.Accepts(contentType));
+
+    /// <summary>
+    /// Checks what a client declares before it gets an upload URL, so it is refused early with the same codes.
+    /// This is no substitute for <see cref="IObjectStorage.VerifyUploadAsync"/>: a client can upload anything to the URL.
+    /// </summary>
+    public UploadProblem? Precheck(string? contentType, long declaredBytes)
+    {
+        if (Find(contentType) is null)
+        {
+            return TypeNotAllowed(contentType);
+        }
+        return declaredBytes > MaxBytes ? TooLarge(declaredBytes) : null;
+    }
+
+    internal UploadProblem TooLarge(long bytes) =>
+        new(UploadProblems.TooLarge, $"The file has {bytes} bytes; at most {MaxBytes} are allowed.");
+
+    internal UploadProblem TypeNotAllowed(string? contentType) =>
+        new(UploadProblems.TypeNotAllowed, $"Files of type '{contentType}' are not allowed here; allowed: {string.Join(", ", AllowedTypes.Select(t => t.ContentType))}.");
+}
+
+/// <summary>The outcome of <see cref="IObjectStorage.VerifyUploadAsync"/>. A refused object has already been deleted.</summary>
+public sealed record UploadVerification(StoredObject? Object, FileType? Type, UploadProblem? Problem)
+{
+    [MemberNotNullWhen(true, nameof(Object), nameof(Type))]
+    [MemberNotNullWhen(false, nameof(Problem))]
+    public bool IsAccepted => Problem is null;
+
+    internal static UploadVerification Accepted(StoredObject stored, FileType type) => new(stored, type, null);
+
+    internal static UploadVerification Refused(UploadProblem problem) => new(null, null, problem);
+}
+
+/// <summary>What HEAD tells about a stored object. <see cref="ETag"/> is without the surrounding quotes.</summary>
+public sealed record StoredObject(string Key, long Size, string? ContentType, string? ETag, DateTimeOffset? LastModified);
+
+/// <summary>
+/// A request the client makes directly to object storage: <see cref="Method"/> <see cref="Url"/> with exactly the
+/// <see cref="Headers"/> given (they are part of the signature), before <see cref="ExpiresAt"/>.
+/// The URL is a bearer credential: return it to its client, never log it.
+/// </summary>
+public sealed record PresignedRequest(Uri Url, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
