@@ -1,15 +1,85 @@
 using Campus.Messaging;
+using Campus.Messaging.Internal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.Hosting;
 
-// STUB (foundation skeleton): replaced by the real library.
 public static class MessagingExtensions
 {
+    /// <summary>
+    /// Adds Campus.Messaging: one RabbitMQ connection per process (opened in the background, recovered
+    /// automatically), <see cref="IEventPublisher"/>, <see cref="IDeadLetterQueue"/>, consumers and outbox relays
+    /// configured through <paramref name="configure"/>, and the <c>rabbitmq</c> readiness check.
+    /// </summary>
+    /// <example><c>builder.AddCampusMessaging(m => m.AddOutbox&lt;AuthDbContext&gt;().AddSubscription&lt;UserRegistered, Handler&gt;("profile.user-registered"));</c></example>
     public static MessagingBuilder AddCampusMessaging(this IHostApplicationBuilder builder, Action<MessagingBuilder>? configure = null)
     {
-        var messaging = new MessagingBuilder(builder);
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var subscriptions = GetOrAddSubscriptions(services);
+        var messaging = new MessagingBuilder(builder, subscriptions);
+
+        if (!services.Any(s => s.ServiceType == typeof(RabbitMqConnection)))
+        {
+            // "ConnectionStrings": { "RabbitMq": "amqp://guest:guest@127.0.0.1:5673/" },
+            // "Messaging": {
+            //   "Exchange": "campus.events",       // durable topic exchange of integration events
+            //   "Prefetch": 16,                    // 1..1000 unacked deliveries per consumer
+            //   "MaxAttempts": 5,                  // 1..30, first delivery included, then <queue>.dlq
+            //   "RetryBaseDelay": "00:00:05",      // delay before attempt 2, doubled per attempt ...
+            //   "RetryMaxDelay": "00:05:00",       // ... up to this
+            //   "QueuePrefix": "",                 // prepended to queue names (test isolation)
+            //   "ClientName": null,                // connection name in the management UI (default: application name)
+            //   "PublishTimeout": "00:00:10",      // wait for a publisher confirm
+            //   "OutboxBatchSize": 100,            // rows claimed per relay transaction
+            //   "OutboxPollInterval": "00:00:01",  // relay poll when not woken by a commit
+            //   "OutboxRetention": "7.00:00:00"    // published rows are deleted after this
+            // }
+            services.AddOptions<MessagingOptions>()
+                .BindConfiguration(MessagingOptions.SectionName)
+                .Configure(options =>
+                {
+                    options.ConnectionString = builder.Configuration.GetConnectionString(MessagingOptions.ConnectionStringName);
+                    options.ClientName ??= builder.Environment.ApplicationName;
+                })
+                .ValidateDataAnnotations()
+                .Validate(options => !string.IsNullOrWhiteSpace(options.ConnectionString),
+                    "ConnectionStrings:RabbitMq is required: an AMQP URI such as amqp://guest:guest@127.0.0.1:5673/.")
+                .Validate(options => string.IsNullOrWhiteSpace(options.ConnectionString) || IsAmqpUri(options.ConnectionString),
+                    "ConnectionStrings:RabbitMq must be an amqp:// or amqps:// URI.")
+                .Validate(options => options.RetryMaxDelay >= options.RetryBaseDelay,
+                    "Messaging:RetryMaxDelay must not be shorter than Messaging:RetryBaseDelay.")
+                .ValidateOnStart();
+
+            services.TryAddSingleton(TimeProvider.System);
+            services.AddSingleton<MessagingNames>();
+            services.AddSingleton<MessagingTopology>();
+            services.AddSingleton<RabbitMqConnection>();
+            services.AddSingleton<BrokerPublisher>();
+            services.AddSingleton<IEventPublisher, RabbitMqEventPublisher>();
+            services.AddSingleton<IDeadLetterQueue, DeadLetterQueue>();
+            services.AddHostedService<RabbitMqConnectionStarter>();
+            services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(2));
+        }
+
         configure?.Invoke(messaging);
         return messaging;
     }
-}
 
+    private static SubscriptionRegistry GetOrAddSubscriptions(IServiceCollection services)
+    {
+        if (services.FirstOrDefault(s => s.ServiceType == typeof(SubscriptionRegistry))?.ImplementationInstance is SubscriptionRegistry existing)
+        {
+            return existing;
+        }
+        var registry = new SubscriptionRegistry();
+        services.AddSingleton(registry);
+        return registry;
+    }
+
+    private static bool IsAmqpUri(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == "amqp" || uri.Scheme == "amqps");
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using Campus.Messaging.Outbox;
+using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace Campus.Messaging.Tests;
+
+/// <summary>The outbox on the real PostgreSQL and RabbitMQ: one database for the class, own broker names per test.</summary>
+public sealed class OutboxTests(OutboxTestDatabase database) : IClassFixture<OutboxTestDatabase>, IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly RabbitMqTestScope _rabbit = new();
+    private readonly Probe _probe = new();
+    private readonly List<IHost> _hosts = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        await _rabbit.InitializeAsync();
+        // Each test starts from an empty outbox (the database is shared by the class).
+        await using var db = database.CreateContext();
+        await db.OutboxMessages.ExecuteDeleteAsync(Ct);
+        await db.Orders.ExecuteDeleteAsync(Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.StopAndDisposeAsync();
+        }
+        await _rabbit.DisposeAsync();
+    }
+
+    /// <summary>A service host: the DbContext, its outbox relay, and a consumer of the events into the probe.</summary>
+    private async Task<IHost> StartServiceAsync(string? rabbitMqUri = null, params (string Key, string? Value)[] settings)
+    {
+        var host = await MessagingTestHost.StartAsync(_rabbit.Settings(rabbitMqUri).With(settings),
+            messaging => messaging
+                .AddOutbox<TestDbContext>()
+                .AddSubscription<OrderPlaced, ProbeHandler<OrderPlaced>>("orders"),
+            services => services
+                .AddSingleton(_probe)
+                .AddDbContext<TestDbContext>(database.Configure));
+        _hosts.Add(host);
+        return host;
+    }
+
+    private static async Task PlaceOrdersAsync(IHost host, params int[] numbers)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+        foreach (var number in numbers)
+        {
+            db.Orders.Add(new Order { Number = number });
+            db.AddOutboxMessage(new OrderPlaced(number));
+        }
+        await db.SaveChangesAsync(Ct);
+    }
+
+    private async Task<List<OutboxMessage>> RowsAsync()
+    {
+        await using var db = database.CreateContext();
+        return await db.OutboxMessages.AsNoTracking().OrderBy(m => m.CreatedAt).ToListAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Committed_rows_are_published_at_once_in_created_order()
+    {
+        // A long poll interval: only the commit signal can explain a prompt publish.
+        var host = await StartServiceAsync(settings: ("Messaging:OutboxPollInterval", "00:00:30"));
+        await host.WaitForRabbitMqAsync();
+        await Task.Delay(200, Ct); // let the relay finish its first (empty) round and go to sleep
+
+        var started = Stopwatch.GetTimestamp();
+        await PlaceOrdersAsync(host, 1, 2, 3, 4, 5);
+
+        var deliveries = await _probe.WaitForAsync(d => d.Count == 5, TimeSpan.FromSeconds(10));
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5), "the relay should be woken by the commit");
+        Assert.Equal([1, 2, 3, 4, 5], deliveries.Select(d => ((OrderPlaced)d.Event).Number));
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows");
+        Assert.All(rows, row =>
+        {
+            Assert.Equal(1, row.Attempts);
+            Assert.Null(row.LastError);
+            Assert.Equal("test.order.placed", row.RoutingKey);
+        });
+        Assert.Equal(rows.Select(r => r.Id.ToString()), deliveries.Select(d => d.Context.MessageId));
+    }
+
+    [Fact]
+    public async Task Rows_of_a_rolled_back_transaction_are_never_published()
+    {
+        var host = await StartServiceAsync();
+        await host.WaitForRabbitMqAsync();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+            db.Orders.Add(new Order { Number = 1 });
+            db.AddOutboxMessage(new OrderPlaced(1));
+            await db.SaveChangesAsync(Ct);
+            await transaction.RollbackAsync(Ct);
+        }
+
+        await PlaceOrdersAsync(host, 2);
+
+        await _probe.WaitForAsync(d => d.Count >= 1);
+        await Task.Delay(300, Ct);
+        Assert.Equal([2], _probe.Deliveries.Select(d => ((OrderPlaced)d.Event).Number));
+        Assert.Single(await RowsAsync());
+    }
+
+    [Fact]
+    public async Task Rows_written_while_the_broker_is_unreachable_are_all_published_when_it_is_back()
+    {
+        await using var proxy = TcpProxy.For(TestInfrastructure.RabbitMqUri);
+        var host = await StartServiceAsync(proxy.Rewrite(TestInfrastructure.RabbitMqUri));
+        await host.WaitForRabbitMqAsync();
+
+        proxy.Stop();
+        await host.WaitForRabbitMqAsync(HealthStatus.Unhealthy);
+        for (var n = 1; n <= 10; n++)
+        {
+            await PlaceOrdersAsync(host, n); // ten separate transactions during the outage
+        }
+        await Task.Delay(500, Ct);
+        Assert.Empty(_probe.Deliveries);
+        Assert.All(await RowsAsync(), row => Assert.Null(row.PublishedAt));
+
+        proxy.Start();
+
+        var deliveries = await _probe.WaitForAsync(d => d.Count >= 10, TimeSpan.FromSeconds(30));
+        await Task.Delay(300, Ct);
+        Assert.Equal(Enumerable.Range(1, 10), _probe.Deliveries.Select(d => ((OrderPlaced)d.Event).Number).Order());
+        Assert.Equal(Enumerable.Range(1, 10), deliveries.Select(d => ((OrderPlaced)d.Event).Number)); // in created order
+        await Eventually.WaitForAsync(RowsAsync, r => r.Count == 10 && r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5),
+            "all rows marked published");
+    }
+
+    [Fact]
+    public async Task Two_relays_on_one_database_never_publish_a_row_twice()
+    {
+        const int count = 200;
+        await using (var db = database.CreateContext())
+        {
+            for (var n = 1; n <= count; n++)
+            {
+                db.AddOutboxMessage(new OrderPlaced(n));
+            }
+            await db.SaveChangesAsync(Ct);
+        }
+
+        // Small batches so the two relays interleave; both also consume the queue.
+        var first = StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "7"));
+        var second = StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "7"));
+        await Task.WhenAll(first, second);
+
+        await _probe.WaitForAsync(d => d.Count >= count, TimeSpan.FromSeconds(30));
+        await Task.Delay(500, Ct);
+        var deliveries = _probe.Deliveries;
+        Assert.Equal(count, deliveries.Count);
+        Assert.Equal(count, deliveries.Select(d => d.Event.Id).Distinct().Count());
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows");
+        Assert.All(rows, row => Assert.Equal(1, row.Attempts));
+    }
+
+    [Fact]
+    public async Task Trace_context_is_stored_with_the_row_and_continued_by_the_consumer()
+    {
+        var host = await StartServiceAsync();
+        await host.WaitForRabbitMqAsync();
+        using var request = new Activity("test request").Start();
+
+        await PlaceOrdersAsync(host, 1);
+        request.Stop();
+
+        var delivery = Assert.Single(await _probe.WaitForAsync(d => d.Count == 1));
+        Assert.Equal(request.TraceId, delivery.TraceId);
+        var row = Assert.Single(await RowsAsync());
+        Assert.Contains(request.TraceId.ToHexString(), row.Headers, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Published_rows_past_retention_are_deleted_and_pending_ones_kept()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Guid old, recent;
+        await using (var db = database.CreateContext())
+        {
+            old = db.AddOutboxMessage(new OrderPlaced(1)).Id;
+            recent = db.AddOutboxMessage(new OrderPlaced(2)).Id;
+            await db.SaveChangesAsync(Ct);
+            await db.OutboxMessages.Where(m => m.Id == old).ExecuteUpdateAsync(s => s.SetProperty(m => m.PublishedAt, now.AddDays(-8)), Ct);
+            await db.OutboxMessages.Where(m => m.Id == recent).ExecuteUpdateAsync(s => s.SetProperty(m => m.PublishedAt, now.AddDays(-1)), Ct);
+            db.AddOutboxMessage(new OrderPlaced(3));
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await StartServiceAsync();
+
+        await _probe.WaitForAsync(d => d.Count == 1);
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.Count == 2, TimeSpan.FromSeconds(10), "the old row deleted");
+        Assert.DoesNotContain(rows, r => r.Id == old);
+        Assert.Contains(rows, r => r.Id == recent);
+        Assert.Equal(3, ((OrderPlaced)_probe.Deliveries.Single().Event).Number);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Campus.Testing;
+
+namespace Campus.Messaging.Tests;
+
+/// <summary>Publishing with confirms and consuming with manual ack, on the real broker.</summary>
+public sealed class PublishAndConsumeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Confirmed_message_is_consumed_exactly_once()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var events = Enumerable.Range(1, 20).Select(n => new OrderPlaced(n)).ToList();
+
+        foreach (var @event in events)
+        {
+            await bed.Publisher.PublishAsync(@event, Ct);
+        }
+
+        await bed.Probe.WaitForAsync(d => d.Count >= events.Count);
+        await Task.Delay(300, Ct); // room for a duplicate to show up
+        var deliveries = bed.Probe.Deliveries;
+        Assert.Equal(events.Select(e => e.Id).Order(), deliveries.Select(d => d.Event.Id).Order());
+        Assert.All(deliveries, d =>
+        {
+            Assert.Equal(1, d.Context.Attempt);
+            Assert.Equal(d.Event.Id.ToString(), d.Context.MessageId);
+            Assert.Equal("test.order.placed", d.Context.RoutingKey);
+            Assert.Equal(bed.FullQueueName, d.Context.Queue);
+        });
+        Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(bed.FullQueueName));
+        Assert.Equal(0u, await bed.DeadLetterCountAsync());
+    }
+
+    [Fact]
+    public async Task Trace_context_flows_from_publisher_to_handler()
+    {
+        await using var bed = await TestBed.StartAsync();
+        using var request = new Activity("test request").Start();
+
+        await bed.Publisher.PublishAsync(new OrderPlaced(1), Ct);
+
+        var delivery = Assert.Single(await bed.Probe.WaitForAsync(d => d.Count == 1));
+        Assert.Equal(request.TraceId, delivery.TraceId);
+    }
+
+    [Fact]
+    public async Task Malformed_payload_goes_straight_to_the_dlq()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var messageId = Guid.NewGuid().ToString();
+
+        await RabbitMqTestScope.PublishRawAsync(bed.Rabbit.Exchange, "test.order.placed", "{\"number\": ", messageId);
+
+        await bed.WaitForDeadLettersAsync(1);
+        var letter = Assert.Single(await bed.DeadLetters.PeekAsync(TestBed.Queue, cancellationToken: Ct));
+        Assert.Equal(messageId, letter.MessageId);
+        Assert.Equal(1, letter.Attempts);
+        Assert.Equal("test.order.placed", letter.RoutingKey);
+        Assert.StartsWith("Malformed payload for OrderPlaced", letter.Error);
+        Assert.NotNull(letter.FailedAt);
+        Assert.Empty(bed.Probe.Deliveries);
+    }
+
+    [Fact]
+    public async Task Event_nobody_subscribes_to_is_confirmed_and_kept_in_the_unrouted_queue()
+    {
+        await using var bed = await TestBed.StartAsync();
+
+        await bed.Publisher.PublishAsync(new OrderShipped(1), Ct);
+
+        Assert.Equal(1u, await RabbitMqTestScope.MessageCountAsync(bed.Rabbit.Exchange + ".unrouted"));
+        Assert.Empty(bed.Probe.Deliveries);
+    }
+
+    [Fact]
+    public async Task Peeking_the_dlq_leaves_its_messages_in_place()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Probe.Behavior = _ => throw new PermanentMessageFailureException("no such order");
+        await bed.Publisher.PublishAsync(new OrderPlaced(7), Ct);
+        await bed.WaitForDeadLettersAsync(1);
+
+        var first = await bed.DeadLetters.PeekAsync(TestBed.Queue, cancellationToken: Ct);
+        var second = await bed.DeadLetters.PeekAsync(TestBed.Queue, cancellationToken: Ct);
+
+        Assert.Single(first);
+        Assert.Equal(first.Select(l => l.MessageId), second.Select(l => l.MessageId));
+        Assert.Equal(1u, await bed.DeadLetterCountAsync());
+        Assert.Contains("\"number\":7", first[0].Payload, StringComparison.Ordinal);
+    }
+}

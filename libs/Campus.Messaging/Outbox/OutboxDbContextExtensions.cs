@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json;
+using Campus.Messaging.Internal;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Messaging.Outbox;
+
+public static class OutboxDbContextExtensions
+{
+    /// <summary>
+    /// Adds <paramref name="event"/> to the outbox of <paramref name="db"/>: it is written by the caller's next
+    /// <c>SaveChanges</c> (in the same transaction as the business rows) and published by the relay after the commit.
+    /// The current trace context is stored with it, so the consumer continues the writer's trace.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// db.Users.Add(user);
+    /// db.AddOutboxMessage(new UserRegistered(user.Id, user.Email));
+    /// await db.SaveChangesAsync(ct);
+    /// </code>
+    /// </example>
+    public static OutboxMessage AddOutboxMessage<TEvent>(this DbContext db, TEvent @event) where TEvent : IntegrationEvent
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(@event);
+        var traceContext = MessagingTelemetry.CaptureCurrent();
+        var message = new OutboxMessage
+        {
+            Id = @event.Id,
+            Type = @event.Type,
+            RoutingKey = @event.Type,
+            Payload = Encoding.UTF8.GetString(IntegrationEventJson.Serialize(@event)),
+            Headers = traceContext.Count == 0 ? null : JsonSerializer.Serialize(traceContext),
+            CreatedAt = NextCreatedAt(),
+        };
+        db.Set<OutboxMessage>().Add(message);
+        return message;
+    }
+
+    private static long _lastCreatedTicks;
+
+    /// <summary>
+    /// Now, at PostgreSQL's microsecond precision, but strictly increasing within the process: events added in one
+    /// loop must keep their order, and the relay publishes in <c>created_at</c> order.
+    /// </summary>
+    private static DateTimeOffset NextCreatedAt()
+    {
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow.Ticks / 10 * 10;
+            var last = Volatile.Read(ref _lastCreatedTicks);
+            var next = Math.Max(now, last + 10);
+            if (Interlocked.CompareExchange(ref _lastCreatedTicks, next, last) == last)
+            {
+                return new DateTimeOffset(next, TimeSpan.Zero);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text;
+using System.Text.Json;
+using Campus.Messaging.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Messaging.Outbox;
+
+/// <summary>
+/// Publishes pending outbox rows of <typeparamref name="TContext"/>. Each round claims a batch with
+/// <c>FOR UPDATE SKIP LOCKED</c> in created order inside a transaction (so replicas never claim the same row),
+/// publishes each row with confirms, and marks it published in that transaction. When the broker fails it keeps the
+/// rows, backs off (1 s doubling to 30 s) and tries again; delivery is at least once (a crash between the confirm and
+/// the commit publishes a row twice), which is why consumers dedupe by message id.
+/// </summary>
+internal sealed partial class OutboxRelay<TContext>(
+    IServiceScopeFactory scopeFactory,
+    BrokerPublisher publisher,
+    RabbitMqConnection connection,
+    OutboxSignal signal,
+    MessagingNames names,
+    IOptions<MessagingOptions> options,
+    TimeProvider timeProvider,
+    ILogger<OutboxRelay<TContext>> logger) : BackgroundService where TContext : DbContext
+{
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CleanupInterval = TimeSpan.FromHours(1);
+
+    private readonly MessagingOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        connection.Connected += signal.Notify;
+        connection.EnsureStarted();
+        var backoff = TimeSpan.Zero;
+        var nextCleanup = timeProvider.GetUtcNow();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    // While the broker is away there is nothing to try: wait for the reconnect signal (or a poll)
+                    // instead of failing every row.
+                    if (connection.Current is null)
+                    {
+                        await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
+                        continue;
+                    }
+
+                    var (claimed, failed) = await PublishBatchAsync(stoppingToken);
+                    if (failed)
+                    {
+                        backoff = NextBackoff(backoff);
+                        await Task.Delay(backoff, timeProvider, stoppingToken);
+                        continue;
+                    }
+                    backoff = TimeSpan.Zero;
+                    if (claimed == _options.OutboxBatchSize)
+                    {
+                        continue; // more are waiting
+                    }
+
+                    if (timeProvider.GetUtcNow() >= nextCleanup)
+                    {
+                        await DeletePublishedAsync(stoppingToken);
+                        nextCleanup = timeProvider.GetUtcNow() + CleanupInterval;
+                    }
+                    await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The database failed (the broker's failures are handled per row): same backoff.
+                    backoff = NextBackoff(backoff);
+                    LogRoundFailed(ex, typeof(TContext).Name, backoff);
+                    await Task.Delay(backoff, timeProvider, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            connection.Connected -= signal.Notify;
+        }
+    }
+
+    private static TimeSpan NextBackoff(TimeSpan backoff) =>
+        backoff == TimeSpan.Zero ? MinBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+
+    private async Task<(int Claimed, bool Failed)> PublishBatchAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        // A retrying execution strategy (EnableRetryOnFailure) refuses user transactions unless they run inside it.
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            (Relay: this, Db: db), static (_, state, ct) => state.Relay.PublishBatchAsync(state.Db, ct), verifySucceeded: null, stoppingToken);
+    }
+
+    private async Task<(int Claimed, bool Failed)> PublishBatchAsync(TContext db, CancellationToken stoppingToken)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+        var batch = await db.Set<OutboxMessage>()
+            .FromSqlRaw(ClaimSql(db), _options.OutboxBatchSize)
+            .ToListAsync(stoppingToken);
+
+        var failed = false;
+        foreach (var message in batch)
+        {
+            message.Attempts++;
+            try
+            {
+                await PublishAsync(message, stoppingToken);
+                message.PublishedAt = timeProvider.GetUtcNow();
+                message.LastError = null;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Stop at the first failure so later rows are not published ahead of this one.
+                message.LastError = MessageHeaders.Describe(ex);
+                LogPublishFailed(ex, message.Id, message.RoutingKey, message.Attempts);
+                failed = true;
+                break;
+            }
+        }
+
+        // Record what the broker confirmed even when shutting down, or those rows would be published again.
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        var published = batch.Count(m => m.PublishedAt is not null);
+        if (published > 0)
+        {
+            LogPublished(published, typeof(TContext).Name);
+        }
+        return (batch.Count, failed);
+    }
+
+    private async Task PublishAsync(OutboxMessage message, CancellationToken stoppingToken)
+    {
+        var stored = message.Headers is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(message.Headers);
+        var headers = stored?.ToDictionary(h => h.Key, h => (object?)h.Value) ?? [];
+        // The publish span continues the trace of the request that wrote the row, and the consumer continues it.
+        using var activity = MessagingTelemetry.StartPublish(names.Exchange, message.RoutingKey, message.Id.ToString(),
+            MessagingTelemetry.Extract(headers));
+        MessagingTelemetry.Inject(activity, headers);
+        var properties = BrokerPublisher.CreateProperties(message.Id.ToString(), message.Type, message.CreatedAt, headers);
+        await publisher.PublishAsync(names.Exchange, message.RoutingKey, properties, Encoding.UTF8.GetBytes(message.Payload), stoppingToken);
+    }
+
+    private async Task DeletePublishedAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var cutoff = timeProvider.GetUtcNow() - _options.OutboxRetention;
+        var deleted = await db.Set<OutboxMessage>()
+            .Where(m => m.PublishedAt != null && m.PublishedAt < cutoff)
+            .ExecuteDeleteAsync(stoppingToken);
+        if (deleted > 0)
+        {
+            LogDeleted(deleted, typeof(TContext).Name);
+        }
+    }
+
+    private static string? _claimSql;
+
+    /// <summary>The claim query, with the table name (and schema) the model maps, quoted for the provider.</summary>
+    private static string ClaimSql(DbContext db) => _claimSql ??= BuildClaimSql(db);
+
+    private static string BuildClaimSql(DbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(OutboxMessage))
+            ?? throw new InvalidOperationException($"{typeof(TContext).Name} has no outbox: call modelBuilder.AddOutbox() in OnModelCreating.");
+        var table = db.GetService<ISqlGenerationHelper>().DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
+        return $"SELECT * FROM {table} WHERE published_at IS NULL ORDER BY created_at, id LIMIT {{0}} FOR UPDATE SKIP LOCKED";
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Outbox of {Context}: published {Count} messages")]
+    private partial void LogPublished(int count, string context);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox message {MessageId} ({RoutingKey}) could not be published (attempt {Attempt}); will retry")]
+    private partial void LogPublishFailed(Exception exception, Guid messageId, string routingKey, int attempt);
+
+    [LoggerMessage(LogLevel.Warning, "Outbox relay of {Context} failed; retrying in {Backoff}")]
+    private partial void LogRoundFailed(Exception exception, string context, TimeSpan backoff);
+
+    [LoggerMessage(LogLevel.Information, "Outbox of {Context}: deleted {Count} published messages past retention")]
+    private partial void LogDeleted(int count, string context);
+}
