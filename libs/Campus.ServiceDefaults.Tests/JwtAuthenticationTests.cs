@@ -12,7 +12,7 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private Task<TestApp> StartAsync() => TestApp.StartAsync(
-        settings: issuer.Settings.ToDictionary(pair => pair.Key, pair => (string?)pair.Value),
+        settings: issuer.Settings.ToDictionary(),
         configure: builder => builder.AddDefaultAuthentication(),
         map: app =>
         {
@@ -93,7 +93,7 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
         await using var rotating = new TestJwtIssuer();
         await rotating.InitializeAsync();
         await using var app = await TestApp.StartAsync(
-            settings: rotating.Settings.ToDictionary(pair => pair.Key, pair => (string?)pair.Value),
+            settings: rotating.Settings.ToDictionary(),
             configure: builder => builder.AddDefaultAuthentication(),
             map: a => a.MapGet("/me", () => "ok").RequireAuthorization());
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", rotating.CreateToken()), Ct)).StatusCode);
@@ -115,7 +115,7 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
     [Fact]
     public async Task Missing_jwt_setting_stops_the_host_at_start_naming_it()
     {
-        var settings = issuer.Settings.Where(pair => pair.Key != "Jwt:Issuer").ToDictionary(pair => pair.Key, pair => (string?)pair.Value);
+        var settings = issuer.Settings.Where(pair => pair.Key != "Jwt:Issuer").ToDictionary();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             TestApp.StartAsync(settings: settings, configure: builder => builder.AddDefaultAuthentication()));

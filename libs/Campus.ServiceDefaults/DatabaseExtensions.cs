@@ -1,6 +1,5 @@
 using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,8 +34,7 @@ public static class DatabaseExtensions
     }
 
     /// <summary>
-    /// Registers <typeparamref name="TContext"/> on the shared data source with snake_case names, the
-    /// save-changes interceptors other libraries put in DI (the outbox signal), and, when
+    /// Registers <typeparamref name="TContext"/> on the shared data source with snake_case names and, when
     /// <c>Database:MigrateOnStart</c> is true (local development), applies its migrations before the host starts.
     /// Production runs migrations as their own step (a Kubernetes job) instead.
     /// </summary>
@@ -46,8 +44,7 @@ public static class DatabaseExtensions
         builder.AddCampusPostgres();
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
-            .UseSnakeCaseNamingConvention()
-            .AddInterceptors(services.GetServices<ISaveChangesInterceptor>()));
+            .UseSnakeCaseNamingConvention());
 
         // { "Database": { "MigrateOnStart": false } }
         if (builder.Configuration.GetValue<bool>("Database:MigrateOnStart"))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -64,11 +65,14 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    /// <summary>The JSON conventions of the Campus wire format: snake_case, no nulls written for missing data.</summary>
+    /// <summary>The JSON conventions of the Campus wire format: snake_case names and enum values, numbers as numbers.</summary>
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // The web defaults also read numbers from strings, which makes every integer "integer or string" in the contract.
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
     private static void AddJsonLogging(this IHostApplicationBuilder builder)

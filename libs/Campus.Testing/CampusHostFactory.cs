@@ -11,28 +11,36 @@ namespace Campus.Testing;
 /// </summary>
 public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime where TProgram : class
 {
-    private readonly string _isolation = TestInfrastructure.UniqueName("t");
+    private readonly string _redisPrefix = TestInfrastructure.UniqueName("t") + ":";
 
     public TestJwtIssuer Jwt { get; } = new();
+
+    public RabbitMqTestScope Broker { get; } = new();
+
+    public S3TestBuckets Buckets { get; } = new();
 
     /// <summary>The database the host connects to; <c>postgres</c> unless a derived fixture creates its own.</summary>
     protected virtual string DatabaseName => "postgres";
 
     /// <summary>The settings the host starts with; derived fixtures add their own.</summary>
-    protected virtual IDictionary<string, string> Settings => new Dictionary<string, string>(Jwt.Settings)
+    protected virtual IDictionary<string, string?> Settings
     {
-        ["ConnectionStrings:Database"] = TestInfrastructure.PostgresConnectionString(DatabaseName),
-        ["ConnectionStrings:RabbitMq"] = TestInfrastructure.RabbitMqUri,
-        ["ConnectionStrings:Redis"] = TestInfrastructure.RedisConnectionString,
-        ["Messaging:Exchange"] = $"{_isolation}.events",
-        ["Messaging:QueuePrefix"] = $"{_isolation}.",
-        ["Redis:KeyPrefix"] = $"{_isolation}:",
-        ["Storage:ServiceUrl"] = TestInfrastructure.S3Url,
-        ["Storage:AccessKey"] = TestInfrastructure.S3AccessKey,
-        ["Storage:SecretKey"] = TestInfrastructure.S3SecretKey,
-        ["Storage:BucketPrefix"] = $"{_isolation}-",
-        ["Database:MigrateOnStart"] = "false",
-    };
+        get
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Database"] = TestInfrastructure.PostgresConnectionString(DatabaseName),
+                ["ConnectionStrings:Redis"] = TestInfrastructure.RedisConnectionString,
+                ["Redis:KeyPrefix"] = _redisPrefix,
+                ["Database:MigrateOnStart"] = "false",
+            };
+            foreach (var (key, value) in Jwt.Settings.Concat(Broker.Settings()).Concat(Buckets.Settings))
+            {
+                settings[key] = value;
+            }
+            return settings;
+        }
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -43,12 +51,20 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
         builder.ConfigureLogging(logging => logging.AddFilter("Microsoft", LogLevel.Warning));
     }
 
-    public virtual async ValueTask InitializeAsync() => await Jwt.InitializeAsync();
+    public virtual async ValueTask InitializeAsync()
+    {
+        await Broker.InitializeAsync();
+        await Buckets.InitializeAsync();
+        await Jwt.InitializeAsync();
+    }
 
+    /// <summary>Stops the host, then removes what it left on the servers: queues, exchanges, buckets.</summary>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await Jwt.DisposeAsync();
+        await Broker.DisposeAsync();
+        await Buckets.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }

@@ -35,7 +35,7 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
     public int JwksRequests { get; private set; }
 
     /// <summary>The settings a host needs to trust this issuer.</summary>
-    public IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Jwt:JwksUrl"] = JwksUrl,
         ["Jwt:Issuer"] = Issuer,

@@ -1,14 +1,16 @@
 using Campus.Analytics.Data;
+using Campus.Storage;
 
 namespace Campus.Analytics;
 
 internal static class Extensions
 {
-    /// <summary>The analytics service's own registrations: its database, broker and storage.</summary>
+    /// <summary>The analytics service's own registrations: token validation, its database, broker and storage.</summary>
     public static void AddAnalyticsServices(this IHostApplicationBuilder builder)
     {
+        builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<AnalyticsDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>());
-        builder.AddCampusStorage();
+        builder.AddCampusStorage(StorageBuckets.Reports);
     }
 }

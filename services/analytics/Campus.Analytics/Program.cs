@@ -2,10 +2,12 @@ using Campus.Analytics;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddCampusOpenApi();
 builder.AddAnalyticsServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapCampusOpenApi();
 app.Run();
 
 /// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>

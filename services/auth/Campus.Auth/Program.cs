@@ -2,10 +2,12 @@ using Campus.Auth;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddCampusOpenApi();
 builder.AddAuthServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapCampusOpenApi();
 app.Run();
 
 /// <summary>The auth service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -1,3 +1,5 @@
+using Campus.Storage;
+
 namespace Campus.Content.Worker;
 
 internal static class Extensions
@@ -7,6 +9,6 @@ internal static class Extensions
     {
         builder.AddCampusPostgres();
         builder.AddCampusMessaging();
-        builder.AddCampusStorage();
+        builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls);
     }
 }

@@ -42,7 +42,7 @@ public sealed class GatewayFactory : CampusHostFactory<Program>
 {
     public UpstreamService Upstream { get; } = new();
 
-    protected override IDictionary<string, string> Settings
+    protected override IDictionary<string, string?> Settings
     {
         get
         {

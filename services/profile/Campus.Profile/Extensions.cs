@@ -1,14 +1,16 @@
 using Campus.Profile.Data;
+using Campus.Storage;
 
 namespace Campus.Profile;
 
 internal static class Extensions
 {
-    /// <summary>The profile service's own registrations: its database, broker and storage.</summary>
+    /// <summary>The profile service's own registrations: token validation, its database, broker and storage.</summary>
     public static void AddProfileServices(this IHostApplicationBuilder builder)
     {
+        builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<ProfileDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ProfileDbContext>());
-        builder.AddCampusStorage();
+        builder.AddCampusStorage(StorageBuckets.Avatars);
     }
 }

@@ -1,0 +1,5 @@
+using Campus.Testing;
+
+namespace Campus.Analytics.Tests;
+
+public sealed class AnalyticsContractTests() : ContractTests<Program>("analytics");

@@ -1,0 +1,5 @@
+using Campus.Testing;
+
+namespace Campus.Content.Tests;
+
+public sealed class ContentContractTests() : ContractTests<Program>("content");

@@ -1,0 +1,5 @@
+using Campus.Testing;
+
+namespace Campus.Profile.Tests;
+
+public sealed class ProfileContractTests() : ContractTests<Program>("profile");
