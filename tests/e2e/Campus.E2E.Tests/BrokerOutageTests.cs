@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Campus.E2E.Tests;
+
+/// <summary>
+/// Acceptance: with RabbitMQ stopped every host that uses it reports not ready, naming RabbitMQ;
+/// when RabbitMQ is back the same processes become ready again, without a restart.
+/// </summary>
+public sealed class BrokerOutageTests
+{
+    private static readonly TimeSpan DetectTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RecoverTimeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Hosts_report_rabbitmq_outage_and_recover_without_restart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready before the outage", RecoverTimeout, ct);
+        var pidsBefore = Platform.BrokerUsers.ToDictionary(h => h, ReadPid);
+
+        try
+        {
+            await RunPlatformAsync(ct, "stop", "rabbitmq");
+
+            await WaitForAllAsync(
+                Platform.BrokerUsers,
+                r => r.Status == (int)HttpStatusCode.ServiceUnavailable && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
+                "503 naming rabbitmq while the broker is stopped",
+                DetectTimeout,
+                ct);
+        }
+        finally
+        {
+            // Always bring the broker back: the rest of the suite (and the developer) needs it.
+            await RunPlatformAsync(CancellationToken.None, "start", "rabbitmq");
+        }
+
+        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready again after the broker restarted", RecoverTimeout, ct);
+
+        foreach (var host in Platform.BrokerUsers)
+        {
+            Assert.Equal(pidsBefore[host], ReadPid(host));
+            Assert.True(IsAlive(pidsBefore[host]), $"{host} (pid {pidsBefore[host]}) is no longer running");
+        }
+    }
+
+    /// <summary>Polls every host's /readyz until each satisfies the condition, or fails naming those that did not.</summary>
+    private static async Task WaitForAllAsync(
+        IEnumerable<string> hosts,
+        Func<(int Status, string Body), bool> condition,
+        string what,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var pending = hosts.ToHashSet();
+        var last = new Dictionary<string, (int Status, string Body)>();
+        var clock = Stopwatch.StartNew();
+        while (pending.Count > 0)
+        {
+            foreach (var host in pending.ToArray())
+            {
+                var result = await Http.TryGetAsync(new Uri(Platform.HostUrl(host), "readyz"), cancellationToken);
+                last[host] = result;
+                if (condition(result))
+                {
+                    pending.Remove(host);
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                break;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                var report = string.Join("; ", pending.Order().Select(h => $"{h}: {last[h].Status} {Truncate(last[h].Body)}"));
+                Assert.Fail($"Not {what} after {timeout.TotalSeconds:0}s: {report}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    private static async Task RunPlatformAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = Platform.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(Platform.Root, "platform"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start ./platform");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout + await stderr;
+        TestContext.Current.TestOutputHelper?.WriteLine($"./platform {string.Join(' ', args)} → {process.ExitCode}\n{output}");
+        Assert.True(process.ExitCode == 0, $"./platform {string.Join(' ', args)} exited {process.ExitCode}: {output}");
+    }
+
+    private static int ReadPid(string host)
+    {
+        var file = Platform.PidFile(host);
+        Assert.True(File.Exists(file), $"{file} is missing: was the platform started with ./platform up?");
+        return int.Parse(File.ReadAllText(file).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

@@ -1,0 +1,118 @@
+using System.Net;
+
+namespace Campus.E2E.Tests;
+
+/// <summary>The public entry point: nginx edge → YARP gateway → service.</summary>
+public sealed class EdgeTests
+{
+    public static TheoryData<string> Services => new(Platform.Services);
+
+    public static TheoryData<string, string> PrivateEndpoints
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var service in Platform.Services)
+            {
+                data.Add(service, "readyz");
+                data.Add(service, "metrics");
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task Healthz_of_each_service_answers_200_through_the_edge(string service)
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, $"api/{service}/healthz"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(PrivateEndpoints))]
+    public async Task Readyz_and_metrics_are_not_reachable_through_the_edge(string service, string endpoint)
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, $"api/{service}/{endpoint}"), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("http_server_request_duration_seconds", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no-such-page")]
+    [InlineData("api")]
+    [InlineData("api/no-such-service/anything")]
+    public async Task Unknown_path_answers_404_problem_json(string path)
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, path), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"status\":404", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api/auth/healthz")]
+    [InlineData("no-such-page")]
+    public async Task Security_headers_are_on_every_response(string path)
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, path), TestContext.Current.CancellationToken);
+
+        Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
+        Assert.Equal("DENY", Header(response, "X-Frame-Options"));
+        Assert.Equal("no-referrer", Header(response, "Referrer-Policy"));
+        Assert.Equal("default-src 'none'; frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
+    }
+
+    [Fact]
+    public async Task Server_header_does_not_reveal_a_version()
+    {
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, "no-such-page"), TestContext.Current.CancellationToken);
+
+        Assert.All(response.Headers.Server, server => Assert.Null(server.Product?.Version));
+    }
+
+    [Fact]
+    public async Task Body_over_10_MB_is_refused_with_413()
+    {
+        using var content = new ByteArrayContent(new byte[(10 * 1024 * 1024) + 1]);
+
+        using var response = await Http.Client.PostAsync(new Uri(Platform.EdgeUrl, "api/content/healthz"), content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Auth_routes_are_rate_limited_per_client_with_429_problem_json()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var url = new Uri(Platform.EdgeUrl, "api/auth/healthz");
+
+        // Well past the edge's burst (20 r/s, burst 40), all at once.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 150).Select(_ => Http.Client.GetAsync(url, ct)));
+        try
+        {
+            var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+            Assert.NotEmpty(limited);
+            Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Equal("application/problem+json", limited[0].Content.Headers.ContentType?.MediaType);
+            Assert.True(limited[0].Headers.Contains("Retry-After"));
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+
+            // Let the bucket drain (40 requests at 20 r/s) so later tests are not limited.
+            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+        }
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
+}

@@ -1,0 +1,71 @@
+namespace Campus.E2E.Tests;
+
+/// <summary>Where the running platform is: the edge URL, the hosts' ports and the repository root.</summary>
+/// <remarks>Every value follows the environment variables of <c>./platform</c>, with the same defaults.</remarks>
+public static class Platform
+{
+    /// <summary>The six services, each routed by the gateway under <c>/api/&lt;name&gt;/</c>.</summary>
+    public static readonly string[] Services = ["auth", "profile", "content", "notifications", "chat", "analytics"];
+
+    /// <summary>The three workers (health and metrics only).</summary>
+    public static readonly string[] Workers = ["content-worker", "notifications-worker", "analytics-worker"];
+
+    /// <summary>Every host that depends on RabbitMQ: all but the gateway.</summary>
+    public static readonly string[] BrokerUsers = [.. Services, .. Workers];
+
+    /// <summary>Every host the platform runs.</summary>
+    public static readonly string[] Hosts = ["gateway", .. BrokerUsers];
+
+    private static readonly Dictionary<string, int> DefaultPorts = new()
+    {
+        ["gateway"] = 8000,
+        ["auth"] = 8101,
+        ["profile"] = 8102,
+        ["content"] = 8103,
+        ["notifications"] = 8104,
+        ["chat"] = 8105,
+        ["analytics"] = 8106,
+        ["content-worker"] = 8111,
+        ["notifications-worker"] = 8112,
+        ["analytics-worker"] = 8113,
+    };
+
+    /// <summary>The edge (nginx) base URL: <c>CAMPUS_EDGE_URL</c>, default http://127.0.0.1:8080.</summary>
+    public static Uri EdgeUrl { get; } = new(Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") is { Length: > 0 } url
+        ? url.TrimEnd('/') + "/"
+        : "http://127.0.0.1:8080/");
+
+    /// <summary>A host's own base URL, e.g. http://127.0.0.1:8101/ for auth (<c>CAMPUS_AUTH_PORT</c>).</summary>
+    public static Uri HostUrl(string host)
+    {
+        var variable = $"CAMPUS_{host.Replace('-', '_').ToUpperInvariant()}_PORT";
+        var port = int.TryParse(Environment.GetEnvironmentVariable(variable), out var p) ? p : DefaultPorts[host];
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    /// <summary>
+    /// The repository root (holds <c>platform</c>): <c>CAMPUS_ROOT</c>, else found upwards from the test assembly.
+    /// </summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The pid file <c>./platform</c> wrote for a host.</summary>
+    public static string PidFile(string host) => Path.Combine(Root, ".data", "pids", host + ".pid");
+
+    private static string FindRoot()
+    {
+        if (Environment.GetEnvironmentVariable("CAMPUS_ROOT") is { Length: > 0 } root)
+        {
+            return root;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "platform")) && File.Exists(Path.Combine(dir.FullName, "Campus.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root (set CAMPUS_ROOT).");
+    }
+}
