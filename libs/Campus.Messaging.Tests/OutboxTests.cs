@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace Campus.Messaging.Tests;
 
 /// <summary>The outbox on the real PostgreSQL and RabbitMQ: one database for the class, own broker names per test.</summary>
-public sealed class OutboxTests(OutboxTestDatabase database) : IClassFixture<OutboxTestDatabase>, IAsyncLifetime
+public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : IClassFixture<PostgresTestDatabase<TestDbContext>>, IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

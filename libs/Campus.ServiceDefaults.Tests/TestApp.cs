@@ -1,10 +1,7 @@
 using System.Net.Http.Headers;
+using Campus.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -38,7 +35,7 @@ internal sealed class TestApp : IAsyncDisposable
             EnvironmentName = Environments.Development,
             ApplicationName = "Campus.ServiceDefaults.Tests",
         });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.ListenOnLoopback();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddServiceDefaults();
         // Keep test output readable: the framework's request logs are not what these tests look at.
@@ -50,8 +47,7 @@ internal sealed class TestApp : IAsyncDisposable
         map?.Invoke(app);
         await app.StartAsync(TestContext.Current.CancellationToken);
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestApp(app, new HttpClient { BaseAddress = new Uri(address) });
+        return new TestApp(app, new HttpClient { BaseAddress = new Uri(app.Address()) });
     }
 
     public HttpRequestMessage Get(string path, string? token = null)

@@ -4,8 +4,9 @@ using Npgsql;
 namespace Campus.Testing;
 
 /// <summary>
-/// A fresh database on the real local PostgreSQL for one test class, built by the service's own migrations
-/// and dropped afterwards. Use as a class fixture: <c>IClassFixture&lt;PostgresTestDatabase&lt;AuthDbContext&gt;&gt;</c>.
+/// A fresh database on the real local PostgreSQL for one test class, built by the context's own migrations
+/// (or from its model when it has none, as a library's test context) and dropped afterwards.
+/// Use as a class fixture: <c>IClassFixture&lt;PostgresTestDatabase&lt;AuthDbContext&gt;&gt;</c>.
 /// </summary>
 public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : DbContext
 {
@@ -13,14 +14,15 @@ public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : Db
 
     public string ConnectionString => TestInfrastructure.PostgresConnectionString(Name);
 
-    /// <summary>A context on this database, for arranging and asserting rows.</summary>
+    /// <summary>Points a context at this database the way the services do (Npgsql, snake_case names).</summary>
+    public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString).UseSnakeCaseNamingConvention();
+
+    /// <summary>A context on this database, outside any host: for arranging and asserting rows.</summary>
     public TContext CreateContext()
     {
-        var options = new DbContextOptionsBuilder<TContext>()
-            .UseNpgsql(ConnectionString)
-            .UseSnakeCaseNamingConvention()
-            .Options;
-        return (TContext)Activator.CreateInstance(typeof(TContext), options)!;
+        var options = new DbContextOptionsBuilder<TContext>();
+        Configure(options);
+        return (TContext)Activator.CreateInstance(typeof(TContext), options.Options)!;
     }
 
     public async ValueTask InitializeAsync()
@@ -32,7 +34,14 @@ public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : Db
             await create.ExecuteNonQueryAsync();
         }
         await using var db = CreateContext();
-        await db.Database.MigrateAsync();
+        if (db.Database.GetMigrations().Any())
+        {
+            await db.Database.MigrateAsync();
+        }
+        else
+        {
+            await db.Database.EnsureCreatedAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,12 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -84,11 +79,7 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _server = builder.Build();
-        _server.MapGet("/api/auth/.well-known/jwks.json", () =>
+        _server = await LoopbackServer.StartAsync(app => app.MapGet("/api/auth/.well-known/jwks.json", () =>
         {
             JwksRequests++;
             var keys = _published.Select(key => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(key)).Select(jwk => new
@@ -102,10 +93,8 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
                 alg = SecurityAlgorithms.EcdsaSha256,
             });
             return Results.Json(new { keys });
-        });
-        await _server.StartAsync();
-        var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        JwksUrl = $"{address}/api/auth/.well-known/jwks.json";
+        }));
+        JwksUrl = $"{_server.Address()}/api/auth/.well-known/jwks.json";
     }
 
     public async ValueTask DisposeAsync()

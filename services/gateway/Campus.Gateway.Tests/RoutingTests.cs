@@ -1,12 +1,7 @@
 using System.Net;
 using Campus.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Campus.Gateway.Tests;
 
@@ -19,13 +14,9 @@ public sealed class UpstreamService : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Run(context => context.Response.WriteAsync($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}"));
-        await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _app = await LoopbackServer.StartAsync(app =>
+            app.Run(context => context.Response.WriteAsync($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}")));
+        Address = _app.Address();
     }
 
     public async ValueTask DisposeAsync()
