@@ -5,7 +5,8 @@ namespace Campus.E2E.Tests;
 
 /// <summary>
 /// Acceptance: with RabbitMQ stopped every host that uses it reports not ready, naming RabbitMQ;
-/// when RabbitMQ is back the same processes become ready again, without a restart.
+/// when RabbitMQ is back the same processes become ready again, without a restart, and what a service wrote to
+/// its outbox during the outage is published by its relay.
 /// </summary>
 public sealed class BrokerOutageTests
 {
@@ -18,6 +19,7 @@ public sealed class BrokerOutageTests
         var ct = TestContext.Current.CancellationToken;
         await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready before the outage", RecoverTimeout, ct);
         var pidsBefore = Platform.BrokerUsers.ToDictionary(h => h, ReadPid);
+        await using var probe = await OutboxProbe.BindAsync(ct);
 
         try
         {
@@ -29,6 +31,9 @@ public sealed class BrokerOutageTests
                 "503 naming rabbitmq while the broker is stopped",
                 DetectTimeout,
                 ct);
+
+            // What a service's transaction writes while the broker is down: rows in its own outbox table.
+            await probe.WriteOutboxRowsAsync(count: 5, ct);
         }
         finally
         {
@@ -43,6 +48,9 @@ public sealed class BrokerOutageTests
             Assert.Equal(pidsBefore[host], ReadPid(host));
             Assert.True(IsAlive(pidsBefore[host]), $"{host} (pid {pidsBefore[host]}) is no longer running");
         }
+
+        Assert.Equal(5u, await probe.WaitForMessagesAsync(expected: 5, RecoverTimeout, ct));
+        Assert.Equal(0, await probe.PendingOutboxRowsAsync(ct));
     }
 
     /// <summary>Polls every host's /readyz until each satisfies the condition, or fails naming those that did not.</summary>
