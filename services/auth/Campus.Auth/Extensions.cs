@@ -1,15 +1,90 @@
 using Campus.Auth.Data;
+using Campus.Auth.Email;
+using Campus.Auth.Passwords;
+using Campus.Auth.Phone;
+using Campus.Auth.Sms;
+using Campus.Auth.Tokens;
+using Campus.Auth.Users;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Campus.Auth;
 
 internal static class Extensions
 {
-    /// <summary>The auth service's own registrations: token validation, its database, broker, Redis.</summary>
+    /// <summary>The auth service's own registrations: token validation, its database, broker, Redis, tokens, phone sign-in.</summary>
     public static void AddAuthServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<AuthDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AuthDbContext>());
         builder.AddCampusRedis();
+        builder.Services.AddValidation();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AuthMetrics>();
+
+        // { "Auth": { "SigningKeys": [ { "Kid": "2026-11", "Pem": "-----BEGIN PRIVATE KEY-----..." } ], "ActiveKeyId": "2026-11",
+        //   "KeyDirectory": ".data/auth-keys", "AccessTokenLifetime": "01:00:00", "RefreshTokenLifetime": "30.00:00:00",
+        //   "RememberMeRefreshTokenLifetime": "60.00:00:00", "RefreshReuseGrace": "00:00:10", "BootstrapAdmins": [ "+79000000000" ] } }
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, SigningKeysValidator>();
+        builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddScoped<TokenIssuer>();
+        builder.Services.AddScoped<RefreshTokenService>();
+
+        // { "Auth": { "Otp": { "CodeLifetime": "00:05:00", "ResendInterval": "00:00:30", "MaxSendsPerIpPerHour": 5,
+        //   "MaxFailedAttempts": 5, "LockDuration": "01:00:00" } } }
+        builder.Services.AddOptions<OtpOptions>()
+            .BindConfiguration(OtpOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddScoped<PhoneSignIn>();
+        builder.AddSms();
+
+        // E-mail registration/sign-in and password reset (Email/, Passwords/).
+        builder.AddEmailAndPasswordFlows();
+
+        // The service validates its own tokens with its own keys (no HTTP round trip to itself); keys from the
+        // configured JWKS (Jwt:JwksUrl) are accepted as well, so test tokens and a shared key set keep working.
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .PostConfigure<SigningKeyRing>((bearer, keys) => bearer.TokenValidationParameters.IssuerSigningKeyResolverUsingConfiguration =
+                (_, _, kid, _, configuration) => keys.PublicKeys.Where(key => key.KeyId == kid)
+                    .Concat<SecurityKey>(configuration?.SigningKeys.Where(key => key.KeyId == kid) ?? []));
+
+        // The client IP (per-IP limits) is the connection's address, or the X-Forwarded-For entry added by a proxy on
+        // loopback: the edge nginx and the gateway. Only loopback proxies are trusted (the defaults), and at most two
+        // hops (edge -> gateway -> auth), so a client cannot spoof its address with its own X-Forwarded-For.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardLimit = 2;
+        });
+    }
+
+    /// <summary>Applies X-Forwarded-For from trusted (loopback) proxies, so <c>Connection.RemoteIpAddress</c> is the client's.</summary>
+    public static WebApplication UseAuthForwardedHeaders(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        return app;
+    }
+
+    public static WebApplication MapAuthApi(this WebApplication app)
+    {
+        app.MapPhoneApi();
+        app.MapEmailApi();
+        app.MapPasswordApi();
+        app.MapTokensApi();
+        app.MapUsersApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevSmsApi();
+        }
+        return app;
     }
 }

@@ -6,8 +6,10 @@ builder.AddCampusOpenApi();
 builder.AddAuthServices();
 
 var app = builder.Build();
+app.UseAuthForwardedHeaders();
 app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
+app.MapAuthApi();
 app.Run();
 
 /// <summary>The auth service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -1,0 +1,220 @@
+using Campus.Auth.Data;
+using Campus.Auth.Passwords;
+using Campus.Auth.Tokens;
+using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Auth.Email;
+
+/// <summary>Registration with an e-mail address and a password, its confirmation, and e-mail sign-in.</summary>
+public static class EmailApi
+{
+    public static IEndpointRouteBuilder MapEmailApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/auth/email").WithTags("Email");
+
+        group.MapPost("/register", RegisterAsync)
+            .WithName("RegisterWithEmail")
+            .WithSummary("Creates an unconfirmed account and mails a confirmation link (valid 24 h); again for an unconfirmed address, a new link.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPost("/confirm", ConfirmAsync)
+            .WithName("ConfirmEmail")
+            .WithSummary("Confirms the address with the token from the link: activates the account and ends its sessions.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        group.MapPost("/login", LoginAsync)
+            .WithName("LoginWithEmail")
+            .WithSummary("Signs in with e-mail and password; 10 failures within 15 min lock the address.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status423Locked);
+
+        return app;
+    }
+
+    public static async Task<Results<Accepted<RegistrationResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, AuthDbContext db, EmailTokens tokens, PasswordHashing passwords, TimeProvider time,
+        EmailMetrics metrics, CancellationToken ct)
+    {
+        if (!EmailAddress.TryNormalize(request.Email, out var email))
+        {
+            return Invalid("email", "A valid e-mail address is required.");
+        }
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaxLength)
+        {
+            return Invalid("password", $"A password of at most {PasswordPolicy.MaxLength} characters is required.");
+        }
+        if (PasswordPolicy.Weakness(request.Password, email) is { } weakness)
+        {
+            metrics.Registration("weak_password");
+            return Problems.Create(StatusCodes.Status400BadRequest, "weak_password", "The password is too weak.", weakness);
+        }
+
+        var passwordHash = passwords.Hash(request.Password);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var now = time.GetUtcNow();
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, ct);
+        if (user is null)
+        {
+            user = new User { Email = email, Status = UserStatus.PendingConfirmation, CreatedAt = now, UpdatedAt = now };
+            db.Users.Add(user);
+        }
+        else if (user.Status != UserStatus.PendingConfirmation)
+        {
+            metrics.Registration("email_taken");
+            return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already registered.");
+        }
+
+        // The latest registration's password answers "email_not_confirmed" at sign-in; the link applies its own.
+        user.PasswordHash = passwordHash;
+        user.UpdatedAt = now;
+        var (token, row) = await tokens.IssueAsync(user.Id, EmailTokenPurpose.Confirm, passwordHash, ct);
+        db.AddOutboxMessage(new UserEmailConfirmationRequested(user.Id, email, token, row.ExpiresAt) { OccurredAt = now });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch (DbUpdateException exception) when (IsUniqueViolation(exception))
+        {
+            // Two registrations of one new address at once: the second finds the first's row taken.
+            metrics.Registration("email_taken");
+            return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already registered.");
+        }
+
+        metrics.Registration("accepted");
+        return TypedResults.Accepted((string?)null,
+            new RegistrationResponse(user.Id, email, (long)EmailTokens.ConfirmationLifetime.TotalSeconds));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
+        ConfirmEmailRequest request, AuthDbContext db, EmailTokens tokens, TokenIssuer issuer, TimeProvider time,
+        CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var token = await tokens.FindUsableAsync(request.Token, EmailTokenPurpose.Confirm, ct);
+        if (token is null || !await tokens.TrySpendAsync(token, ct))
+        {
+            return TokenInvalid();
+        }
+
+        var now = time.GetUtcNow();
+        var user = await db.Users.SingleAsync(u => u.Id == token.UserId, ct);
+        user.EmailConfirmedAt ??= now;
+        user.PasswordHash = token.PasswordHash ?? user.PasswordHash;
+        // A blocked account stays blocked; confirming proves the address, it does not lift an admin's decision.
+        if (user.Status == UserStatus.PendingConfirmation)
+        {
+            user.Status = UserStatus.Active;
+        }
+        user.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        // Whoever held the account before the owner proved the address loses every session.
+        await issuer.RevokeAllSessionsAsync(user.Id, ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, AuthDbContext db, PasswordHashing passwords, LoginLockout lockout, TokenIssuer issuer,
+        EmailMetrics metrics, AuthMetrics authMetrics, HttpContext http, ILogger<LoginLockout> logger, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Email))
+        {
+            return Invalid("email", "An e-mail address is required.");
+        }
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordPolicy.MaxLength)
+        {
+            return Invalid("password", $"A password of at most {PasswordPolicy.MaxLength} characters is required.");
+        }
+        // A malformed address cannot have an account: it fails like an unknown one (and is locked like one).
+        var email = EmailAddress.TryNormalize(request.Email, out var normalized) ? normalized : request.Email.Trim().ToLowerInvariant();
+        if (email.Length > EmailAddress.MaxLength)
+        {
+            return Invalid("email", "A valid e-mail address is required.");
+        }
+
+        if (await lockout.LockedForAsync(email, ct) is { } lockedFor)
+        {
+            metrics.LoginFailed("account_locked");
+            return Locked(http, lockedFor);
+        }
+
+        var attempt = await lockout.BeginAttemptAsync(email, ct);
+        if (!attempt.Allowed)
+        {
+            metrics.LoginFailed("account_locked");
+            return Locked(http, await lockout.LockedForAsync(email, ct) ?? TimeSpan.FromSeconds(1));
+        }
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, ct);
+        var verification = passwords.Verify(user, request.Password);
+        if (verification == PasswordVerificationResult.Failed)
+        {
+            if (attempt.LocksOnFailure && await lockout.LockedForAsync(email, ct) is { } nowLockedFor)
+            {
+                metrics.LoginFailed("account_locked");
+                authMetrics.Locked("account");
+                logger.LogWarning("E-mail sign-in locked for {LockMinutes} min after {Failures} failures (user {UserId})",
+                    LoginLockout.Window.TotalMinutes, LoginLockout.MaxFailures, user?.Id);
+                return Locked(http, nowLockedFor);
+            }
+            metrics.LoginFailed("invalid_credentials");
+            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong e-mail or password.");
+        }
+        // The password was right: this attempt, and the failures before it, no longer count.
+        await lockout.ResetAsync(email, ct);
+
+        // Only someone who knows the password learns the account's state.
+        if (user!.Status == UserStatus.Blocked)
+        {
+            metrics.LoginFailed("user_blocked");
+            return Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked.");
+        }
+        if (user.Status != UserStatus.Active)
+        {
+            metrics.LoginFailed("email_not_confirmed");
+            return Problems.Create(StatusCodes.Status403Forbidden, "email_not_confirmed",
+                "Confirm the e-mail address first: follow the link we sent.");
+        }
+
+        if (verification == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            // Older hashes (fewer iterations, older format) are upgraded the moment the password is at hand.
+            user.PasswordHash = passwords.Hash(request.Password);
+            await db.SaveChangesAsync(ct);
+        }
+        // Counts the sign-in (campus.auth.logins, method=email) and grants the bootstrap admin role.
+        var response = await issuer.IssueAsync(user, request.RememberMe, ct);
+        return TypedResults.Ok(response);
+    }
+
+    internal static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    internal static ProblemHttpResult TokenInvalid() =>
+        Problems.Create(StatusCodes.Status400BadRequest, "token_invalid", "The link is invalid, used or expired.");
+
+    private static ProblemHttpResult Locked(HttpContext http, TimeSpan lockedFor)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(lockedFor.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(StatusCodes.Status423Locked, "account_locked",
+            "Too many failed sign-ins. Try again later or reset the password.");
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException exception) =>
+        exception.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+}
+
+public sealed record RegisterRequest(string Email, string Password);
+
+/// <summary>The account waits for confirmation; the link is valid for <c>confirmation_expires_in</c> seconds.</summary>
+public sealed record RegistrationResponse(Guid UserId, string Email, long ConfirmationExpiresIn);
+
+public sealed record ConfirmEmailRequest(string Token);
+
+public sealed record LoginRequest(string Email, string Password, bool RememberMe = false);

@@ -1,0 +1,69 @@
+using Campus.Auth.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Campus.Auth.Sms;
+
+/// <summary>A message the development SMS sender "sent": readable at <c>GET /api/auth/dev/sms-outbox</c>.</summary>
+public sealed class DevSmsMessage
+{
+    public long Id { get; set; }
+
+    public required string Phone { get; set; }
+
+    public required string Text { get; set; }
+
+    public DateTimeOffset SentAt { get; set; }
+}
+
+internal sealed class DevSmsMessageConfiguration : IEntityTypeConfiguration<DevSmsMessage>
+{
+    public void Configure(EntityTypeBuilder<DevSmsMessage> message)
+    {
+        message.ToTable("dev_sms_messages");
+        message.HasKey(m => m.Id);
+        message.Property(m => m.Phone).HasMaxLength(16);
+        message.HasIndex(m => new { m.Phone, m.SentAt });
+    }
+}
+
+/// <summary>
+/// Development's SMS provider: writes the message into <c>dev_sms_messages</c>. A plain INSERT, not the caller's
+/// change tracker, so sending never commits the caller's pending changes.
+/// </summary>
+public sealed class DevSmsSender(AuthDbContext db, TimeProvider time) : ISmsSender
+{
+    public async Task SendAsync(string phone, string text, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO dev_sms_messages (phone, text, sent_at) VALUES ({phone}, {text}, {now})", ct);
+    }
+}
+
+public sealed record DevSmsResponse(string Phone, string Text, DateTimeOffset SentAt);
+
+/// <summary>Development only (404 elsewhere): what the dev SMS sender "sent" to a phone.</summary>
+public static class DevSmsApi
+{
+    public static IEndpointRouteBuilder MapDevSmsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/api/auth/dev").WithTags("Development")
+            .MapGet("/sms-outbox", ListAsync)
+            .WithName("GetDevSmsOutbox")
+            .WithSummary("Development only: messages sent to a phone, newest first.");
+        return routes;
+    }
+
+    public static async Task<Ok<List<DevSmsResponse>>> ListAsync(string phone, AuthDbContext db, CancellationToken ct)
+    {
+        var messages = await db.Set<DevSmsMessage>().AsNoTracking()
+            .Where(m => m.Phone == phone)
+            .OrderByDescending(m => m.SentAt).ThenByDescending(m => m.Id)
+            .Take(50)
+            .Select(m => new DevSmsResponse(m.Phone, m.Text, m.SentAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(messages);
+    }
+}

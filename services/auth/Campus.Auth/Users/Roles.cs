@@ -1,0 +1,12 @@
+namespace Campus.Auth.Users;
+
+/// <summary>The role names of the JWT <c>roles</c> claim (DESIGN §3).</summary>
+public static class Roles
+{
+    public const string Student = "student";
+    public const string Author = "author";
+    public const string Moderator = "moderator";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Student, Author, Moderator, Admin];
+}
