@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Net;
+using Campus.Testing;
+
+namespace Campus.Gateway.Tests;
+
+/// <summary>A gateway that reaches Redis through a <see cref="TcpProxy"/>, to take Redis away and bring it back.</summary>
+public sealed class RedisBehindProxyGatewayFactory : RateLimitedGatewayFactory
+{
+    public TcpProxy Redis { get; } = TcpProxy.For($"redis://{TestInfrastructure.RedisConnectionString}");
+
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["ConnectionStrings:Redis"] = $"127.0.0.1:{Redis.Port},asyncTimeout=1000,syncTimeout=1000";
+            return settings;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+public sealed class RedisOutageTests(RedisBehindProxyGatewayFactory factory) : IClassFixture<RedisBehindProxyGatewayFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Without_redis_requests_pass_unlimited_and_readiness_fails_then_both_recover()
+    {
+        using var client = factory.CreateClient();
+        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
+
+        factory.Redis.Stop();
+        try
+        {
+            await WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable);
+            var watch = Stopwatch.StartNew();
+            for (var i = 0; i < 5; i++)
+            {
+                // Over the limit of 3: counted nowhere, so let through (the edge's per-IP limit still applies).
+                var response = await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, ("X-Forwarded-For", "203.0.113.90")), Ct);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"5 requests took {watch.Elapsed} without Redis");
+        }
+        finally
+        {
+            factory.Redis.Start();
+        }
+
+        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, ("X-Forwarded-For", "203.0.113.91")), Ct)).StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        HttpStatusCode status;
+        do
+        {
+            status = (await client.GetAsync(path, Ct)).StatusCode;
+            if (status == expected)
+            {
+                return;
+            }
+            await Task.Delay(200, Ct);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"{path} still answers {(int)status}, not {(int)expected}, after 20 s");
+    }
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Gateway;
+
+/// <summary>The gateway's own settings: which proxy it trusts and its rate limits.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>
+    /// The addresses whose <c>X-Forwarded-For</c> is believed: the edge only (it overwrites the client's own value).
+    /// Anyone else connecting directly is taken at its socket address.
+    /// </summary>
+    [Required, MinLength(1)]
+    public string[] TrustedProxies { get; set; } = ["127.0.0.1", "::1"];
+
+    [ValidateObjectMembers]
+    public RateLimitsOptions RateLimits { get; set; } = new();
+}
+
+/// <summary>The limits by name; a route opts in to a per-IP limit with route metadata <c>"RateLimit": "&lt;name&gt;"</c>.</summary>
+public sealed class RateLimitsOptions
+{
+    /// <summary>Per client IP on <c>/api/auth/*</c> (sign-in flows are the brute-force target).</summary>
+    [ValidateObjectMembers]
+    public RateLimitRule AuthPerIp { get; set; } = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Per user (<c>sub</c>) on every route that requires a token.</summary>
+    [ValidateObjectMembers]
+    public RateLimitRule PerUser { get; set; } = new() { PermitLimit = 1200, Window = TimeSpan.FromMinutes(1) };
+
+    public RateLimitRule? Find(string name) => name switch
+    {
+        nameof(AuthPerIp) => AuthPerIp,
+        nameof(PerUser) => PerUser,
+        _ => null,
+    };
+}
+
+/// <summary>At most <see cref="PermitLimit"/> requests per fixed <see cref="Window"/>.</summary>
+public sealed class RateLimitRule
+{
+    [Range(1, int.MaxValue)]
+    public int PermitLimit { get; set; } = 100;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}
