@@ -1,10 +1,6 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Campus.Gateway.Tests;
 
@@ -115,8 +111,8 @@ public sealed class AuthenticationTests(GatewayFactory factory) : IClassFixture<
         return kind switch
         {
             "malformed" => "not.a.jwt",
-            "wrong_signature" => Tamper(factory.Jwt.CreateToken()),
-            "alg_none" => Unsigned(factory.Jwt.CreateToken()),
+            "wrong_signature" => ForgedTokens.Tampered(factory.Jwt.CreateToken()),
+            "alg_none" => ForgedTokens.Unsigned(factory.Jwt.CreateToken()),
             "hs256_with_public_key" => await HmacWithPublicKeyAsync(factory.Jwt.CreateToken()),
             "expired" => factory.Jwt.CreateToken(notBefore: now.AddHours(-2), lifetime: TimeSpan.FromHours(1)),
             "not_yet_valid" => factory.Jwt.CreateToken(notBefore: now.AddMinutes(5)),
@@ -127,29 +123,12 @@ public sealed class AuthenticationTests(GatewayFactory factory) : IClassFixture<
         };
     }
 
-    private static string Tamper(string token)
-    {
-        var parts = token.Split('.');
-        var payload = JsonSerializer.Deserialize<Dictionary<string, object>>(Base64UrlEncoder.Decode(parts[1]))!;
-        payload["roles"] = "admin";
-        return $"{parts[0]}.{Base64UrlEncoder.Encode(JsonSerializer.Serialize(payload))}.{parts[2]}";
-    }
-
-    private static string Unsigned(string token)
-    {
-        var parts = token.Split('.');
-        return $"{Base64UrlEncoder.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{parts[1]}.";
-    }
-
     private async Task<string> HmacWithPublicKeyAsync(string token)
     {
         // The classic algorithm confusion: HS256 keyed with the published (public) key set.
-        var jwks = await new HttpClient().GetStringAsync(factory.Jwt.JwksUrl, Ct);
-        var kid = JsonDocument.Parse(jwks).RootElement.GetProperty("keys")[0].GetProperty("kid").GetString();
-        var header = Base64UrlEncoder.Encode($"{{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"{kid}\"}}");
-        var payload = token.Split('.')[1];
-        var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(jwks), Encoding.ASCII.GetBytes($"{header}.{payload}"));
-        return $"{header}.{payload}.{Base64UrlEncoder.Encode(signature)}";
+        using var http = new HttpClient();
+        var jwks = await http.GetStringAsync(factory.Jwt.JwksUrl, Ct);
+        return ForgedTokens.HmacSignedWithPublicKeySet(token, jwks, ForgedTokens.FirstKid(jwks));
     }
 }
 

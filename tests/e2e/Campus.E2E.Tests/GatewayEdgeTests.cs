@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Campus.Testing;
@@ -263,14 +262,14 @@ public sealed class GatewayEdgeTests
             {
                 "none" => null,
                 "malformed" => "not.a.jwt",
-                "wrong_signature" => WithKid(Issuer.CreateToken(), jwks.Kid ?? "unknown"),
-                "alg_none" => $"{Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{Issuer.CreateToken().Split('.')[1]}.",
-                "hs256_with_public_key" => HmacSigned(Issuer.CreateToken(), jwks),
+                "wrong_signature" => ForgedTokens.WithKid(Issuer.CreateToken(), jwks.Kid ?? "unknown"),
+                "alg_none" => ForgedTokens.Unsigned(Issuer.CreateToken()),
+                "hs256_with_public_key" => ForgedTokens.HmacSignedWithPublicKeySet(Issuer.CreateToken(), jwks.Document, jwks.Kid),
                 "expired" => Issuer.CreateToken(notBefore: now.AddHours(-2), lifetime: TimeSpan.FromHours(1)),
                 "not_yet_valid" => Issuer.CreateToken(notBefore: now.AddMinutes(10)),
                 "wrong_issuer" => Issuer.CreateToken(issuer: "someone-else"),
                 "wrong_audience" => Issuer.CreateToken(audience: "another-api"),
-                "unknown_kid" => WithKid(Issuer.CreateToken(), Guid.NewGuid().ToString("N")),
+                "unknown_kid" => ForgedTokens.WithKid(Issuer.CreateToken(), Guid.NewGuid().ToString("N")),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind)),
             };
         }
@@ -283,29 +282,9 @@ public sealed class GatewayEdgeTests
             {
                 return ("{\"keys\":[]}", null);
             }
-            var keys = JsonDocument.Parse(body).RootElement.GetProperty("keys");
-            return (body, keys.GetArrayLength() > 0 && keys[0].TryGetProperty("kid", out var kid) ? kid.GetString() : null);
+            return (body, ForgedTokens.FirstKid(body));
         }
 
-        /// <summary>A token whose header names <paramref name="kid"/> (signature from another key: it cannot verify).</summary>
-        private static string WithKid(string token, string kid)
-        {
-            var parts = token.Split('.');
-            var header = JsonSerializer.Deserialize<Dictionary<string, object>>(Base64UrlEncoder.Decode(parts[0]))!;
-            header["kid"] = kid;
-            return $"{Encode(JsonSerializer.Serialize(header))}.{parts[1]}.{parts[2]}";
-        }
-
-        /// <summary>The algorithm-confusion attack: HS256 keyed with the public key set the platform publishes.</summary>
-        private static string HmacSigned(string token, (string Document, string? Kid) jwks)
-        {
-            var header = Encode($"{{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"{jwks.Kid ?? "unknown"}\"}}");
-            var payload = token.Split('.')[1];
-            var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(jwks.Document), Encoding.ASCII.GetBytes($"{header}.{payload}"));
-            return $"{header}.{payload}.{Base64UrlEncoder.Encode(signature)}";
-        }
-
-        private static string Encode(string json) => Base64UrlEncoder.Encode(json);
     }
 }
 
