@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Claims;
 using Campus.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -87,29 +88,125 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
     }
 
     [Fact]
-    public async Task Token_signed_with_a_newly_published_key_is_accepted_after_the_jwks_is_read_again()
+    public async Task Token_signed_with_a_newly_published_key_is_accepted_on_its_first_request()
     {
         // Own issuer: rotating the shared fixture's key would race the other tests of this class.
-        await using var rotating = new TestJwtIssuer();
-        await rotating.InitializeAsync();
-        await using var app = await TestApp.StartAsync(
-            settings: rotating.Settings.ToDictionary(),
-            configure: builder => builder.AddDefaultAuthentication(),
-            map: a => a.MapGet("/me", () => "ok").RequireAuthorization());
+        await using var rotating = await StartIssuerAsync();
+        await using var app = await StartAsync(rotating);
+        var oldToken = rotating.CreateToken();
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", oldToken), Ct)).StatusCode);
+        var readsBefore = rotating.JwksRequests;
+
+        rotating.RotateKey();
+        var first = await app.Client.SendAsync(app.Get("/me", rotating.CreateToken()), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(readsBefore + 1, rotating.JwksRequests);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", oldToken), Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_first_tokens_of_a_new_key_are_all_accepted_with_one_jwks_read()
+    {
+        await using var rotating = await StartIssuerAsync();
+        await using var app = await StartAsync(rotating);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", rotating.CreateToken()), Ct)).StatusCode);
         var readsBefore = rotating.JwksRequests;
 
         rotating.RotateKey();
-        var token = rotating.CreateToken();
-        var statuses = new List<HttpStatusCode>();
-        for (var attempt = 0; attempt < 3 && statuses.LastOrDefault() != HttpStatusCode.OK; attempt++)
-        {
-            statuses.Add((await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
-            await Task.Delay(200, Ct);
-        }
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20)
+            .Select(_ => app.Client.SendAsync(app.Get("/me", rotating.CreateToken()), Ct)));
 
-        Assert.Equal(HttpStatusCode.OK, statuses.Last());
-        Assert.True(rotating.JwksRequests > readsBefore, "the unknown kid should make the host read the JWKS again");
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal(readsBefore + 1, rotating.JwksRequests);
+    }
+
+    [Fact]
+    public async Task Flood_of_unknown_kids_reads_the_jwks_at_most_once_per_minimum_interval()
+    {
+        await using var own = await StartIssuerAsync();
+        await using var app = await StartAsync(own, minimumRefreshInterval: "00:00:30");
+        var token = own.CreateToken();
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        var readsBefore = own.JwksRequests;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50)
+            .Select(_ => app.Client.SendAsync(app.Get("/me", ForgedTokens.WithKid(token, Guid.NewGuid().ToString("N"))), Ct)));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode));
+        Assert.True(own.JwksRequests - readsBefore <= 1, $"{own.JwksRequests - readsBefore} reads for 50 forged kids");
+    }
+
+    [Fact]
+    public async Task Known_keys_stay_accepted_when_the_jwks_cannot_be_read_again()
+    {
+        var down = await StartIssuerAsync();
+        down.MaxAge = TimeSpan.FromSeconds(1);
+        await using var app = await StartAsync(down);
+        var token = down.CreateToken();
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+
+        await down.DisposeAsync();
+        await Task.Delay(1500, Ct);
+
+        // The cache lifetime is over and the re-read fails: the last good keys still count.
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", down.CreateToken()), Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Host_starts_and_answers_healthz_while_the_jwks_is_unreachable()
+    {
+        var settings = issuer.Settings.ToDictionary();
+        settings["Jwt:JwksUrl"] = $"http://127.0.0.1:{UnusedPort()}/api/auth/.well-known/jwks.json";
+        await using var app = await TestApp.StartAsync(
+            settings: settings,
+            configure: builder => builder.AddDefaultAuthentication(),
+            map: a => a.MapGet("/me", () => "ok").RequireAuthorization());
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/healthz", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Client.SendAsync(app.Get("/me", issuer.CreateToken()), Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Jwks_is_cached_for_its_max_age_and_read_again_after_it()
+    {
+        await using var own = await StartIssuerAsync();
+        own.MaxAge = TimeSpan.FromSeconds(2);
+        await using var app = await StartAsync(own);
+        var token = own.CreateToken();
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        Assert.Equal(1, own.JwksRequests);
+
+        await Task.Delay(2500, Ct);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        Assert.Equal(2, own.JwksRequests);
+    }
+
+    private static async Task<TestJwtIssuer> StartIssuerAsync()
+    {
+        var own = new TestJwtIssuer();
+        await own.InitializeAsync();
+        return own;
+    }
+
+    private static Task<TestApp> StartAsync(TestJwtIssuer own, string minimumRefreshInterval = "00:00:01")
+    {
+        var settings = own.Settings.ToDictionary();
+        settings["Jwt:MinimumRefreshInterval"] = minimumRefreshInterval;
+        return TestApp.StartAsync(
+            settings: settings,
+            configure: builder => builder.AddDefaultAuthentication(),
+            map: a => a.MapGet("/me", () => "ok").RequireAuthorization());
+    }
+
+    private static int UnusedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

@@ -2,9 +2,8 @@ using System.Security.Claims;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
@@ -19,42 +18,37 @@ public static class AuthenticationExtensions
     public const string RoleClaim = "role";
 
     /// <summary>
-    /// Validates bearer tokens: ES256 signature from the JWKS at <c>Jwt:JwksUrl</c> (re-read on an unknown
-    /// <c>kid</c>, at most every <c>Jwt:MinimumRefreshInterval</c>), issuer, audience, <c>exp</c> (required) and
+    /// Validates bearer tokens: ES256 signature from the JWKS at <c>Jwt:JwksUrl</c> (<see cref="JwksKeyCache"/>: cached per
+    /// its <c>Cache-Control</c>, re-read within the request on an unknown <c>kid</c> at most every
+    /// <c>Jwt:MinimumRefreshInterval</c>, never read at start), issuer, audience, <c>exp</c> (required) and
     /// <c>nbf</c> with a small clock skew. The space-separated <c>roles</c> claim becomes one role claim per role.
     /// Services validate the token again behind the gateway: identity headers alone are never trusted.
     /// </summary>
     public static IHostApplicationBuilder AddDefaultAuthentication(this IHostApplicationBuilder builder)
     {
-        // { "Jwt": { "JwksUrl": "http://127.0.0.1:8101/api/auth/.well-known/jwks.json", "Issuer": "campus-auth", "Audience": "campus" } }
+        // { "Jwt": { "JwksUrl": "http://127.0.0.1:8101/api/auth/.well-known/jwks.json", "Issuer": "campus-auth", "Audience": "campus",
+        //           "ClockSkew": "00:00:30", "RefreshInterval": "00:10:00", "MinimumRefreshInterval": "00:00:30" } }
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<JwksKeyCache>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) => Configure(bearer, jwtOptions.Value));
+            .Configure<IOptions<JwtOptions>, JwksKeyCache>((bearer, jwtOptions, keys) => Configure(bearer, jwtOptions.Value, keys));
         builder.Services.AddAuthorization();
         return builder;
     }
 
-    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt)
+    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt, JwksKeyCache keys)
     {
+        // No Authority/MetadataAddress/ConfigurationManager: the keys come from the cache, whose handler re-reads the
+        // JWKS within the request on an unknown kid (JwtBearer's own refresh would run in the background).
+        bearer.TokenHandlers.Clear();
+        bearer.TokenHandlers.Add(new JwksTokenHandler(keys) { MapInboundClaims = false });
         bearer.MapInboundClaims = false;
-        bearer.RequireHttpsMetadata = jwt.JwksUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
-        bearer.RefreshOnIssuerKeyNotFound = true;
-        bearer.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-            jwt.JwksUrl,
-            new JwksRetriever(),
-            new HttpDocumentRetriever(new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            {
-                RequireHttps = bearer.RequireHttpsMetadata,
-            })
-        {
-            AutomaticRefreshInterval = jwt.RefreshInterval,
-            RefreshInterval = jwt.MinimumRefreshInterval,
-        };
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = jwt.Issuer,
@@ -67,6 +61,7 @@ public static class AuthenticationExtensions
             RequireSignedTokens = true,
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             ClockSkew = jwt.ClockSkew,
+            IssuerSigningKeyResolver = (_, _, kid, _) => keys.Find(kid),
             NameClaimType = "sub",
             RoleClaimType = RoleClaim,
         };

@@ -20,6 +20,7 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
     private readonly List<ECDsaSecurityKey> _published = [];
     private WebApplication? _server;
     private ECDsaSecurityKey _signingKey = NewKey();
+    private int _jwksRequests;
 
     public TestJwtIssuer() => _published.Add(_signingKey);
 
@@ -27,7 +28,10 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
     public string JwksUrl { get; private set; } = "";
 
     /// <summary>How many times the key set was fetched: shows whether a host re-read it.</summary>
-    public int JwksRequests { get; private set; }
+    public int JwksRequests => Volatile.Read(ref _jwksRequests);
+
+    /// <summary>When set, the key set is served with <c>Cache-Control: public, max-age=</c> these (whole) seconds.</summary>
+    public TimeSpan? MaxAge { get; set; }
 
     /// <summary>The settings a host needs to trust this issuer.</summary>
     public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
@@ -79,9 +83,13 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
 
     public async ValueTask InitializeAsync()
     {
-        _server = await LoopbackServer.StartAsync(app => app.MapGet("/api/auth/.well-known/jwks.json", () =>
+        _server = await LoopbackServer.StartAsync(app => app.MapGet("/api/auth/.well-known/jwks.json", (HttpContext context) =>
         {
-            JwksRequests++;
+            Interlocked.Increment(ref _jwksRequests);
+            if (MaxAge is { } maxAge)
+            {
+                context.Response.Headers.CacheControl = $"public, max-age={(int)maxAge.TotalSeconds}";
+            }
             var keys = _published.Select(key => JsonWebKeyConverter.ConvertFromECDsaSecurityKey(key)).Select(jwk => new
             {
                 kty = jwk.Kty,
@@ -97,11 +105,13 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
         JwksUrl = $"{_server.Address()}/api/auth/.well-known/jwks.json";
     }
 
+    /// <summary>Stops serving the key set (auth down); tokens can still be minted.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_server is not null)
         {
             await _server.DisposeAsync();
+            _server = null;
         }
     }
 

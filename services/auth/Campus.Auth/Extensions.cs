@@ -53,9 +53,13 @@ internal static class Extensions
         // The service validates its own tokens with its own keys (no HTTP round trip to itself); keys from the
         // configured JWKS (Jwt:JwksUrl) are accepted as well, so test tokens and a shared key set keep working.
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .PostConfigure<SigningKeyRing>((bearer, keys) => bearer.TokenValidationParameters.IssuerSigningKeyResolverUsingConfiguration =
-                (_, _, kid, _, configuration) => keys.PublicKeys.Where(key => key.KeyId == kid)
-                    .Concat<SecurityKey>(configuration?.SigningKeys.Where(key => key.KeyId == kid) ?? []));
+            .PostConfigure<SigningKeyRing>((bearer, keys) =>
+            {
+                var published = bearer.TokenValidationParameters.IssuerSigningKeyResolver;
+                bearer.TokenValidationParameters.IssuerSigningKeyResolver = (token, securityToken, kid, parameters) =>
+                    keys.PublicKeys.Where(key => key.KeyId == kid)
+                        .Concat<SecurityKey>(published?.Invoke(token, securityToken, kid, parameters) ?? []);
+            });
 
         // The client IP (per-IP limits) is the connection's address, or the X-Forwarded-For entry added by a proxy on
         // loopback: the edge nginx and the gateway. Only loopback proxies are trusted (the defaults), and at most two

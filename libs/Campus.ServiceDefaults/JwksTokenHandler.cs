@@ -1,0 +1,27 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Campus.ServiceDefaults;
+
+/// <summary>
+/// JwtBearer's token handler with the <see cref="JwksKeyCache"/> kept current before each validation: a token whose
+/// <c>kid</c> is unknown is validated again after the key set was re-read in the same request (JwtBearer's own
+/// refresh on an unknown kid runs in the background, so the first tokens of a new key would be refused).
+/// </summary>
+internal sealed class JwksTokenHandler(JwksKeyCache keys) : JsonWebTokenHandler
+{
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        await keys.EnsureFreshAsync();
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.IsValid
+            || result.Exception is not SecurityTokenSignatureKeyNotFoundException
+            || !CanReadToken(token)
+            || ReadJsonWebToken(token).Kid is not { Length: > 0 } kid
+            || !await keys.TryReadForUnknownKidAsync(kid))
+        {
+            return result;
+        }
+        return await base.ValidateTokenAsync(token, validationParameters);
+    }
+}
