@@ -1,4 +1,5 @@
 using Campus.Profile.Data;
+using Campus.Profile.Profiles;
 using Campus.Storage;
 
 namespace Campus.Profile;
@@ -10,7 +11,9 @@ internal static class Extensions
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<ProfileDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<ProfileDbContext>());
+        builder.AddCampusMessaging(messaging => messaging
+            .AddOutbox<ProfileDbContext>()
+            .AddSubscription<UserRegistered, CreateProfileOnRegistration>(CreateProfileOnRegistration.Queue));
         builder.AddCampusStorage(StorageBuckets.Avatars);
     }
 }

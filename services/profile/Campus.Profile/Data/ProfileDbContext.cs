@@ -1,4 +1,7 @@
 using Campus.Messaging.Outbox;
+using Campus.Profile.ExperienceLevels;
+using Campus.Profile.Profiles;
+using Campus.Profile.Social;
 using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Profile.Data;
@@ -9,6 +12,14 @@ namespace Campus.Profile.Data;
 /// </remarks>
 public sealed class ProfileDbContext(DbContextOptions<ProfileDbContext> options) : DbContext(options)
 {
+    public DbSet<UserProfile> Profiles => Set<UserProfile>();
+
+    public DbSet<ProfileHistoryEntry> ProfileHistory => Set<ProfileHistoryEntry>();
+
+    public DbSet<ExperienceLevel> ExperienceLevels => Set<ExperienceLevel>();
+
+    public DbSet<SocialBinding> SocialBindings => Set<SocialBinding>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

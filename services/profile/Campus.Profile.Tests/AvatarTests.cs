@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.S3.Model;
+using Campus.Profile.Avatars;
+
+namespace Campus.Profile.Tests;
+
+public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly HttpClient Browser = new();
+
+    [Fact]
+    public async Task A_png_uploaded_straight_to_s3_becomes_the_avatar_and_replaces_the_previous_one()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var first = TestImages.Png(32, 32);
+
+        var firstKey = await UploadAsync(client, first, "image/png");
+        var confirmed = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = firstKey }, Ct);
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var avatarUrl = (await confirmed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString()!;
+        Assert.Equal(first, await Browser.GetByteArrayAsync(avatarUrl, Ct));
+
+        var second = TestImages.Png(64, 48);
+        var secondKey = await UploadAsync(client, second, "image/png");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = secondKey }, Ct)).StatusCode);
+
+        var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
+        Assert.Equal(second, await Browser.GetByteArrayAsync(profile.GetProperty("avatar_url").GetString(), Ct));
+        Assert.Equal([secondKey], await KeysAsync(me));
+        var history = await client.GetFromJsonAsync<JsonElement>("/api/profile/history", Ct);
+        Assert.Equal(2, history.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("field").GetString() == "avatar"));
+    }
+
+    [Theory]
+    [InlineData("image/gif", 1000, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("text/plain", 1000, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("image/png", 6 * 1024 * 1024, HttpStatusCode.RequestEntityTooLarge, "too_large")]
+    public async Task Upload_url_refuses_other_types_and_large_files(string contentType, long size, HttpStatusCode status, string code)
+    {
+        using var client = factory.ClientFor(Guid.NewGuid());
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size }, Ct);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(code, await ProfileTests.CodeAsync(response));
+    }
+
+    [Fact]
+    public async Task Text_sent_as_png_is_refused_and_deleted()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var key = await UploadAsync(client, "hello, I am not an image"u8.ToArray(), "image/png");
+
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
+        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Empty(await KeysAsync(me));
+        Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct)).GetProperty("avatar_url").ValueKind);
+    }
+
+    public static TheoryData<string, byte[]> LiedUploads => new()
+    {
+        { "gif", TestImages.Gif() },
+        { "6 MB", [.. TestImages.Png(16, 16), .. new byte[6 * 1024 * 1024]] },
+        { "empty", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(LiedUploads))]
+    public async Task An_upload_that_is_not_what_was_declared_is_refused_at_confirm_and_deleted(string what, byte[] content)
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var key = await UploadAsync(client, content, "image/png", declaredSize: 1000);
+
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.True(confirm.StatusCode == HttpStatusCode.UnprocessableEntity, what);
+        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Empty(await KeysAsync(me));
+    }
+
+    [Fact]
+    public async Task A_png_with_absurd_dimensions_is_refused_and_deleted()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var key = await UploadAsync(client, TestImages.Png(1, 1), "image/png");
+
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
+        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Empty(await KeysAsync(me));
+    }
+
+    [Fact]
+    public async Task A_key_issued_to_another_user_is_refused()
+    {
+        var owner = Guid.NewGuid();
+        using var ownerClient = factory.ClientFor(owner);
+        var key = await UploadAsync(ownerClient, TestImages.Png(32, 32), "image/png");
+        using var thief = factory.ClientFor(Guid.NewGuid());
+
+        var confirm = await thief.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, confirm.StatusCode);
+        Assert.Equal("key_not_owned", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal([key], await KeysAsync(owner));
+    }
+
+    [Fact]
+    public async Task Confirming_before_uploading_is_404_upload_missing()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = $"{me}/{Guid.NewGuid():N}.png" }, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        Assert.Equal("upload_missing", await ProfileTests.CodeAsync(confirm));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x03 }, 640, 480)]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x04 }, 0, 0)]
+    public void Jpeg_dimensions_come_from_the_frame_header(byte[] bytes, int width, int height)
+    {
+        var size = ImageHeader.Read(bytes, "image/jpeg");
+        Assert.Equal(width == 0 ? null : (width, height), size);
+    }
+
+    /// <summary>Asks for an upload URL (declaring <paramref name="declaredSize"/>, else the real size) and PUTs <paramref name="content"/> to it as a browser would.</summary>
+    private async Task<string> UploadAsync(HttpClient client, byte[] content, string contentType, long? declaredSize = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size = declaredSize ?? content.Length }, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
+        foreach (var header in upload.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        put.Content.Headers.ContentType ??= MediaTypeHeaderValue.Parse(contentType);
+        var stored = await Browser.SendAsync(put, Ct);
+        Assert.True(stored.IsSuccessStatusCode, $"S3 answered {(int)stored.StatusCode}");
+        return upload.GetProperty("key").GetString()!;
+    }
+
+    private async Task<List<string>> KeysAsync(Guid owner)
+    {
+        var listed = await factory.Buckets.Client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("avatars"), Prefix = $"{owner}/" }, Ct);
+        return (listed.S3Objects ?? []).Select(o => o.Key).ToList();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Campus.Profile.Tests;
+
+public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture<ProfileFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string UniqueName() => "level-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Admin_creates_updates_and_deletes_levels_and_everyone_lists_them_by_rank()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        var (senior, junior) = (UniqueName(), UniqueName());
+
+        var created = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = senior, rank = 30, description = "Leads" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = junior, rank = 10 }, Ct);
+
+        using var student = factory.ClientFor(Guid.NewGuid());
+        var names = (await student.GetFromJsonAsync<JsonElement>("/api/profile/experience-levels", Ct))
+            .EnumerateArray().Select(l => l.GetProperty("name").GetString()).Where(n => n == senior || n == junior).ToList();
+        Assert.Equal([junior, senior], names);
+
+        var updated = await admin.PutAsJsonAsync($"/api/profile/experience-levels/{id}", new { name = senior + "!", rank = 5 }, Ct);
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(5, (await updated.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("rank").GetInt32());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct)).StatusCode);
+        var again = await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal("experience_level_not_found", await ProfileTests.CodeAsync(again));
+    }
+
+    [Fact]
+    public async Task A_duplicate_name_is_409_experience_level_exists()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        var name = UniqueName();
+        await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name, rank = 1 }, Ct);
+
+        var duplicate = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name, rank = 2 }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal("experience_level_exists", await ProfileTests.CodeAsync(duplicate));
+    }
+
+    [Fact]
+    public async Task A_level_in_use_cannot_be_deleted()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        var created = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = UniqueName(), rank = 1 }, Ct);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        using var user = factory.ClientFor(Guid.NewGuid());
+        Assert.Equal(HttpStatusCode.OK, (await user.PutAsJsonAsync("/api/profile", new { experience_level_id = id }, Ct)).StatusCode);
+
+        var delete = await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
+        Assert.Equal("experience_level_in_use", await ProfileTests.CodeAsync(delete));
+    }
+
+    [Fact]
+    public async Task Non_admins_cannot_manage_levels()
+    {
+        using var student = factory.ClientFor(Guid.NewGuid(), "student author");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PostAsJsonAsync("/api/profile/experience-levels", new { name = UniqueName() }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PutAsJsonAsync($"/api/profile/experience-levels/{Guid.NewGuid()}", new { name = "x" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.DeleteAsync($"/api/profile/experience-levels/{Guid.NewGuid()}", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_blank_name_is_a_field_error()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        var response = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = " " }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("name", out _));
+    }
+}

@@ -1,0 +1,40 @@
+namespace Campus.Profile.Profiles;
+
+/// <summary>The editable fields; a PUT replaces all of them (null or blank clears a field).</summary>
+public sealed record UpdateProfileRequest(
+    string? FirstName = null,
+    string? MiddleName = null,
+    string? LastName = null,
+    string? DisplayName = null,
+    string? JobTitle = null,
+    string? Department = null,
+    Guid? ExperienceLevelId = null,
+    string? About = null,
+    string? City = null,
+    string? TimeZone = null,
+    string? Locale = null);
+
+public sealed record ProfileResponse(
+    Guid UserId,
+    string? FirstName,
+    string? MiddleName,
+    string? LastName,
+    string? DisplayName,
+    string? JobTitle,
+    string? Department,
+    Guid? ExperienceLevelId,
+    string? About,
+    string? City,
+    string? TimeZone,
+    string? Locale,
+    string? AvatarUrl,
+    DateTimeOffset UpdatedAt)
+{
+    public static ProfileResponse From(UserProfile p, string? avatarUrl) => new(
+        p.UserId, p.FirstName, p.MiddleName, p.LastName, p.DisplayName, p.JobTitle, p.Department, p.ExperienceLevelId,
+        p.About, p.City, p.TimeZone, p.Locale, avatarUrl, p.UpdatedAt);
+}
+
+public sealed record ProfileHistoryItem(string Field, string? OldValue, string? NewValue, Guid ChangedBy, DateTimeOffset ChangedAt);
+
+public sealed record ProfileHistoryPage(IReadOnlyList<ProfileHistoryItem> Items, int Limit, int Offset);

@@ -1,0 +1,31 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Campus.Profile.Social;
+
+/// <summary>A user's account at an external provider (telegram, ...); one per provider.</summary>
+public sealed class SocialBinding
+{
+    public Guid UserId { get; set; }
+
+    public required string Provider { get; set; }
+
+    public required string ExternalId { get; set; }
+
+    public string? Username { get; set; }
+
+    public DateTimeOffset LinkedAt { get; set; }
+}
+
+internal sealed class SocialBindingConfiguration : IEntityTypeConfiguration<SocialBinding>
+{
+    public void Configure(EntityTypeBuilder<SocialBinding> binding)
+    {
+        binding.ToTable("social_bindings");
+        binding.HasKey(b => new { b.UserId, b.Provider });
+        binding.Property(b => b.Provider).HasMaxLength(32);
+        binding.Property(b => b.ExternalId).HasMaxLength(128);
+        binding.Property(b => b.Username).HasMaxLength(128);
+        binding.HasIndex(b => new { b.Provider, b.ExternalId }).IsUnique();
+    }
+}

@@ -1,0 +1,177 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Campus.E2E.Tests;
+
+/// <summary>
+/// Issue 5's acceptance through the edge: a signed-in user uploads an avatar straight to S3 with a plain PUT to the
+/// presigned URL (as a browser would), confirms it, and reads it back via <c>avatar_url</c>; bad files are refused
+/// with their code and leave nothing in the bucket.
+/// </summary>
+public sealed class ProfileTests
+{
+    private const string Bucket = "campus-avatars";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // The "browser": no token, straight to S3 on the presigned URL (Storage:PublicUrl).
+    private static readonly HttpClient Browser = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    [Fact]
+    public async Task A_png_uploaded_to_the_presigned_url_comes_back_byte_identical_via_avatar_url()
+    {
+        var session = await SignIn.PhoneAsync();
+        var png = Png(48, 48);
+
+        var key = await UploadAsync(session, "image/png", png.Length, png);
+        using var confirm = await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+        var profile = await ExpectAsync(confirm, HttpStatusCode.OK);
+
+        var avatarUrl = profile.GetProperty("avatar_url").GetString()!;
+        Assert.Equal(png, await Browser.GetByteArrayAsync(avatarUrl, Ct));
+        using var read = await ApiAsync(session, HttpMethod.Get, "api/profile");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal([key], await KeysAsync(session.UserId));
+    }
+
+    [Fact]
+    public async Task A_6_mb_file_a_gif_and_text_sent_as_png_are_refused_and_leave_nothing_in_the_bucket()
+    {
+        var session = await SignIn.PhoneAsync();
+        var sixMb = new byte[6 * 1024 * 1024];
+        Png(16, 16).CopyTo(sixMb, 0);
+        byte[] gif = [.. "GIF89a"u8, 16, 0, 16, 0, 0, 0, 0, 0x3B];
+
+        // Declared honestly: refused before any URL is issued.
+        await ExpectCodeAsync(await RequestUploadAsync(session, "image/png", sixMb.Length), HttpStatusCode.RequestEntityTooLarge, "too_large");
+        await ExpectCodeAsync(await RequestUploadAsync(session, "image/gif", gif.Length), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+
+        // Lied about: the upload lands in S3, and the confirm refuses and deletes it.
+        foreach (var content in new[] { sixMb, gif, "just some text, not an image"u8.ToArray() })
+        {
+            var key = await UploadAsync(session, "image/png", 1000, content);
+            using var confirm = await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+            await ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
+        }
+
+        Assert.Empty(await KeysAsync(session.UserId));
+        using var read = await ApiAsync(session, HttpMethod.Get, "api/profile");
+        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("avatar_url").ValueKind);
+    }
+
+    private static async Task<HttpResponseMessage> RequestUploadAsync(SignIn.Session session, string contentType, long size) =>
+        await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = contentType, size });
+
+    /// <summary>Gets an upload URL declaring <paramref name="declaredSize"/> and PUTs <paramref name="content"/> to it.</summary>
+    private static async Task<string> UploadAsync(SignIn.Session session, string contentType, long declaredSize, byte[] content)
+    {
+        using var response = await RequestUploadAsync(session, contentType, declaredSize);
+        var upload = await ExpectAsync(response, HttpStatusCode.OK);
+        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
+        foreach (var header in upload.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        using var stored = await Browser.SendAsync(put, Ct);
+        Assert.True(stored.IsSuccessStatusCode, $"PUT to the presigned URL answered {(int)stored.StatusCode}");
+        return upload.GetProperty("key").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> ApiAsync(SignIn.Session session, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Platform.EdgeUrl, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+        if (body is not null)
+        {
+            request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        }
+        return await Http.Client.SendAsync(request, Ct);
+    }
+
+    private static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == status, $"{response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static async Task ExpectCodeAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        using (response)
+        {
+            Assert.Equal(code, (await ExpectAsync(response, status)).GetProperty("code").GetString());
+        }
+    }
+
+    /// <summary>The keys under the user's prefix in the platform's avatars bucket.</summary>
+    private static async Task<List<string>> KeysAsync(string userId)
+    {
+        var port = Environment.GetEnvironmentVariable("CAMPUS_S3_PORT") is { Length: > 0 } p ? p : "4569";
+        using var s3 = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"),
+            new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{port}", ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = userId + "/" }, Ct);
+        return (listed.S3Objects ?? []).Select(o => o.Key).ToList();
+    }
+
+    /// <summary>A real, decodable RGB PNG made in memory.</summary>
+    private static byte[] Png(int width, int height)
+    {
+        var raw = new MemoryStream();
+        for (var y = 0; y < height; y++)
+        {
+            raw.WriteByte(0);
+            for (var x = 0; x < width; x++)
+            {
+                raw.Write([(byte)(x * 5), (byte)(y * 5), 200]);
+            }
+        }
+        var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(raw.ToArray());
+        }
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)width);
+        BinaryPrimitives.WriteUInt32BigEndian(ihdr.AsSpan(4), (uint)height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        foreach (var (type, data) in new[] { ("IHDR", ihdr), ("IDAT", compressed.ToArray()), ("IEND", Array.Empty<byte>()) })
+        {
+            var chunk = new byte[8 + data.Length];
+            BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+            Encoding.ASCII.GetBytes(type, chunk.AsSpan(4));
+            data.CopyTo(chunk, 8);
+            png.Write(chunk);
+            var crc = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(chunk.AsSpan(4)));
+            png.Write(crc);
+        }
+        return png.ToArray();
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+}
