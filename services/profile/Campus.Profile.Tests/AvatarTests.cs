@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Profile.Avatars;
+using Campus.Testing;
 
 namespace Campus.Profile.Tests;
 

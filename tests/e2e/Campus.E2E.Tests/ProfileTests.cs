@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,6 +5,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Campus.Testing;
 
 namespace Campus.E2E.Tests;
 
@@ -28,7 +27,7 @@ public sealed class ProfileTests
     public async Task A_png_uploaded_to_the_presigned_url_comes_back_byte_identical_via_avatar_url()
     {
         var session = await SignIn.PhoneAsync();
-        var png = Png(48, 48);
+        var png = TestImages.Png(48, 48);
 
         var key = await UploadAsync(session, "image/png", png.Length, png);
         using var confirm = await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
@@ -46,8 +45,8 @@ public sealed class ProfileTests
     {
         var session = await SignIn.PhoneAsync();
         var sixMb = new byte[6 * 1024 * 1024];
-        Png(16, 16).CopyTo(sixMb, 0);
-        byte[] gif = [.. "GIF89a"u8, 16, 0, 16, 0, 0, 0, 0, 0x3B];
+        TestImages.Png(16, 16).CopyTo(sixMb, 0);
+        var gif = TestImages.Gif();
 
         // Declared honestly: refused before any URL is issued.
         await ExpectCodeAsync(await RequestUploadAsync(session, "image/png", sixMb.Length), HttpStatusCode.RequestEntityTooLarge, "too_large");
@@ -116,62 +115,9 @@ public sealed class ProfileTests
     /// <summary>The keys under the user's prefix in the platform's avatars bucket.</summary>
     private static async Task<List<string>> KeysAsync(string userId)
     {
-        var port = Environment.GetEnvironmentVariable("CAMPUS_S3_PORT") is { Length: > 0 } p ? p : "4569";
-        using var s3 = new AmazonS3Client(new BasicAWSCredentials("S3RVER", "S3RVER"),
-            new AmazonS3Config { ServiceURL = $"http://127.0.0.1:{port}", ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var s3 = new AmazonS3Client(new BasicAWSCredentials(TestInfrastructure.S3AccessKey, TestInfrastructure.S3SecretKey),
+            new AmazonS3Config { ServiceURL = TestInfrastructure.S3Url, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
         var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = userId + "/" }, Ct);
         return (listed.S3Objects ?? []).Select(o => o.Key).ToList();
-    }
-
-    /// <summary>A real, decodable RGB PNG made in memory.</summary>
-    private static byte[] Png(int width, int height)
-    {
-        var raw = new MemoryStream();
-        for (var y = 0; y < height; y++)
-        {
-            raw.WriteByte(0);
-            for (var x = 0; x < width; x++)
-            {
-                raw.Write([(byte)(x * 5), (byte)(y * 5), 200]);
-            }
-        }
-        var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            zlib.Write(raw.ToArray());
-        }
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteUInt32BigEndian(ihdr, (uint)width);
-        BinaryPrimitives.WriteUInt32BigEndian(ihdr.AsSpan(4), (uint)height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        foreach (var (type, data) in new[] { ("IHDR", ihdr), ("IDAT", compressed.ToArray()), ("IEND", Array.Empty<byte>()) })
-        {
-            var chunk = new byte[8 + data.Length];
-            BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-            Encoding.ASCII.GetBytes(type, chunk.AsSpan(4));
-            data.CopyTo(chunk, 8);
-            png.Write(chunk);
-            var crc = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(chunk.AsSpan(4)));
-            png.Write(crc);
-        }
-        return png.ToArray();
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 }

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Campus.Profile.Tests;
+namespace Campus.Testing;
 
 /// <summary>Real, decodable images made in memory (no binary fixtures in the repository).</summary>
-internal static class TestImages
+public static class TestImages
 {
     /// <summary>A valid RGB PNG of <paramref name="width"/>×<paramref name="height"/> with a gradient.</summary>
     public static byte[] Png(int width, int height)
