@@ -64,7 +64,7 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
         Assert.Contains("\"code\":\"forbidden\"", await response.Content.ReadAsStringAsync(Ct));
     }
 
-    public static TheoryData<string> BadTokens => ["wrong-audience", "wrong-issuer", "expired", "not-yet-valid", "unpublished-key", "garbage"];
+    public static TheoryData<string> BadTokens => ["wrong-audience", "wrong-issuer", "expired", "not-yet-valid", "unpublished-key", "sub-not-a-user-id", "garbage"];
 
     [Theory]
     [MemberData(nameof(BadTokens))]
@@ -78,6 +78,7 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
             "expired" => issuer.CreateToken(notBefore: DateTime.UtcNow.AddHours(-2), lifetime: TimeSpan.FromHours(1)),
             "not-yet-valid" => issuer.CreateToken(notBefore: DateTime.UtcNow.AddMinutes(10), lifetime: TimeSpan.FromHours(1)),
             "unpublished-key" => issuer.CreateToken(signingKey: TestJwtIssuer.UnpublishedKey()),
+            "sub-not-a-user-id" => issuer.CreateToken(subject: "admin"),
             _ => "not.a.jwt",
         };
 

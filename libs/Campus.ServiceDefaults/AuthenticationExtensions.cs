@@ -65,12 +65,31 @@ public static class AuthenticationExtensions
             NameClaimType = "sub",
             RoleClaimType = RoleClaim,
         };
-        bearer.Events = new JwtBearerEvents { OnTokenValidated = context => MapRoles(context.Principal) };
+        bearer.Events = new JwtBearerEvents { OnTokenValidated = OnTokenValidated };
     }
 
-    private static Task MapRoles(ClaimsPrincipal? principal)
+    /// <summary>The caller's user id: the token's <c>sub</c>, a UUID on every token a Campus host accepts.</summary>
+    public static Guid UserId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue("sub"), out var id)
+            ? id
+            : throw new InvalidOperationException("The caller is not authenticated: call UserId() only behind RequireAuthorization.");
+
+    private static Task OnTokenValidated(TokenValidatedContext context)
     {
-        if (principal?.Identity is ClaimsIdentity identity)
+        // DESIGN §4: sub is the user id (a UUID). A token without one identifies nobody, so it is refused here, once,
+        // rather than by every endpoint that reads the caller's id.
+        if (!Guid.TryParse(context.Principal?.FindFirstValue("sub"), out _))
+        {
+            context.Fail("The token's sub is not a user id.");
+            return Task.CompletedTask;
+        }
+        MapRoles(context.Principal!);
+        return Task.CompletedTask;
+    }
+
+    private static void MapRoles(ClaimsPrincipal principal)
+    {
+        if (principal.Identity is ClaimsIdentity identity)
         {
             var roles = identity.FindAll(RolesClaim)
                 .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -81,6 +100,5 @@ public static class AuthenticationExtensions
                 identity.AddClaim(new Claim(RoleClaim, role));
             }
         }
-        return Task.CompletedTask;
     }
 }

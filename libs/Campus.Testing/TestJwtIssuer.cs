@@ -51,7 +51,10 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
     /// <summary>A key the JWKS never published: tokens signed with it must be refused.</summary>
     public static SecurityKey UnpublishedKey() => NewKey();
 
-    /// <summary>An access token for <paramref name="userId"/> with space-separated <paramref name="roles"/>.</summary>
+    /// <summary>
+    /// An access token for <paramref name="userId"/> with space-separated <paramref name="roles"/>;
+    /// <paramref name="subject"/> replaces the <c>sub</c> claim as given (to forge a token that names nobody).
+    /// </summary>
     public string CreateToken(
         Guid? userId = null,
         string roles = "student",
@@ -59,7 +62,8 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
         string issuer = Issuer,
         string audience = Audience,
         DateTime? notBefore = null,
-        SecurityKey? signingKey = null)
+        SecurityKey? signingKey = null,
+        string? subject = null)
     {
         var now = DateTime.UtcNow;
         var expires = (notBefore ?? now) + (lifetime ?? TimeSpan.FromHours(1));
@@ -72,7 +76,7 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
             Expires = expires,
             Subject = new ClaimsIdentity(
             [
-                new Claim("sub", (userId ?? Guid.NewGuid()).ToString()),
+                new Claim("sub", subject ?? (userId ?? Guid.NewGuid()).ToString()),
                 new Claim("sid", Guid.NewGuid().ToString()),
                 new Claim("roles", roles),
                 new Claim("jti", Guid.NewGuid().ToString()),

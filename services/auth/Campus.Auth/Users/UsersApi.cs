@@ -58,8 +58,8 @@ public static class UsersApi
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal principal, AuthDbContext db, CancellationToken ct)
     {
-        var id = UserId(principal);
-        var user = id is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
+        var id = principal.UserId();
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
         return user is null
             ? Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "The account of this token no longer exists.")
             : TypedResults.Ok(UserResponse.From(user));
@@ -108,7 +108,7 @@ public static class UsersApi
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> BlockAsync(
         Guid id, ClaimsPrincipal principal, AuthDbContext db, TokenIssuer issuer, TimeProvider time, CancellationToken ct)
     {
-        if (UserId(principal) == id)
+        if (principal.UserId() == id)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "cannot_block_self", "An admin cannot block their own account.");
         }
@@ -143,9 +143,6 @@ public static class UsersApi
         }
         return TypedResults.Ok(UserResponse.From(user));
     }
-
-    private static Guid? UserId(ClaimsPrincipal principal) =>
-        Guid.TryParse(principal.FindFirstValue("sub"), out var id) ? id : null;
 
     private static ProblemHttpResult UserNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No user with this id.");

@@ -67,7 +67,7 @@ public static class AvatarApi
         {
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"An avatar has at most {MaxBytes} bytes.");
         }
-        var key = ObjectKeys.New(ProfilesApi.UserId(principal), type.Extension);
+        var key = ObjectKeys.New(principal.UserId(), type.Extension);
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Avatars, key, type.ContentType);
         return TypedResults.Ok(new AvatarUploadResponse(presigned.Url, key, presigned.ExpiresAt, presigned.Headers));
     }
@@ -76,7 +76,7 @@ public static class AvatarApi
         AvatarConfirmRequest request, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
         ILoggerFactory loggers, CancellationToken ct)
     {
-        var me = ProfilesApi.UserId(principal);
+        var me = principal.UserId();
         if (!ObjectKeys.IsSafe(request.Key) || request.Key!.Split('/') is not [_, _])
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["The key returned by upload-url."] });

@@ -59,7 +59,7 @@ public static class ProfilesApi
     public static async Task<Ok<ProfileResponse>> GetOwnAsync(
         ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
     {
-        var profile = await ProfileStore.GetOrCreateAsync(db, UserId(principal), time.GetUtcNow(), ct);
+        var profile = await ProfileStore.GetOrCreateAsync(db, principal.UserId(), time.GetUtcNow(), ct);
         return TypedResults.Ok(await ToResponseAsync(profile, storage));
     }
 
@@ -67,7 +67,7 @@ public static class ProfilesApi
         UpdateProfileRequest request, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
         CancellationToken ct)
     {
-        var me = UserId(principal);
+        var me = principal.UserId();
         var profile = await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct);
         return await ApplyAsync(profile, request, me, db, storage, time, ct);
     }
@@ -84,7 +84,7 @@ public static class ProfilesApi
         TimeProvider time, CancellationToken ct)
     {
         var profile = await db.Profiles.FirstOrDefaultAsync(p => p.UserId == id, ct);
-        return profile is null ? NotFound() : await ApplyAsync(profile, request, UserId(principal), db, storage, time, ct);
+        return profile is null ? NotFound() : await ApplyAsync(profile, request, principal.UserId(), db, storage, time, ct);
     }
 
     public static async Task<Results<Ok<ProfileHistoryPage>, ProblemHttpResult>> HistoryAsync(
@@ -95,7 +95,7 @@ public static class ProfilesApi
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
         }
-        var me = UserId(principal);
+        var me = principal.UserId();
         var target = userId ?? me;
         if (target != me && !principal.IsInRole("admin"))
         {
@@ -231,7 +231,6 @@ public static class ProfilesApi
     }
 
     /// <summary>The caller's user id; the authorization policy guarantees a valid <c>sub</c>.</summary>
-    internal static Guid UserId(ClaimsPrincipal principal) => Guid.Parse(principal.FindFirstValue("sub")!, CultureInfo.InvariantCulture);
 
     private static ProblemHttpResult NotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "profile_not_found", "No profile for this user.");

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Campus.Profile.Data;
-using Campus.Profile.Profiles;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -34,7 +33,7 @@ public static class SocialApi
 
     public static async Task<Ok<List<SocialBindingResponse>>> ListAsync(ClaimsPrincipal principal, ProfileDbContext db, CancellationToken ct)
     {
-        var me = ProfilesApi.UserId(principal);
+        var me = principal.UserId();
         return TypedResults.Ok(await db.SocialBindings.AsNoTracking().Where(b => b.UserId == me).OrderBy(b => b.Provider)
             .Select(b => new SocialBindingResponse(b.Provider, b.ExternalId, b.Username, b.LinkedAt)).ToListAsync(ct));
     }
@@ -42,7 +41,7 @@ public static class SocialApi
     public static async Task<Results<NoContent, ProblemHttpResult>> UnlinkAsync(
         string provider, ClaimsPrincipal principal, ProfileDbContext db, CancellationToken ct)
     {
-        var me = ProfilesApi.UserId(principal);
+        var me = principal.UserId();
         var deleted = await db.SocialBindings.Where(b => b.UserId == me && b.Provider == provider).ExecuteDeleteAsync(ct);
         return deleted == 0
             ? Problems.Create(StatusCodes.Status404NotFound, "binding_not_found", "No account at this provider is linked.")
