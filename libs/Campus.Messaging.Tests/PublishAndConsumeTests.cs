@@ -35,6 +35,59 @@ public sealed class PublishAndConsumeTests
     }
 
     [Fact]
+    public async Task Deliveries_are_handled_one_at_a_time_by_default()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var running = 0;
+        var overlapped = false;
+        bed.Probe.Behavior = async _ =>
+        {
+            overlapped |= Interlocked.Increment(ref running) > 1;
+            await Task.Delay(100, Ct);
+            Interlocked.Decrement(ref running);
+        };
+
+        foreach (var n in Enumerable.Range(1, 4))
+        {
+            await bed.Publisher.PublishAsync(new OrderPlaced(n), Ct);
+        }
+
+        await bed.Probe.WaitForAsync(d => d.Count == 4);
+        Assert.False(overlapped);
+    }
+
+    [Fact]
+    public async Task Consumer_concurrency_handles_that_many_deliveries_at_once()
+    {
+        await using var bed = await TestBed.StartAsync(("Messaging:Prefetch", "4"), ("Messaging:ConsumerConcurrency", "3"));
+        var allRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = 0;
+        var mostAtOnce = 0;
+        bed.Probe.Behavior = async _ =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostAtOnce, now);
+            if (now == 3)
+            {
+                allRunning.TrySetResult();
+            }
+            // Each handler waits until three run at the same time (or gives up, and the assertion below fails).
+            await allRunning.Task.WaitAsync(TimeSpan.FromSeconds(3), Ct).ContinueWith(_ => { }, Ct);
+            Interlocked.Decrement(ref running);
+        };
+
+        foreach (var n in Enumerable.Range(1, 3))
+        {
+            await bed.Publisher.PublishAsync(new OrderPlaced(n), Ct);
+        }
+
+        await bed.Probe.WaitForAsync(d => d.Count == 3);
+        await Eventually.WaitForAsync(() => Volatile.Read(ref running), r => r == 0, TimeSpan.FromSeconds(10), "handlers to finish");
+        Assert.Equal(3, mostAtOnce);
+        Assert.Equal(0u, await bed.DeadLetterCountAsync());
+    }
+
+    [Fact]
     public async Task Trace_context_flows_from_publisher_to_handler()
     {
         await using var bed = await TestBed.StartAsync();
@@ -90,5 +143,16 @@ public sealed class PublishAndConsumeTests
         Assert.Equal(first.Select(l => l.MessageId), second.Select(l => l.MessageId));
         Assert.Equal(1u, await bed.DeadLetterCountAsync());
         Assert.Contains("\"number\":7", first[0].Payload, StringComparison.Ordinal);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+            {
+                return;
+            }
+        }
     }
 }

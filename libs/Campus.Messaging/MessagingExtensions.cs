@@ -28,6 +28,7 @@ public static class MessagingExtensions
             // "Messaging": {
             //   "Exchange": "campus.events",       // durable topic exchange of integration events
             //   "Prefetch": 16,                    // 1..1000 unacked deliveries per consumer
+            //   "ConsumerConcurrency": 1,          // 1..100 deliveries handled at once per consumer (≤ Prefetch)
             //   "MaxAttempts": 5,                  // 1..30, first delivery included, then <queue>.dlq
             //   "RetryBaseDelay": "00:00:05",      // delay before attempt 2, doubled per attempt ...
             //   "RetryMaxDelay": "00:05:00",       // ... up to this
@@ -52,6 +53,8 @@ public static class MessagingExtensions
                     "ConnectionStrings:RabbitMq must be an amqp:// or amqps:// URI.")
                 .Validate(options => options.RetryMaxDelay >= options.RetryBaseDelay,
                     "Messaging:RetryMaxDelay must not be shorter than Messaging:RetryBaseDelay.")
+                .Validate(options => options.ConsumerConcurrency <= options.Prefetch,
+                    "Messaging:ConsumerConcurrency must not exceed Messaging:Prefetch.")
                 .ValidateOnStart();
 
             services.TryAddSingleton(TimeProvider.System);

@@ -20,6 +20,13 @@ public sealed class MessagingOptions
     [Range(1, 1000)]
     public int Prefetch { get; set; } = 16;
 
+    /// <summary>
+    /// Deliveries of one queue a consumer handles at the same time (at most <see cref="Prefetch"/>). 1 keeps a
+    /// queue's messages in order; a worker whose jobs are long and independent (transcoding) raises it.
+    /// </summary>
+    [Range(1, 100)]
+    public int ConsumerConcurrency { get; set; } = 1;
+
     /// <summary>Deliveries of one message (first try included) before it goes to <c>&lt;queue&gt;.dlq</c>.</summary>
     [Range(1, 30)]
     public int MaxAttempts { get; set; } = 5;

@@ -27,6 +27,8 @@ internal sealed partial class QueueConsumer(
 {
     private readonly MessagingOptions _options = options.Value;
     private readonly string _queue = names.Queue(subscription.Name);
+    private readonly CreateChannelOptions _consumerChannel = new(publisherConfirmationsEnabled: false,
+        publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: (ushort)options.Value.ConsumerConcurrency);
     private IChannel? _channel;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,7 +38,7 @@ internal sealed partial class QueueConsumer(
             try
             {
                 var current = await connection.WaitForConnectionAsync(stoppingToken);
-                _channel = await current.CreateChannelAsync(cancellationToken: stoppingToken);
+                _channel = await current.CreateChannelAsync(_consumerChannel, stoppingToken);
                 await _channel.BasicQosAsync(prefetchSize: 0, prefetchCount: (ushort)_options.Prefetch, global: false, stoppingToken);
                 var consumer = new AsyncEventingBasicConsumer(_channel);
                 consumer.ReceivedAsync += (_, delivery) => HandleDeliveryAsync(delivery, stoppingToken);
