@@ -183,7 +183,7 @@ internal sealed partial class ObjectStorage(
     }
 
     /// <summary>The instant S3 enforces: X-Amz-Date (the SDK's clock) plus X-Amz-Expires (rounded to whole seconds).</summary>
-    private static DateTimeOffset ExpiryOf(Uri url, DateTime requested)
+    internal static DateTimeOffset ExpiryOf(Uri url, DateTime requested)
     {
         var query = HttpUtility.ParseQueryString(url.Query);
         return DateTimeOffset.TryParseExact(query["X-Amz-Date"], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt)

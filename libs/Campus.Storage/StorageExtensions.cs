@@ -6,7 +6,7 @@ namespace Microsoft.Extensions.Hosting;
 public static class StorageExtensions
 {
     /// <summary>
-    /// Adds <see cref="IObjectStorage"/> over the S3 API, a hosted service that creates <paramref name="buckets"/>
+    /// Adds <see cref="IObjectStorage"/> and <see cref="IMultipartUploads"/> over the S3 API, a hosted service that creates <paramref name="buckets"/>
     /// (retrying while S3 is down) and the readiness check <c>s3</c>. Can be called more than once; the buckets add up.
     /// </summary>
     /// <param name="builder">The host builder.</param>
@@ -41,6 +41,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<S3Clients>();
         builder.Services.AddSingleton<BucketRegistry>();
         builder.Services.AddSingleton<IObjectStorage, ObjectStorage>();
+        builder.Services.AddSingleton<IMultipartUploads, MultipartUploads>();
         builder.Services.AddHostedService<BucketInitializer>();
         builder.Services.AddHealthChecks()
             .AddCheck<S3HealthCheck>("s3", tags: ["ready"], timeout: S3HealthCheck.Timeout + TimeSpan.FromMilliseconds(500));
