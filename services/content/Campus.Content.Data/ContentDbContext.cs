@@ -3,12 +3,26 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Content.Data;
 
-/// <summary>The content service's database.</summary>
+/// <summary>The content database: courses and their structure, uploads, and transcode jobs. Shared by the service and the transcode worker.</summary>
 /// <remarks>
-/// New migration: <c>dotnet ef migrations add NAME -p services/content/Campus.Content -o Data/Migrations</c>.
+/// New migration (from the repository root):
+/// <c>dotnet ef migrations add NAME -p services/content/Campus.Content.Data -s services/content/Campus.Content -o Migrations</c>
+/// with <c>ConnectionStrings__Database</c>, <c>ConnectionStrings__RabbitMq</c> and <c>ConnectionStrings__Redis</c> set.
 /// </remarks>
 public sealed class ContentDbContext(DbContextOptions<ContentDbContext> options) : DbContext(options)
 {
+    public DbSet<Course> Courses => Set<Course>();
+
+    public DbSet<Section> Sections => Set<Section>();
+
+    public DbSet<Material> Materials => Set<Material>();
+
+    public DbSet<MediaFile> MediaFiles => Set<MediaFile>();
+
+    public DbSet<TranscodeJob> TranscodeJobs => Set<TranscodeJob>();
+
+    public DbSet<Document> Documents => Set<Document>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

@@ -1,16 +1,37 @@
 using Campus.Content.Data;
+using Campus.Content.Media;
+using Campus.Content.Uploads;
 using Campus.Storage;
 
 namespace Campus.Content;
 
 internal static class Extensions
 {
-    /// <summary>The content service's own registrations: token validation, its database, broker and storage.</summary>
+    /// <summary>The policy of endpoints that create or change content: authors and admins.</summary>
+    public const string ManagePolicy = "content_manager";
+
+    /// <summary>The content service's own registrations: token validation, its database, broker, storage and the upload sweeper.</summary>
     public static void AddContentServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ManagePolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Author, Roles.Admin));
         builder.AddCampusDbContext<ContentDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>());
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls, StorageBuckets.Documents);
+
+        // "Content": {
+        //   "MaxVideoBytes": 5368709120, "MultipartThreshold": 104857600, "MultipartPartSize": 67108864,
+        //   "VideoUploadUrlExpiry": "02:00:00", "MaxDocumentBytes": 104857600, "StreamUrlExpiry": "06:00:00",
+        //   "UploadCompletionWindow": "1.00:00:00", "SweepInterval": "00:05:00"
+        // }
+        builder.Services.AddOptions<ContentOptions>()
+            .BindConfiguration(ContentOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<HlsSigner>();
+        builder.Services.AddSingleton<UploadSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<UploadSweeper>());
     }
 }

@@ -1,4 +1,7 @@
 using Campus.Content;
+using Campus.Content.Courses;
+using Campus.Content.Documents;
+using Campus.Content.Media;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -8,6 +11,10 @@ builder.AddContentServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
+app.MapCoursesApi();
+app.MapSectionsApi();
+app.MapMediaApi();
+app.MapDocumentsApi();
 app.Run();
 
 /// <summary>The content service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Campus.Content.Tests;
+
+public sealed class DocumentTests(ContentFactory factory) : IClassFixture<ContentFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_pdf_goes_through_the_presigned_flow_and_downloads_under_its_name()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var pdf = ContentClient.Pdf();
+        var id = await UploadAsync(author, "Syllabus 2026.pdf", "application/pdf", pdf);
+
+        using (var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
+        {
+            var document = await complete.ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal(("ready", pdf.Length), (document.GetProperty("status").GetString(), document.GetProperty("size_bytes").GetInt32()));
+        }
+        using var download = await author.GetAsync($"/api/content/documents/{id}/download", Ct);
+        Assert.Equal(HttpStatusCode.Found, download.StatusCode);
+        using var file = await ContentClient.Browser.GetAsync(download.Headers.Location, Ct);
+        Assert.Equal(pdf, await file.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Contains("Syllabus 2026.pdf", file.Content.Headers.ContentDisposition?.ToString());
+    }
+
+    [Fact]
+    public async Task A_ready_image_becomes_a_course_cover_that_students_of_the_published_course_can_load()
+    {
+        var authorId = Guid.NewGuid();
+        using var author = factory.ClientFor(authorId, "author");
+        var png = Campus.Testing.TestImages.Png(32, 32);
+        var cover = await UploadAsync(author, "cover.png", "image/png", png);
+        using (await author.PostAsync($"/api/content/documents/{cover}/complete", null, Ct))
+        {
+        }
+
+        using var created = await author.PostAsJsonAsync("/api/content/courses", new { title = "Illustrated", cover_document_id = cover }, Ct);
+        var course = await created.ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(png, await ContentClient.Browser.GetByteArrayAsync(course.GetProperty("cover_url").GetString(), Ct));
+
+        // Another author cannot use it as their cover.
+        using var other = factory.ClientFor(Guid.NewGuid(), "author");
+        using (var refused = await other.PostAsJsonAsync("/api/content/courses", new { title = "Borrowed", cover_document_id = cover }, Ct))
+        {
+            Assert.True((await refused.ExpectAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("cover_document_id", out _));
+        }
+
+        using var student = factory.ClientFor(Guid.NewGuid());
+        Assert.Equal(HttpStatusCode.NotFound, (await student.GetAsync($"/api/content/documents/{cover}", Ct)).StatusCode);
+        await author.PublishAsync(course.GetProperty("id").GetGuid());
+        Assert.Equal(HttpStatusCode.OK, (await student.GetAsync($"/api/content/documents/{cover}", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_docx_that_is_not_a_zip_is_refused_deleted_and_failed()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var id = await UploadAsync(author, "notes.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "plain text"u8.ToArray());
+
+        using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
+        await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_content_mismatch");
+        var document = await author.GetFromJsonAsync<JsonElement>($"/api/content/documents/{id}", Ct);
+        Assert.Equal("failed", document.GetProperty("status").GetString());
+        using var download = await author.GetAsync($"/api/content/documents/{id}/download", Ct);
+        await download.ExpectCodeAsync(HttpStatusCode.Conflict, "document_not_ready");
+    }
+
+    [Fact]
+    public async Task Upload_url_refuses_videos_and_oversized_documents()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        using (var video = await author.PostAsJsonAsync("/api/content/documents/upload-url", new { filename = "a.mp4", content_type = "video/mp4", size = 10 }, Ct))
+        {
+            await video.ExpectCodeAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        }
+        using var large = await author.PostAsJsonAsync("/api/content/documents/upload-url",
+            new { filename = "a.pdf", content_type = "application/pdf", size = 100L * 1024 * 1024 + 1 }, Ct);
+        await large.ExpectCodeAsync(HttpStatusCode.RequestEntityTooLarge, "too_large");
+    }
+
+    [Fact]
+    public async Task Students_download_documents_of_published_materials_only()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        using var student = factory.ClientFor(Guid.NewGuid());
+        var id = await UploadAsync(author, "slides.pdf", "application/pdf", ContentClient.Pdf());
+        using (await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
+        {
+        }
+        var course = await author.CreateCourseAsync("With slides");
+        await author.CreateMaterialAsync(await author.CreateSectionAsync(course, "S"), new { kind = "document", title = "Slides", document_id = id });
+
+        using (var hidden = await student.GetAsync($"/api/content/documents/{id}/download", Ct))
+        {
+            await hidden.ExpectCodeAsync(HttpStatusCode.NotFound, "document_not_found");
+        }
+        await author.PublishAsync(course);
+        using var visible = await student.GetAsync($"/api/content/documents/{id}/download", Ct);
+        Assert.Equal(HttpStatusCode.Found, visible.StatusCode);
+    }
+
+    private static async Task<Guid> UploadAsync(HttpClient client, string filename, string contentType, byte[] content)
+    {
+        using var response = await client.PostAsJsonAsync("/api/content/documents/upload-url",
+            new { filename, content_type = contentType, size = content.Length }, Ct);
+        var upload = await response.ExpectAsync(HttpStatusCode.OK);
+        await ContentClient.PutPresignedAsync(upload, content);
+        return upload.GetProperty("document_id").GetGuid();
+    }
+}

@@ -1,0 +1,90 @@
+using Campus.Content.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Campus.Content.Worker.Tests;
+
+public sealed class WatchdogTests(WorkerFactory factory) : IClassFixture<WorkerFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private TranscodeWatchdog Watchdog => factory.Services.GetRequiredService<TranscodeWatchdog>();
+
+    [Fact]
+    public async Task Job_with_a_stale_heartbeat_is_requeued_and_ends_ready()
+    {
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        var (mediaId, jobId) = await factory.SeedAsync(clip, (media, job) =>
+        {
+            media.Status = MediaStatus.Processing;
+            job.Status = TranscodeStatus.Processing;
+            job.Attempts = 1;
+            job.StartedAt = job.HeartbeatAt = DateTimeOffset.UtcNow.AddMinutes(-10);
+        });
+
+        Assert.Equal(1, await Watchdog.SweepAsync(Ct));
+
+        var (media, job) = await factory.WaitForAsync(mediaId, jobId, (m, _) => m.Status is MediaStatus.Ready or MediaStatus.Failed);
+        Assert.Equal(MediaStatus.Ready, media.Status);
+        Assert.Equal((TranscodeStatus.Done, 2), (job.Status, job.Attempts));
+    }
+
+    [Fact]
+    public async Task Job_with_a_stale_heartbeat_and_no_attempts_left_fails_with_a_clear_reason_and_media_failed_event()
+    {
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        var (mediaId, jobId) = await factory.SeedAsync(clip, (media, job) =>
+        {
+            media.Status = MediaStatus.Processing;
+            job.Status = TranscodeStatus.Processing;
+            job.Attempts = factory.MaxAttempts;
+            job.StartedAt = job.HeartbeatAt = DateTimeOffset.UtcNow.AddMinutes(-10);
+        });
+        var events = await factory.BindProbeAsync("content.media.failed");
+
+        Assert.Equal(1, await Watchdog.SweepAsync(Ct));
+
+        var (media, job) = await factory.RowsAsync(mediaId, jobId);
+        Assert.Equal(MediaStatus.Failed, media.Status);
+        Assert.Contains("stopped responding", media.Error, StringComparison.Ordinal);
+        Assert.Equal((TranscodeStatus.Failed, media.Error), (job.Status, job.Error));
+        Assert.NotNull(job.FinishedAt);
+        var failed = await WorkerFactory.TakeEventAsync(events, mediaId);
+        Assert.Equal(media.Error, failed?.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Job_with_a_fresh_heartbeat_is_left_alone()
+    {
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        var (mediaId, jobId) = await factory.SeedAsync(clip, (media, job) =>
+        {
+            media.Status = MediaStatus.Processing;
+            job.Status = TranscodeStatus.Processing;
+            job.Attempts = 1;
+            job.StartedAt = job.HeartbeatAt = DateTimeOffset.UtcNow;
+        });
+
+        await Watchdog.SweepAsync(Ct);
+
+        var (media, job) = await factory.RowsAsync(mediaId, jobId);
+        Assert.Equal((MediaStatus.Processing, TranscodeStatus.Processing, 1), (media.Status, job.Status, job.Attempts));
+    }
+
+    [Fact]
+    public void Work_directories_abandoned_longer_than_a_run_may_take_are_deleted_and_live_ones_kept()
+    {
+        var abandoned = Directory.CreateDirectory(Path.Combine(factory.WorkDir, Guid.NewGuid().ToString("N")));
+        File.WriteAllText(Path.Combine(abandoned.FullName, "source.mp4"), "left by a killed worker");
+        var old = DateTime.UtcNow.AddDays(-1);
+        File.SetLastWriteTimeUtc(Path.Combine(abandoned.FullName, "source.mp4"), old);
+        Directory.SetLastWriteTimeUtc(abandoned.FullName, old);
+        var live = Directory.CreateDirectory(Path.Combine(factory.WorkDir, Guid.NewGuid().ToString("N")));
+        File.WriteAllText(Path.Combine(live.FullName, "source.mp4"), "being transcoded");
+
+        Watchdog.CleanWorkDir();
+
+        Assert.False(Directory.Exists(abandoned.FullName));
+        Assert.True(Directory.Exists(live.FullName));
+        live.Delete(recursive: true);
+    }
+}

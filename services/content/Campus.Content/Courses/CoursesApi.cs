@@ -1,0 +1,262 @@
+using System.Security.Claims;
+using Campus.Content.Data;
+using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
+using Campus.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Content.Courses;
+
+/// <summary>Courses: everyone signed in reads what they may see; authors and admins create and change their own.</summary>
+public static class CoursesApi
+{
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapCoursesApi(this IEndpointRouteBuilder routes)
+    {
+        var courses = routes.MapGroup("/api/content/courses").WithTags("Courses").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        courses.MapGet("/", ListAsync)
+            .WithName("ListCourses")
+            .WithSummary("Courses the caller may see, newest first: search in title and description, filter by status or mine=true; limit 1..100.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        courses.MapPost("/", CreateAsync)
+            .RequireAuthorization(Extensions.ManagePolicy)
+            .WithName("CreateCourse")
+            .WithSummary("Creates a draft course authored by the caller (authors and admins).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        courses.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetCourse")
+            .WithSummary("A course with its ordered sections and materials; a draft is 404 to anyone but its author and admins.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        courses.MapPut("/{id:guid}", UpdateAsync)
+            .RequireAuthorization(Extensions.ManagePolicy)
+            .WithName("UpdateCourse")
+            .WithSummary("Replaces title, description and cover of the caller's course (admins: any course).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        courses.MapDelete("/{id:guid}", DeleteAsync)
+            .RequireAuthorization(Extensions.ManagePolicy)
+            .WithName("DeleteCourse")
+            .WithSummary("Deletes the caller's course with its sections and materials (uploaded files stay).")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        courses.MapPost("/{id:guid}/publish", PublishAsync)
+            .RequireAuthorization(Extensions.ManagePolicy)
+            .WithName("PublishCourse")
+            .WithSummary("Publishes a draft or archived course (emits content.course.published); publishing a published course changes nothing.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        courses.MapPost("/{id:guid}/archive", ArchiveAsync)
+            .RequireAuthorization(Extensions.ManagePolicy)
+            .WithName("ArchiveCourse")
+            .WithSummary("Archives a course: students no longer see it; its author and admins still do.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return routes;
+    }
+
+    public static async Task<Results<Ok<CoursePage>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct,
+        string? search = null, string? status = null, bool mine = false, int limit = 20, int offset = 0)
+    {
+        if (limit is < 1 or > MaxPageSize || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+        }
+        CourseStatus? wanted = null;
+        if (status is not null)
+        {
+            // Minimal APIs parse enums case-sensitively (Draft); the wire names are snake_case (draft).
+            if (!Enum.GetValues<CourseStatus>().Any(s => EnumText.Name(s) == status))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_status", "Unknown status.", "status is draft, published or archived.");
+            }
+            wanted = EnumText.Parse<CourseStatus>(status);
+        }
+        var query = db.Courses.AsNoTracking().Readable(principal);
+        if (mine)
+        {
+            var me = principal.UserId();
+            query = query.Where(c => c.AuthorId == me);
+        }
+        if (wanted is { } only)
+        {
+            query = query.Where(c => c.Status == only);
+        }
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = "%" + EscapeLike(search.Trim()) + "%";
+            query = query.Where(c => EF.Functions.ILike(c.Title, pattern, "\\")
+                || (c.Description != null && EF.Functions.ILike(c.Description, pattern, "\\")));
+        }
+        var total = await query.CountAsync(ct);
+        var rows = await query.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+            .Skip(offset).Take(limit)
+            .Select(c => new { Course = c, CoverKey = db.Documents.Where(d => d.Id == c.CoverDocumentId).Select(d => d.Key).FirstOrDefault() })
+            .ToListAsync(ct);
+        var items = new List<CourseSummary>(rows.Count);
+        foreach (var row in rows)
+        {
+            var c = row.Course;
+            items.Add(new CourseSummary(c.Id, c.Title, c.Description, c.Status, c.AuthorId, c.CoverDocumentId,
+                await CoverUrlAsync(storage, row.CoverKey), c.CreatedAt, c.UpdatedAt, c.PublishedAt));
+        }
+        return TypedResults.Ok(new CoursePage(items, total, limit, offset));
+    }
+
+    public static async Task<Results<Created<CourseDetail>, ValidationProblem>> CreateAsync(
+        CourseRequest request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time,
+        CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var errors = await ValidateAsync(request, me, db, ct);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var now = time.GetUtcNow();
+        var course = new Course
+        {
+            Id = Guid.CreateVersion7(), AuthorId = me, Title = request.Title!.Trim(), Description = Normalize(request.Description),
+            CoverDocumentId = request.CoverDocumentId, Status = CourseStatus.Draft, CreatedAt = now, UpdatedAt = now,
+        };
+        db.Courses.Add(course);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/content/courses/{course.Id}", await DetailAsync(course, principal, db, storage, ct));
+    }
+
+    public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct)
+    {
+        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        return course is null ? NotFound() : TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
+    }
+
+    public static async Task<Results<Ok<CourseDetail>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        Guid id, CourseRequest request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time,
+        CancellationToken ct)
+    {
+        var course = await db.Courses.Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return NotFound();
+        }
+        var errors = await ValidateAsync(request, course.AuthorId, db, ct);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        course.Title = request.Title!.Trim();
+        course.Description = Normalize(request.Description);
+        course.CoverDocumentId = request.CoverDocumentId;
+        course.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+    {
+        var deleted = await db.Courses.Managed(principal).Where(c => c.Id == id).ExecuteDeleteAsync(ct);
+        return deleted == 0 ? NotFound() : TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> PublishAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Set-based and conditional: of two concurrent publishes exactly one changes the row and emits the event.
+        var changed = await db.Courses.Managed(principal)
+            .Where(c => c.Id == id && c.Status != CourseStatus.Published)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Status, CourseStatus.Published)
+                .SetProperty(c => c.PublishedAt, c => c.PublishedAt ?? now)
+                .SetProperty(c => c.UpdatedAt, now), ct);
+        var course = await db.Courses.AsNoTracking().Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return NotFound();
+        }
+        if (changed == 1)
+        {
+            db.AddOutboxMessage(new CoursePublished(course.Id, course.Title, course.AuthorId));
+            await db.SaveChangesAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
+    }
+
+    public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> ArchiveAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await db.Courses.Managed(principal).Where(c => c.Id == id && c.Status != CourseStatus.Archived)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, CourseStatus.Archived).SetProperty(c => c.UpdatedAt, now), ct);
+        var course = await db.Courses.AsNoTracking().Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        return course is null ? NotFound() : TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
+    }
+
+    /// <summary>The course with its sections and materials as <paramref name="principal"/> may see them.</summary>
+    internal static async Task<CourseDetail> DetailAsync(
+        Course course, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct)
+    {
+        var sections = await db.Sections.AsNoTracking().Where(s => s.CourseId == course.Id)
+            .OrderBy(s => s.Position).ThenBy(s => s.CreatedAt).ToListAsync(ct);
+        var materialsQuery = db.Materials.AsNoTracking().Where(m => db.Sections.Any(s => s.Id == m.SectionId && s.CourseId == course.Id));
+        if (!principal.Manages(course))
+        {
+            materialsQuery = materialsQuery.Where(m => m.IsPublished);
+        }
+        var materials = (await materialsQuery.OrderBy(m => m.Position).ThenBy(m => m.CreatedAt).ToListAsync(ct))
+            .ToLookup(m => m.SectionId);
+        var coverKey = course.CoverDocumentId is { } coverId
+            ? await db.Documents.Where(d => d.Id == coverId).Select(d => d.Key).FirstOrDefaultAsync(ct)
+            : null;
+        return new CourseDetail(course.Id, course.Title, course.Description, course.Status, course.AuthorId, course.CoverDocumentId,
+            await CoverUrlAsync(storage, coverKey), course.CreatedAt, course.UpdatedAt, course.PublishedAt,
+            [.. sections.Select(s => new SectionResponse(s.Id, s.CourseId, s.Title, s.Position, [.. materials[s.Id].Select(MaterialResponse.From)]))]);
+    }
+
+    private static async Task<Dictionary<string, string[]>> ValidateAsync(CourseRequest request, Guid authorId, ContentDbContext db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Title) || request.Title.Trim().Length > Course.TitleLength)
+        {
+            errors["title"] = [$"Required, at most {Course.TitleLength} characters."];
+        }
+        if (request.Description?.Trim().Length > Course.DescriptionLength)
+        {
+            errors["description"] = [$"At most {Course.DescriptionLength} characters."];
+        }
+        if (request.CoverDocumentId is { } coverId && !await db.Documents.AnyAsync(d =>
+                d.Id == coverId && d.OwnerId == authorId && d.Status == DocumentStatus.Ready && d.ContentType.StartsWith("image/"), ct))
+        {
+            errors["cover_document_id"] = ["A ready image uploaded by the course's author (see /api/content/documents/upload-url)."];
+        }
+        return errors;
+    }
+
+    private static async Task<string?> CoverUrlAsync(IObjectStorage storage, string? key) =>
+        key is null ? null : (await storage.PresignDownloadAsync(StorageBuckets.Documents, key)).Url.AbsoluteUri;
+
+    private static string? Normalize(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    internal static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    internal static ProblemHttpResult NotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "course_not_found", "No such course, or it is not visible to you.");
+}

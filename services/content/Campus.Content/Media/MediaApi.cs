@@ -1,0 +1,339 @@
+using System.Security.Claims;
+using Campus.Content.Courses;
+using Campus.Content.Data;
+using Campus.Content.Uploads;
+using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
+using Campus.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Campus.Content.Media;
+
+/// <summary>
+/// Videos: presigned upload straight to S3 (one PUT, or multipart above a threshold), complete (checked, then a
+/// transcode job and its message in one transaction), status, streaming through signed HLS playlists, and retry.
+/// </summary>
+public static class MediaApi
+{
+    /// <summary>The bitrate query values: a rendition height, or auto (the master playlist, the player picks).</summary>
+    public static readonly int[] Heights = [480, 720, 1080];
+
+    public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder routes)
+    {
+        var media = routes.MapGroup("/api/content/media").WithTags("Media").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var manage = media.MapGroup("").RequireAuthorization(Extensions.ManagePolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        manage.MapGet("/", ListAsync)
+            .WithName("ListMedia")
+            .WithSummary("The caller's own videos, newest first; limit 1..100.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        manage.MapPost("/upload-url", UploadUrlAsync)
+            .WithName("CreateMediaUploadUrl")
+            .WithSummary("Registers a video (mp4, mov, webm, mkv) and answers where to upload it: one presigned PUT, or presigned part URLs for a large file.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        manage.MapPost("/{id:guid}/complete", CompleteAsync)
+            .WithName("CompleteMediaUpload")
+            .WithSummary("Checks the uploaded video (size, container signature) and queues its transcode; repeating it changes nothing.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        media.MapGet("/{id:guid}/status", StatusAsync)
+            .WithName("GetMediaStatus")
+            .WithSummary("The video's status, transcode progress, failure reason, renditions and duration.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        media.MapGet("/{id:guid}/stream", StreamAsync)
+            .WithName("StreamMedia")
+            .WithSummary("302 to an HLS playlist any player can fetch without credentials: bitrate=480|720|1080 for one rendition, auto (default) for the master.")
+            .Produces(StatusCodes.Status302Found)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        manage.MapPost("/{id:guid}/retry", RetryAsync)
+            .WithName("RetryMediaTranscode")
+            .WithSummary("Queues a new transcode of a failed video (its author or an admin); any other status is 409.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return routes;
+    }
+
+    public static async Task<Results<Ok<MediaPage>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = 20, int offset = 0)
+    {
+        if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{CoursesApi.MaxPageSize} and offset >= 0.");
+        }
+        var me = principal.UserId();
+        var mine = db.MediaFiles.AsNoTracking().Where(m => m.OwnerId == me);
+        var items = await mine.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Skip(offset).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(new MediaPage([.. items.Select(MediaStatusResponse.From)], await mine.CountAsync(ct), limit, offset));
+    }
+
+    public static UploadRules Rules(ContentOptions options) => new(options.MaxVideoBytes, FileSignatures.Videos);
+
+    public static async Task<Results<Ok<MediaUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
+        UploadRequest request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, IMultipartUploads multipart,
+        IOptions<ContentOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var rules = Rules(settings);
+        switch (UploadChecks.Check(request, rules))
+        {
+            case ValidationProblem invalid:
+                return invalid;
+            case ProblemHttpResult refused:
+                return refused;
+        }
+        var type = rules.Find(request.ContentType)!;
+        var me = principal.UserId();
+        var key = ObjectKeys.New(me, type.Extension);
+        var now = time.GetUtcNow();
+        var media = new MediaFile
+        {
+            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
+            SizeBytes = request.Size, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
+            UploadExpiresAt = now + settings.UploadCompletionWindow,
+        };
+
+        MediaUploadResponse response;
+        if (request.Size > settings.MultipartThreshold)
+        {
+            media.MultipartUploadId = await multipart.StartAsync(StorageBuckets.MediaUploads, key, type.ContentType, ct);
+            var count = (int)((request.Size + settings.MultipartPartSize - 1) / settings.MultipartPartSize);
+            var parts = new List<UploadPartUrl>(count);
+            var expiresAt = DateTimeOffset.MaxValue;
+            for (var number = 1; number <= count; number++)
+            {
+                var part = await multipart.PresignPartAsync(StorageBuckets.MediaUploads, key, media.MultipartUploadId, number, settings.VideoUploadUrlExpiry);
+                parts.Add(new UploadPartUrl(number, part.Url));
+                expiresAt = part.ExpiresAt < expiresAt ? part.ExpiresAt : expiresAt;
+            }
+            response = new MediaUploadResponse(media.Id, null, expiresAt, new Dictionary<string, string>(),
+                new MultipartUploadResponse(settings.MultipartPartSize, parts));
+        }
+        else
+        {
+            var presigned = await storage.PresignUploadAsync(StorageBuckets.MediaUploads, key, type.ContentType, settings.VideoUploadUrlExpiry);
+            response = new MediaUploadResponse(media.Id, presigned.Url, presigned.ExpiresAt, presigned.Headers, null);
+        }
+        db.MediaFiles.Add(media);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+        Guid id, CompleteUploadRequest? request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage,
+        IMultipartUploads multipart, IOptions<ContentOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var media = await Owned(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+        if (media is null)
+        {
+            return NotFound();
+        }
+        switch (media.Status)
+        {
+            case MediaStatus.Failed:
+                return Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", media.Error);
+            case not MediaStatus.Uploading:
+                return TypedResults.Ok(MediaStatusResponse.From(media)); // completed before: a repeated call changes nothing
+        }
+
+        if (media.MultipartUploadId is { } uploadId)
+        {
+            if (request?.Parts is not { Length: > 0 } parts || parts.Any(p => p.PartNumber < 1 || string.IsNullOrWhiteSpace(p.Etag)))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["parts"] = ["A multipart upload is completed with every part's part_number and etag."],
+                });
+            }
+            if (!await multipart.CompleteAsync(StorageBuckets.MediaUploads, media.SourceKey, uploadId,
+                    [.. parts.OrderBy(p => p.PartNumber).Select(p => new UploadedPart(p.PartNumber, p.Etag!))], ct)
+                && await storage.HeadAsync(StorageBuckets.MediaUploads, media.SourceKey, ct) is null)
+            {
+                return Problems.Create(StatusCodes.Status409Conflict, "upload_incomplete",
+                    "S3 did not accept the parts: upload every part, then send each part's ETag.");
+            }
+        }
+
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options.Value), ct);
+        var problem = verification.IsAccepted ? null : verification.Problem;
+        if (problem?.Code == UploadProblems.Missing)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this video yet.");
+        }
+        if (verification.IsAccepted && verification.Type.ContentType != media.ContentType)
+        {
+            problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {verification.Type.ContentType}, not {media.ContentType}.");
+        }
+        else if (verification.IsAccepted && verification.Object.Size != media.SizeBytes)
+        {
+            problem = new UploadProblem("upload_size_mismatch", $"The file has {verification.Object.Size} bytes, not the {media.SizeBytes} declared.");
+        }
+        if (problem is not null)
+        {
+            if (verification.IsAccepted)
+            {
+                await storage.DeleteAsync(StorageBuckets.MediaUploads, media.SourceKey, ct); // VerifyUploadAsync deleted the others
+            }
+            await UploadChecks.FailMediaAsync(db, media.Id, problem.Detail, time.GetUtcNow(), ct);
+            loggers.CreateLogger(typeof(MediaApi)).LogInformation("Refused the upload of video {MediaId}: {Code}", media.Id, problem.Code);
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable video.", problem.Detail);
+        }
+
+        var queued = await QueueAsync(db, media.Id, MediaStatus.Uploading, time.GetUtcNow(), verification.Object!.Size, ct);
+        var current = await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct);
+        return queued || current.Status != MediaStatus.Failed
+            ? TypedResults.Ok(MediaStatusResponse.From(current))
+            : Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", current.Error);
+    }
+
+    public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> StatusAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+    {
+        var media = await Readable(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+        return media is null ? NotFound() : TypedResults.Ok(MediaStatusResponse.From(media));
+    }
+
+    public static async Task<Results<RedirectHttpResult, ProblemHttpResult>> StreamAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, HlsSigner signer, HttpContext http, CancellationToken ct,
+        string? bitrate = null)
+    {
+        int? height = null;
+        if (bitrate is not (null or "auto"))
+        {
+            if (!int.TryParse(bitrate, out var value) || !Heights.Contains(value))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_bitrate", "Unknown bitrate.",
+                    $"bitrate is one of {string.Join(", ", Heights)} or auto.");
+            }
+            height = value;
+        }
+        var media = await Readable(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+        if (media is null)
+        {
+            return NotFound();
+        }
+        if (media.Status != MediaStatus.Ready)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video is not ready to stream.",
+                $"Its status is {EnumText.Name(media.Status)}.");
+        }
+        if (height is { } h && !media.Renditions.Contains(h))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, "rendition_not_found", "The video has no such rendition.",
+                $"Its renditions are {string.Join(", ", media.Renditions)} (none above the source's height).");
+        }
+        Uri url;
+        try
+        {
+            url = await signer.PlaylistUrlAsync(media, height, ct);
+        }
+        catch (FileNotFoundException)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video's playlists are missing.");
+        }
+        // The URL is a bearer credential with its own expiry: no cache may keep the redirect.
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Redirect(url.AbsoluteUri);
+    }
+
+    public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> RetryAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
+    {
+        var media = await Owned(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+        if (media is null)
+        {
+            return NotFound();
+        }
+        if (media.Status != MediaStatus.Failed)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "media_not_failed", "Only a failed video can be retried.",
+                $"Its status is {EnumText.Name(media.Status)}.");
+        }
+        if (await storage.HeadAsync(StorageBuckets.MediaUploads, media.SourceKey, ct) is null)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "source_missing", "The uploaded file is gone; upload the video again.", media.Error);
+        }
+        try
+        {
+            if (!await QueueAsync(db, id, MediaStatus.Failed, time.GetUtcNow(), media.SizeBytes, ct))
+            {
+                return Problems.Create(StatusCodes.Status409Conflict, "media_not_failed", "The video was retried at the same time.");
+            }
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "job_in_progress", "A transcode of this video is still queued or running.");
+        }
+        return TypedResults.Ok(MediaStatusResponse.From(await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct)));
+    }
+
+    /// <summary>
+    /// Moves the video from <paramref name="from"/> to queued and writes its transcode job and <see cref="TranscodeRequested"/>
+    /// in one transaction (DESIGN §5: the row is the source of truth, the relay publishes the message). False when the
+    /// video was no longer in <paramref name="from"/> (a concurrent complete or retry won).
+    /// </summary>
+    private static async Task<bool> QueueAsync(ContentDbContext db, Guid mediaId, MediaStatus from, DateTimeOffset now, long size, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var changed = await db.MediaFiles.Where(m => m.Id == mediaId && m.Status == from)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(m => m.Status, MediaStatus.Queued)
+                .SetProperty(m => m.SizeBytes, size)
+                .SetProperty(m => m.Progress, 0)
+                .SetProperty(m => m.Error, (string?)null)
+                .SetProperty(m => m.MultipartUploadId, (string?)null)
+                .SetProperty(m => m.UpdatedAt, now), ct);
+        if (changed == 0)
+        {
+            return false;
+        }
+        var job = new TranscodeJob { Id = Guid.CreateVersion7(), MediaId = mediaId, Status = TranscodeStatus.Queued, CreatedAt = now };
+        db.TranscodeJobs.Add(job);
+        db.AddOutboxMessage(new TranscodeRequested(job.Id, mediaId));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Videos the caller uploaded (admins: any).</summary>
+    private static IQueryable<MediaFile> Owned(ContentDbContext db, ClaimsPrincipal principal)
+    {
+        if (principal.IsAdmin())
+        {
+            return db.MediaFiles;
+        }
+        var me = principal.UserId();
+        return db.MediaFiles.Where(m => m.OwnerId == me);
+    }
+
+    /// <summary>Videos the caller may watch: their own (admins: any), and those in published materials of published courses.</summary>
+    private static IQueryable<MediaFile> Readable(ContentDbContext db, ClaimsPrincipal principal)
+    {
+        if (principal.IsAdmin())
+        {
+            return db.MediaFiles;
+        }
+        var me = principal.UserId();
+        var visible = ContentAccess.VisibleToStudents(db);
+        return db.MediaFiles.Where(m => m.OwnerId == me || visible.Any(material => material.MediaId == m.Id));
+    }
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "media_not_found", "No such video, or it is not visible to you.");
+}

@@ -1,0 +1,33 @@
+using Campus.Content.Data;
+
+namespace Campus.Content.Media;
+
+/// <summary>What the client is about to upload: its file name (for display only), media type and exact size in bytes.</summary>
+public sealed record UploadRequest(string? Filename, string? ContentType, long Size);
+
+/// <summary>
+/// Where to upload: either one PUT to <see cref="UploadUrl"/> with exactly <see cref="Headers"/>, or (large files)
+/// <see cref="Multipart"/>: one PUT per part, then complete with every part's ETag. Both expire at <see cref="ExpiresAt"/>.
+/// </summary>
+public sealed record MediaUploadResponse(
+    Guid MediaId, Uri? UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers, MultipartUploadResponse? Multipart);
+
+/// <summary>Parts of <see cref="PartSize"/> bytes (the last one shorter), each PUT to its own URL without extra headers.</summary>
+public sealed record MultipartUploadResponse(long PartSize, IReadOnlyList<UploadPartUrl> Parts);
+
+public sealed record UploadPartUrl(int PartNumber, Uri Url);
+
+/// <summary>The body of complete: for a multipart upload, the ETag S3 answered each part's PUT with.</summary>
+public sealed record CompleteUploadRequest(CompletedPart[]? Parts = null);
+
+public sealed record CompletedPart(int PartNumber, string? Etag);
+
+/// <summary>A video's state; <see cref="Progress"/> is the transcode's percent, <see cref="Error"/> the reason it failed.</summary>
+public sealed record MediaStatusResponse(
+    Guid MediaId, string Filename, MediaStatus Status, int Progress, string? Error, int[] Renditions, double? DurationS)
+{
+    public static MediaStatusResponse From(MediaFile m) =>
+        new(m.Id, m.Filename, m.Status, m.Progress, m.Error, m.Renditions, m.DurationSeconds);
+}
+
+public sealed record MediaPage(IReadOnlyList<MediaStatusResponse> Items, int Total, int Limit, int Offset);
