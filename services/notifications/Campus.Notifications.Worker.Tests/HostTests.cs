@@ -2,5 +2,5 @@ using Campus.Testing;
 
 namespace Campus.Notifications.Worker.Tests;
 
-public sealed class HostTests(CampusHostFactory<Program> factory)
-    : HostConformanceTests<Program>(factory, "postgres", "rabbitmq"), IClassFixture<CampusHostFactory<Program>>;
+public sealed class HostTests(WorkerFactory factory)
+    : HostConformanceTests<Program>(factory, "postgres", "rabbitmq"), IClassFixture<WorkerFactory>;

@@ -1,14 +1,56 @@
+using Campus.Notifications.Auth;
+using Campus.Notifications.Content;
 using Campus.Notifications.Data;
+using Campus.Notifications.Sending;
+using Campus.Notifications.Templates;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Campus.Notifications;
 
 internal static class Extensions
 {
-    /// <summary>The notifications service's own registrations: token validation, its database, broker.</summary>
+    /// <summary>Queue of auth's events (contacts, confirmation and reset e-mails).</summary>
+    public const string AuthQueue = "notifications.auth-events";
+
+    /// <summary>Queue of content's events (media ready/failed, course published).</summary>
+    public const string ContentQueue = "notifications.content-events";
+
+    /// <summary>The notifications service's own registrations: token validation, its database, broker, consumers, templates.</summary>
     public static void AddNotificationsServices(this IHostApplicationBuilder builder)
     {
+        if (OpenApiExtensions.IsGeneratingDocument)
+        {
+            // The build-time run of the host has no configuration; these stand-ins only pass the start-up validation.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Notifications:LinkBaseUrl"] = "http://127.0.0.1:9",
+                ["Telegram:BotUsername"] = "campus_openapi_bot",
+            });
+        }
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<NotificationsDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<NotificationsDbContext>());
+        builder.AddCampusMessaging(messaging => messaging
+            .AddOutbox<NotificationsDbContext>()
+            .AddSubscription<UserRegistered, KeepContactOnRegistration>(AuthQueue)
+            .AddSubscription<UserEmailConfirmationRequested, SendEmailConfirmation>(AuthQueue)
+            .AddSubscription<UserPasswordResetRequested, SendPasswordReset>(AuthQueue)
+            .AddSubscription<MediaReady, NotifyMediaReady>(ContentQueue)
+            .AddSubscription<MediaFailed, NotifyMediaFailed>(ContentQueue)
+            .AddSubscription<CoursePublished, NotifyCoursePublished>(ContentQueue));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TemplateRenderer>();
+        builder.Services.AddScoped<Notifier>();
+
+        // { "Notifications": { "LinkBaseUrl": "https://campus.example.org", "BatchSize": 500 } }
+        builder.Services.AddOptions<NotificationsOptions>()
+            .BindConfiguration(NotificationsOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // { "Telegram": { "BotUsername": "campus_bot", "LinkCodeLifetime": "00:10:00" } }
+        builder.Services.AddOptions<TelegramLinkOptions>()
+            .BindConfiguration(TelegramLinkOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
     }
 }

@@ -1,5 +1,6 @@
 using Campus.Profile.Data;
 using Campus.Profile.Profiles;
+using Campus.Profile.Social;
 using Campus.Storage;
 
 namespace Campus.Profile;
@@ -13,7 +14,8 @@ internal static class Extensions
         builder.AddCampusDbContext<ProfileDbContext>();
         builder.AddCampusMessaging(messaging => messaging
             .AddOutbox<ProfileDbContext>()
-            .AddSubscription<UserRegistered, CreateProfileOnRegistration>(CreateProfileOnRegistration.Queue));
+            .AddSubscription<UserRegistered, CreateProfileOnRegistration>(CreateProfileOnRegistration.Queue)
+            .AddSubscription<TelegramLinked, BindTelegramOnLink>(BindTelegramOnLink.Queue));
         builder.AddCampusStorage(StorageBuckets.Avatars);
     }
 }

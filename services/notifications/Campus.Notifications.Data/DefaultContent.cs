@@ -1,0 +1,67 @@
+namespace Campus.Notifications.Data;
+
+/// <summary>
+/// The types and the Russian and English templates a fresh install starts with (seeded by the migrations with
+/// <c>HasData</c>; admins may edit the templates afterwards). Values each type's templates get are listed in
+/// services/notifications/README.md.
+/// </summary>
+internal static class DefaultContent
+{
+    private static readonly DateTimeOffset Seeded = new(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly NotificationType[] Types =
+    [
+        new() { Key = NotificationTypes.EmailConfirmation, Description = "Confirm the e-mail address of an account", DefaultChannels = [Channels.Email], Critical = true },
+        new() { Key = NotificationTypes.PasswordReset, Description = "Reset a forgotten password", DefaultChannels = [Channels.Email], Critical = true },
+        new() { Key = NotificationTypes.MediaReady, Description = "An uploaded video is processed and ready", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.MediaFailed, Description = "An uploaded video could not be processed", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.CoursePublished, Description = "A new course is published", DefaultChannels = [Channels.Email, Channels.Telegram] },
+    ];
+
+    public static readonly Template[] Templates =
+    [
+        Email(1, NotificationTypes.EmailConfirmation, Locales.Russian, "Подтвердите адрес электронной почты",
+            "<p>Здравствуйте!</p><p>Чтобы подтвердить адрес {{email}} в Campus, перейдите по ссылке:</p>"
+            + "<p><a href=\"{{link}}\">{{link}}</a></p><p>Ссылка действует до {{expires_at}}. Если вы не регистрировались, просто удалите это письмо.</p>"),
+        Email(2, NotificationTypes.EmailConfirmation, Locales.English, "Confirm your e-mail address",
+            "<p>Hello!</p><p>To confirm {{email}} for Campus, open this link:</p>"
+            + "<p><a href=\"{{link}}\">{{link}}</a></p><p>The link works until {{expires_at}}. If you did not sign up, just delete this message.</p>"),
+        Email(3, NotificationTypes.PasswordReset, Locales.Russian, "Сброс пароля",
+            "<p>Здравствуйте!</p><p>Чтобы задать новый пароль для {{email}}, перейдите по ссылке:</p>"
+            + "<p><a href=\"{{link}}\">{{link}}</a></p><p>Ссылка действует до {{expires_at}}. Если вы не просили сбросить пароль, ничего не делайте: пароль останется прежним.</p>"),
+        Email(4, NotificationTypes.PasswordReset, Locales.English, "Reset your password",
+            "<p>Hello!</p><p>To choose a new password for {{email}}, open this link:</p>"
+            + "<p><a href=\"{{link}}\">{{link}}</a></p><p>The link works until {{expires_at}}. If you did not ask for a reset, do nothing: your password stays the same.</p>"),
+        Email(5, NotificationTypes.MediaReady, Locales.Russian, "Видео «{{filename}}» готово",
+            "<p>Видео «{{filename}}» обработано ({{duration}}, качество: {{renditions}}) и готово к публикации.</p>"),
+        Email(6, NotificationTypes.MediaReady, Locales.English, "Video \"{{filename}}\" is ready",
+            "<p>Your video \"{{filename}}\" is processed ({{duration}}, renditions: {{renditions}}) and ready to publish.</p>"),
+        Telegram(7, NotificationTypes.MediaReady, Locales.Russian, "Видео «{{filename}}» обработано ({{duration}}, качество: {{renditions}}) и готово к публикации."),
+        Telegram(8, NotificationTypes.MediaReady, Locales.English, "Your video \"{{filename}}\" is processed ({{duration}}, renditions: {{renditions}}) and ready to publish."),
+        Email(9, NotificationTypes.MediaFailed, Locales.Russian, "Не удалось обработать видео «{{filename}}»",
+            "<p>Видео «{{filename}}» не удалось обработать: {{error}}.</p><p>Проверьте файл и загрузите его снова.</p>"),
+        Email(10, NotificationTypes.MediaFailed, Locales.English, "Video \"{{filename}}\" could not be processed",
+            "<p>Your video \"{{filename}}\" could not be processed: {{error}}.</p><p>Check the file and upload it again.</p>"),
+        Telegram(11, NotificationTypes.MediaFailed, Locales.Russian, "Видео «{{filename}}» не удалось обработать: {{error}}. Проверьте файл и загрузите его снова."),
+        Telegram(12, NotificationTypes.MediaFailed, Locales.English, "Your video \"{{filename}}\" could not be processed: {{error}}. Check the file and upload it again."),
+        Email(13, NotificationTypes.CoursePublished, Locales.Russian, "Новый курс: {{title}}",
+            "<p>В Campus опубликован новый курс «{{title}}».</p><p><a href=\"{{link}}\">Открыть курс</a></p>"),
+        Email(14, NotificationTypes.CoursePublished, Locales.English, "New course: {{title}}",
+            "<p>A new course \"{{title}}\" is published on Campus.</p><p><a href=\"{{link}}\">Open the course</a></p>"),
+        Telegram(15, NotificationTypes.CoursePublished, Locales.Russian, "Новый курс в Campus: «{{title}}»\n{{link}}"),
+        Telegram(16, NotificationTypes.CoursePublished, Locales.English, "New course on Campus: \"{{title}}\"\n{{link}}"),
+    ];
+
+    private static Template Email(int n, string type, string locale, string subject, string body) => new()
+    {
+        Id = SeedId(n), TypeKey = type, Channel = Channels.Email, Locale = locale, Subject = subject, Body = body, UpdatedAt = Seeded,
+    };
+
+    private static Template Telegram(int n, string type, string locale, string body) => new()
+    {
+        Id = SeedId(n), TypeKey = type, Channel = Channels.Telegram, Locale = locale, Body = body, UpdatedAt = Seeded,
+    };
+
+    // Fixed ids: HasData compares seeds by key, so they must be the same on every model build.
+    private static Guid SeedId(int n) => Guid.Parse($"5eed0000-0000-0000-0000-{n:D12}");
+}

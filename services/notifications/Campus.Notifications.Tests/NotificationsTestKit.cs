@@ -1,0 +1,110 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Campus.Notifications.Data;
+using Campus.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+
+namespace Campus.Notifications.Tests;
+
+internal static class NotificationsTestKit
+{
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A client carrying a real access token for <paramref name="userId"/> with <paramref name="roles"/>.</summary>
+    public static HttpClient ClientFor(this NotificationsFactory factory, Guid userId, string roles = "student")
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Jwt.CreateToken(userId, roles));
+        return client;
+    }
+
+    /// <summary>Runs <paramref name="query"/> on a fresh context of the host's database.</summary>
+    public static async Task<T> QueryAsync<T>(this NotificationsFactory factory, Func<NotificationsDbContext, Task<T>> query)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<NotificationsDbContext>());
+    }
+
+    /// <summary>Publishes <paramref name="evt"/> (snake_case JSON, as Campus.Messaging writes it) to the host's exchange.</summary>
+    public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
+        RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not become true within {seconds} s.");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    /// <summary>Starts the host and waits until its consumers have declared their queues (events published earlier are not routed).</summary>
+    public static async Task StartAsync(this NotificationsFactory factory)
+    {
+        using var client = factory.CreateClient();
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events");
+                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events");
+                return true;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                return false;
+            }
+        });
+    }
+
+    public static async Task<string?> CodeAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString();
+}
+
+/// <summary>
+/// Stands in for the delivery worker: a queue bound to <c>notifications.delivery.requested</c> on the host's exchange,
+/// so a test sees exactly which delivery messages the service published.
+/// </summary>
+internal sealed class DeliveryProbe : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly string _queue;
+
+    private DeliveryProbe(IConnection connection, IChannel channel, string queue) => (_connection, _channel, _queue) = (connection, channel, queue);
+
+    public static async Task<DeliveryProbe> CreateAsync(NotificationsFactory factory)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        var queue = factory.Broker.QueuePrefix + "probe." + Guid.NewGuid().ToString("N")[..8];
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queue, factory.Broker.Exchange, "notifications.delivery.requested");
+        return new DeliveryProbe(connection, channel, queue);
+    }
+
+    /// <summary>Waits until <paramref name="count"/> messages arrived (and a moment for extra ones), then returns their notification ids.</summary>
+    public async Task<List<Guid>> TakeAsync(int count)
+    {
+        await NotificationsTestKit.WaitUntilAsync(async () => await _channel.MessageCountAsync(_queue) >= count);
+        await Task.Delay(300, NotificationsTestKit.Ct);
+        var ids = new List<Guid>();
+        while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } message)
+        {
+            using var body = JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span));
+            Assert.Equal("notifications.delivery.requested", body.RootElement.GetProperty("type").GetString());
+            ids.Add(body.RootElement.GetProperty("notification_id").GetGuid());
+        }
+        return ids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using static Campus.Notifications.Tests.NotificationsTestKit;
+
+namespace Campus.Notifications.Tests;
+
+public sealed class TemplatesTests(NotificationsFactory factory) : IClassFixture<NotificationsFactory>
+{
+    [Fact]
+    public async Task An_admin_creates_previews_updates_and_deletes_a_template()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        await admin.DeleteAsync($"/api/notifications/templates/{await FindAsync(admin, "media_failed", "email", "en")}", Ct);
+
+        var created = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "media_failed", channel = "email", locale = "en", subject = "{{filename}} failed", body = "<p>{{filename}}: {{error}}</p>",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        Assert.Equal($"/api/notifications/templates/{id}", created.Headers.Location?.OriginalString);
+
+        var preview = await (await admin.PostAsJsonAsync($"/api/notifications/templates/{id}/preview",
+            new { payload = new { filename = "a&b.mp4", error = "bad" } }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("a&b.mp4 failed", preview.GetProperty("subject").GetString()); // subjects are plain text
+        Assert.Equal("<p>a&amp;b.mp4: bad</p>", preview.GetProperty("body").GetString()); // e-mail bodies are HTML
+
+        var sample = await (await admin.PostAsJsonAsync($"/api/notifications/templates/{id}/preview", new { }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("<p>intro.mp4: the file is not a video</p>", sample.GetProperty("body").GetString());
+
+        var updated = await admin.PutAsJsonAsync($"/api/notifications/templates/{id}", new
+        {
+            type_key = "media_failed", channel = "email", locale = "en", subject = "Failed: {{filename}}", body = "{{error}}",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal("Failed: {{filename}}", (await admin.GetFromJsonAsync<JsonElement>($"/api/notifications/templates/{id}", Ct)).GetProperty("subject").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/notifications/templates/{id}", Ct)).StatusCode);
+        var gone = await admin.GetAsync($"/api/notifications/templates/{id}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal("template_not_found", await CodeAsync(gone));
+    }
+
+    [Fact]
+    public async Task A_template_that_does_not_compile_or_duplicates_another_is_refused()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+
+        var broken = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "course_published", channel = "telegram", locale = "ru", body = "{{#items}}never closed",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Equal("template_invalid", await CodeAsync(broken));
+
+        var brokenSubject = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "course_published", channel = "email", locale = "ru", subject = "{{/title}}", body = "ok",
+        }, Ct);
+        Assert.Equal("template_invalid", await CodeAsync(brokenSubject));
+
+        var duplicate = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "course_published", channel = "telegram", locale = "ru", body = "{{title}}",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal("template_exists", await CodeAsync(duplicate));
+
+        var invalid = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "nope", channel = "sms", locale = "de", body = "",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors");
+        Assert.Equal(["body", "channel", "locale", "type_key"], errors.EnumerateObject().Select(e => e.Name).Order());
+    }
+
+    [Fact]
+    public async Task Templates_are_for_admins_only()
+    {
+        using var student = factory.ClientFor(Guid.NewGuid());
+        var id = Guid.Parse("5eed0000-0000-0000-0000-000000000001");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.GetAsync("/api/notifications/templates", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PostAsJsonAsync("/api/notifications/templates",
+            new { type_key = "media_ready", channel = "email", locale = "ru", subject = "x", body = "x" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PostAsJsonAsync($"/api/notifications/templates/{id}/preview", new { }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.DeleteAsync($"/api/notifications/templates/{id}", Ct)).StatusCode);
+    }
+
+    private static async Task<Guid> FindAsync(HttpClient admin, string type, string channel, string locale) =>
+        (await admin.GetFromJsonAsync<JsonElement>($"/api/notifications/templates?type_key={type}&channel={channel}&locale={locale}", Ct))
+            .EnumerateArray().Single().GetProperty("id").GetGuid();
+}

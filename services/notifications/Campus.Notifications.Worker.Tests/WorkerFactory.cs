@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Campus.Messaging;
+using Campus.Notifications.Data;
+using Campus.Notifications.Worker.Delivery;
+using Campus.Notifications.Worker.Tests.Fakes;
+using Campus.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace Campus.Notifications.Worker.Tests;
+
+/// <summary>
+/// The delivery worker on its own fresh notifications database and queues, sending to a fake SMTP relay and a fake
+/// Bot API (the only fakes: they stand in for third parties). Retry delays are short so a class takes seconds.
+/// </summary>
+public class WorkerFactory : CampusHostFactory<Program, NotificationsDbContext>
+{
+    public FakeSmtpServer Smtp { get; } = FakeSmtpServer.Start();
+
+    public FakeTelegramApi Telegram { get; private set; } = null!;
+
+    /// <summary>Everything the host logged, at every level.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+    }
+
+    /// <summary>Deliveries of one message before it is dead-lettered.</summary>
+    protected virtual int MaxAttempts => 4;
+
+    protected virtual bool PollTelegram => false;
+
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["Messaging:MaxAttempts"] = MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["Messaging:RetryBaseDelay"] = "00:00:00.200";
+            settings["Messaging:RetryMaxDelay"] = "00:00:01";
+            settings["Smtp:Host"] = "127.0.0.1";
+            settings["Smtp:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings["Smtp:Security"] = "None";
+            settings["Smtp:FromAddress"] = "no-reply@campus.test";
+            settings["Smtp:Timeout"] = "00:00:05";
+            settings["Telegram:BaseUrl"] = Telegram.BaseUrl;
+            settings["Telegram:BotToken"] = FakeTelegramApi.Token;
+            settings["Telegram:PollUpdates"] = PollTelegram ? "true" : "false";
+            settings["Telegram:PollTimeout"] = "00:00:01";
+            settings["Telegram:PollErrorDelay"] = "00:00:00.100";
+            return settings;
+        }
+    }
+
+    public override async ValueTask InitializeAsync()
+    {
+        Telegram = await FakeTelegramApi.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Smtp.DisposeAsync();
+        await Telegram.DisposeAsync();
+    }
+
+    public string DeliveryQueue => Broker.QueuePrefix + DeliverNotification.Queue;
+
+    /// <summary>Starts the host and waits until its delivery queue exists, so a published request is not unrouted.</summary>
+    public async Task StartedAsync()
+    {
+        _ = Services;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await RabbitMqTestScope.MessageCountAsync(DeliveryQueue);
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>Writes a pending notification row, as the service does, and requests its delivery.</summary>
+    public async Task<Guid> EnqueueAsync(string channel, string recipient, string body, string? subject = null)
+    {
+        await StartedAsync();
+        var notification = new Notification
+        {
+            UserId = Guid.NewGuid(),
+            TypeKey = NotificationTypes.CoursePublished,
+            Channel = channel,
+            Recipient = recipient,
+            Subject = subject,
+            Body = body,
+            CreatedAt = DateTimeOffset.UtcNow,
+            IdempotencyKey = Guid.NewGuid().ToString(),
+        };
+        await using (var db = Database.CreateContext())
+        {
+            db.Notifications.Add(notification);
+            await db.SaveChangesAsync();
+        }
+        await RequestDeliveryAsync(notification.Id);
+        return notification.Id;
+    }
+
+    public Task RequestDeliveryAsync(Guid id) =>
+        Services.GetRequiredService<IEventPublisher>().PublishAsync(new DeliveryRequested(id));
+
+    public async Task<Notification> RowAsync(Guid id)
+    {
+        await using var db = Database.CreateContext();
+        return await db.Notifications.FindAsync(id) ?? throw new InvalidOperationException($"No notification {id}.");
+    }
+
+    /// <summary>Polls the row until <paramref name="condition"/> holds; fails with the row's last state otherwise.</summary>
+    public async Task<Notification> WaitForRowAsync(Guid id, Func<Notification, bool> condition, int seconds = 15)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var row = await RowAsync(id);
+            if (condition(row))
+            {
+                return row;
+            }
+            if (clock.Elapsed > TimeSpan.FromSeconds(seconds))
+            {
+                Assert.Fail($"Row never reached the expected state: status={row.Status} attempts={row.Attempts} last_error={row.LastError}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public Task<uint> DeadLettersAsync() => Services.GetRequiredService<IDeadLetterQueue>().CountAsync(DeliverNotification.Queue);
+
+    /// <summary>A queue of the test's own bound to the test exchange, to see what the worker publishes.</summary>
+    public async Task<string> BindProbeAsync(string routingKey)
+    {
+        await StartedAsync();
+        var queue = Broker.QueuePrefix + "probe." + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(queue, Broker.Exchange, routingKey);
+        return queue;
+    }
+
+    /// <summary>Takes one message from <paramref name="queue"/>, waiting up to a few seconds; null when none came.</summary>
+    public static async Task<string?> TakeAsync(string queue, int seconds = 10)
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            if (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+            {
+                return System.Text.Encoding.UTF8.GetString(message.Body.Span);
+            }
+            await Task.Delay(100);
+        }
+        return null;
+    }
+}
+
+/// <summary>More attempts, so the relay can be down for a while before a mail gives up.</summary>
+public sealed class PatientWorkerFactory : WorkerFactory
+{
+    protected override int MaxAttempts => 10;
+}
+
+/// <summary>Polls the fake Bot API for /start links.</summary>
+public sealed class PollingWorkerFactory : WorkerFactory
+{
+    protected override bool PollTelegram => true;
+}

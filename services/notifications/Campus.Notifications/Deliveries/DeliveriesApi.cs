@@ -1,0 +1,121 @@
+using Campus.Messaging.Outbox;
+using Campus.Notifications.Data;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Notifications.Deliveries;
+
+/// <summary>
+/// One notification as the delivery log shows it. The body and payload are left out: they may hold single-use links
+/// (password reset) that even an admin must not be able to read.
+/// </summary>
+public sealed record DeliveryResponse(
+    Guid Id, Guid UserId, string TypeKey, string Channel, string Recipient, string? Subject, NotificationStatus Status,
+    int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, DateTimeOffset CreatedAt);
+
+public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Limit, int Offset);
+
+/// <summary>The delivery log, the dead letters (failed notifications) and their re-drive, for admins.</summary>
+public static class DeliveriesApi
+{
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder routes)
+    {
+        var admin = routes.MapGroup("/api/notifications").WithTags("Notification deliveries")
+            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        admin.MapGet("/deliveries", ListAsync)
+            .WithName("ListDeliveries")
+            .WithSummary("The delivery log, newest first, filtered by user, type, status and channel.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        admin.MapGet("/dlq", ListFailedAsync)
+            .WithName("ListFailedDeliveries")
+            .WithSummary("The dead-letter queue: notifications that failed for good, newest first.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        admin.MapPost("/deliveries/{id:guid}/redrive", RedriveAsync)
+            .WithName("RedriveDelivery")
+            .WithSummary("Sends a failed notification again: back to pending with its attempts reset, and a new delivery request.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return routes;
+    }
+
+    public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
+        NotificationsDbContext db, CancellationToken ct,
+        [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
+        string? status = null, string? channel = null, int limit = 50, int offset = 0)
+    {
+        if (InvalidPage(limit, offset) is { } invalid)
+        {
+            return invalid;
+        }
+        NotificationStatus? wanted = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<NotificationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", "status must be pending, sent or failed.");
+            }
+            wanted = parsed;
+        }
+        if (channel is not null && !Channels.IsKnown(channel))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", $"channel must be one of: {string.Join(", ", Channels.All)}.");
+        }
+        var query = db.Notifications.AsNoTracking()
+            .Where(n => (userId == null || n.UserId == userId) && (typeKey == null || n.TypeKey == typeKey)
+                && (wanted == null || n.Status == wanted) && (channel == null || n.Channel == channel));
+        return TypedResults.Ok(await PageAsync(query, limit, offset, ct));
+    }
+
+    public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListFailedAsync(
+        NotificationsDbContext db, CancellationToken ct, int limit = 50, int offset = 0) =>
+        InvalidPage(limit, offset) is { } invalid
+            ? invalid
+            : TypedResults.Ok(await PageAsync(db.Notifications.AsNoTracking().Where(n => n.Status == NotificationStatus.Failed), limit, offset, ct));
+
+    /// <summary>
+    /// failed → pending with attempts 0 and no next attempt time, plus a new <see cref="DeliveryRequested"/>, in one
+    /// transaction. <c>last_error</c> is kept until the worker's next attempt replaces it, so the log still says why it failed.
+    /// The conditional update lets exactly one of two concurrent re-drives through.
+    /// </summary>
+    public static async Task<Results<Ok<DeliveryResponse>, ProblemHttpResult>> RedriveAsync(Guid id, NotificationsDbContext db, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var updated = await db.Notifications.Where(n => n.Id == id && n.Status == NotificationStatus.Failed)
+            .ExecuteUpdateAsync(n => n
+                .SetProperty(x => x.Status, NotificationStatus.Pending)
+                .SetProperty(x => x.Attempts, 0)
+                .SetProperty(x => x.NextAttemptAt, (DateTimeOffset?)null), ct);
+        if (updated == 0)
+        {
+            return await db.Notifications.AnyAsync(n => n.Id == id, ct)
+                ? Problems.Create(StatusCodes.Status409Conflict, "not_failed", "Only a failed notification can be re-driven.")
+                : Problems.Create(StatusCodes.Status404NotFound, "delivery_not_found", "No notification with this id.");
+        }
+        db.AddOutboxMessage(new DeliveryRequested(id));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        var notification = await db.Notifications.AsNoTracking().Where(n => n.Id == id).Select(Projection).FirstAsync(ct);
+        return TypedResults.Ok(notification);
+    }
+
+    private static async Task<DeliveryPage> PageAsync(IQueryable<Notification> query, int limit, int offset, CancellationToken ct) => new(
+        await query.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Skip(offset).Take(limit).Select(Projection).ToListAsync(ct),
+        limit, offset);
+
+    private static readonly System.Linq.Expressions.Expression<Func<Notification, DeliveryResponse>> Projection = n => new DeliveryResponse(
+        n.Id, n.UserId, n.TypeKey, n.Channel, n.Recipient, n.Subject, n.Status, n.Attempts, n.LastError, n.NextAttemptAt, n.SentAt, n.CreatedAt);
+
+    private static ProblemHttpResult? InvalidPage(int limit, int offset) => limit is < 1 or > MaxPageSize || offset < 0
+        ? Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.")
+        : null;
+}

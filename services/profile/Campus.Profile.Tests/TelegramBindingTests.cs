@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Profile.Tests;
+
+public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture<ProfileFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Telegram_linked_creates_the_binding_a_repeat_is_harmless_and_a_chat_moves_to_the_last_account()
+    {
+        using var starter = factory.CreateClient(); // starts the host and its consumers
+        var queue = factory.Broker.QueuePrefix + "profile.telegram-linked";
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await RabbitMqTestScope.MessageCountAsync(queue);
+                return true;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                return false;
+            }
+        });
+        var (me, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var chatId = Random.Shared.NextInt64(1, long.MaxValue);
+        var linked = Serialize(me, chatId, "@me_on_tg");
+
+        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
+        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
+        await WaitUntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == me, Ct)));
+        await WaitUntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
+        await Task.Delay(300, Ct);
+
+        using var client = factory.ClientFor(me);
+        var binding = Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());
+        Assert.Equal(("telegram", chatId.ToString(System.Globalization.CultureInfo.InvariantCulture), "me_on_tg"),
+            (binding.GetProperty("provider").GetString(), binding.GetProperty("external_id").GetString(), binding.GetProperty("username").GetString()));
+
+        // The same chat linked by another account: the chat is theirs now.
+        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", Serialize(other, chatId, null));
+        await WaitUntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == other, Ct)));
+        Assert.Empty((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());
+        Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(queue + ".dlq"));
+    }
+
+    private static string Serialize(Guid userId, long chatId, string? username) => JsonSerializer.Serialize(new
+    {
+        id = Guid.NewGuid(), type = "notifications.telegram.linked", occurred_at = DateTimeOffset.UtcNow,
+        user_id = userId, chat_id = chatId, username,
+    });
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not become true within 15 s.");
+            await Task.Delay(100, Ct);
+        }
+    }
+}
