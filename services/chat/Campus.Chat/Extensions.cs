@@ -1,17 +1,40 @@
 using Campus.Chat.Data;
+using Campus.Chat.Messages;
+using Campus.Chat.Realtime;
 using Campus.Storage;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 
 namespace Campus.Chat;
 
 internal static class Extensions
 {
-    /// <summary>The chat service's own registrations: token validation, its database, broker, Redis and storage.</summary>
+    /// <summary>The chat service's own registrations: token validation (also from the socket subprotocol), its database,
+    /// broker (outbox), Redis (fan-out), storage (attachments) and the socket settings.</summary>
     public static void AddChatServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
+            bearer => bearer.Events.OnMessageReceived = SocketTokens.ReadFromSubprotocol);
         builder.AddCampusDbContext<ChatDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ChatDbContext>());
         builder.AddCampusRedis();
         builder.AddCampusStorage(StorageBuckets.ChatAttachments);
+
+        // { "Chat": { "SendQueueSize": 512, "KeepAliveInterval": "00:00:20", "KeepAliveTimeout": "00:00:20",
+        //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536 } }
+        builder.Services.AddOptions<ChatOptions>()
+            .BindConfiguration(ChatOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ChatFanout>();
+        builder.Services.AddScoped<ChatMessages>();
+    }
+
+    /// <summary>WebSockets with the configured keep-alive (ping every interval, closed when no pong within the timeout).</summary>
+    public static void UseChatWebSockets(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<ChatOptions>>().Value;
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval, KeepAliveTimeout = options.KeepAliveTimeout });
     }
 }

@@ -1,4 +1,8 @@
 using Campus.Chat;
+using Campus.Chat.Attachments;
+using Campus.Chat.Chats;
+using Campus.Chat.Messages;
+using Campus.Chat.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -7,7 +11,12 @@ builder.AddChatServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseChatWebSockets();
 app.MapCampusOpenApi();
+app.MapChatsApi();
+app.MapMessagesApi();
+app.MapAttachmentsApi();
+app.MapChatSocket();
 app.Run();
 
 /// <summary>The chat service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -13,7 +13,7 @@ namespace Campus.Gateway.Tests;
 /// A stand-in for a Campus service on real HTTP. By default it answers with the method and path it received;
 /// a path containing <c>/echo</c> answers the headers it received as JSON; <c>/slow</c> answers after 3 s;
 /// a WebSocket handshake is accepted (selecting <c>campus.v1</c> when offered) and its first message is the
-/// handshake's <c>Authorization</c> and <c>Sec-WebSocket-Protocol</c> as JSON.
+/// handshake's <c>Authorization</c>, <c>Sec-WebSocket-Protocol</c>, path and the port that answered (<c>node</c>) as JSON.
 /// </summary>
 public sealed class UpstreamService : IAsyncLifetime
 {
@@ -51,6 +51,7 @@ public sealed class UpstreamService : IAsyncLifetime
                 ["authorization"] = request.Headers.Authorization.ToString(),
                 ["protocols"] = request.Headers.SecWebSocketProtocol.ToString(),
                 ["path"] = request.Path.Value ?? "",
+                ["node"] = context.Connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             await socket.SendAsync(hello, WebSocketMessageType.Text, true, context.RequestAborted);
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
@@ -73,6 +74,7 @@ public sealed class UpstreamService : IAsyncLifetime
 /// <summary>
 /// The gateway on real Kestrel (127.0.0.1, so client addresses, forwarded headers and WebSocket upgrades are real),
 /// with every cluster pointed at one <see cref="UpstreamService"/> except chat's HTTP cluster, pointed at a closed port.
+/// Chat's clusters have a second node (<c>chat-2</c>, as <c>./platform</c> runs them): the same upstream here.
 /// </summary>
 public class GatewayFactory : CampusHostFactory<Program>
 {
@@ -81,6 +83,9 @@ public class GatewayFactory : CampusHostFactory<Program>
     public GatewayFactory() => UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
 
     public UpstreamService Upstream { get; } = new();
+
+    /// <summary>When set (before the server starts), chat's second node: a separate upstream, so tests see where a socket landed.</summary>
+    protected UpstreamService? SecondChatNode { get; init; }
 
     protected override IDictionary<string, string?> Settings
     {
@@ -93,6 +98,8 @@ public class GatewayFactory : CampusHostFactory<Program>
                     service == "chat" ? "http://127.0.0.1:9/" : Upstream.Address;
                 settings[$"ReverseProxy:Clusters:{service}-ws:Destinations:default:Address"] = Upstream.Address;
             }
+            settings["ReverseProxy:Clusters:chat:Destinations:chat-2:Address"] = "http://127.0.0.1:9/";
+            settings["ReverseProxy:Clusters:chat-ws:Destinations:chat-2:Address"] = SecondChatNode?.Address ?? Upstream.Address;
             // A route that forgets its AuthorizationPolicy: it must require a token anyway.
             settings["ReverseProxy:Routes:no-policy:ClusterId"] = "profile";
             settings["ReverseProxy:Routes:no-policy:Match:Path"] = "/api/no-policy/{**rest}";
@@ -136,6 +143,10 @@ public class GatewayFactory : CampusHostFactory<Program>
     public override async ValueTask InitializeAsync()
     {
         await Upstream.InitializeAsync();
+        if (SecondChatNode is not null)
+        {
+            await SecondChatNode.InitializeAsync();
+        }
         await base.InitializeAsync();
     }
 
@@ -143,6 +154,10 @@ public class GatewayFactory : CampusHostFactory<Program>
     {
         await base.DisposeAsync();
         await Upstream.DisposeAsync();
+        if (SecondChatNode is not null)
+        {
+            await SecondChatNode.DisposeAsync();
+        }
     }
 }
 

@@ -18,14 +18,14 @@ public sealed class WebSocketTests(GatewayFactory factory) : IClassFixture<Gatew
         socket.Options.AddSubProtocol("campus.v1");
         socket.Options.AddSubProtocol($"bearer.{token}");
 
-        await socket.ConnectAsync(Url("/ws/chat/rooms/1"), Ct);
+        await socket.ConnectAsync(Url("/ws/chats/42?since_seq=7"), Ct);
         var hello = await ReceiveAsync(socket);
 
         Assert.Equal("campus.v1", socket.SubProtocol);
         // The service sees the token as a normal Authorization header and never the bearer.* subprotocol.
         Assert.Equal($"Bearer {token}", hello["authorization"]);
         Assert.Equal("campus.v1", hello["protocols"]);
-        Assert.Equal("/ws/chat/rooms/1", hello["path"]);
+        Assert.Equal("/ws/chats/42", hello["path"]);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class WebSocketTests(GatewayFactory factory) : IClassFixture<Gatew
         return socket.HttpStatusCode;
     }
 
-    private static async Task<Dictionary<string, string>> ReceiveAsync(ClientWebSocket socket)
+    internal static async Task<Dictionary<string, string>> ReceiveAsync(ClientWebSocket socket)
     {
         var buffer = new byte[16 * 1024];
         var result = await socket.ReceiveAsync(buffer, Ct);
@@ -91,5 +91,100 @@ public sealed class WebSocketTests(GatewayFactory factory) : IClassFixture<Gatew
         var response = await factory.CreateClient().SendAsync(request, Ct);
 
         await AuthenticationTests.AssertInvalidTokenAsync(response);
+    }
+}
+
+/// <summary>The gateway with chat's second node on an upstream of its own.</summary>
+public sealed class TwoChatNodesFactory : GatewayFactory
+{
+    public TwoChatNodesFactory() => SecondChatNode = new UpstreamService();
+}
+
+public sealed class ChatNodesTests(TwoChatNodesFactory factory) : IClassFixture<TwoChatNodesFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Chat_sockets_are_spread_evenly_over_both_chat_nodes()
+    {
+        var token = factory.Jwt.CreateToken();
+        var sockets = new List<ClientWebSocket>();
+        var nodes = new List<string>();
+        try
+        {
+            // Each socket stays open (the upstream waits for the close handshake), so the cluster's LeastRequests
+            // policy sees the open sockets of each node and sends the next one to the emptier node.
+            for (var i = 0; i < 6; i++)
+            {
+                var socket = new ClientWebSocket();
+                sockets.Add(socket);
+                socket.Options.AddSubProtocol("campus.v1");
+                socket.Options.AddSubProtocol($"bearer.{token}");
+                await socket.ConnectAsync(new Uri($"ws://{factory.BaseAddress.Authority}/ws/chats/{i}"), Ct);
+                nodes.Add((await WebSocketTests.ReceiveAsync(socket))["node"]);
+            }
+        }
+        finally
+        {
+            sockets.ForEach(socket => socket.Dispose());
+        }
+
+        var perNode = nodes.GroupBy(node => node).Select(group => group.Count()).ToList();
+        Assert.Equal([3, 3], perNode);
+    }
+}
+
+/// <summary>The gateway with chat's second node down (a closed port) and active health checks every second.</summary>
+public sealed class DeadChatNodeFactory : GatewayFactory
+{
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            settings["ReverseProxy:Clusters:chat-ws:Destinations:chat-2:Address"] = "http://127.0.0.1:9/";
+            settings["ReverseProxy:Clusters:chat-ws:HealthCheck:Active:Interval"] = "00:00:01";
+            settings["ReverseProxy:Clusters:chat-ws:HealthCheck:Active:Timeout"] = "00:00:01";
+            return settings;
+        }
+    }
+}
+
+public sealed class DeadChatNodeTests(DeadChatNodeFactory factory) : IClassFixture<DeadChatNodeFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_chat_node_whose_readyz_fails_gets_no_sockets_once_the_active_check_has_seen_it()
+    {
+        // Without the health check LeastRequests sends every second socket to the dead node (502). With it, once two
+        // probes of /readyz have failed, every socket goes to the live node.
+        var token = factory.Jwt.CreateToken();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var sockets = new List<ClientWebSocket>();
+            try
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    var socket = new ClientWebSocket();
+                    sockets.Add(socket);
+                    socket.Options.AddSubProtocol("campus.v1");
+                    socket.Options.AddSubProtocol($"bearer.{token}");
+                    await socket.ConnectAsync(new Uri($"ws://{factory.BaseAddress.Authority}/ws/chats/{i}"), Ct);
+                    await WebSocketTests.ReceiveAsync(socket);
+                }
+                return;
+            }
+            catch (WebSocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500, Ct);
+            }
+            finally
+            {
+                sockets.ForEach(socket => socket.Dispose());
+            }
+        }
     }
 }

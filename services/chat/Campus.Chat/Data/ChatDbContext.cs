@@ -1,3 +1,6 @@
+using Campus.Chat.Attachments;
+using Campus.Chat.Chats;
+using Campus.Chat.Messages;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,6 +12,14 @@ namespace Campus.Chat.Data;
 /// </remarks>
 public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbContext(options)
 {
+    public DbSet<ChatRoom> Chats => Set<ChatRoom>();
+
+    public DbSet<Participant> Participants => Set<Participant>();
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    public DbSet<Attachment> Attachments => Set<Attachment>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

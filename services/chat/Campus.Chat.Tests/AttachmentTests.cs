@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.S3.Model;
+using Campus.Testing;
+using static Campus.Chat.Tests.ChatTestClient;
+
+namespace Campus.Chat.Tests;
+
+/// <summary>Attachments: presigned PUT straight to S3, verified on confirm, attached to a message, read with a presigned GET.</summary>
+public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFactory>
+{
+    private static readonly HttpClient Browser = new();
+    private readonly Guid _alice = Guid.NewGuid();
+    private readonly Guid _bob = Guid.NewGuid();
+
+    [Fact]
+    public async Task A_verified_upload_is_attached_to_a_message_and_participants_download_it()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+        using var stranger = factory.ClientFor(factory.Jwt, Guid.NewGuid());
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(40, 30);
+
+        var id = await UploadAsync(alice, chat, "diagram.png", "image/png", png);
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Equal(png.Length, (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("size").GetInt64());
+
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages",
+            new { body = "see the diagram", client_msg_id = "a1", attachment_ids = new[] { id } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var attachment = (await posted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("attachments").EnumerateArray().Single();
+        Assert.Equal(("diagram.png", "image/png"), (attachment.GetProperty("file_name").GetString(), attachment.GetProperty("content_type").GetString()));
+
+        var download = await bob.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
+        Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/chat/chats/{chat}/attachments/{id}", Ct)).StatusCode);
+
+        var retry = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages",
+            new { body = "see the diagram", client_msg_id = "a1", attachment_ids = new[] { id } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+
+        // Attached once only.
+        var reuse = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "again", attachment_ids = new[] { id } }, Ct);
+        Assert.Equal("invalid_attachment", await CodeAsync(reuse));
+    }
+
+    [Fact]
+    public async Task An_upload_that_is_not_what_was_declared_is_refused_at_confirm_and_deleted()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var id = await UploadAsync(alice, chat, "fake.png", "image/png", "MZ this is no image"u8.ToArray());
+
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "x", attachment_ids = new[] { id } }, Ct);
+        Assert.Equal("invalid_attachment", await CodeAsync(posted)); // not confirmed yet
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
+        Assert.Equal("upload_content_mismatch", await CodeAsync(confirm));
+        var listed = await factory.Buckets.Client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("chat-attachments"), Prefix = $"{chat}/" }, Ct);
+        Assert.Empty(listed.S3Objects ?? []);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/x-msdownload", 1000, HttpStatusCode.UnsupportedMediaType, "upload_type_not_allowed")]
+    [InlineData("application/pdf", 21 * 1024 * 1024, HttpStatusCode.RequestEntityTooLarge, "upload_too_large")]
+    [InlineData("application/pdf", 0, HttpStatusCode.BadRequest, "invalid_size")]
+    public async Task Upload_urls_are_refused_for_other_types_and_large_files(string contentType, long size, HttpStatusCode status, string code)
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+            new { file_name = "x.bin", content_type = contentType, size }, Ct);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(code, await CodeAsync(response));
+    }
+
+    private static async Task<Guid> UploadAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
+    {
+        var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+            new { file_name = fileName, content_type = contentType, size = content.Length }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
+        foreach (var header in upload.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        put.Content.Headers.ContentType ??= MediaTypeHeaderValue.Parse(contentType);
+        var stored = await Browser.SendAsync(put, Ct);
+        Assert.True(stored.IsSuccessStatusCode, $"S3 answered {(int)stored.StatusCode}");
+        return upload.GetProperty("id").GetGuid();
+    }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Campus.Chat.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static Campus.Chat.Tests.ChatTestClient;
+
+namespace Campus.Chat.Tests;
+
+/// <summary>The REST contract on one node: chats, unread counts, direct chats, validation and access.</summary>
+public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactory>
+{
+    private readonly Guid _alice = Guid.NewGuid();
+    private readonly Guid _bob = Guid.NewGuid();
+
+    [Fact]
+    public async Task My_chats_show_unread_counts_and_the_last_message()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+        var chat = await alice.CreateGroupAsync(_bob);
+        await alice.PostMessageAsync(chat, "one");
+        await alice.PostMessageAsync(chat, "two");
+        await alice.PostMessageAsync(chat, "three");
+
+        var bobs = await Mine(bob, chat);
+        Assert.Equal(3, bobs.GetProperty("unread_count").GetInt32());
+        Assert.Equal("three", bobs.GetProperty("last_message").GetProperty("body").GetString());
+        Assert.Equal(3, bobs.GetProperty("last_seq").GetInt64());
+        Assert.Equal(0, (await Mine(alice, chat)).GetProperty("unread_count").GetInt32());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { seq = 2 }, Ct)).StatusCode);
+        Assert.Equal(1, (await Mine(bob, chat)).GetProperty("unread_count").GetInt32());
+        // A deleted message is not unread; the marker never moves backwards and is capped at the newest message.
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/chat/chats/{chat}/messages/3", Ct)).StatusCode);
+        Assert.Equal(0, (await Mine(bob, chat)).GetProperty("unread_count").GetInt32());
+        await bob.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { seq = 1 }, Ct);
+        await bob.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { seq = 999 }, Ct);
+        Assert.Equal(3, (await Mine(bob, chat)).GetProperty("last_read_seq").GetInt64());
+
+        // Posting marks the chat read for its author.
+        await alice.PostMessageAsync(chat, "four");
+        await bob.PostMessageAsync(chat, "bob's own");
+        Assert.Equal(0, (await Mine(bob, chat)).GetProperty("unread_count").GetInt32());
+        Assert.Equal(1, (await Mine(alice, chat)).GetProperty("unread_count").GetInt32());
+
+        var details = await bob.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}", Ct);
+        Assert.Equal(2, details.GetProperty("participants").GetArrayLength());
+        Assert.Equal("member", details.GetProperty("my_role").GetString());
+    }
+
+    [Fact]
+    public async Task A_direct_chat_is_unique_per_pair_and_fixed_to_its_two_users()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+
+        var created = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "direct", participant_ids = new[] { _bob } }, Ct);
+        var again = await bob.PostAsJsonAsync("/api/chat/chats", new { type = "direct", participant_ids = new[] { _alice } }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        Assert.Equal(id, (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
+
+        var add = await alice.PostAsJsonAsync($"/api/chat/chats/{id}/participants", new { user_ids = new[] { Guid.NewGuid() } }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, add.StatusCode); // nobody moderates a direct chat
+        var three = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "direct", participant_ids = new[] { _bob, Guid.NewGuid() } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, three.StatusCode);
+        Assert.Equal("direct_needs_one_participant", await CodeAsync(three));
+    }
+
+    [Theory]
+    [InlineData("", "body_required")]
+    [InlineData("   ", "body_required")]
+    [InlineData(null, "body_too_long")]
+    public async Task Message_bodies_are_1_to_4000_characters(string? body, string code)
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = body ?? new string('x', 4001) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, await CodeAsync(response));
+        Assert.Equal(HttpStatusCode.Created,
+            (await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = new string('x', 4000) }, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Non_participants_get_404_everywhere_and_creating_needs_valid_input()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var stranger = factory.ClientFor(factory.Jwt, Guid.NewGuid());
+        var chat = await alice.CreateGroupAsync(_bob);
+        await alice.PostMessageAsync(chat, "secret");
+
+        foreach (var response in new[]
+        {
+            await stranger.GetAsync($"/api/chat/chats/{chat}", Ct),
+            await stranger.GetAsync($"/api/chat/chats/{chat}/messages", Ct),
+            await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi" }, Ct),
+            await stranger.PatchAsJsonAsync($"/api/chat/chats/{chat}/messages/1", new { body = "hi" }, Ct),
+            await stranger.DeleteAsync($"/api/chat/chats/{chat}/messages/1", Ct),
+            await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { seq = 1 }, Ct),
+            await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/participants", new { user_ids = new[] { Guid.NewGuid() } }, Ct),
+        })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("chat_not_found", await CodeAsync(response));
+        }
+
+        var noTitle = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "group", participant_ids = Array.Empty<Guid>() }, Ct);
+        Assert.Equal("title_required", await CodeAsync(noTitle));
+        var course = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "course", title = "C#", course_id = Guid.NewGuid() }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, course.StatusCode);
+        using var author = factory.ClientFor(factory.Jwt, Guid.NewGuid(), "author");
+        Assert.Equal(HttpStatusCode.Created,
+            (await author.PostAsJsonAsync("/api/chat/chats", new { type = "course", title = "C#", course_id = Guid.NewGuid() }, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Moderators_add_participants_members_leave_and_admins_delete_any_message()
+    {
+        var carol = Guid.NewGuid();
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+        using var carolClient = factory.ClientFor(factory.Jwt, carol);
+        using var admin = factory.ClientFor(factory.Jwt, Guid.NewGuid(), "admin");
+        var chat = await alice.CreateGroupAsync(_bob);
+
+        var added = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/participants", new { user_ids = new[] { carol, _bob } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal(3, (await added.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("participants").GetArrayLength());
+        var seq = (await carolClient.PostMessageAsync(chat, "hello")).GetProperty("seq").GetInt64();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/chat/chats/{chat}/messages/{seq}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync($"/api/chat/chats/{chat}/participants/{_bob}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/chat/chats/{chat}", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_post_writes_chat_message_posted_to_the_outbox_in_its_transaction()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        var seq = (await alice.PostMessageAsync(chat, "event")).GetProperty("seq").GetInt64();
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        var payloads = await db.Set<Campus.Messaging.Outbox.OutboxMessage>()
+            .Where(m => m.RoutingKey == "chat.message.posted").Select(m => m.Payload).ToListAsync(Ct);
+        Assert.Contains(payloads, p =>
+        {
+            var json = JsonDocument.Parse(p).RootElement;
+            return json.GetProperty("chat_id").GetGuid() == chat && json.GetProperty("seq").GetInt64() == seq
+                && json.GetProperty("author_id").GetGuid() == _alice;
+        });
+    }
+
+    private static async Task<JsonElement> Mine(HttpClient client, Guid chat)
+    {
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/chat/chats", Ct);
+        return list.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("id").GetGuid() == chat);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Campus.Chat.Realtime;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.DependencyInjection;
+using static Campus.Chat.Tests.ChatTestClient;
+
+namespace Campus.Chat.Tests;
+
+/// <summary>A node on real Kestrel, so sockets are real TCP: a client that stops reading pushes back, pings need pongs.</summary>
+public abstract class KestrelChatFactoryBase : ChatFactory
+{
+    protected KestrelChatFactoryBase(Dictionary<string, string?> extra)
+    {
+        Extra = extra;
+        // A constrained network: a small kernel send buffer per connection (Linux would otherwise buffer up to 4 MB).
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
+        {
+            if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+            {
+                socket.SendBufferSize = 16 * 1024;
+            }
+            return next(connection);
+        })));
+    }
+
+    public Uri SocketUri(Guid chat)
+    {
+        StartServer();
+        return new Uri(new Uri(ClientOptions.BaseAddress.ToString().Replace("http", "ws", StringComparison.Ordinal)), $"ws/chats/{chat}");
+    }
+
+    public async Task<ClientWebSocket> ConnectAsync(Guid user, Guid chat, HttpMessageInvoker? invoker = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("campus.v1");
+        socket.Options.AddSubProtocol("bearer." + Jwt.CreateToken(user));
+        await socket.ConnectAsync(SocketUri(chat), invoker, Ct);
+        return socket;
+    }
+
+    public async Task WaitForSocketsAsync(int count)
+    {
+        var fanout = Services.GetRequiredService<ChatFanout>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (fanout.ConnectionCount != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{fanout.ConnectionCount} sockets instead of {count}");
+            await Task.Delay(20, Ct);
+        }
+    }
+}
+
+/// <summary>Send queues of 32 frames.</summary>
+public sealed class KestrelChatFactory() : KestrelChatFactoryBase(new() { ["Chat:SendQueueSize"] = "32" });
+
+/// <summary>A ping every second; no pong within a second closes the socket.</summary>
+public sealed class KeepAliveChatFactory() : KestrelChatFactoryBase(new()
+{
+    ["Chat:KeepAliveInterval"] = "00:00:01",
+    ["Chat:KeepAliveTimeout"] = "00:00:01",
+});
+
+public sealed class KeepAliveTests(KeepAliveChatFactory factory) : IClassFixture<KeepAliveChatFactory>
+{
+    [Fact]
+    public async Task A_client_that_answers_no_pings_is_dropped_and_a_live_one_stays()
+    {
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        using var aliceClient = factory.ClientFor(factory.Jwt, alice);
+        var chat = await aliceClient.CreateGroupAsync(bob);
+        using var live = await factory.ConnectAsync(alice, chat);
+        // ClientWebSocket answers pings only while a receive is pending: the dead one never receives.
+        using var dead = await factory.ConnectAsync(bob, chat);
+        var receiving = live.ReceiveAsync(new byte[4096], Ct);
+        await factory.WaitForSocketsAsync(2);
+
+        await factory.WaitForSocketsAsync(1);
+        await Task.Delay(1500, Ct);
+        Assert.Equal(WebSocketState.Open, live.State);
+        await aliceClient.PostMessageAsync(chat, "still here");
+        var result = await receiving;
+        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+    }
+}
+
+public sealed class SlowConsumerTests(KestrelChatFactory factory) : IClassFixture<KestrelChatFactory>
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_is_disconnected_without_stalling_the_others()
+    {
+        var alice = Guid.NewGuid();
+        var bob = Guid.NewGuid();
+        using var aliceClient = factory.ClientFor(factory.Jwt, alice);
+        var chat = await aliceClient.CreateGroupAsync(bob);
+        using var fast = await factory.ConnectAsync(alice, chat);
+        // The slow client's kernel buffer is tiny and it never reads: the server's sends back up into its queue.
+        using var slowHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var slow = await factory.ConnectAsync(bob, chat, new HttpMessageInvoker(slowHandler));
+        await factory.WaitForSocketsAsync(2); // the node joins the room right after the 101
+        const int count = 60;
+        var received = Task.Run(() => ReadSeqsAsync(fast, count), Ct);
+        var watch = Stopwatch.StartNew();
+        // 4,000 euro signs: ~24 KB per frame (JSON escapes them), so a few frames fill the TCP buffers.
+        var body = new string('€', 4000);
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = Ct },
+            async (_, _) => await aliceClient.PostMessageAsync(chat, body));
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), await received);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"fan-out took {watch.Elapsed}");
+        await factory.WaitForSocketsAsync(1);
+
+        // The slow client finds a close (1008, "send queue full") or a dropped connection after what was buffered.
+        var slowSeqs = 0;
+        try
+        {
+            var buffer = new byte[64 * 1024];
+            while (true)
+            {
+                var result = await slow.ReceiveAsync(buffer, Ct);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.CloseStatus);
+                    break;
+                }
+                if (result.EndOfMessage)
+                {
+                    slowSeqs++;
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Aborted while a send was blocked: no room was left for a close frame.
+        }
+        Assert.True(slowSeqs < count, $"the slow client received all {slowSeqs} frames");
+    }
+
+    private static async Task<List<long>> ReadSeqsAsync(ClientWebSocket socket, int count)
+    {
+        var seqs = new List<long>();
+        var buffer = new byte[128 * 1024];
+        while (seqs.Count < count)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), Ct);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+            var frame = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
+            if (frame.GetProperty("type").GetString() == "message.created")
+            {
+                seqs.Add(frame.GetProperty("message").GetProperty("seq").GetInt64());
+            }
+        }
+        return seqs;
+    }
+}

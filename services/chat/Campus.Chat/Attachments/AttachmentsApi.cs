@@ -1,0 +1,164 @@
+using System.Security.Claims;
+using Campus.Chat.Chats;
+using Campus.Chat.Data;
+using Campus.Chat.Messages;
+using Campus.ServiceDefaults;
+using Campus.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Chat.Attachments;
+
+public sealed record AttachmentUploadRequest(string? FileName, string? ContentType, long Size);
+
+public sealed record AttachmentUploadResponse(Guid Id, Uri UploadUrl, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
+
+public sealed record AttachmentDownload(Guid Id, string FileName, string ContentType, long Size, long? MessageSeq, Uri Url, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Files go from the client straight to S3 (presigned PUT, like avatars); the service checks the object (size, allowed
+/// type, magic number) on confirm and only then may it be attached to a message. Participants read it via a presigned GET.
+/// </summary>
+public static class AttachmentsApi
+{
+    /// <summary>Images, PDF, Office documents, text and CSV: what people share in a course chat. No executables, no archives.</summary>
+    public static readonly IReadOnlyList<FileType> AllowedTypes = [.. FileSignatures.Images, .. FileSignatures.Documents];
+
+    public static IEndpointRouteBuilder MapAttachmentsApi(this IEndpointRouteBuilder routes)
+    {
+        var attachments = routes.MapGroup("/api/chat/chats/{id:guid}/attachments").WithTags("Attachments").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        attachments.MapPost("/", CreateAsync)
+            .WithName("CreateAttachmentUpload")
+            .WithSummary("A presigned PUT for one file (send exactly the returned headers), then confirm it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        attachments.MapPost("/{attachment_id:guid}/confirm", ConfirmAsync)
+            .WithName("ConfirmAttachment")
+            .WithSummary("Checks the uploaded object (size, type, magic number); a refused object is deleted. Then attach it with attachment_ids.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        attachments.MapGet("/{attachment_id:guid}", GetAsync)
+            .WithName("GetAttachment")
+            .WithSummary("A confirmed attachment with a short-lived presigned GET url (download with its file name).");
+
+        return routes;
+    }
+
+    public static async Task<Results<Created<AttachmentUploadResponse>, ProblemHttpResult>> CreateAsync(
+        Guid id, AttachmentUploadRequest request, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage,
+        IOptions<ChatOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var fileName = request.FileName?.Trim();
+        if (string.IsNullOrEmpty(fileName) || fileName.Length > ChatRules.FileNameLength || fileName.Any(char.IsControl)
+            || fileName.Contains('/') || fileName.Contains('\\'))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_file_name", "The request is not valid.",
+                $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.");
+        }
+        if (request.Size <= 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_size", "The request is not valid.", "size is the file size in bytes, above 0.");
+        }
+        var rules = Rules(options.Value);
+        if (rules.Precheck(request.ContentType, request.Size) is { } problem)
+        {
+            return problem.Code == UploadProblems.TooLarge
+                ? Problems.Create(StatusCodes.Status413PayloadTooLarge, problem.Code, "The file is too large.", problem.Detail)
+                : Problems.Create(StatusCodes.Status415UnsupportedMediaType, problem.Code, "This type of file is not allowed.", problem.Detail);
+        }
+        if (!await ChatAccess.IsParticipantAsync(db, id, me, ct))
+        {
+            return MessagesApi.Problem(ChatAccess.NotFound);
+        }
+        var type = rules.Find(request.ContentType)!;
+        var attachment = new Attachment
+        {
+            Id = Guid.CreateVersion7(), ChatId = id, UploaderId = me, Key = ObjectKeys.New(id, type.Extension), FileName = fileName,
+            ContentType = type.ContentType, Size = request.Size, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
+        };
+        db.Attachments.Add(attachment);
+        await db.SaveChangesAsync(ct);
+        var presigned = await storage.PresignUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, type.ContentType);
+        return TypedResults.Created($"/api/chat/chats/{id}/attachments/{attachment.Id}",
+            new AttachmentUploadResponse(attachment.Id, presigned.Url, presigned.Headers, presigned.ExpiresAt));
+    }
+
+    public static async Task<Results<Ok<AttachmentInfo>, ProblemHttpResult>> ConfirmAsync(
+        Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage,
+        IOptions<ChatOptions> options, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        // Only the uploader confirms; to anyone else the pending upload does not exist.
+        var attachment = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachmentId && a.ChatId == id && a.UploaderId == me, ct);
+        if (attachment is null || !await ChatAccess.IsParticipantAsync(db, id, me, ct))
+        {
+            return AttachmentNotFound();
+        }
+        if (attachment.Status == AttachmentStatus.Ready)
+        {
+            return TypedResults.Ok(MessageResponse.Info(attachment));
+        }
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value), ct);
+        if (!verification.IsAccepted)
+        {
+            if (verification.Problem.Code == UploadProblems.Missing)
+            {
+                return Problems.Create(StatusCodes.Status404NotFound, UploadProblems.Missing, "Nothing was uploaded for this attachment yet.");
+            }
+            db.Attachments.Remove(attachment);
+            await db.SaveChangesAsync(ct);
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, verification.Problem.Code,
+                "The uploaded file was refused and deleted.", verification.Problem.Detail);
+        }
+        // The declared type was signed into the upload URL, but the bytes decide: the verified type must be the declared one.
+        if (verification.Type.ContentType != attachment.ContentType)
+        {
+            await storage.DeleteAsync(StorageBuckets.ChatAttachments, attachment.Key, ct);
+            db.Attachments.Remove(attachment);
+            await db.SaveChangesAsync(ct);
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, UploadProblems.ContentMismatch,
+                "The uploaded file was refused and deleted.", "The file is not of the declared type.");
+        }
+        attachment.Size = verification.Object.Size;
+        attachment.Status = AttachmentStatus.Ready;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(MessageResponse.Info(attachment));
+    }
+
+    public static async Task<Results<Ok<AttachmentDownload>, ProblemHttpResult>> GetAsync(
+        Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        if (!await ChatAccess.IsParticipantAsync(db, id, me, ct))
+        {
+            return MessagesApi.Problem(ChatAccess.NotFound);
+        }
+        // Readable once confirmed and either attached to a message that is not deleted, or still the uploader's own.
+        var attachment = await db.Attachments.AsNoTracking()
+            .Where(a => a.Id == attachmentId && a.ChatId == id && a.Status == AttachmentStatus.Ready)
+            .Where(a => a.MessageSeq == null
+                ? a.UploaderId == me
+                : db.Messages.Any(m => m.ChatId == id && m.Seq == a.MessageSeq && m.DeletedAt == null))
+            .FirstOrDefaultAsync(ct);
+        if (attachment is null)
+        {
+            return AttachmentNotFound();
+        }
+        var presigned = await storage.PresignDownloadAsync(StorageBuckets.ChatAttachments, attachment.Key, attachment.FileName);
+        return TypedResults.Ok(new AttachmentDownload(attachment.Id, attachment.FileName, attachment.ContentType, attachment.Size,
+            attachment.MessageSeq, presigned.Url, presigned.ExpiresAt));
+    }
+
+    private static UploadRules Rules(ChatOptions options) => new(options.MaxAttachmentBytes, AllowedTypes);
+
+    private static ProblemHttpResult AttachmentNotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "attachment_not_found", "Not found.", "No such attachment in this chat.");
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Campus.Chat;
+
+/// <summary>The <c>Chat</c> section: socket limits and attachment size.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// <summary>Frames waiting for one socket; a socket whose queue is full is a slow consumer and is disconnected (1013).</summary>
+    [Range(1, 100_000)]
+    public int SendQueueSize { get; set; } = 512;
+
+    /// <summary>How often the server pings an open socket.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A socket that does not answer a ping (pong) within this time is closed: the server-side idle timeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>At most one <c>typing</c> frame per socket in this time; more are dropped.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan TypingThrottle { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest attachment accepted.</summary>
+    [Range(1, 1024L * 1024 * 1024)]
+    public long MaxAttachmentBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>The largest client frame (bytes); a larger one closes the socket with 1009.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxClientFrameBytes { get; set; } = 64 * 1024;
+}

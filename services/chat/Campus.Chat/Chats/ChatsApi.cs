@@ -1,0 +1,272 @@
+using System.Security.Claims;
+using Campus.Chat.Data;
+using Campus.Chat.Messages;
+using Campus.Chat.Realtime;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Campus.Chat.Chats;
+
+/// <summary>Chats and their participants. Non-participants get 404 (admins manage participants of any chat).</summary>
+public static class ChatsApi
+{
+    public static IEndpointRouteBuilder MapChatsApi(this IEndpointRouteBuilder routes)
+    {
+        var chats = routes.MapGroup("/api/chat/chats").WithTags("Chats").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        chats.MapGet("/", ListAsync)
+            .WithName("ListChats")
+            .WithSummary("The caller's chats, most recent activity first, with unread counts and the newest message.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        chats.MapPost("/", CreateAsync)
+            .WithName("CreateChat")
+            .WithSummary("Creates a group, course or direct chat; the creator moderates it. A direct chat per pair is unique: 200 with the existing one.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        chats.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetChat")
+            .WithSummary("One chat with its participants.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        chats.MapPost("/{id:guid}/participants", AddParticipantsAsync)
+            .WithName("AddParticipants")
+            .WithSummary("Adds users to the chat (chat moderators and admins); users already in it are ignored.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        chats.MapDelete("/{id:guid}/participants/{user_id:guid}", RemoveParticipantAsync)
+            .WithName("RemoveParticipant")
+            .WithSummary("Removes a user (chat moderators and admins) or leaves the chat (yourself); their open sockets are closed.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return routes;
+    }
+
+    public static async Task<Results<Ok<ChatList>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, int limit = ChatRules.DefaultPageSize, int offset = 0)
+    {
+        if (limit < 1 || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit is 1..{ChatRules.MaxPageSize}, offset 0 or more.");
+        }
+        limit = Math.Min(limit, ChatRules.MaxPageSize);
+        var me = principal.UserId();
+        var rows = await db.Participants.AsNoTracking()
+            .Where(p => p.UserId == me)
+            .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => new { p, c })
+            .OrderByDescending(x => x.c.LastActivityAt).ThenBy(x => x.c.Id)
+            .Skip(offset).Take(limit)
+            .Select(x => new
+            {
+                Chat = x.c,
+                x.p.Role,
+                x.p.LastReadSeq,
+                Unread = db.Messages.Count(m => m.ChatId == x.c.Id && m.Seq > x.p.LastReadSeq && m.AuthorId != me && m.DeletedAt == null),
+                Last = db.Messages.Where(m => m.ChatId == x.c.Id).OrderByDescending(m => m.Seq).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var items = rows.Select(r => new ChatSummary(
+            r.Chat.Id, r.Chat.Type, r.Chat.Title, r.Chat.CourseId, r.Chat.CreatedBy, r.Chat.CreatedAt, r.Chat.LastSeq,
+            r.Role, r.LastReadSeq, r.Unread, r.Last is null ? null : MessageResponse.From(r.Last))).ToList();
+        return TypedResults.Ok(new ChatList(items));
+    }
+
+    public static async Task<Results<Created<ChatDetails>, Ok<ChatDetails>, ProblemHttpResult>> CreateAsync(
+        CreateChatRequest request, ClaimsPrincipal principal, ChatDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var others = (request.ParticipantIds ?? []).Where(id => id != me && id != Guid.Empty).Distinct().ToList();
+        var title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim();
+        if (request.Type is not { } type)
+        {
+            return Invalid("invalid_type", "type is one of group, direct, course.");
+        }
+        if (others.Count > ChatRules.MaxParticipantsPerRequest)
+        {
+            return Invalid("too_many_participants", $"At most {ChatRules.MaxParticipantsPerRequest} participants per request.");
+        }
+        if (title?.Length > ChatRules.TitleLength)
+        {
+            return Invalid("title_too_long", $"A title has at most {ChatRules.TitleLength} characters.");
+        }
+        var now = time.GetUtcNow();
+        var chat = new ChatRoom { Id = Guid.CreateVersion7(), Type = type, CreatedBy = me, CreatedAt = now, LastActivityAt = now };
+        switch (type)
+        {
+            case ChatType.Direct:
+                if (others.Count != 1 || request.ParticipantIds!.Length != 1)
+                {
+                    return Invalid("direct_needs_one_participant", "A direct chat has exactly one other user in participant_ids.");
+                }
+                chat.DirectKey = ChatRoom.DirectKeyOf(me, others[0]);
+                if (await FindDirectAsync(db, chat.DirectKey, me, ct) is { } existing)
+                {
+                    return TypedResults.Ok(existing);
+                }
+                break;
+            case ChatType.Group:
+                if (title is null)
+                {
+                    return Invalid("title_required", "A group chat has a title.");
+                }
+                chat.Title = title;
+                break;
+            case ChatType.Course:
+                if (title is null || request.CourseId is not { } courseId || courseId == Guid.Empty)
+                {
+                    return Invalid("course_required", "A course chat has a title and a course_id.");
+                }
+                if (!principal.IsInRole("author") && !principal.IsInRole("moderator") && !principal.IsInRole("admin"))
+                {
+                    return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only authors, moderators and admins create course chats.");
+                }
+                chat.Title = title;
+                chat.CourseId = courseId;
+                break;
+        }
+
+        db.Chats.Add(chat);
+        // Nobody moderates a direct chat: its two members are equals (each may delete only their own messages).
+        db.Participants.Add(new Participant
+        {
+            ChatId = chat.Id, UserId = me, JoinedAt = now,
+            Role = type == ChatType.Direct ? ParticipantRole.Member : ParticipantRole.Moderator,
+        });
+        db.Participants.AddRange(others.Select(id => new Participant { ChatId = chat.Id, UserId = id, Role = ParticipantRole.Member, JoinedAt = now }));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (chat.DirectKey is not null
+            && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The other user created the same direct chat at the same moment.
+            db.ChangeTracker.Clear();
+            return TypedResults.Ok((await FindDirectAsync(db, chat.DirectKey, me, ct))!);
+        }
+        var details = (await DetailsAsync(db, chat.Id, me, ct))!;
+        return TypedResults.Created($"/api/chat/chats/{chat.Id}", details);
+    }
+
+    public static async Task<Results<Ok<ChatDetails>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        return await ChatAccess.IsParticipantAsync(db, id, me, ct) && await DetailsAsync(db, id, me, ct) is { } details
+            ? TypedResults.Ok(details)
+            : NotFound();
+    }
+
+    public static async Task<Results<Ok<ChatDetails>, ProblemHttpResult>> AddParticipantsAsync(
+        Guid id, AddParticipantsRequest request, ClaimsPrincipal principal, ChatDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var userIds = (request.UserIds ?? []).Where(u => u != Guid.Empty).Distinct().ToList();
+        if (userIds.Count is 0 or > ChatRules.MaxParticipantsPerRequest)
+        {
+            return Invalid("invalid_user_ids", $"user_ids holds 1 to {ChatRules.MaxParticipantsPerRequest} user ids.");
+        }
+        var (chat, error) = await ManagedChatAsync(db, id, principal, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (chat!.Type == ChatType.Direct)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "direct_chat_fixed", "A direct chat has exactly its two users; create a group instead.");
+        }
+        var now = time.GetUtcNow();
+        var present = await db.Participants.Where(p => p.ChatId == id && userIds.Contains(p.UserId)).Select(p => p.UserId).ToListAsync(ct);
+        db.Participants.AddRange(userIds.Except(present)
+            .Select(u => new Participant { ChatId = id, UserId = u, Role = ParticipantRole.Member, JoinedAt = now }));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // Added by a concurrent request: the outcome is the same.
+        }
+        return TypedResults.Ok((await DetailsAsync(db, id, me, ct))!);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveParticipantAsync(
+        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ChatDbContext db, ChatFanout fanout,
+        CancellationToken ct)
+    {
+        var me = principal.UserId();
+        if (userId != me)
+        {
+            var (_, error) = await ManagedChatAsync(db, id, principal, ct);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        var removed = await db.Participants.Where(p => p.ChatId == id && p.UserId == userId).ExecuteDeleteAsync(ct);
+        if (removed == 0)
+        {
+            return userId == me ? NotFound() : Problems.Create(StatusCodes.Status404NotFound, "participant_not_found", "The user is not in this chat.");
+        }
+        await fanout.PublishAsync(id, ChatFrame.Removed(id, userId));
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The chat if the caller moderates it or is an admin; 404 for non-participants, 403 for members.</summary>
+    private static async Task<(ChatRoom? Chat, ProblemHttpResult? Error)> ManagedChatAsync(
+        ChatDbContext db, Guid id, ClaimsPrincipal principal, CancellationToken ct)
+    {
+        var isAdmin = principal.IsInRole("admin");
+        var role = await ChatAccess.RoleAsync(db, id, principal.UserId(), ct);
+        var chat = role is null && !isAdmin ? null : await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (chat is null)
+        {
+            return (null, NotFound());
+        }
+        if (role != ParticipantRole.Moderator && !isAdmin)
+        {
+            return (null, Problems.Create(StatusCodes.Status403Forbidden, "not_moderator", "Only moderators of the chat and admins manage participants."));
+        }
+        return (chat, null);
+    }
+
+    private static async Task<ChatDetails?> FindDirectAsync(ChatDbContext db, string directKey, Guid me, CancellationToken ct)
+    {
+        var id = await db.Chats.Where(c => c.DirectKey == directKey).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+        return id is null ? null : await DetailsAsync(db, id.Value, me, ct);
+    }
+
+    internal static async Task<ChatDetails?> DetailsAsync(ChatDbContext db, Guid id, Guid me, CancellationToken ct)
+    {
+        var chat = await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (chat is null)
+        {
+            return null;
+        }
+        var participants = await db.Participants.AsNoTracking().Where(p => p.ChatId == id)
+            .OrderBy(p => p.JoinedAt).ThenBy(p => p.UserId)
+            .Select(p => new ParticipantResponse(p.UserId, p.Role, p.LastReadSeq, p.JoinedAt))
+            .ToListAsync(ct);
+        var mine = participants.FirstOrDefault(p => p.UserId == me);
+        var lastRead = mine?.LastReadSeq ?? chat.LastSeq;
+        var unread = mine is null ? 0
+            : await db.Messages.CountAsync(m => m.ChatId == id && m.Seq > lastRead && m.AuthorId != me && m.DeletedAt == null, ct);
+        return new ChatDetails(chat.Id, chat.Type, chat.Title, chat.CourseId, chat.CreatedBy, chat.CreatedAt, chat.LastSeq,
+            mine?.Role, lastRead, unread, participants);
+    }
+
+    private static ProblemHttpResult Invalid(string code, string detail) =>
+        Problems.Create(StatusCodes.Status400BadRequest, code, "The request is not valid.", detail);
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, ChatAccess.NotFound.Code, "Chat not found.", ChatAccess.NotFound.Detail);
+}

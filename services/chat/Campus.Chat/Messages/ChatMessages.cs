@@ -1,0 +1,230 @@
+using Campus.Chat.Attachments;
+using Campus.Chat.Chats;
+using Campus.Chat.Data;
+using Campus.Chat.Realtime;
+using Campus.Messaging.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Campus.Chat.Messages;
+
+/// <summary>Why a change was refused: HTTP status, stable code and a sentence (problem details on REST, an error frame on the socket).</summary>
+public sealed record Failure(int Status, string Code, string Detail);
+
+public sealed record PostOutcome(MessageResponse? Message, bool Created, Failure? Error);
+
+/// <summary>
+/// Posting, editing, deleting and reading, shared by REST and the socket. Every change is committed to PostgreSQL first
+/// and published to the other nodes after the commit.
+/// </summary>
+public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvider time)
+{
+    /// <summary>
+    /// Posts a message: the chat's counter row is advanced with <c>UPDATE … RETURNING</c> in the transaction that inserts the
+    /// message and its outbox event, so seqs are unique, gapless and committed in order (the row lock is held to the commit).
+    /// The same <c>client_msg_id</c> from the same author returns the stored message instead (Created = false).
+    /// </summary>
+    public async Task<PostOutcome> PostAsync(Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
+    {
+        if (Validate(request.Body, request.ClientMsgId) is { } invalid)
+        {
+            return new PostOutcome(null, false, invalid);
+        }
+        var attachmentIds = request.AttachmentIds?.Distinct().ToList() ?? [];
+        if (attachmentIds.Count > ChatRules.MaxAttachmentsPerMessage)
+        {
+            return new PostOutcome(null, false, new Failure(400, "too_many_attachments",
+                $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message."));
+        }
+
+        var now = time.GetUtcNow();
+        var strategy = db.Database.CreateExecutionStrategy();
+        try
+        {
+            var (message, error) = await strategy.ExecuteAsync(async () =>
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                List<Attachment> attachments = [];
+                if (attachmentIds.Count > 0)
+                {
+                    attachments = await db.Attachments
+                        .Where(a => a.ChatId == chatId && a.UploaderId == me && attachmentIds.Contains(a.Id)
+                            && a.Status == AttachmentStatus.Ready && a.MessageSeq == null)
+                        .ToListAsync(ct);
+                    if (attachments.Count != attachmentIds.Count)
+                    {
+                        return ((MessageResponse?)null, InvalidAttachment);
+                    }
+                }
+                // One statement (few round trips while the chat row is locked): the membership check, the counter, and
+                // the author's read marker (one's own message is never unread).
+                var seqs = await db.Database.SqlQuery<long>($"""
+                    WITH c AS (
+                        UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
+                        WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
+                        RETURNING last_seq),
+                    p AS (
+                        UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me})
+                    SELECT last_seq AS "Value" FROM c
+                    """).ToListAsync(ct);
+                if (seqs is not [var seq])
+                {
+                    return (null, ChatAccess.NotFound);
+                }
+                var message = new Message
+                {
+                    ChatId = chatId, Seq = seq, AuthorId = me, Body = request.Body, ClientMsgId = request.ClientMsgId, CreatedAt = now,
+                };
+                db.Messages.Add(message);
+                foreach (var attachment in attachments)
+                {
+                    attachment.MessageSeq = seq;
+                }
+                db.AddOutboxMessage(new ChatMessagePosted(chatId, seq, me));
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Failure?)null);
+            });
+            if (error == InvalidAttachment && request.ClientMsgId is { } retried
+                && await FindByClientIdAsync(chatId, me, retried, ct) is { } stored)
+            {
+                return new PostOutcome(stored, false, null); // a retry: its attachments are attached to the stored message
+            }
+            if (error is not null)
+            {
+                return new PostOutcome(null, false, error);
+            }
+            await fanout.PublishAsync(chatId, ChatFrame.Created(message!));
+            return new PostOutcome(message, true, null);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // A retry (or a concurrent duplicate) of a client_msg_id: the transaction, and its seq, rolled back. Checking
+            // first would cost every post a round trip for the rare retry.
+            db.ChangeTracker.Clear();
+            if (request.ClientMsgId is null || await FindByClientIdAsync(chatId, me, request.ClientMsgId, ct) is not { } raced)
+            {
+                throw;
+            }
+            return new PostOutcome(raced, false, null);
+        }
+    }
+
+    /// <summary>Replaces the body of the caller's own message.</summary>
+    public async Task<(MessageResponse? Message, Failure? Error)> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
+    {
+        if (Validate(body, null) is { } invalid)
+        {
+            return (null, invalid);
+        }
+        if (!await ChatAccess.IsParticipantAsync(db, chatId, me, ct))
+        {
+            return (null, ChatAccess.NotFound);
+        }
+        var message = await db.Messages.FirstOrDefaultAsync(m => m.ChatId == chatId && m.Seq == seq, ct);
+        if (message is null)
+        {
+            return (null, MessageNotFound);
+        }
+        if (message.AuthorId != me)
+        {
+            return (null, new Failure(403, "not_author", "Only the author edits a message."));
+        }
+        if (message.DeletedAt is not null)
+        {
+            return (null, new Failure(409, "message_deleted", "A deleted message cannot be edited."));
+        }
+        if (message.Body != body)
+        {
+            message.Body = body;
+            message.EditedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+        }
+        var response = (await MessageQueries.WithAttachmentsAsync(db, chatId, [message], ct))[0];
+        await fanout.PublishAsync(chatId, ChatFrame.Edited(response));
+        return (response, null);
+    }
+
+    /// <summary>Deletes a message: its author, a moderator of the chat, or an admin. Deleting again is a no-op.</summary>
+    public async Task<Failure?> DeleteAsync(Guid chatId, long seq, Guid me, bool isAdmin, CancellationToken ct)
+    {
+        var role = await ChatAccess.RoleAsync(db, chatId, me, ct);
+        if (role is null && !(isAdmin && await db.Chats.AnyAsync(c => c.Id == chatId, ct)))
+        {
+            return ChatAccess.NotFound;
+        }
+        var message = await db.Messages.FirstOrDefaultAsync(m => m.ChatId == chatId && m.Seq == seq, ct);
+        if (message is null)
+        {
+            return MessageNotFound;
+        }
+        if (message.AuthorId != me && role != ParticipantRole.Moderator && !isAdmin)
+        {
+            return new Failure(403, "not_allowed", "Only the author, a moderator of the chat or an admin deletes a message.");
+        }
+        if (message.DeletedAt is not null)
+        {
+            return null;
+        }
+        message.Body = null;
+        message.DeletedAt = time.GetUtcNow();
+        // REVIEW: the attachment objects stay in the bucket (unreachable: a deleted message lists none); a sweeper can
+        // remove attachments of deleted messages later.
+        await db.SaveChangesAsync(ct);
+        await fanout.PublishAsync(chatId, ChatFrame.Deleted(chatId, seq));
+        return null;
+    }
+
+    /// <summary>Moves the caller's read marker forward to <paramref name="seq"/> (capped at the newest message; never back).</summary>
+    public async Task<Failure?> MarkReadAsync(Guid chatId, Guid me, long seq, CancellationToken ct)
+    {
+        if (seq < 0)
+        {
+            return new Failure(400, "invalid_seq", "seq is 0 or more.");
+        }
+        var lastSeq = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me)
+            .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => (long?)c.LastSeq)
+            .FirstOrDefaultAsync(ct);
+        if (lastSeq is null)
+        {
+            return ChatAccess.NotFound;
+        }
+        var target = Math.Min(seq, lastSeq.Value);
+        var moved = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me && p.LastReadSeq < target)
+            .ExecuteUpdateAsync(p => p.SetProperty(x => x.LastReadSeq, target), ct);
+        if (moved > 0)
+        {
+            await fanout.PublishAsync(chatId, ChatFrame.Read(chatId, me, target));
+        }
+        return null;
+    }
+
+    private static readonly Failure InvalidAttachment = new(400, "invalid_attachment",
+        "An attachment is unknown, not yours, not confirmed, or already attached to a message.");
+
+    private static readonly Failure MessageNotFound = new(404, "message_not_found", "No message with this seq in the chat.");
+
+    private static Failure? Validate(string? body, string? clientMsgId)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return new Failure(400, "body_required", "The message body is 1 to 4000 characters, not only whitespace.");
+        }
+        if (body.Length > ChatRules.MaxBodyLength)
+        {
+            return new Failure(400, "body_too_long", $"The message body has {body.Length} characters; at most {ChatRules.MaxBodyLength}.");
+        }
+        if (clientMsgId is not null && (clientMsgId.Length is 0 or > ChatRules.ClientMsgIdLength || clientMsgId.Any(char.IsControl)))
+        {
+            return new Failure(400, "invalid_client_msg_id", $"client_msg_id is 1 to {ChatRules.ClientMsgIdLength} printable characters.");
+        }
+        return null;
+    }
+
+    private async Task<MessageResponse?> FindByClientIdAsync(Guid chatId, Guid me, string clientMsgId, CancellationToken ct)
+    {
+        var message = await db.Messages.AsNoTracking()
+            .FirstOrDefaultAsync(m => m.ChatId == chatId && m.AuthorId == me && m.ClientMsgId == clientMsgId, ct);
+        return message is null ? null : (await MessageQueries.WithAttachmentsAsync(db, chatId, [message], ct))[0];
+    }
+}

@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using Campus.Chat.Chats;
+using Campus.Chat.Data;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Campus.Chat.Messages;
+
+/// <summary>History with seq cursors, posting (idempotent by client_msg_id), editing, deleting and the read marker.</summary>
+public static class MessagesApi
+{
+    public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder routes)
+    {
+        var messages = routes.MapGroup("/api/chat/chats/{id:guid}").WithTags("Messages").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        messages.MapGet("/messages", ListAsync)
+            .WithName("ListMessages")
+            .WithSummary("History: newest first without a cursor or with before_seq; ascending with after_seq. limit 1..200 (larger is capped), default 50.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        messages.MapPost("/messages", PostAsync)
+            .WithName("PostMessage")
+            .WithSummary("Posts a message (201); the same client_msg_id again answers 200 with the stored message.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        messages.MapPatch("/messages/{seq:long}", EditAsync)
+            .WithName("EditMessage")
+            .WithSummary("Replaces the body of one of your own messages.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        messages.MapDelete("/messages/{seq:long}", DeleteAsync)
+            .WithName("DeleteMessage")
+            .WithSummary("Deletes a message (yours; any as moderator of the chat or admin). It keeps its seq; its body becomes null.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        messages.MapPost("/read", ReadAsync)
+            .WithName("MarkRead")
+            .WithSummary("Moves your read marker forward to seq (capped at the newest message, never backwards).")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        return routes;
+    }
+
+    public static async Task<Results<Ok<MessagePage>, ProblemHttpResult>> ListAsync(
+        Guid id, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct,
+        [FromQuery(Name = "before_seq")] long? beforeSeq = null, [FromQuery(Name = "after_seq")] long? afterSeq = null,
+        int limit = ChatRules.DefaultPageSize)
+    {
+        if (beforeSeq is not null && afterSeq is not null)
+        {
+            return Problem(new Failure(400, "invalid_cursor", "Give before_seq or after_seq, not both."));
+        }
+        if (beforeSeq < 1 || afterSeq < 0)
+        {
+            return Problem(new Failure(400, "invalid_cursor", "before_seq is 1 or more, after_seq 0 or more."));
+        }
+        if (limit < 1)
+        {
+            return Problem(new Failure(400, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}."));
+        }
+        limit = Math.Min(limit, ChatRules.MaxPageSize);
+        if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
+        {
+            return Problem(ChatAccess.NotFound);
+        }
+        // One more than asked tells whether there is a next page.
+        var items = afterSeq is { } after
+            ? await MessageQueries.AfterAsync(db, id, after, limit + 1, ct: ct)
+            : await MessageQueries.BeforeAsync(db, id, beforeSeq ?? long.MaxValue, limit + 1, ct);
+        var hasMore = items.Count > limit;
+        return TypedResults.Ok(new MessagePage(hasMore ? items[..limit] : items, hasMore));
+    }
+
+    public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>, ProblemHttpResult>> PostAsync(
+        Guid id, PostMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+    {
+        var outcome = await messages.PostAsync(id, principal.UserId(), request, ct);
+        if (outcome.Error is { } error)
+        {
+            return Problem(error);
+        }
+        return outcome.Created
+            ? TypedResults.Created($"/api/chat/chats/{id}/messages/{outcome.Message!.Seq}", outcome.Message)
+            : TypedResults.Ok(outcome.Message!);
+    }
+
+    public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
+        Guid id, long seq, EditMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+    {
+        var (message, error) = await messages.EditAsync(id, seq, principal.UserId(), request.Body, ct);
+        return error is null ? TypedResults.Ok(message!) : Problem(error);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+    {
+        var error = await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsInRole("admin"), ct);
+        return error is null ? TypedResults.NoContent() : Problem(error);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ReadAsync(
+        Guid id, ReadRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+    {
+        var error = await messages.MarkReadAsync(id, principal.UserId(), request.Seq, ct);
+        return error is null ? TypedResults.NoContent() : Problem(error);
+    }
+
+    internal static ProblemHttpResult Problem(Failure failure) =>
+        Problems.Create(failure.Status, failure.Code, Title(failure.Status), failure.Detail);
+
+    private static string Title(int status) => status switch
+    {
+        400 => "The request is not valid.",
+        403 => "Not allowed.",
+        404 => "Not found.",
+        409 => "Conflict.",
+        _ => "The request failed.",
+    };
+}

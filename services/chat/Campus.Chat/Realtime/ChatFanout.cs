@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Campus.Chat.Data;
+using Campus.Chat.Messages;
+using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
+
+namespace Campus.Chat.Realtime;
+
+/// <summary>
+/// Fan-out across nodes: every change is published on the Redis channel <c>{Redis:KeyPrefix}chat:{chat id}</c> after its
+/// commit; each node subscribes to the chats it holds sockets for (on the first socket, until the last one leaves) and
+/// hands every frame to those sockets. Redis Pub/Sub is fire-and-forget, so nothing here is the record of a message:
+/// PostgreSQL is. Messages from different nodes may arrive out of order or not at all; a room therefore delivers
+/// <c>message.created</c> strictly by seq and reads a gap (seqs have none: they are assigned under the chat row's lock) from
+/// the database before going on.
+/// </summary>
+public sealed partial class ChatFanout : IAsyncDisposable
+{
+
+    private readonly ConcurrentDictionary<Guid, Room> _rooms = new();
+    private readonly IConnectionMultiplexer redis;
+    private readonly IServiceScopeFactory scopes;
+    private readonly ILogger<ChatFanout> logger;
+
+    public ChatFanout(
+        IConnectionMultiplexer redis, IServiceScopeFactory scopes, ILogger<ChatFanout> logger, IHostApplicationLifetime lifetime,
+        IMeterFactory meters)
+    {
+        var meter = meters.Create("Campus.Chat");
+        Kicks = meter.CreateCounter<long>("campus.chat.sockets.closed_by_server",
+            description: "Sockets the server closed, by reason: send queue full, removed from the chat, frame too large, shutting down.");
+        this.redis = redis;
+        this.scopes = scopes;
+        this.logger = logger;
+        meter.CreateObservableGauge("campus.chat.sockets", () => ConnectionCount, description: "Open chat sockets on this node.");
+        // Sockets would otherwise hold the shutdown until its timeout; clients reconnect (to another node) with since_seq.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var member in _rooms.Values.SelectMany(room => room.Members))
+            {
+                member.Kick(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            }
+        });
+    }
+
+    /// <summary>Sockets the server closed, with a <c>reason</c> tag.</summary>
+    public Counter<long> Kicks { get; }
+
+    /// <summary>How many sockets this node holds (for tests and metrics).</summary>
+    public int ConnectionCount => _rooms.Values.Sum(room => room.Members.Length);
+
+    /// <summary>Whether this node is subscribed to <paramref name="chatId"/>.</summary>
+    public bool IsSubscribed(Guid chatId) => _rooms.TryGetValue(chatId, out var room) && room.Queue is not null;
+
+    public static RedisChannel Channel(Guid chatId) => RedisChannel.Literal($"chat:{chatId}");
+
+    /// <summary>Publishes <paramref name="frame"/> to every node; a Redis failure is logged, never thrown (the row is committed).</summary>
+    public async Task PublishAsync(Guid chatId, ChatFrame frame)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(Channel(chatId), frame.ToUtf8());
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Sockets recover the message: the next one fills the gap from the database, a reconnect uses since_seq.
+            LogPublishFailed(logger, ex, frame.Type, chatId);
+        }
+    }
+
+    /// <summary>Adds a socket to its chat's room, subscribing the node to the chat first if it is the room's first socket.</summary>
+    public async Task JoinAsync(ChatConnection connection, CancellationToken ct)
+    {
+        while (true)
+        {
+            var room = _rooms.GetOrAdd(connection.ChatId, id => new Room(id));
+            await room.Gate.WaitAsync(ct);
+            try
+            {
+                if (room.Closed)
+                {
+                    continue; // the last socket left and the room was removed meanwhile: take a new one
+                }
+                if (room.Queue is null)
+                {
+                    var queue = await redis.GetSubscriber().SubscribeAsync(Channel(room.ChatId));
+                    try
+                    {
+                        // Where the room starts: messages up to here are the joining sockets' catch-up (read after this).
+                        room.LastSeq = await LastSeqAsync(room.ChatId, ct);
+                    }
+                    catch
+                    {
+                        await queue.UnsubscribeAsync();
+                        throw;
+                    }
+                    room.Queue = queue;
+                    queue.OnMessage(message => OnMessageAsync(room, message));
+                }
+                room.Members = room.Members.Add(connection);
+                return;
+            }
+            finally
+            {
+                room.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Removes a socket; the last one leaving unsubscribes the node from the chat.</summary>
+    public async Task LeaveAsync(ChatConnection connection)
+    {
+        if (!_rooms.TryGetValue(connection.ChatId, out var room))
+        {
+            return;
+        }
+        await room.Gate.WaitAsync();
+        try
+        {
+            room.Members = room.Members.Remove(connection);
+            if (room.Members.IsEmpty && !room.Closed)
+            {
+                room.Closed = true;
+                _rooms.TryRemove(new KeyValuePair<Guid, Room>(room.ChatId, room));
+                if (room.Queue is { } queue)
+                {
+                    try
+                    {
+                        await queue.UnsubscribeAsync();
+                    }
+                    catch (Exception ex) when (ex is RedisException or TimeoutException)
+                    {
+                        LogUnsubscribeFailed(logger, ex, room.ChatId);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            room.Gate.Release();
+        }
+    }
+
+    // Runs one message at a time per room (ChannelMessageQueue.OnMessage), so the room's order is the delivery order.
+    private async Task OnMessageAsync(Room room, ChannelMessage message)
+    {
+        try
+        {
+            byte[] bytes = (byte[])message.Message!;
+            var frame = JsonSerializer.Deserialize<ChatFrame>(bytes, ChatFrame.Json);
+            if (frame is null)
+            {
+                return;
+            }
+            if (frame.Type == FrameTypes.ParticipantRemoved)
+            {
+                foreach (var member in room.Members.Where(m => m.UserId == frame.UserId))
+                {
+                    member.Kick(WebSocketCloseStatus.PolicyViolation, "removed from the chat");
+                }
+                return;
+            }
+            if (frame.Type == FrameTypes.Typing)
+            {
+                // Ephemeral and about someone else: not echoed to the typist's own sockets.
+                var typing = new OutFrame(bytes, 0);
+                foreach (var member in room.Members.Where(m => m.UserId != frame.UserId))
+                {
+                    member.Deliver(typing);
+                }
+                return;
+            }
+            if (frame.Type != FrameTypes.MessageCreated || frame.Message is null)
+            {
+                Broadcast(room, new OutFrame(bytes, 0));
+                return;
+            }
+
+            var seq = frame.Message.Seq;
+            if (seq <= room.LastSeq)
+            {
+                return; // a late copy of a message the room already delivered (from a gap read)
+            }
+            if (seq > room.LastSeq + 1)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+                var missed = await MessageQueries.AfterAsync(db, room.ChatId, room.LastSeq, int.MaxValue, seq - 1);
+                foreach (var m in missed)
+                {
+                    Broadcast(room, new OutFrame(ChatFrame.Created(m).ToUtf8(), m.Seq));
+                }
+                LogGapFilled(logger, room.ChatId, room.LastSeq, seq, missed.Count);
+            }
+            room.LastSeq = seq;
+            Broadcast(room, new OutFrame(bytes, seq));
+        }
+        catch (Exception ex)
+        {
+            LogFanoutFailed(logger, ex, room.ChatId);
+        }
+    }
+
+    private static void Broadcast(Room room, OutFrame frame)
+    {
+        foreach (var member in room.Members)
+        {
+            member.Deliver(frame);
+        }
+    }
+
+    private async Task<long> LastSeqAsync(Guid chatId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        return await db.Chats.Where(c => c.Id == chatId).Select(c => c.LastSeq).FirstOrDefaultAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var room in _rooms.Values)
+        {
+            if (room.Queue is { } queue)
+            {
+                try
+                {
+                    await queue.UnsubscribeAsync();
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+                {
+                    LogUnsubscribeFailed(logger, ex, room.ChatId);
+                }
+            }
+        }
+    }
+
+    private sealed class Room(Guid chatId)
+    {
+        public Guid ChatId { get; } = chatId;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Copy-on-write, so the fan-out iterates without a lock while sockets join and leave.</summary>
+        public ImmutableArray<ChatConnection> Members { get; set; } = [];
+
+        public ChannelMessageQueue? Queue { get; set; }
+
+        public bool Closed { get; set; }
+
+        /// <summary>The highest seq this room delivered; only touched by the room's message loop (and before it starts).</summary>
+        public long LastSeq { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {FrameType} of chat {ChatId} to Redis")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string frameType, Guid chatId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not unsubscribe from chat {ChatId}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, Exception exception, Guid chatId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fan-out of a frame of chat {ChatId} failed")]
+    private static partial void LogFanoutFailed(ILogger logger, Exception exception, Guid chatId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Chat {ChatId}: filled the gap {From}..{To} from the database ({Count} messages)")]
+    private static partial void LogGapFilled(ILogger logger, Guid chatId, long from, long to, int count);
+}

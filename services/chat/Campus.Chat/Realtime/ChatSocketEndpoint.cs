@@ -1,0 +1,286 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Text.Json;
+using Campus.Chat.Data;
+using Campus.Chat.Messages;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Campus.Chat.Realtime;
+
+/// <summary>
+/// <c>GET /ws/chats/{id}?since_seq=N</c>. The token comes from <c>Authorization</c> or the subprotocol
+/// <c>bearer.&lt;jwt&gt;</c> (see <see cref="SocketTokens"/>), never from the URL; the server selects <c>campus.v1</c>.
+/// Non-participants are refused with 403 before the upgrade.
+/// </summary>
+public static partial class ChatSocketEndpoint
+{
+    public const string SubProtocol = "campus.v1";
+    private const int CatchUpPage = 200;
+
+    public static IEndpointRouteBuilder MapChatSocket(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/ws/chats/{id:guid}", HandleAsync)
+            .RequireAuthorization()
+            .WithName("ChatSocket")
+            .ExcludeFromDescription();
+        return routes;
+    }
+
+    public static async Task<IResult> HandleAsync(
+        HttpContext context, Guid id, ClaimsPrincipal principal, ChatDbContext db, IOptions<ChatOptions> options,
+        ChatFanout fanout, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time,
+        [FromQuery(Name = "since_seq")] long? sinceSeq = null)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "websocket_required", "This endpoint takes a WebSocket handshake.");
+        }
+        if (sinceSeq < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_since_seq", "since_seq is 0 or more.");
+        }
+        var me = principal.UserId();
+        var ct = context.RequestAborted;
+        // Read before the upgrade: without since_seq the socket gets every message committed after its 101.
+        var lastSeq = await db.Participants.Where(p => p.ChatId == id && p.UserId == me)
+            .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => (long?)c.LastSeq)
+            .FirstOrDefaultAsync(ct);
+        if (lastSeq is null)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "not_participant", "Only participants of the chat connect to it.");
+        }
+
+        var settings = options.Value;
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            // Never echo the bearer.<jwt> entry back: the token must not travel in a response header.
+            SubProtocol = offered.Contains(SubProtocol) ? SubProtocol : null,
+            KeepAliveInterval = settings.KeepAliveInterval,
+            KeepAliveTimeout = settings.KeepAliveTimeout,
+        });
+        var logger = loggers.CreateLogger(typeof(ChatSocketEndpoint));
+        var connection = new ChatConnection(id, me, socket, settings.SendQueueSize);
+        try
+        {
+            await fanout.JoinAsync(connection, ct);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or NpgsqlException)
+        {
+            // Without the subscription (or the room's starting seq) the socket would miss messages: refuse it; the client retries.
+            LogJoinFailed(logger, ex, id);
+            connection.Kick(WebSocketCloseStatus.InternalServerError, "try again later");
+            await CloseAsync(connection, null);
+            return Results.Empty;
+        }
+        // The socket lives no longer than its token: then the client reconnects with a fresh one (and since_seq). This also
+        // ends the access of a user whose sessions were revoked, at the latest when the access token expires.
+        using var expiry = new CancellationTokenSource(TokenLifetime(principal, time), time);
+        using var onExpiry = expiry.Token.Register(() => connection.Kick(WebSocketCloseStatus.PolicyViolation, "token expired"));
+        try
+        {
+            // A kick cancels the writer only: cancelling a pending receive would abort the socket before the close frame.
+            using var stopWriter = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Kicked);
+            using var stopReader = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // A since_seq beyond the newest message would make the socket skip messages up to it as "already sent".
+            var writer = WriteAsync(connection, Math.Min(sinceSeq ?? lastSeq.Value, lastSeq.Value), scopes, stopWriter.Token);
+            var reader = ReadAsync(connection, settings, scopes, fanout, logger, stopReader.Token);
+            if (await Task.WhenAny(writer, reader) == reader)
+            {
+                await stopWriter.CancelAsync();
+                await Swallow(writer);
+                await CloseAsync(connection, reader.IsCompletedSuccessfully ? reader.Result : null);
+            }
+            else
+            {
+                await CloseAsync(connection, null);
+                await stopReader.CancelAsync();
+                await Swallow(reader);
+            }
+        }
+        finally
+        {
+            await fanout.LeaveAsync(connection);
+        }
+        if (connection.KickReason is { } kick)
+        {
+            fanout.Kicks.Add(1, new KeyValuePair<string, object?>("reason", kick.Reason));
+            LogKicked(logger, id, me, kick.Reason);
+        }
+        return Results.Empty;
+    }
+
+    /// <summary>Catch-up from the database (read after the node subscribed, so nothing falls between), then the live queue.</summary>
+    private static async Task WriteAsync(ChatConnection connection, long sinceSeq, IServiceScopeFactory scopes, CancellationToken ct)
+    {
+        var last = sinceSeq;
+        connection.CaughtUpTo(last);
+        while (true)
+        {
+            List<MessageResponse> page;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                page = await MessageQueries.AfterAsync(scope.ServiceProvider.GetRequiredService<ChatDbContext>(),
+                    connection.ChatId, last, CatchUpPage, ct: ct);
+            }
+            foreach (var message in page)
+            {
+                await connection.Socket.SendAsync(ChatFrame.Created(message).ToUtf8(), WebSocketMessageType.Text, true, ct);
+                last = message.Seq;
+                connection.CaughtUpTo(last);
+            }
+            if (page.Count < CatchUpPage)
+            {
+                break;
+            }
+        }
+        connection.GoLive();
+        await connection.WriteLoopAsync(ct);
+    }
+
+    /// <summary>Reads client frames until the client closes; returns the client's close status, if any.</summary>
+    private static async Task<WebSocketCloseStatus?> ReadAsync(
+        ChatConnection connection, ChatOptions settings, IServiceScopeFactory scopes, ChatFanout fanout, ILogger logger, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(settings.MaxClientFrameBytes);
+        var lastTyping = DateTimeOffset.MinValue;
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == settings.MaxClientFrameBytes)
+                    {
+                        connection.Kick(WebSocketCloseStatus.MessageTooBig, "frame too large");
+                        return null;
+                    }
+                    result = await connection.Socket.ReceiveAsync(buffer.AsMemory(length, settings.MaxClientFrameBytes - length), ct);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return connection.Socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
+                }
+                ClientFrame? frame;
+                try
+                {
+                    frame = JsonSerializer.Deserialize<ClientFrame>(buffer.AsSpan(0, length), ChatFrame.Json);
+                }
+                catch (JsonException)
+                {
+                    frame = null;
+                }
+                try
+                {
+                    await HandleFrameAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
+                {
+                    LogFrameFailed(logger, ex, connection.ChatId);
+                    connection.Send(new OutFrame(ChatFrame.Error("internal_error", "The frame could not be processed; try again.").ToUtf8(), 0));
+                }
+
+                async Task HandleFrameAsync()
+                {
+                switch (frame?.Type)
+                {
+                    case FrameTypes.Post:
+                        await using (var scope = scopes.CreateAsyncScope())
+                        {
+                            var outcome = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
+                                connection.ChatId, connection.UserId, new PostMessageRequest(frame.Body, frame.ClientMsgId), ct);
+                            connection.Send(new OutFrame((outcome.Error is { } error
+                                ? ChatFrame.Error(error.Code, error.Detail)
+                                : ChatFrame.Ack(outcome.Message!.ClientMsgId, outcome.Message.Seq)).ToUtf8(), 0));
+                        }
+                        break;
+                    case FrameTypes.Typing:
+                        var now = DateTimeOffset.UtcNow;
+                        if (now - lastTyping >= settings.TypingThrottle)
+                        {
+                            lastTyping = now;
+                            await fanout.PublishAsync(connection.ChatId, ChatFrame.Typing(connection.ChatId, connection.UserId));
+                        }
+                        break;
+                    case FrameTypes.Read when frame.Seq is { } seq:
+                        await using (var scope = scopes.CreateAsyncScope())
+                        {
+                            if (await scope.ServiceProvider.GetRequiredService<ChatMessages>()
+                                .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is { } error)
+                            {
+                                connection.Send(new OutFrame(ChatFrame.Error(error.Code, error.Detail).ToUtf8(), 0));
+                            }
+                        }
+                        break;
+                    default:
+                        connection.Send(new OutFrame(ChatFrame.Error("invalid_frame",
+                            "A client frame is JSON with type message.post {body, client_msg_id}, typing, or read {seq}.").ToUtf8(), 0));
+                        break;
+                }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Answers the client's close, or closes with the kick reason (slow consumer, removed); aborts what does not close in time.</summary>
+    private static async Task CloseAsync(ChatConnection connection, WebSocketCloseStatus? clientClosed)
+    {
+        var socket = connection.Socket;
+        var (status, reason) = connection.KickReason ?? (clientClosed ?? WebSocketCloseStatus.NormalClosure, "");
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await socket.CloseOutputAsync(status, reason, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                socket.Abort();
+            }
+        }
+    }
+
+    private static TimeSpan TokenLifetime(ClaimsPrincipal principal, TimeProvider time)
+    {
+        var exp = long.TryParse(principal.FindFirstValue("exp"), out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : time.GetUtcNow();
+        var left = exp - time.GetUtcNow();
+        // Within the validator's clock skew the token was still accepted: give it a moment rather than closing at once.
+        return left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : left;
+    }
+
+    private static async Task Swallow(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe a socket to chat {ChatId}")]
+    private static partial void LogJoinFailed(ILogger logger, Exception exception, Guid chatId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A client frame on chat {ChatId} failed")]
+    private static partial void LogFrameFailed(ILogger logger, Exception exception, Guid chatId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed the socket of {UserId} on chat {ChatId}: {Reason}")]
+    private static partial void LogKicked(ILogger logger, Guid chatId, Guid userId, string reason);
+}
