@@ -23,7 +23,7 @@ public sealed class BrokerOutageTests
 
         try
         {
-            await RunPlatformAsync(ct, "stop", "rabbitmq");
+            await Platform.RunAsync(ct, "stop", "rabbitmq");
 
             await WaitForAllAsync(
                 Platform.BrokerUsers,
@@ -38,7 +38,7 @@ public sealed class BrokerOutageTests
         finally
         {
             // Always bring the broker back: the rest of the suite (and the developer) needs it.
-            await RunPlatformAsync(CancellationToken.None, "start", "rabbitmq");
+            await Platform.RunAsync(CancellationToken.None, "start", "rabbitmq");
         }
 
         await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready again after the broker restarted", RecoverTimeout, ct);
@@ -89,34 +89,6 @@ public sealed class BrokerOutageTests
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
-    }
-
-    private static async Task RunPlatformAsync(CancellationToken cancellationToken, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = Platform.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(Platform.Root, "platform"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start ./platform");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = await stdout + await stderr;
-        TestContext.Current.TestOutputHelper?.WriteLine($"./platform {string.Join(' ', args)} → {process.ExitCode}\n{output}");
-        Assert.True(process.ExitCode == 0, $"./platform {string.Join(' ', args)} exited {process.ExitCode}: {output}");
     }
 
     private static int ReadPid(string host)

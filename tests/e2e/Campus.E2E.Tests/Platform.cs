@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Campus.E2E.Tests;
 
 /// <summary>Where the running platform is: the edge URL, the hosts' ports and the repository root.</summary>
@@ -7,11 +9,14 @@ public static class Platform
     /// <summary>The six services, each routed by the gateway under <c>/api/&lt;name&gt;/</c>.</summary>
     public static readonly string[] Services = ["auth", "profile", "content", "notifications", "chat", "analytics"];
 
+    /// <summary>Further nodes of a service (same build, own port; the gateway balances across them).</summary>
+    public static readonly string[] ExtraNodes = ["chat-2"];
+
     /// <summary>The three workers (health and metrics only).</summary>
     public static readonly string[] Workers = ["content-worker", "notifications-worker", "analytics-worker"];
 
     /// <summary>Every host that depends on RabbitMQ: all but the gateway.</summary>
-    public static readonly string[] BrokerUsers = [.. Services, .. Workers];
+    public static readonly string[] BrokerUsers = [.. Services, .. ExtraNodes, .. Workers];
 
     /// <summary>Every host the platform runs.</summary>
     public static readonly string[] Hosts = ["gateway", .. BrokerUsers];
@@ -24,6 +29,7 @@ public static class Platform
         ["content"] = 8103,
         ["notifications"] = 8104,
         ["chat"] = 8105,
+        ["chat-2"] = 8107,
         ["analytics"] = 8106,
         ["content-worker"] = 8111,
         ["notifications-worker"] = 8112,
@@ -50,6 +56,35 @@ public static class Platform
 
     /// <summary>The pid file <c>./platform</c> wrote for a host.</summary>
     public static string PidFile(string host) => Path.Combine(Root, ".data", "pids", host + ".pid");
+
+    /// <summary>Runs <c>./platform ARGS</c> (e.g. <c>stop rabbitmq</c>) and asserts it succeeded; its output goes to the test log.</summary>
+    public static async Task RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = Platform.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(Platform.Root, "platform"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start ./platform");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        var output = await stdout + await stderr;
+        TestContext.Current.TestOutputHelper?.WriteLine($"./platform {string.Join(' ', args)} → {process.ExitCode}\n{output}");
+        Assert.True(process.ExitCode == 0, $"./platform {string.Join(' ', args)} exited {process.ExitCode}: {output}");
+    }
 
     private static string FindRoot()
     {

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -30,12 +28,12 @@ public sealed class ProfileTests
         var png = TestImages.Png(48, 48);
 
         var key = await UploadAsync(session, "image/png", png.Length, png);
-        using var confirm = await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
-        var profile = await ExpectAsync(confirm, HttpStatusCode.OK);
+        using var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+        var profile = await Api.ExpectAsync(confirm, HttpStatusCode.OK);
 
         var avatarUrl = profile.GetProperty("avatar_url").GetString()!;
         Assert.Equal(png, await Browser.GetByteArrayAsync(avatarUrl, Ct));
-        using var read = await ApiAsync(session, HttpMethod.Get, "api/profile");
+        using var read = await Api.SendAsync(session, HttpMethod.Get, "api/profile");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal([key], await KeysAsync(session.UserId));
     }
@@ -49,30 +47,30 @@ public sealed class ProfileTests
         var gif = TestImages.Gif();
 
         // Declared honestly: refused before any URL is issued.
-        await ExpectCodeAsync(await RequestUploadAsync(session, "image/png", sixMb.Length), HttpStatusCode.RequestEntityTooLarge, "too_large");
-        await ExpectCodeAsync(await RequestUploadAsync(session, "image/gif", gif.Length), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        await Api.ExpectCodeAsync(await RequestUploadAsync(session, "image/png", sixMb.Length), HttpStatusCode.RequestEntityTooLarge, "too_large");
+        await Api.ExpectCodeAsync(await RequestUploadAsync(session, "image/gif", gif.Length), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
 
         // Lied about: the upload lands in S3, and the confirm refuses and deletes it.
         foreach (var content in new[] { sixMb, gif, "just some text, not an image"u8.ToArray() })
         {
             var key = await UploadAsync(session, "image/png", 1000, content);
-            using var confirm = await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
-            await ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
+            using var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+            await Api.ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
         }
 
         Assert.Empty(await KeysAsync(session.UserId));
-        using var read = await ApiAsync(session, HttpMethod.Get, "api/profile");
-        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("avatar_url").ValueKind);
+        using var read = await Api.SendAsync(session, HttpMethod.Get, "api/profile");
+        Assert.Equal(JsonValueKind.Null, (await Api.ExpectAsync(read, HttpStatusCode.OK)).GetProperty("avatar_url").ValueKind);
     }
 
     private static async Task<HttpResponseMessage> RequestUploadAsync(SignIn.Session session, string contentType, long size) =>
-        await ApiAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = contentType, size });
+        await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = contentType, size });
 
     /// <summary>Gets an upload URL declaring <paramref name="declaredSize"/> and PUTs <paramref name="content"/> to it.</summary>
     private static async Task<string> UploadAsync(SignIn.Session session, string contentType, long declaredSize, byte[] content)
     {
         using var response = await RequestUploadAsync(session, contentType, declaredSize);
-        var upload = await ExpectAsync(response, HttpStatusCode.OK);
+        var upload = await Api.ExpectAsync(response, HttpStatusCode.OK);
         using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
         foreach (var header in upload.GetProperty("headers").EnumerateObject())
         {
@@ -84,32 +82,6 @@ public sealed class ProfileTests
         using var stored = await Browser.SendAsync(put, Ct);
         Assert.True(stored.IsSuccessStatusCode, $"PUT to the presigned URL answered {(int)stored.StatusCode}");
         return upload.GetProperty("key").GetString()!;
-    }
-
-    private static async Task<HttpResponseMessage> ApiAsync(SignIn.Session session, HttpMethod method, string path, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(Platform.EdgeUrl, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
-        if (body is not null)
-        {
-            request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
-        }
-        return await Http.Client.SendAsync(request, Ct);
-    }
-
-    private static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == status, $"{response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static async Task ExpectCodeAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        using (response)
-        {
-            Assert.Equal(code, (await ExpectAsync(response, status)).GetProperty("code").GetString());
-        }
     }
 
     /// <summary>The keys under the user's prefix in the platform's avatars bucket.</summary>

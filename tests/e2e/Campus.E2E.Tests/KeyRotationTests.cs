@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Campus.Testing;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace Campus.E2E.Tests;
+
+/// <summary>
+/// Issue 4's key rotation, end to end with the real auth service, gateway and edge: after a new key is published and
+/// becomes the signer, tokens of both keys are accepted, with no 401 in between.
+/// </summary>
+/// <remarks>
+/// The platform's own auth must keep its key (the other tests' tokens), so this test runs a private stack of the same
+/// Release builds and the same settings as <c>./platform</c>: auth on its own database, exchange and Redis prefix, with
+/// two configured keys (<c>Auth:SigningKeys</c>), a gateway reading that auth's JWKS, and an nginx edge of
+/// deploy/edge in front — and rotates the way services/auth/README.md says: the new key is published first (both
+/// configured, the old one active), then auth restarts with the new key active.
+/// </remarks>
+public sealed class KeyRotationTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task After_rotation_tokens_of_the_old_and_the_new_key_are_both_accepted_through_the_edge()
+    {
+        var (oldKey, newKey) = (NewKey("rotation-old"), NewKey("rotation-new"));
+        await using var stack = await PrivateStack.StartAsync([oldKey, newKey], activeKid: oldKey.Kid);
+
+        var oldToken = await stack.SignInAsync();
+        Assert.Equal(oldKey.Kid, Kid(oldToken));
+        Assert.Equal(HttpStatusCode.OK, await stack.MeAsync(oldToken));
+
+        // Step 3 of the README: the new key (already published) becomes the signer.
+        await stack.RestartAuthAsync([oldKey, newKey], activeKid: newKey.Kid);
+        var newToken = await stack.SignInAsync();
+        Assert.Equal(newKey.Kid, Kid(newToken));
+
+        var statuses = new List<(string Token, HttpStatusCode Status)>();
+        for (var i = 0; i < 10; i++)
+        {
+            statuses.Add(("new", await stack.MeAsync(newToken)));
+            statuses.Add(("old", await stack.MeAsync(oldToken)));
+        }
+        Assert.All(statuses, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+    }
+
+    private static (string Kid, string Pem) NewKey(string kid)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return (kid, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    private static string? Kid(string token) =>
+        JsonDocument.Parse(Base64UrlEncoder.Decode(token.Split('.')[0])).RootElement.GetProperty("kid").GetString();
+
+    /// <summary>Auth + gateway + edge of the platform's build on free ports, each a process of its own, stopped by pid.</summary>
+    private sealed class PrivateStack : IAsyncDisposable
+    {
+        private readonly string _isolation = TestInfrastructure.UniqueName("rot");
+        private readonly string _work = Directory.CreateTempSubdirectory("campus-rotation-").FullName;
+        private readonly RabbitMqTestScope _broker = new();
+        private readonly int _authPort = FreePort();
+        private readonly int _gatewayPort = FreePort();
+        private readonly int _edgePort = FreePort();
+        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+        private readonly List<Process> _processes = [];
+        private Process? _auth;
+
+        private string Database => _isolation;
+
+        private Uri Edge => new($"http://127.0.0.1:{_edgePort}/");
+
+        public static async Task<PrivateStack> StartAsync((string Kid, string Pem)[] keys, string activeKid)
+        {
+            var stack = new PrivateStack();
+            try
+            {
+                await stack._broker.InitializeAsync();
+                await using (var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres")))
+                {
+                    await admin.OpenAsync(Ct);
+                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{stack.Database}\"", admin);
+                    await create.ExecuteNonQueryAsync(Ct);
+                }
+                // The gateway starts without auth (it reads the JWKS on the first token): all three boot together.
+                stack.StartGateway();
+                stack.StartEdge();
+                await stack.RestartAuthAsync(keys, activeKid);
+                await stack.WaitReadyAsync(new Uri($"http://127.0.0.1:{stack._gatewayPort}/readyz"), "gateway");
+                await stack.WaitReadyAsync(new Uri(stack.Edge, "api/auth/healthz"), "edge");
+                return stack;
+            }
+            catch
+            {
+                await stack.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>(Re)starts auth with <paramref name="keys"/> configured and <paramref name="activeKid"/> signing.</summary>
+        public async Task RestartAuthAsync((string Kid, string Pem)[] keys, string activeKid)
+        {
+            if (_auth is not null)
+            {
+                Stop(_auth);
+                _processes.Remove(_auth);
+            }
+            var settings = CommonSettings();
+            settings["ConnectionStrings__Database"] = TestInfrastructure.PostgresConnectionString(Database);
+            settings["ConnectionStrings__RabbitMq"] = TestInfrastructure.RabbitMqUri;
+            settings["Messaging__Exchange"] = _broker.Exchange;
+            settings["Messaging__QueuePrefix"] = _broker.QueuePrefix;
+            settings["Database__MigrateOnStart"] = "true";
+            for (var i = 0; i < keys.Length; i++)
+            {
+                settings[$"Auth__SigningKeys__{i}__Kid"] = keys[i].Kid;
+                settings[$"Auth__SigningKeys__{i}__Pem"] = keys[i].Pem;
+            }
+            settings["Auth__ActiveKeyId"] = activeKid;
+            _auth = StartHost("auth", "services/auth/Campus.Auth", _authPort, settings);
+            await WaitReadyAsync(new Uri($"http://127.0.0.1:{_authPort}/readyz"), "auth");
+        }
+
+        /// <summary>Phone sign-in through the private edge (Development: the code comes from the dev SMS outbox).</summary>
+        public async Task<string> SignInAsync()
+        {
+            var phone = $"+7999{Random.Shared.Next(1000000, 9999999)}";
+            using var sent = await _http.PostAsync(new Uri(Edge, "api/auth/phone/send-code"), Json(new { phone }), Ct);
+            await ExpectOkAsync(sent, "send-code");
+            var outbox = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Edge, $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), Ct)).RootElement;
+            var code = Regex.Match(outbox[outbox.GetArrayLength() - 1].GetProperty("text").GetString() ?? "", @"\b\d{4,8}\b").Value;
+            using var verified = await _http.PostAsync(new Uri(Edge, "api/auth/phone/verify"), Json(new { phone, code }), Ct);
+            var body = await ExpectOkAsync(verified, "verify");
+            return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+        }
+
+        /// <summary>GET /api/auth/me through the private edge and gateway with <paramref name="token"/>.</summary>
+        public async Task<HttpStatusCode> MeAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Edge, "api/auth/me"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await _http.SendAsync(request, Ct);
+            return response.StatusCode;
+        }
+
+        private Dictionary<string, string> CommonSettings() => new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_NOLOGO"] = "1",
+            ["Jwt__JwksUrl"] = $"http://127.0.0.1:{_authPort}/api/auth/.well-known/jwks.json",
+            ["Jwt__Issuer"] = "campus-auth",
+            ["Jwt__Audience"] = "campus",
+            ["ConnectionStrings__Redis"] = TestInfrastructure.RedisConnectionString,
+            ["Redis__KeyPrefix"] = $"{_isolation}:",
+        };
+
+        private void StartGateway()
+        {
+            var settings = CommonSettings();
+            // Only auth is routed anywhere real; the other clusters keep their defaults and are never called.
+            settings["ReverseProxy__Clusters__auth__Destinations__default__Address"] = $"http://127.0.0.1:{_authPort}/";
+            StartHost("gateway", "services/gateway/Campus.Gateway", _gatewayPort, settings);
+        }
+
+        /// <summary>nginx with deploy/edge/nginx.conf.template rendered as ./platform does, in a temp dir.</summary>
+        private void StartEdge()
+        {
+            foreach (var dir in new[] { "client_body", "proxy", "fastcgi", "uwsgi", "scgi" })
+            {
+                Directory.CreateDirectory(Path.Combine(_work, "tmp", dir));
+            }
+            if (Environment.UserName == "root")
+            {
+                // As root nginx workers run as nobody: they need the temp dirs (as in ./platform's start_edge).
+                Run("chown", "-R", "nobody", Path.Combine(_work, "tmp"));
+                Run("chmod", "755", _work);
+            }
+            var config = File.ReadAllText(Path.Combine(Platform.Root, "deploy", "edge", "nginx.conf.template"))
+                .Replace("@EDGE_PORT@", _edgePort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("@GATEWAY_PORT@", _gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("@PREFIX@", _work, StringComparison.Ordinal)
+                .Replace("@LOG_DIR@", _work, StringComparison.Ordinal);
+            var path = Path.Combine(_work, "nginx.conf");
+            File.WriteAllText(path, config);
+            _processes.Add(Launch("edge", "nginx", ["-c", path, "-p", _work, "-e", Path.Combine(_work, "edge-error.log"), "-g", "daemon off;"], _work, []));
+        }
+
+        private Process StartHost(string name, string projectDir, int port, Dictionary<string, string> settings)
+        {
+            var dir = Path.Combine(Platform.Root, projectDir, "bin", "Release", "net10.0");
+            var dll = Path.Combine(dir, Path.GetFileName(projectDir) + ".dll");
+            Assert.True(File.Exists(dll), $"{dll} is missing: ./platform up builds it");
+            var process = Launch(name, "dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], dir, settings);
+            _processes.Add(process);
+            return process;
+        }
+
+        private Process Launch(string name, string file, string[] arguments, string workingDirectory, Dictionary<string, string> environment)
+        {
+            var start = new ProcessStartInfo(file)
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            foreach (var (key, value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+            var log = new StreamWriter(Path.Combine(_work, name + ".log"), append: true) { AutoFlush = true };
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, line) => Write(log, line.Data);
+            process.ErrorDataReceived += (_, line) => Write(log, line.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            process.Exited += (_, _) => log.Dispose();
+            process.EnableRaisingEvents = true;
+            return process;
+        }
+
+        private static void Write(StreamWriter log, string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (log)
+            {
+                try
+                {
+                    log.WriteLine(line);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The process exited and its log was closed: a late line is dropped.
+                }
+            }
+        }
+
+        private async Task WaitReadyAsync(Uri url, string what)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var response = await _http.GetAsync(url, Ct);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                await Task.Delay(200, Ct);
+            }
+            var log = Path.Combine(_work, what + ".log");
+            Assert.Fail($"the private {what} was not ready at {url} after 60 s; last log lines:\n"
+                + (File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(30)) : "(no log)"));
+        }
+
+        private static void Stop(Process process)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(15_000);
+            }
+            process.Dispose();
+        }
+
+        private static void Run(string file, params string[] arguments)
+        {
+            using var process = Process.Start(file, arguments);
+            process.WaitForExit();
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+        private static async Task<string> ExpectOkAsync(HttpResponseMessage response, string what)
+        {
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.IsSuccessStatusCode, $"{what} on the private stack answered {(int)response.StatusCode}: {body}");
+            return body;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in _processes)
+            {
+                Stop(process);
+            }
+            _http.Dispose();
+            await _broker.DisposeAsync();
+            await using (var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres")))
+            {
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+            Directory.Delete(_work, recursive: true);
+        }
+    }
+}
