@@ -20,11 +20,10 @@ namespace Campus.Chat.Realtime;
 /// </summary>
 public sealed partial class ChatFanout : IAsyncDisposable
 {
-
     private readonly ConcurrentDictionary<Guid, Room> _rooms = new();
-    private readonly IConnectionMultiplexer redis;
-    private readonly IServiceScopeFactory scopes;
-    private readonly ILogger<ChatFanout> logger;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<ChatFanout> _logger;
 
     public ChatFanout(
         IConnectionMultiplexer redis, IServiceScopeFactory scopes, ILogger<ChatFanout> logger, IHostApplicationLifetime lifetime,
@@ -33,9 +32,9 @@ public sealed partial class ChatFanout : IAsyncDisposable
         var meter = meters.Create("Campus.Chat");
         Kicks = meter.CreateCounter<long>("campus.chat.sockets.closed_by_server",
             description: "Sockets the server closed, by reason: send queue full, removed from the chat, frame too large, shutting down.");
-        this.redis = redis;
-        this.scopes = scopes;
-        this.logger = logger;
+        _redis = redis;
+        _scopes = scopes;
+        _logger = logger;
         meter.CreateObservableGauge("campus.chat.sockets", () => ConnectionCount, description: "Open chat sockets on this node.");
         // Sockets would otherwise hold the shutdown until its timeout; clients reconnect (to another node) with since_seq.
         lifetime.ApplicationStopping.Register(() =>
@@ -63,12 +62,12 @@ public sealed partial class ChatFanout : IAsyncDisposable
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(Channel(chatId), frame.ToUtf8());
+            await _redis.GetSubscriber().PublishAsync(Channel(chatId), frame.ToUtf8());
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Sockets recover the message: the next one fills the gap from the database, a reconnect uses since_seq.
-            LogPublishFailed(logger, ex, frame.Type, chatId);
+            LogPublishFailed(_logger, ex, frame.Type, chatId);
         }
     }
 
@@ -87,7 +86,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
                 }
                 if (room.Queue is null)
                 {
-                    var queue = await redis.GetSubscriber().SubscribeAsync(Channel(room.ChatId));
+                    var queue = await _redis.GetSubscriber().SubscribeAsync(Channel(room.ChatId));
                     try
                     {
                         // Where the room starts: messages up to here are the joining sockets' catch-up (read after this).
@@ -134,7 +133,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
                     }
                     catch (Exception ex) when (ex is RedisException or TimeoutException)
                     {
-                        LogUnsubscribeFailed(logger, ex, room.ChatId);
+                        LogUnsubscribeFailed(_logger, ex, room.ChatId);
                     }
                 }
             }
@@ -187,21 +186,21 @@ public sealed partial class ChatFanout : IAsyncDisposable
             }
             if (seq > room.LastSeq + 1)
             {
-                await using var scope = scopes.CreateAsyncScope();
+                await using var scope = _scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
                 var missed = await MessageQueries.AfterAsync(db, room.ChatId, room.LastSeq, int.MaxValue, seq - 1);
                 foreach (var m in missed)
                 {
                     Broadcast(room, new OutFrame(ChatFrame.Created(m).ToUtf8(), m.Seq));
                 }
-                LogGapFilled(logger, room.ChatId, room.LastSeq, seq, missed.Count);
+                LogGapFilled(_logger, room.ChatId, room.LastSeq, seq, missed.Count);
             }
             room.LastSeq = seq;
             Broadcast(room, new OutFrame(bytes, seq));
         }
         catch (Exception ex)
         {
-            LogFanoutFailed(logger, ex, room.ChatId);
+            LogFanoutFailed(_logger, ex, room.ChatId);
         }
     }
 
@@ -215,7 +214,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
 
     private async Task<long> LastSeqAsync(Guid chatId, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
+        await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
         return await db.Chats.Where(c => c.Id == chatId).Select(c => c.LastSeq).FirstOrDefaultAsync(ct);
     }
@@ -232,7 +231,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
                 {
-                    LogUnsubscribeFailed(logger, ex, room.ChatId);
+                    LogUnsubscribeFailed(_logger, ex, room.ChatId);
                 }
             }
         }
