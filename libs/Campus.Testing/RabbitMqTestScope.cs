@@ -107,7 +107,8 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
         return [.. items.Select(i => i.Name).Where(n => n.StartsWith(prefix, StringComparison.Ordinal))];
     }
 
-    private static Task<IConnection> ConnectAsync() =>
+    /// <summary>A connection to the test broker (<see cref="TestInfrastructure.RabbitMqUri"/>).</summary>
+    public static Task<IConnection> ConnectAsync() =>
         new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
 
     private sealed record NamedItem(string Name);

@@ -1,3 +1,4 @@
+using Campus.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -61,7 +62,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     public async Task Complete_queues_a_job_writes_the_message_through_the_outbox_and_a_repeat_changes_nothing()
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        await using var queue = await TranscodeQueue.BindAsync(factory.Broker);
+        await using var queue = await BrokerProbe.BindAsync(factory.Broker, "content.transcode.requested");
         var id = await author.UploadVideoAsync(ContentClient.Mp4());
 
         using (var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
@@ -76,7 +77,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         var job = await factory.QueryAsync(db => db.TranscodeJobs.SingleAsync(j => j.MediaId == id, Ct));
         Assert.Equal((TranscodeStatus.Queued, 0), (job.Status, job.Attempts));
-        var message = Assert.Single(await queue.MessagesForAsync(id, TimeSpan.FromSeconds(3)));
+        var message = Assert.Single(await queue.CollectAsync(m => m.GetProperty("media_id").GetGuid() == id, TimeSpan.FromSeconds(3)));
         Assert.Equal(("content.transcode.requested", job.Id), (message.GetProperty("type").GetString(), message.GetProperty("job_id").GetGuid()));
         var media = await factory.QueryAsync(db => db.MediaFiles.SingleAsync(m => m.Id == id, Ct));
         Assert.Equal((MediaStatus.Queued, 4096L), (media.Status, media.SizeBytes));
@@ -185,7 +186,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     public async Task Retry_requeues_only_a_failed_video_with_a_new_job_and_message()
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        await using var queue = await TranscodeQueue.BindAsync(factory.Broker);
+        await using var queue = await BrokerProbe.BindAsync(factory.Broker, "content.transcode.requested");
         var id = await author.UploadVideoAsync(ContentClient.Mp4());
         using (await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
@@ -218,7 +219,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         Assert.Equal(("queued", 0, JsonValueKind.Null), (status.GetProperty("status").GetString(), status.GetProperty("progress").GetInt32(), status.GetProperty("error").ValueKind));
         var jobs = await factory.QueryAsync(db => db.TranscodeJobs.Where(j => j.MediaId == id).OrderBy(j => j.CreatedAt).ToListAsync(Ct));
         Assert.Equal([TranscodeStatus.Failed, TranscodeStatus.Queued], jobs.Select(j => j.Status));
-        var messages = await queue.MessagesForAsync(id, TimeSpan.FromSeconds(3));
+        var messages = await queue.CollectAsync(m => m.GetProperty("media_id").GetGuid() == id, TimeSpan.FromSeconds(3));
         Assert.Equal(jobs.Select(j => j.Id), messages.Select(m => m.GetProperty("job_id").GetGuid()));
     }
 

@@ -9,7 +9,7 @@ public sealed class RetryTests(BrokenFfmpegWorkerFactory factory) : IClassFixtur
     {
         var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
         var (mediaId, jobId) = await factory.SeedAsync(clip);
-        var events = await factory.BindProbeAsync("content.media.failed");
+        await using var events = await factory.BindProbeAsync("content.media.failed");
 
         await factory.RequestAsync(mediaId, jobId);
 

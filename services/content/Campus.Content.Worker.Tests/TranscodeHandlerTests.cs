@@ -16,7 +16,7 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
     {
         var clip = await TestClips.CreateAsync(factory.ClipDir, 1280, 720);
         var (mediaId, jobId) = await factory.SeedAsync(clip);
-        var events = await factory.BindProbeAsync("content.media.*");
+        await using var events = await factory.BindProbeAsync("content.media.*");
 
         await factory.RequestAsync(mediaId, jobId);
 
@@ -54,7 +54,7 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
     {
         var corrupt = TestClips.CreateCorrupt(factory.ClipDir);
         var (mediaId, jobId) = await factory.SeedAsync(corrupt);
-        var events = await factory.BindProbeAsync("content.media.*");
+        await using var events = await factory.BindProbeAsync("content.media.*");
 
         await factory.RequestAsync(mediaId, jobId);
 
@@ -79,7 +79,7 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
         await factory.RequestAsync(mediaId, jobId);
         var (before, _) = await factory.WaitForAsync(mediaId, jobId, (m, _) => m.Status is MediaStatus.Ready or MediaStatus.Failed);
         Assert.Equal(MediaStatus.Ready, before.Status);
-        var events = await factory.BindProbeAsync("content.media.*");
+        await using var events = await factory.BindProbeAsync("content.media.*");
 
         await factory.RequestAsync(mediaId, jobId);
         await factory.RequestAsync(mediaId, jobId);

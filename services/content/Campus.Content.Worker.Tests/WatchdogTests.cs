@@ -39,7 +39,7 @@ public sealed class WatchdogTests(WorkerFactory factory) : IClassFixture<WorkerF
             job.Attempts = factory.MaxAttempts;
             job.StartedAt = job.HeartbeatAt = DateTimeOffset.UtcNow.AddMinutes(-10);
         });
-        var events = await factory.BindProbeAsync("content.media.failed");
+        await using var events = await factory.BindProbeAsync("content.media.failed");
 
         Assert.Equal(1, await Watchdog.SweepAsync(Ct));
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Campus.Content.Data;
 using Campus.Messaging;
@@ -8,7 +7,6 @@ using Campus.Storage;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 
 namespace Campus.Content.Worker.Tests;
 
@@ -165,38 +163,15 @@ public class WorkerFactory : CampusHostFactory<Program, ContentDbContext>
     public Task<uint> DeadLettersAsync() => Services.GetRequiredService<IDeadLetterQueue>().CountAsync(TranscodeRequested.Queue);
 
     /// <summary>A queue of the test's own bound to the test exchange, to see what the worker publishes.</summary>
-    public async Task<string> BindProbeAsync(string routingKey)
+    public async Task<BrokerProbe> BindProbeAsync(string routingKey)
     {
         await StartedAsync();
-        var queue = Broker.QueuePrefix + "probe." + Guid.NewGuid().ToString("N")[..8];
-        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync(queue, Broker.Exchange, routingKey);
-        return queue;
+        return await BrokerProbe.BindAsync(Broker, routingKey);
     }
 
-    /// <summary>The next event in <paramref name="queue"/> about <paramref name="mediaId"/>, waiting up to <paramref name="seconds"/>; null when none came.</summary>
-    public static async Task<JsonElement?> TakeEventAsync(string queue, Guid mediaId, int seconds = 10)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
-        {
-            if (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
-            {
-                using var document = JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span));
-                if (document.RootElement.GetProperty("media_id").GetGuid() == mediaId)
-                {
-                    return document.RootElement.Clone();
-                }
-                continue;
-            }
-            await Task.Delay(100);
-        }
-        return null;
-    }
+    /// <summary>The next event about <paramref name="mediaId"/>, waiting up to <paramref name="seconds"/>; null when none came.</summary>
+    public static Task<JsonElement?> TakeEventAsync(BrokerProbe probe, Guid mediaId, int seconds = 10) =>
+        probe.TakeAsync(e => e.GetProperty("media_id").GetGuid() == mediaId, TimeSpan.FromSeconds(seconds));
 
     /// <summary>True when no job left files behind in the work directory.</summary>
     public bool WorkDirIsClean => !Directory.Exists(WorkDir) || !Directory.EnumerateFileSystemEntries(WorkDir).Any();

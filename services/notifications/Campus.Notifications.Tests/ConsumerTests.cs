@@ -16,7 +16,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
     [Fact]
     public async Task Email_confirmation_is_rendered_with_a_working_link_and_handed_to_the_worker()
     {
-        await using var probe = await DeliveryProbe.CreateAsync(factory);
+        await using var probe = await DeliveryProbeAsync(factory);
         var user = Guid.NewGuid();
         var token = "tok-" + Guid.NewGuid().ToString("N");
         await factory.PublishAsync("auth.user.email_confirmation_requested", new
@@ -31,14 +31,14 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         Assert.Equal("Подтвердите адрес электронной почты", notification.Subject); // a new contact reads Russian
         Assert.Contains($"href=\"{NotificationsFactory.LinkBaseUrl}/confirm-email?token={token}\"", notification.Body);
         Assert.Contains("2030-01-02 03:04 UTC", notification.Body);
-        Assert.Equal([notification.Id], await probe.TakeAsync(1));
+        Assert.Equal([notification.Id], await DeliveriesAsync(probe, 1));
         Assert.Equal("new@example.org", (await factory.QueryAsync(db => db.Contacts.SingleAsync(c => c.UserId == user, Ct))).Email);
     }
 
     [Fact]
     public async Task A_redelivered_event_creates_nothing_new()
     {
-        await using var probe = await DeliveryProbe.CreateAsync(factory);
+        await using var probe = await DeliveryProbeAsync(factory);
         var user = Guid.NewGuid();
         var evt = new
         {
@@ -51,7 +51,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         await factory.PublishAsync("auth.user.password_reset_requested", evt);
         await factory.PublishAsync("auth.user.password_reset_requested", evt);
 
-        Assert.Equal([first.Id], await probe.TakeAsync(1));
+        Assert.Equal([first.Id], await DeliveriesAsync(probe, 1));
         await WaitUntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events") == 0);
         await Task.Delay(300, Ct);
         Assert.Single(await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == user).ToListAsync(Ct)));
@@ -80,7 +80,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
     [Fact]
     public async Task Media_ready_reaches_the_owner_on_every_channel_with_a_recipient_in_their_locale()
     {
-        await using var probe = await DeliveryProbe.CreateAsync(factory);
+        await using var probe = await DeliveryProbeAsync(factory);
         var owner = Guid.NewGuid();
         await factory.PublishAsync("auth.user.registered", new { id = Guid.NewGuid(), user_id = owner, phone = "+79990000001", email = "owner@example.org", roles = new[] { "author" } });
         await WaitUntilAsync(() => factory.QueryAsync(db => db.Contacts.AnyAsync(c => c.UserId == owner && c.Email == "owner@example.org", Ct)));
@@ -100,7 +100,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         Assert.Contains("1:35", email.Body);
         Assert.Equal(("telegram", "4242", null), (telegram.Channel, telegram.Recipient, telegram.Subject));
         Assert.Equal("Your video \"intro <1>.mp4\" is processed (1:35, renditions: 360p, 720p) and ready to publish.", telegram.Body);
-        Assert.Equal(rows.Select(r => r.Id).Order(), (await probe.TakeAsync(2)).Order());
+        Assert.Equal(rows.Select(r => r.Id).Order(), (await DeliveriesAsync(probe, 2)).Order());
     }
 
     [Fact]

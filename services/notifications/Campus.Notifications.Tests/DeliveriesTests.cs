@@ -50,7 +50,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
     public async Task A_failed_notification_is_in_the_dlq_and_a_redrive_requeues_it_once()
     {
         await factory.StartAsync();
-        await using var probe = await DeliveryProbe.CreateAsync(factory);
+        await using var probe = await DeliveryProbeAsync(factory);
         var rows = await SeedAsync(Guid.NewGuid(), ("password_reset", "email", NotificationStatus.Failed), ("media_ready", "email", NotificationStatus.Sent));
         var (failed, sent) = (rows[0], rows[1]);
         using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
@@ -64,7 +64,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, redriven.StatusCode);
         var body = await redriven.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(("pending", 0, "boom"), (body.GetProperty("status").GetString(), body.GetProperty("attempts").GetInt32(), body.GetProperty("last_error").GetString()));
-        Assert.Equal([failed.Id], await probe.TakeAsync(1));
+        Assert.Equal([failed.Id], await DeliveriesAsync(probe, 1));
 
         var again = await admin.PostAsync($"/api/notifications/deliveries/{failed.Id}/redrive", null, Ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
@@ -73,7 +73,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         var missing = await admin.PostAsync($"/api/notifications/deliveries/{Guid.NewGuid()}/redrive", null, Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("delivery_not_found", await CodeAsync(missing));
-        Assert.Empty(await probe.TakeAsync(0));
+        Assert.Empty(await DeliveriesAsync(probe, 0));
         var row = await factory.QueryAsync(db => db.Notifications.SingleAsync(n => n.Id == failed.Id, Ct));
         Assert.Equal((NotificationStatus.Pending, 0, (DateTimeOffset?)null), (row.Status, row.Attempts, row.NextAttemptAt));
     }

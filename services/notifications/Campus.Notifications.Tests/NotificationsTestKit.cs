@@ -1,11 +1,9 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Campus.Notifications.Data;
 using Campus.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 
 namespace Campus.Notifications.Tests;
 
@@ -63,48 +61,21 @@ internal static class NotificationsTestKit
 
     public static async Task<string?> CodeAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString();
-}
 
-/// <summary>
-/// Stands in for the delivery worker: a queue bound to <c>notifications.delivery.requested</c> on the host's exchange,
-/// so a test sees exactly which delivery messages the service published.
-/// </summary>
-internal sealed class DeliveryProbe : IAsyncDisposable
-{
-    private readonly IConnection _connection;
-    private readonly IChannel _channel;
-    private readonly string _queue;
-
-    private DeliveryProbe(IConnection connection, IChannel channel, string queue) => (_connection, _channel, _queue) = (connection, channel, queue);
-
-    public static async Task<DeliveryProbe> CreateAsync(NotificationsFactory factory)
-    {
-        var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
-        var channel = await connection.CreateChannelAsync();
-        var queue = factory.Broker.QueuePrefix + "probe." + Guid.NewGuid().ToString("N")[..8];
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync(queue, factory.Broker.Exchange, "notifications.delivery.requested");
-        return new DeliveryProbe(connection, channel, queue);
-    }
+    /// <summary>
+    /// A probe standing in for the delivery worker: bound to <c>notifications.delivery.requested</c> on the host's
+    /// exchange, so a test sees exactly which delivery messages the service published.
+    /// </summary>
+    public static Task<BrokerProbe> DeliveryProbeAsync(NotificationsFactory factory) =>
+        BrokerProbe.BindAsync(factory.Broker, "notifications.delivery.requested");
 
     /// <summary>Waits until <paramref name="count"/> messages arrived (and a moment for extra ones), then returns their notification ids.</summary>
-    public async Task<List<Guid>> TakeAsync(int count)
+    public static async Task<List<Guid>> DeliveriesAsync(BrokerProbe probe, int count)
     {
-        await NotificationsTestKit.WaitUntilAsync(async () => await _channel.MessageCountAsync(_queue) >= count);
-        await Task.Delay(300, NotificationsTestKit.Ct);
-        var ids = new List<Guid>();
-        while (await _channel.BasicGetAsync(_queue, autoAck: true) is { } message)
-        {
-            using var body = JsonDocument.Parse(Encoding.UTF8.GetString(message.Body.Span));
-            Assert.Equal("notifications.delivery.requested", body.RootElement.GetProperty("type").GetString());
-            ids.Add(body.RootElement.GetProperty("notification_id").GetGuid());
-        }
-        return ids;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _channel.DisposeAsync();
-        await _connection.DisposeAsync();
+        await WaitUntilAsync(async () => await probe.CountAsync() >= count);
+        await Task.Delay(300, Ct);
+        var messages = await probe.DrainAsync();
+        Assert.All(messages, m => Assert.Equal("notifications.delivery.requested", m.GetProperty("type").GetString()));
+        return [.. messages.Select(m => m.GetProperty("notification_id").GetGuid())];
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Campus.Notifications.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +11,7 @@ public sealed class TelegramLinkTests(PollingWorkerFactory factory) : IClassFixt
     [Fact]
     public async Task Start_with_a_valid_code_links_the_chat_enables_telegram_publishes_the_event_and_confirms()
     {
-        var probe = await factory.BindProbeAsync("notifications.telegram.linked");
+        await using var probe = await factory.BindProbeAsync("notifications.telegram.linked");
         var user = Guid.NewGuid();
         await using (var db = factory.Database.CreateContext())
         {
@@ -24,9 +23,9 @@ public sealed class TelegramLinkTests(PollingWorkerFactory factory) : IClassFixt
 
         factory.Telegram.AddTextUpdate(chatId: 777001, username: "ann_tg", text: "/start good-code-1");
 
-        var published = await WorkerFactory.TakeAsync(probe);
+        var published = await probe.TakeAsync(match: null, TimeSpan.FromSeconds(10));
         Assert.NotNull(published);
-        var evt = JsonDocument.Parse(published).RootElement;
+        var evt = published.Value;
         Assert.Equal("notifications.telegram.linked", evt.GetProperty("type").GetString());
         Assert.Equal(user, evt.GetProperty("user_id").GetGuid());
         Assert.Equal(777001, evt.GetProperty("chat_id").GetInt64());

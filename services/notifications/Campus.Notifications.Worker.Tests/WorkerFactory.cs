@@ -7,7 +7,6 @@ using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
 
 namespace Campus.Notifications.Worker.Tests;
 
@@ -146,32 +145,10 @@ public class WorkerFactory : CampusHostFactory<Program, NotificationsDbContext>
     public Task<uint> DeadLettersAsync() => Services.GetRequiredService<IDeadLetterQueue>().CountAsync(DeliverNotification.Queue);
 
     /// <summary>A queue of the test's own bound to the test exchange, to see what the worker publishes.</summary>
-    public async Task<string> BindProbeAsync(string routingKey)
+    public async Task<BrokerProbe> BindProbeAsync(string routingKey)
     {
         await StartedAsync();
-        var queue = Broker.QueuePrefix + "probe." + Guid.NewGuid().ToString("N")[..8];
-        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
-        await channel.QueueBindAsync(queue, Broker.Exchange, routingKey);
-        return queue;
-    }
-
-    /// <summary>Takes one message from <paramref name="queue"/>, waiting up to a few seconds; null when none came.</summary>
-    public static async Task<string?> TakeAsync(string queue, int seconds = 10)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
-        {
-            if (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
-            {
-                return System.Text.Encoding.UTF8.GetString(message.Body.Span);
-            }
-            await Task.Delay(100);
-        }
-        return null;
+        return await BrokerProbe.BindAsync(Broker, routingKey);
     }
 }
 
