@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
@@ -87,17 +86,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
             new { file_name = fileName, content_type = contentType, size = content.Length }, Ct);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
-        foreach (var header in upload.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        put.Content.Headers.ContentType ??= MediaTypeHeaderValue.Parse(contentType);
-        var stored = await Browser.SendAsync(put, Ct);
-        Assert.True(stored.IsSuccessStatusCode, $"S3 answered {(int)stored.StatusCode}");
+        await PresignedUpload.PutAsync(upload, content, contentType);
         return upload.GetProperty("id").GetGuid();
     }
 }

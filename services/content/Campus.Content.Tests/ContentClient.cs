@@ -58,28 +58,13 @@ internal static class ContentClient
         Assert.Equal(code, body.GetProperty("code").GetString());
     }
 
-    /// <summary>PUTs <paramref name="content"/> to a presigned upload URL with exactly the returned headers.</summary>
-    public static async Task PutPresignedAsync(JsonElement upload, byte[] content)
-    {
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
-        foreach (var header in upload.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var stored = await Browser.SendAsync(put, Ct);
-        Assert.True(stored.IsSuccessStatusCode, $"PUT to the presigned URL answered {(int)stored.StatusCode}");
-    }
-
     /// <summary>Asks for a video upload URL and PUTs <paramref name="content"/> (declared as its length unless told otherwise); returns the media id.</summary>
     public static async Task<Guid> UploadVideoAsync(this HttpClient client, byte[] content, string contentType = "video/mp4", long? declaredSize = null)
     {
         using var response = await client.PostAsJsonAsync("/api/content/media/upload-url",
             new { filename = "lecture.mp4", content_type = contentType, size = declaredSize ?? content.Length }, Ct);
         var upload = await response.ExpectAsync(System.Net.HttpStatusCode.OK);
-        await PutPresignedAsync(upload, content);
+        await PresignedUpload.PutAsync(upload, content);
         return upload.GetProperty("media_id").GetGuid();
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Testing;
 
 namespace Campus.Content.Tests;
 
@@ -108,7 +109,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         using var response = await client.PostAsJsonAsync("/api/content/documents/upload-url",
             new { filename, content_type = contentType, size = content.Length }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
-        await ContentClient.PutPresignedAsync(upload, content);
+        await PresignedUpload.PutAsync(upload, content);
         return upload.GetProperty("document_id").GetGuid();
     }
 }

@@ -140,7 +140,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         {
             await early.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
         }
-        await ContentClient.PutPresignedAsync(upload, ContentClient.Mp4(4096));
+        await PresignedUpload.PutAsync(upload, ContentClient.Mp4(4096));
         using var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
         await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
         Assert.Empty(await ObjectsAsync(await SourceKeyAsync(id)));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Campus.Testing;
 
 namespace Campus.E2E.Tests;
 
@@ -111,16 +112,7 @@ public sealed class MediaTranscodeTests
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
 
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(bytes) };
-        foreach (var header in upload.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var stored = await Browser.SendAsync(put, Ct);
-        Assert.True(stored.IsSuccessStatusCode, $"PUT to the presigned URL answered {(int)stored.StatusCode}");
+        await PresignedUpload.PutAsync(upload, bytes);
 
         using var complete = await Api.SendAsync(author, HttpMethod.Post, $"api/content/media/{mediaId}/complete");
         await Api.ExpectAsync(complete, HttpStatusCode.OK);

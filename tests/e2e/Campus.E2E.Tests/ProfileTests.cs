@@ -71,16 +71,7 @@ public sealed class ProfileTests
     {
         using var response = await RequestUploadAsync(session, contentType, declaredSize);
         var upload = await Api.ExpectAsync(response, HttpStatusCode.OK);
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
-        foreach (var header in upload.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var stored = await Browser.SendAsync(put, Ct);
-        Assert.True(stored.IsSuccessStatusCode, $"PUT to the presigned URL answered {(int)stored.StatusCode}");
+        await PresignedUpload.PutAsync(upload, content);
         return upload.GetProperty("key").GetString()!;
     }
 
