@@ -22,6 +22,7 @@ public static class AuthenticationExtensions
     /// its <c>Cache-Control</c>, re-read within the request on an unknown <c>kid</c> at most every
     /// <c>Jwt:MinimumRefreshInterval</c>, never read at start), issuer, audience, <c>exp</c> (required) and
     /// <c>nbf</c> with a small clock skew. The space-separated <c>roles</c> claim becomes one role claim per role.
+    /// On a WebSocket handshake the token may come as the <c>bearer.&lt;jwt&gt;</c> subprotocol (<see cref="WebSocketBearer"/>).
     /// Services validate the token again behind the gateway: identity headers alone are never trusted.
     /// </summary>
     public static IHostApplicationBuilder AddDefaultAuthentication(this IHostApplicationBuilder builder)
@@ -65,7 +66,7 @@ public static class AuthenticationExtensions
             NameClaimType = "sub",
             RoleClaimType = RoleClaim,
         };
-        bearer.Events = new JwtBearerEvents { OnTokenValidated = OnTokenValidated };
+        bearer.Events = new JwtBearerEvents { OnMessageReceived = WebSocketBearer.ReadFromSubprotocol, OnTokenValidated = OnTokenValidated };
     }
 
     /// <summary>The caller's user id: the token's <c>sub</c>, a UUID on every token a Campus host accepts.</summary>

@@ -2,20 +2,17 @@ using Campus.Chat.Data;
 using Campus.Chat.Messages;
 using Campus.Chat.Realtime;
 using Campus.Storage;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 
 namespace Campus.Chat;
 
 internal static class Extensions
 {
-    /// <summary>The chat service's own registrations: token validation (also from the socket subprotocol), its database,
+    /// <summary>The chat service's own registrations: token validation, its database,
     /// broker (outbox), Redis (fan-out), storage (attachments) and the socket settings.</summary>
     public static void AddChatServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
-        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
-            bearer => bearer.Events.OnMessageReceived = SocketTokens.ReadFromSubprotocol);
         builder.AddCampusDbContext<ChatDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ChatDbContext>());
         builder.AddCampusRedis();

@@ -38,7 +38,6 @@ internal static class GatewayExtensions
 
         builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, bearer =>
         {
-            bearer.Events.OnMessageReceived = WebSocketTokens.ReadFromSubprotocol;
             // JwtBearer names the error only when a token was sent; the gateway contract says invalid_token for a
             // missing one too, so clients have one thing to look for.
             bearer.Events.OnChallenge = context =>

@@ -15,7 +15,7 @@ namespace Campus.Chat.Realtime;
 
 /// <summary>
 /// <c>GET /ws/chats/{id}?since_seq=N</c>. The token comes from <c>Authorization</c> or the subprotocol
-/// <c>bearer.&lt;jwt&gt;</c> (see <see cref="SocketTokens"/>), never from the URL; the server selects <c>campus.v1</c>.
+/// <c>bearer.&lt;jwt&gt;</c> (see <see cref="Campus.ServiceDefaults.WebSocketBearer"/>), never from the URL; the server selects <c>campus.v1</c>.
 /// Non-participants are refused with 403 before the upgrade.
 /// </summary>
 public static partial class ChatSocketEndpoint
