@@ -13,9 +13,11 @@ namespace Campus.Testing;
 /// <remarks>
 /// The host starts without any infrastructure: the settings below pass its start-up validation and point at a
 /// closed port, and the libraries connect lazily. Local builds rewrite the contract, so this test bites in CI
-/// (<c>CI=true</c>), where the build leaves the committed file alone.
+/// (<c>CI=true</c>), where the build leaves the committed file alone. A service with required settings of its own passes
+/// stand-ins for them as <paramref name="serviceSettings"/>.
 /// </remarks>
-public abstract class ContractTests<TProgram>(string serviceName) where TProgram : class
+public abstract class ContractTests<TProgram>(string serviceName, IReadOnlyDictionary<string, string>? serviceSettings = null)
+    where TProgram : class
 {
     private static readonly Dictionary<string, string> Settings = new()
     {
@@ -43,7 +45,7 @@ public abstract class ContractTests<TProgram>(string serviceName) where TProgram
         {
             // The environment of the build-time run, so both sides are produced by the same configuration.
             host.UseEnvironment(Environments.Production);
-            foreach (var (key, value) in Settings)
+            foreach (var (key, value) in Settings.Concat(serviceSettings ?? new Dictionary<string, string>()))
             {
                 host.UseSetting(key, value);
             }
