@@ -91,14 +91,4 @@ internal static class ContentClient
         using var response = await client.PostAsync($"/api/content/courses/{courseId}/publish", null, Ct);
         await response.ExpectAsync(System.Net.HttpStatusCode.OK);
     }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not become true within {seconds} s.");
-            await Task.Delay(100, Ct);
-        }
-    }
 }

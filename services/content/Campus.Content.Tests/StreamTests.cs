@@ -194,7 +194,7 @@ public sealed class StreamTests(ContentFactory factory) : IClassFixture<ContentF
         using (factory.CreateClient())
         {
             // Starting the host creates its buckets in the background.
-            await ContentClient.WaitUntilAsync(async () => (await factory.Buckets.Client.ListBucketsAsync(Ct)).Buckets?.Any(b => b.BucketName == bucket) == true);
+            await Wait.UntilAsync(async () => (await factory.Buckets.Client.ListBucketsAsync(Ct)).Buckets?.Any(b => b.BucketName == bucket) == true);
         }
         async Task PutAsync(string key, string body, string contentType) =>
             await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest

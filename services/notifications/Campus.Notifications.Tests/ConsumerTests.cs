@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Campus.Notifications.Data;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 
@@ -52,7 +53,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         await factory.PublishAsync("auth.user.password_reset_requested", evt);
 
         Assert.Equal([first.Id], await DeliveriesAsync(probe, 1));
-        await WaitUntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events") == 0);
+        await Wait.UntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events") == 0);
         await Task.Delay(300, Ct);
         Assert.Single(await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == user).ToListAsync(Ct)));
         Assert.Contains($"{NotificationsFactory.LinkBaseUrl}/reset-password?token=reset-token", first.Body);
@@ -83,7 +84,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         await using var probe = await DeliveryProbeAsync(factory);
         var owner = Guid.NewGuid();
         await factory.PublishAsync("auth.user.registered", new { id = Guid.NewGuid(), user_id = owner, phone = "+79990000001", email = "owner@example.org", roles = new[] { "author" } });
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.Contacts.AnyAsync(c => c.UserId == owner && c.Email == "owner@example.org", Ct)));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Contacts.AnyAsync(c => c.UserId == owner && c.Email == "owner@example.org", Ct)));
         await factory.QueryAsync(db => db.Contacts.Where(c => c.UserId == owner)
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.TelegramChatId, 4242L).SetProperty(x => x.Locale, "en"), Ct));
 
@@ -92,7 +93,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
             id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, filename = "intro <1>.mp4", duration_seconds = 95.4, renditions = new[] { 720, 360 },
         });
 
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => n.UserId == owner, Ct)).ContinueWith(t => t.Result == 2, Ct));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => n.UserId == owner, Ct)).ContinueWith(t => t.Result == 2, Ct));
         var rows = await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == owner).OrderBy(n => n.Channel).ToListAsync(Ct));
         var (email, telegram) = (rows[0], rows[1]);
         Assert.Equal(("email", "owner@example.org", "Video \"intro <1>.mp4\" is ready"), (email.Channel, email.Recipient, email.Subject));
@@ -141,7 +142,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         await factory.PublishAsync("content.course.published", new { id = Guid.NewGuid(), course_id = course, title = "Security basics", author_id = author });
 
         var users = new[] { author, first, second, third };
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => users.Contains(n.UserId), Ct)).ContinueWith(t => t.Result >= 2, Ct));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => users.Contains(n.UserId), Ct)).ContinueWith(t => t.Result >= 2, Ct));
         await Task.Delay(500, Ct);
         var rows = await factory.QueryAsync(db => db.Notifications.Where(n => users.Contains(n.UserId)).ToListAsync(Ct));
         Assert.Equal(2, rows.Count);
@@ -154,7 +155,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
 
     private async Task<Notification> WaitForSingleAsync(Guid user)
     {
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.Notifications.AnyAsync(n => n.UserId == user, Ct)));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.AnyAsync(n => n.UserId == user, Ct)));
         return await factory.QueryAsync(db => db.Notifications.SingleAsync(n => n.UserId == user, Ct));
     }
 }

@@ -30,21 +30,11 @@ internal static class NotificationsTestKit
     public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
         RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not become true within {seconds} s.");
-            await Task.Delay(100, Ct);
-        }
-    }
-
     /// <summary>Starts the host and waits until its consumers have declared their queues (events published earlier are not routed).</summary>
     public static async Task StartAsync(this NotificationsFactory factory)
     {
         using var client = factory.CreateClient();
-        await WaitUntilAsync(async () =>
+        await Wait.UntilAsync(async () =>
         {
             try
             {
@@ -72,7 +62,7 @@ internal static class NotificationsTestKit
     /// <summary>Waits until <paramref name="count"/> messages arrived (and a moment for extra ones), then returns their notification ids.</summary>
     public static async Task<List<Guid>> DeliveriesAsync(BrokerProbe probe, int count)
     {
-        await WaitUntilAsync(async () => await probe.CountAsync() >= count);
+        await Wait.UntilAsync(async () => await probe.CountAsync() >= count);
         await Task.Delay(300, Ct);
         var messages = await probe.DrainAsync();
         Assert.All(messages, m => Assert.Equal("notifications.delivery.requested", m.GetProperty("type").GetString()));

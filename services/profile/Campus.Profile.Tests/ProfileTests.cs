@@ -191,7 +191,7 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         });
 
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.Profiles.AnyAsync(p => p.UserId == user, Ct)));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Profiles.AnyAsync(p => p.UserId == user, Ct)));
 
         // The user fills the profile in; a redelivered (or re-sent) registration must not reset it.
         using var owner = factory.ClientFor(user);
@@ -199,7 +199,7 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
         var queue = factory.Broker.QueuePrefix + "profile.user-registered";
-        await WaitUntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
+        await Wait.UntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
         await Task.Delay(300, Ct);
 
         Assert.Equal(1, await factory.QueryAsync(db => db.Profiles.CountAsync(p => p.UserId == user, Ct)));
@@ -207,7 +207,7 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(queue + ".dlq"));
     }
 
-    private async Task WaitForQueueAsync() => await WaitUntilAsync(async () =>
+    private async Task WaitForQueueAsync() => await Wait.UntilAsync(async () =>
     {
         try
         {
@@ -220,16 +220,6 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
             return false;
         }
     });
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not become true within 15 s.");
-            await Task.Delay(100, Ct);
-        }
-    }
 
     private sealed record HistoryRow(string Field, string? OldValue, string? NewValue, Guid ChangedBy);
 

@@ -14,7 +14,7 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
     {
         using var starter = factory.CreateClient(); // starts the host and its consumers
         var queue = factory.Broker.QueuePrefix + "profile.telegram-linked";
-        await WaitUntilAsync(async () =>
+        await Wait.UntilAsync(async () =>
         {
             try
             {
@@ -32,8 +32,8 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
 
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == me, Ct)));
-        await WaitUntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == me, Ct)));
+        await Wait.UntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
         await Task.Delay(300, Ct);
 
         using var client = factory.ClientFor(me);
@@ -43,7 +43,7 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
 
         // The same chat linked by another account: the chat is theirs now.
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", Serialize(other, chatId, null));
-        await WaitUntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == other, Ct)));
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == other, Ct)));
         Assert.Empty((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());
         Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(queue + ".dlq"));
     }
@@ -53,14 +53,4 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
         id = Guid.NewGuid(), type = "notifications.telegram.linked", occurred_at = DateTimeOffset.UtcNow,
         user_id = userId, chat_id = chatId, username,
     });
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not become true within 15 s.");
-            await Task.Delay(100, Ct);
-        }
-    }
 }

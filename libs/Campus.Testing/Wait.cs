@@ -1,0 +1,16 @@
+namespace Campus.Testing;
+
+/// <summary>Polling for what a host does in the background (consumers, relays, sweepers).</summary>
+public static class Wait
+{
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; fails the test if it is not true within <paramref name="seconds"/>.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not become true within {seconds} s.");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+}
