@@ -23,7 +23,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
 
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, png);
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
         var download = await Storage.PresignDownloadAsync(Bucket, key);
         var downloaded = await Http.GetByteArrayAsync(download.Url, Cancellation);
 
@@ -75,7 +75,22 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, "<script>alert(1)</script>"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.False(verification.IsAccepted);
+        Assert.Equal(UploadProblems.ContentMismatch, verification.Problem.Code);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+    }
+
+    [Fact]
+    public async Task Upload_of_another_allowed_type_than_declared_is_refused_and_deleted()
+    {
+        var key = ObjectKeys.New("owner", ".png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var put = await SendAsync(upload, TestImages.Png(4, 4));
+
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, declaredContentType: "image/jpeg", Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.False(verification.IsAccepted);
@@ -90,7 +105,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, Png(ImageRules.MaxBytes + 1));
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.TooLarge, verification.Problem?.Code);
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
@@ -103,7 +118,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var upload = await Storage.PresignUploadAsync(Bucket, key, "application/pdf");
         using var put = await SendAsync(upload, "%PDF-1.7\n"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.TypeNotAllowed, verification.Problem?.Code);
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
@@ -112,7 +127,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Confirming_an_upload_that_never_happened_reports_it_missing()
     {
-        var verification = await Storage.VerifyUploadAsync(Bucket, ObjectKeys.New("owner", ".png"), ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, ObjectKeys.New("owner", ".png"), ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.Missing, verification.Problem?.Code);
     }
@@ -124,7 +139,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var upload = await Storage.PresignUploadAsync(Bucket, key, "text/csv; charset=utf-8");
         using var put = await SendAsync(upload, "name;score\nАнна;5\n"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, new UploadRules(1024, FileSignatures.Documents), Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, new UploadRules(1024, FileSignatures.Documents), cancellationToken: Cancellation);
 
         Assert.True(verification.IsAccepted, verification.Problem?.Detail);
         Assert.Same(FileSignatures.Csv, verification.Type);
@@ -136,7 +151,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var key = ObjectKeys.New("owner", ".png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, "not an image"u8.ToArray());
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, Cancellation);
+        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
         await Storage.PresignDownloadAsync(Bucket, key, "x.png");
 
         Assert.False(verification.IsAccepted);

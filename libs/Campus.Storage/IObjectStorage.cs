@@ -42,7 +42,10 @@ public interface IObjectStorage
 
     /// <summary>
     /// Checks an object a client uploaded against <paramref name="rules"/>: it exists, its size is within the limit, its
-    /// content type is allowed and its first bytes carry that type's signature. An object that fails is deleted.
+    /// content type is allowed and its first bytes carry that type's signature, and, when <paramref name="declaredContentType"/>
+    /// is given, it is of that type (the one the upload URL was signed for: an S3 server that does not check signatures
+    /// would store another). An object that fails is deleted.
     /// </summary>
-    Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, CancellationToken cancellationToken = default);
+    Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, string? declaredContentType = null,
+        CancellationToken cancellationToken = default);
 }

@@ -125,7 +125,8 @@ internal sealed partial class ObjectStorage(
         await clients.Internal.DeleteObjectAsync(
             new DeleteObjectRequest { BucketName = buckets.Resolve(bucket), Key = ObjectKeys.EnsureSafe(key) }, cancellationToken);
 
-    public async Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, CancellationToken cancellationToken = default)
+    public async Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, string? declaredContentType = null,
+        CancellationToken cancellationToken = default)
     {
         var stored = await HeadAsync(bucket, key, cancellationToken);
         if (stored is null)
@@ -147,6 +148,10 @@ internal sealed partial class ObjectStorage(
             if (!type.Matches(firstBytes))
             {
                 problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file's content is not {type.ContentType}.");
+            }
+            else if (declaredContentType is not null && type.ContentType != declaredContentType)
+            {
+                problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {type.ContentType}, not {declaredContentType}.");
             }
         }
 

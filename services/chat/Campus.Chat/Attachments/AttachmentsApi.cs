@@ -106,7 +106,8 @@ public static class AttachmentsApi
         {
             return TypedResults.Ok(MessageResponse.Info(attachment));
         }
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value), ct);
+        // The declared type was signed into the upload URL, but the bytes decide: the verified type must be the declared one.
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value), attachment.ContentType, ct);
         if (!verification.IsAccepted)
         {
             if (verification.Problem.Code == UploadProblems.Missing)
@@ -117,15 +118,6 @@ public static class AttachmentsApi
             await db.SaveChangesAsync(ct);
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, verification.Problem.Code,
                 "The uploaded file was refused and deleted.", verification.Problem.Detail);
-        }
-        // The declared type was signed into the upload URL, but the bytes decide: the verified type must be the declared one.
-        if (verification.Type.ContentType != attachment.ContentType)
-        {
-            await storage.DeleteAsync(StorageBuckets.ChatAttachments, attachment.Key, ct);
-            db.Attachments.Remove(attachment);
-            await db.SaveChangesAsync(ct);
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, UploadProblems.ContentMismatch,
-                "The uploaded file was refused and deleted.", "The file is not of the declared type.");
         }
         attachment.Size = verification.Object.Size;
         attachment.Status = AttachmentStatus.Ready;

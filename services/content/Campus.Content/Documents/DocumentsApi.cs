@@ -133,16 +133,11 @@ public static class DocumentsApi
             case DocumentStatus.Failed:
                 return Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error);
         }
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.Documents, document.Key, Rules(options.Value), ct);
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.Documents, document.Key, Rules(options.Value), document.ContentType, ct);
         var problem = verification.IsAccepted ? null : verification.Problem;
         if (problem?.Code == UploadProblems.Missing)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.");
-        }
-        if (verification.IsAccepted && verification.Type.ContentType != document.ContentType)
-        {
-            await storage.DeleteAsync(StorageBuckets.Documents, document.Key, ct);
-            problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {verification.Type.ContentType}, not {document.ContentType}.");
         }
         var now = time.GetUtcNow();
         if (problem is not null)

@@ -170,17 +170,13 @@ public static class MediaApi
             }
         }
 
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options.Value), ct);
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options.Value), media.ContentType, ct);
         var problem = verification.IsAccepted ? null : verification.Problem;
         if (problem?.Code == UploadProblems.Missing)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this video yet.");
         }
-        if (verification.IsAccepted && verification.Type.ContentType != media.ContentType)
-        {
-            problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {verification.Type.ContentType}, not {media.ContentType}.");
-        }
-        else if (verification.IsAccepted && verification.Object.Size != media.SizeBytes)
+        if (verification.IsAccepted && verification.Object.Size != media.SizeBytes)
         {
             problem = new UploadProblem("upload_size_mismatch", $"The file has {verification.Object.Size} bytes, not the {media.SizeBytes} declared.");
         }

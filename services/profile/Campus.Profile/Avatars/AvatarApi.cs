@@ -87,7 +87,7 @@ public static class AvatarApi
             return Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you.");
         }
 
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.Avatars, request.Key, Rules, ct);
+        var verification = await storage.VerifyUploadAsync(StorageBuckets.Avatars, request.Key, Rules, cancellationToken: ct);
         if (!verification.IsAccepted)
         {
             return verification.Problem.Code == UploadProblems.Missing
