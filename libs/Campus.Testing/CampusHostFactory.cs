@@ -51,6 +51,28 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
         builder.ConfigureLogging(logging => logging.AddFilter("Microsoft", LogLevel.Warning));
     }
 
+    /// <summary>
+    /// Starts the host and waits until its <c>/readyz</c> answers 200: every dependency connected, its queues declared
+    /// (the broker connection counts as up only after its topology), so what a test publishes is neither refused nor
+    /// unrouted.
+    /// </summary>
+    public async Task WaitUntilReadyAsync(int seconds = 20)
+    {
+        using var client = CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            using var response = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline,
+                $"The host was not ready within {seconds} s: {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
     public virtual async ValueTask InitializeAsync()
     {
         await Broker.InitializeAsync();

@@ -59,24 +59,8 @@ public class WorkerFactory : CampusHostFactory<Program, ContentDbContext>
 
     public string TranscodeQueue => Broker.QueuePrefix + TranscodeRequested.Queue;
 
-    /// <summary>Starts the host and waits until its transcode queue exists, so a published request is not unrouted.</summary>
-    public async Task StartedAsync()
-    {
-        _ = Services;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await RabbitMqTestScope.MessageCountAsync(TranscodeQueue);
-                return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+    /// <summary>Starts the host and waits until it is ready (queues declared, broker connected).</summary>
+    public Task StartedAsync() => WaitUntilReadyAsync();
 
     /// <summary>
     /// Uploads <paramref name="sourceFile"/> to the uploads bucket and writes a media row and a job as the content

@@ -71,24 +71,8 @@ public class WorkerFactory : CampusHostFactory<Program, NotificationsDbContext>
 
     public string DeliveryQueue => Broker.QueuePrefix + DeliverNotification.Queue;
 
-    /// <summary>Starts the host and waits until its delivery queue exists, so a published request is not unrouted.</summary>
-    public async Task StartedAsync()
-    {
-        _ = Services;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await RabbitMqTestScope.MessageCountAsync(DeliveryQueue);
-                return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+    /// <summary>Starts the host and waits until it is ready (queues declared, broker connected).</summary>
+    public Task StartedAsync() => WaitUntilReadyAsync();
 
     /// <summary>Writes a pending notification row, as the service does, and requests its delivery.</summary>
     public async Task<Guid> EnqueueAsync(string channel, string recipient, string body, string? subject = null)
