@@ -22,6 +22,8 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
 
     public DbSet<TelegramLinkCode> TelegramLinkCodes => Set<TelegramLinkCode>();
 
+    public DbSet<AnnouncedCourse> AnnouncedCourses => Set<AnnouncedCourse>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

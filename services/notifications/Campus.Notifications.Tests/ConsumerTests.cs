@@ -153,6 +153,33 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         Assert.Equal($"New course on Campus: \"Security basics\"\n{NotificationsFactory.LinkBaseUrl}/courses/{course}", telegram.Body);
     }
 
+    [Fact]
+    public async Task A_course_archived_and_published_again_is_not_announced_again()
+    {
+        var (author, reader) = (Guid.NewGuid(), Guid.NewGuid());
+        await factory.QueryAsync(db =>
+        {
+            db.Contacts.Add(new Contact { UserId = reader, Email = "reader@example.org", UpdatedAt = DateTimeOffset.UtcNow });
+            return db.SaveChangesAsync(Ct);
+        });
+        var course = Guid.NewGuid();
+        var first = Guid.NewGuid();
+        await factory.PublishAsync("content.course.published", new { id = first, course_id = course, title = "Once", author_id = author });
+        var announcement = await WaitForSingleAsync(reader);
+
+        // Content emits a new event on every archived → published transition; each one is a fresh event id.
+        await factory.PublishAsync("content.course.published", new { id = Guid.NewGuid(), course_id = course, title = "Once", author_id = author });
+        await factory.PublishAsync("content.course.published", new { id = Guid.NewGuid(), course_id = course, title = "Once again", author_id = author });
+        // The announcing event redelivered still counts as itself (its batches may not have finished).
+        await factory.PublishAsync("content.course.published", new { id = first, course_id = course, title = "Once", author_id = author });
+
+        await Wait.UntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events") == 0);
+        await Task.Delay(500, Ct);
+        Assert.Equal([announcement.Id], await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == reader).Select(n => n.Id).ToListAsync(Ct)));
+        Assert.Equal(first, (await factory.QueryAsync(db => db.AnnouncedCourses.SingleAsync(c => c.CourseId == course, Ct))).EventId);
+        Assert.Equal(0u, await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events.dlq"));
+    }
+
     private async Task<Notification> WaitForSingleAsync(Guid user)
     {
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.AnyAsync(n => n.UserId == user, Ct)));

@@ -80,6 +80,26 @@ namespace Campus.Notifications.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Notifications.Data.AnnouncedCourse", b =>
+                {
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<DateTimeOffset>("AnnouncedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("announced_at");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.HasKey("CourseId")
+                        .HasName("pk_announced_courses");
+
+                    b.ToTable("announced_courses", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Notifications.Data.Contact", b =>
                 {
                     b.Property<Guid>("UserId")

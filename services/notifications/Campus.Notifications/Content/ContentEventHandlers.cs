@@ -47,11 +47,30 @@ public sealed class NotifyMediaFailed(Notifier notifier) : IIntegrationEventHand
 /// settings decide the channels. Users are taken in batches by id, one transaction per batch; a retry after a failed
 /// batch skips the rows already written (idempotency keys).
 /// </summary>
-public sealed class NotifyCoursePublished(NotificationsDbContext db, Notifier notifier, IOptions<NotificationsOptions> options)
+/// <remarks>
+/// A course is announced once: the first event claims the course in <c>announced_courses</c>, and a later
+/// <c>content.course.published</c> of the same course (archived and published again) is ignored, so re-publishing
+/// cannot be used to e-mail everyone over and over. A redelivery of the claiming event goes on with its batches.
+/// </remarks>
+public sealed partial class NotifyCoursePublished(
+    NotificationsDbContext db, Notifier notifier, IOptions<NotificationsOptions> options, TimeProvider time,
+    ILogger<NotifyCoursePublished> logger)
     : IIntegrationEventHandler<CoursePublished>
 {
     public async Task HandleAsync(CoursePublished evt, MessageContext context, CancellationToken cancellationToken)
     {
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO announced_courses (course_id, event_id, announced_at) VALUES ({evt.CourseId}, {evt.Id}, {time.GetUtcNow()})
+            ON CONFLICT (course_id) DO NOTHING
+            """, cancellationToken);
+        var announcedBy = await db.AnnouncedCourses.AsNoTracking().Where(c => c.CourseId == evt.CourseId)
+            .Select(c => c.EventId).SingleAsync(cancellationToken);
+        if (announcedBy != evt.Id)
+        {
+            LogAlreadyAnnounced(logger, evt.CourseId);
+            return;
+        }
         var values = new Dictionary<string, object?>
         {
             ["course_id"] = evt.CourseId.ToString(),
@@ -75,4 +94,7 @@ public sealed class NotifyCoursePublished(NotificationsDbContext db, Notifier no
             after = batch[^1];
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Course {CourseId} was announced before; its re-publication is not announced again")]
+    private static partial void LogAlreadyAnnounced(ILogger logger, Guid courseId);
 }
