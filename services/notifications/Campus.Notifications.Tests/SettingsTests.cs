@@ -79,6 +79,25 @@ public sealed class SettingsTests(NotificationsFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_settings_request_is_bounded_and_names_each_pair_once()
+    {
+        using var client = factory.ClientFor(Guid.NewGuid());
+        var repeated = Enumerable.Range(0, 2).Select(i => new { type_key = "course_published", channel = "telegram", enabled = i == 0 }).ToArray();
+        var response = await client.PutAsJsonAsync("/api/notifications/settings", new { items = repeated }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("duplicate_item", await CodeAsync(response));
+
+        var thousands = Enumerable.Range(0, 5000).Select(_ => new { type_key = "course_published", channel = "email", enabled = false }).ToArray();
+        response = await client.PutAsJsonAsync("/api/notifications/settings", new { items = thousands }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("too_many_items", await CodeAsync(response));
+
+        // Nothing of either was applied.
+        var settings = await client.GetFromJsonAsync<JsonElement>("/api/notifications/settings", Ct);
+        Assert.All(settings.GetProperty("items").EnumerateArray(), item => Assert.True(item.GetProperty("enabled").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Settings_need_a_token()
     {
         using var anonymous = factory.CreateClient();

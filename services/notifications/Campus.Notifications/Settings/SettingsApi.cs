@@ -25,6 +25,12 @@ public sealed record UpdateSettingsRequest(string? Locale = null, IReadOnlyList<
 /// <summary>Notification types and the caller's settings (type × channel on/off, locale).</summary>
 public static class SettingsApi
 {
+    /// <summary>
+    /// Most items one <c>PUT /settings</c> takes. Each distinct type × channel appears at most once, so a real request has
+    /// at most as many items as there are pairs (8 today); the bound keeps a request from turning into thousands of writes.
+    /// </summary>
+    public const int MaxItems = 64;
+
     public static IEndpointRouteBuilder MapSettingsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/notifications").WithTags("Notification settings").RequireAuthorization()
@@ -62,8 +68,18 @@ public static class SettingsApi
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_locale", $"locale must be one of: {string.Join(", ", Locales.All)}.");
         }
-        var types = await db.NotificationTypes.AsNoTracking().ToDictionaryAsync(t => t.Key, ct);
         var changes = request.Items ?? [];
+        if (changes.Count > MaxItems)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "too_many_items", $"items holds at most {MaxItems} entries.");
+        }
+        // A pair named twice is refused rather than "last one wins": on and off in one request is a client bug.
+        if (changes.GroupBy(c => (c.TypeKey, c.Channel)).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "duplicate_item",
+                "Each type_key × channel appears at most once in items.", $"{repeated.Key.TypeKey} × {repeated.Key.Channel}");
+        }
+        var types = await db.NotificationTypes.AsNoTracking().ToDictionaryAsync(t => t.Key, ct);
         foreach (var change in changes)
         {
             if (change.TypeKey is null || !types.TryGetValue(change.TypeKey, out var type))
