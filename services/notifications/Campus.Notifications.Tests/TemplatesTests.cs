@@ -43,6 +43,30 @@ public sealed class TemplatesTests(NotificationsFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_template_reaches_only_the_values_never_members_of_them()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        await admin.DeleteAsync($"/api/notifications/templates/{await FindAsync(admin, "media_failed", "telegram", "en")}", Ct);
+        var created = await admin.PostAsJsonAsync("/api/notifications/templates", new
+        {
+            type_key = "media_failed", channel = "telegram", locale = "en",
+            body = "[{{filename}}|{{#filename}}{{GetType}}{{Length}}{{ToString}}{{GetHashCode}}{{/filename}}"
+                + "|{{filename.GetType.Assembly.FullName}}|{{filename.Length}}|{{#error}}{{GetType.FullName}}{{/error}}]",
+        }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        var preview = await (await admin.PostAsJsonAsync($"/api/notifications/templates/{id}/preview",
+            new { payload = new { filename = "a.mp4", error = new { code = "x" } } }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("[a.mp4||||]", preview.GetProperty("body").GetString());
+
+        // The sample values (what the event handlers pass) are data only as well.
+        var sample = await (await admin.PostAsJsonAsync($"/api/notifications/templates/{id}/preview", new { }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("[intro.mp4||||]", sample.GetProperty("body").GetString());
+        await admin.DeleteAsync($"/api/notifications/templates/{id}", Ct);
+    }
+
+    [Fact]
     public async Task A_template_that_does_not_compile_or_duplicates_another_is_refused()
     {
         using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
