@@ -74,6 +74,45 @@ public sealed class TelegramLinkTests(PollingWorkerFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task A_chat_linked_to_another_account_moves_only_after_confirm_in_the_bot()
+    {
+        await factory.StartedAsync();
+        await using var probe = await factory.BindProbeAsync("notifications.telegram.linked");
+        var (victim, attacker) = (Guid.NewGuid(), Guid.NewGuid());
+        const long chat = 777010;
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.Contacts.Add(new Contact { UserId = victim, TelegramChatId = chat, TelegramUsername = "victim_tg", Locale = Locales.English, UpdatedAt = DateTimeOffset.UtcNow });
+            db.TelegramLinkCodes.Add(new TelegramLinkCode { CodeHash = TelegramLinkCode.Hash("attacker-code"), UserId = attacker, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        // The victim opens the attacker's link: the bot asks (in the chat user's language), and nothing moves.
+        factory.Telegram.AddTextUpdate(chatId: chat, username: "victim_tg", text: "/start attacker-code");
+        var question = await WaitForReplyAsync(chat);
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, Telegram.TelegramLinking.Replies.ConfirmRu, "attacker-code"), question);
+        Assert.Contains("\n/confirm attacker-code\n", question, StringComparison.Ordinal);
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.Equal(chat, (await db.Contacts.SingleAsync(c => c.UserId == victim, Ct)).TelegramChatId);
+            Assert.False(await db.Contacts.AnyAsync(c => c.UserId == attacker, Ct));
+            Assert.Null((await db.TelegramLinkCodes.SingleAsync(c => c.UserId == attacker, Ct)).UsedAt);
+        }
+        Assert.Null(await probe.TakeAsync(match: null, TimeSpan.FromSeconds(1)));
+
+        // Only a deliberate /confirm with the code moves the chat, and the account it leaves stops sending to it.
+        factory.Telegram.AddTextUpdate(chatId: chat, username: "victim_tg", text: "/confirm attacker-code");
+        var published = await probe.TakeAsync(match: null, TimeSpan.FromSeconds(10));
+        Assert.NotNull(published);
+        Assert.Equal(attacker, published.Value.GetProperty("user_id").GetGuid());
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.Null((await db.Contacts.SingleAsync(c => c.UserId == victim, Ct)).TelegramChatId);
+            Assert.Equal(chat, (await db.Contacts.SingleAsync(c => c.UserId == attacker, Ct)).TelegramChatId);
+        }
+    }
+
+    [Fact]
     public void Start_codes_are_read_from_direct_and_group_commands()
     {
         Assert.True(Telegram.TelegramLinking.TryGetStartCode("/start abc", out var code));
