@@ -13,6 +13,17 @@ public sealed record TranscodeRequested(Guid JobId, Guid MediaId) : IntegrationE
     public const string Queue = "content.transcode";
 }
 
+/// <summary>
+/// A course was created (a draft). Other services learn from it that the course exists and who its author is (chat
+/// lets only the author or an admin open a course's chat); the author never changes.
+/// </summary>
+[RoutingKey("content.course.created")]
+public sealed record CourseCreated(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
+
+/// <summary>A course was deleted with its sections and materials.</summary>
+[RoutingKey("content.course.deleted")]
+public sealed record CourseDeleted(Guid CourseId, Guid AuthorId) : IntegrationEvent;
+
 /// <summary>An author published a course (emitted once per draft → published transition).</summary>
 [RoutingKey("content.course.published")]
 public sealed record CoursePublished(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;

@@ -104,6 +104,32 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
     }
 
     [Fact]
+    public async Task Creating_and_deleting_a_course_write_events_with_its_author()
+    {
+        var authorId = Guid.NewGuid();
+        using var author = factory.ClientFor(authorId, "author");
+        var course = await author.CreateCourseAsync("Announced to chat");
+
+        async Task<JsonElement> SingleEventAsync(string routingKey)
+        {
+            var events = await factory.QueryAsync(db => db.Database
+                .SqlQuery<string>($"SELECT payload::text AS \"Value\" FROM outbox_messages WHERE routing_key = {routingKey} AND payload->>'course_id' = {course.ToString()}")
+                .ToListAsync(Ct));
+            return JsonDocument.Parse(Assert.Single(events)).RootElement;
+        }
+
+        var created = await SingleEventAsync("content.course.created");
+        Assert.Equal(("Announced to chat", authorId), (created.GetProperty("title").GetString(), created.GetProperty("author_id").GetGuid()));
+
+        // Another author's delete is a 404 and writes nothing; the author's own writes the event once.
+        using var other = factory.ClientFor(Guid.NewGuid(), "author");
+        Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync($"/api/content/courses/{course}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await author.DeleteAsync($"/api/content/courses/{course}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await author.DeleteAsync($"/api/content/courses/{course}", Ct)).StatusCode);
+        Assert.Equal(authorId, (await SingleEventAsync("content.course.deleted")).GetProperty("author_id").GetGuid());
+    }
+
+    [Fact]
     public async Task Lists_are_paged_newest_first_and_searched_in_title_and_description()
     {
         var authorId = Guid.NewGuid();

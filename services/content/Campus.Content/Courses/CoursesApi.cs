@@ -26,7 +26,7 @@ public static class CoursesApi
         courses.MapPost("/", CreateAsync)
             .RequireAuthorization(Extensions.ManagePolicy)
             .WithName("CreateCourse")
-            .WithSummary("Creates a draft course authored by the caller (authors and admins).")
+            .WithSummary("Creates a draft course authored by the caller (authors and admins); emits content.course.created.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -46,7 +46,7 @@ public static class CoursesApi
         courses.MapDelete("/{id:guid}", DeleteAsync)
             .RequireAuthorization(Extensions.ManagePolicy)
             .WithName("DeleteCourse")
-            .WithSummary("Deletes the caller's course with its sections and materials (uploaded files stay).")
+            .WithSummary("Deletes the caller's course with its sections and materials (uploaded files stay); emits content.course.deleted.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -133,6 +133,7 @@ public static class CoursesApi
             CoverDocumentId = request.CoverDocumentId, Status = CourseStatus.Draft, CreatedAt = now, UpdatedAt = now,
         };
         db.Courses.Add(course);
+        db.AddOutboxMessage(new CourseCreated(course.Id, course.Title, course.AuthorId));
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/content/courses/{course.Id}", await DetailAsync(course, principal, db, storage, ct));
     }
@@ -169,8 +170,17 @@ public static class CoursesApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var authorId = await db.Courses.Managed(principal).Where(c => c.Id == id).Select(c => (Guid?)c.AuthorId).FirstOrDefaultAsync(ct);
         var deleted = await db.Courses.Managed(principal).Where(c => c.Id == id).ExecuteDeleteAsync(ct);
-        return deleted == 0 ? NotFound() : TypedResults.NoContent();
+        if (deleted == 0 || authorId is null)
+        {
+            return NotFound();
+        }
+        db.AddOutboxMessage(new CourseDeleted(id, authorId.Value));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> PublishAsync(
