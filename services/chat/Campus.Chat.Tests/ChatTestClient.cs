@@ -2,16 +2,23 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Campus.Chat.Data;
+using Campus.Chat.Registry;
 using Campus.Testing;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Chat.Tests;
 
 internal static class ChatTestClient
 {
+    /// <summary>The node and token issuer of each client made by <see cref="ClientFor"/>, so helpers can act for others.</summary>
+    private static readonly ConditionalWeakTable<HttpClient, Caller> Callers = new();
+
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A client of <paramref name="node"/> carrying a real access token for <paramref name="userId"/>.</summary>
@@ -19,14 +26,35 @@ internal static class ChatTestClient
     {
         var client = node.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", jwt.CreateToken(userId, roles));
+        Callers.AddOrUpdate(client, new Caller(node, jwt));
         return client;
     }
 
+    /// <summary>
+    /// Makes <paramref name="users"/> known to chat, as their <c>auth.user.registered</c> would (written straight to the
+    /// table: the consumer itself is tested in <c>ChatConsentTests</c>).
+    /// </summary>
+    public static async Task RegisterAsync(this WebApplicationFactory<Program> node, params Guid[] users)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        await KnownUsers.RememberAsync(scope.ServiceProvider.GetRequiredService<ChatDbContext>(), users, TimeProvider.System, Ct);
+    }
+
+    /// <summary>A group of the owner with <paramref name="others"/> as members: registered, invited, and each accepting.</summary>
     public static async Task<Guid> CreateGroupAsync(this HttpClient owner, params Guid[] others)
     {
+        var caller = Callers.TryGetValue(owner, out var found) ? found : throw new InvalidOperationException("Make the owner's client with ClientFor.");
+        await caller.Node.RegisterAsync(others);
         var response = await owner.PostAsJsonAsync("/api/chat/chats", new { type = "group", title = "Team", participant_ids = others }, Ct);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var chat = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        foreach (var other in others)
+        {
+            using var invitee = caller.Node.ClientFor(caller.Jwt, other);
+            using var accepted = await invitee.PostAsync($"/api/chat/chats/{chat}/invitation/accept", null, Ct);
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+        return chat;
     }
 
     public static async Task<JsonElement> PostMessageAsync(this HttpClient client, Guid chatId, string body, string? clientMsgId = null)
@@ -43,6 +71,8 @@ internal static class ChatTestClient
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         return problem.TryGetProperty("code", out var code) ? code.GetString() : null;
     }
+
+    private sealed record Caller(WebApplicationFactory<Program> Node, TestJwtIssuer Jwt);
 }
 
 /// <summary>A WebSocket client that reads frames in the background, so tests wait for frames with a timeout.</summary>

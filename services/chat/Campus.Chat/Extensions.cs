@@ -1,6 +1,7 @@
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
 using Campus.Chat.Realtime;
+using Campus.Chat.Registry;
 using Campus.Storage;
 using Microsoft.Extensions.Options;
 
@@ -8,13 +9,18 @@ namespace Campus.Chat;
 
 internal static class Extensions
 {
-    /// <summary>The chat service's own registrations: token validation, its database,
-    /// broker (outbox), Redis (fan-out), storage (attachments) and the socket settings.</summary>
+    /// <summary>The chat service's own registrations: token validation, its database, broker (outbox; users and
+    /// courses learnt from auth's and content's events), Redis (fan-out), storage (attachments) and the socket settings.</summary>
     public static void AddChatServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<ChatDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<ChatDbContext>());
+        builder.AddCampusMessaging(messaging => messaging
+            .AddOutbox<ChatDbContext>()
+            .AddSubscription<UserRegistered, RememberUser>(RememberUser.Queue)
+            .AddSubscription<CourseCreated, RememberCreatedCourse>(RememberCreatedCourse.Queue)
+            .AddSubscription<CoursePublished, RememberPublishedCourse>(RememberCreatedCourse.Queue)
+            .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue));
         builder.AddCampusRedis();
         builder.AddCampusStorage(StorageBuckets.ChatAttachments);
 

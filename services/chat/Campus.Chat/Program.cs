@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.UseChatWebSockets();
 app.MapCampusOpenApi();
 app.MapChatsApi();
+app.MapInvitationsApi();
 app.MapMessagesApi();
 app.MapAttachmentsApi();
 app.MapChatSocket();

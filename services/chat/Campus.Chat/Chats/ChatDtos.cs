@@ -24,7 +24,7 @@ public sealed record ChatSummary(
 
 public sealed record ChatList(IReadOnlyList<ChatSummary> Items);
 
-/// <summary>One chat with its participants.</summary>
+/// <summary>One chat with its participants and the users invited who have not accepted yet.</summary>
 public sealed record ChatDetails(
     Guid Id,
     ChatType Type,
@@ -36,4 +36,5 @@ public sealed record ChatDetails(
     ParticipantRole? MyRole,
     long LastReadSeq,
     int UnreadCount,
-    IReadOnlyList<ParticipantResponse> Participants);
+    IReadOnlyList<ParticipantResponse> Participants,
+    IReadOnlyList<Guid> InvitedUserIds);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
 using Campus.Chat.Realtime;
+using Campus.Chat.Registry;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,11 @@ using Npgsql;
 
 namespace Campus.Chat.Chats;
 
-/// <summary>Chats and their participants. Non-participants get 404 (admins manage participants of any chat).</summary>
+/// <summary>
+/// Chats and their participants. Non-participants get 404 (admins manage participants of any chat). Users named in a
+/// request must be known to chat (<see cref="KnownUsers"/>); people put into a group or course chat by someone else
+/// are invited and join when they accept (<see cref="InvitationsApi"/>).
+/// </summary>
 public static class ChatsApi
 {
     public static IEndpointRouteBuilder MapChatsApi(this IEndpointRouteBuilder routes)
@@ -25,9 +30,10 @@ public static class ChatsApi
 
         chats.MapPost("/", CreateAsync)
             .WithName("CreateChat")
-            .WithSummary("Creates a group, course or direct chat; the creator moderates it. A direct chat per pair is unique: 200 with the existing one.")
+            .WithSummary("Creates a group, course or direct chat; the creator moderates it and the others named are invited (a direct chat's other user is a member at once). A direct chat per pair is unique: 200 with the existing one. A course chat: the course's author or an admin.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         chats.MapGet("/{id:guid}", GetAsync)
             .WithName("GetChat")
@@ -36,15 +42,16 @@ public static class ChatsApi
 
         chats.MapPost("/{id:guid}/participants", AddParticipantsAsync)
             .WithName("AddParticipants")
-            .WithSummary("Adds users to the chat (chat moderators and admins); users already in it are ignored.")
+            .WithSummary("Invites users to the chat (chat moderators and admins); they join when they accept. Users already in it or invited are ignored.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         chats.MapDelete("/{id:guid}/participants/{user_id:guid}", RemoveParticipantAsync)
             .WithName("RemoveParticipant")
-            .WithSummary("Removes a user (chat moderators and admins) or leaves the chat (yourself); their open sockets are closed.")
+            .WithSummary("Removes a user or withdraws their invitation (chat moderators and admins), or leaves the chat (yourself); their open sockets are closed.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -125,15 +132,26 @@ public static class ChatsApi
                 {
                     return Invalid("course_required", "A course chat has a title and a course_id.");
                 }
-                if (!principal.IsInRole("author") && !principal.IsInRole("moderator") && !principal.IsInRole("admin"))
+                var course = await db.KnownCourses.AsNoTracking().FirstOrDefaultAsync(c => c.CourseId == courseId && !c.Deleted, ct);
+                if (course is null)
                 {
-                    return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only authors, moderators and admins create course chats.");
+                    return Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_course", "No such course.",
+                        "course_id names no existing course (courses are learnt from content's events; a new one may take a moment).");
+                }
+                if (!principal.IsInRole("admin") && !(course.AuthorId == me && principal.IsInRole("author")))
+                {
+                    return Problems.Create(StatusCodes.Status403Forbidden, "not_course_author",
+                        "Only the course's author and admins create its chat.");
                 }
                 chat.Title = title;
                 chat.CourseId = courseId;
                 break;
         }
 
+        if (await UnknownUsersAsync(db, others, ct) is { } unknown)
+        {
+            return unknown;
+        }
         db.Chats.Add(chat);
         // Nobody moderates a direct chat: its two members are equals (each may delete only their own messages).
         db.Participants.Add(new Participant
@@ -141,7 +159,18 @@ public static class ChatsApi
             ChatId = chat.Id, UserId = me, JoinedAt = now,
             Role = type == ChatType.Direct ? ParticipantRole.Member : ParticipantRole.Moderator,
         });
-        db.Participants.AddRange(others.Select(id => new Participant { ChatId = chat.Id, UserId = id, Role = ParticipantRole.Member, JoinedAt = now }));
+        if (type == ChatType.Direct)
+        {
+            // A direct chat is a conversation with one person, as in any messenger: it needs no acceptance (either may
+            // leave it).
+            db.Participants.AddRange(others.Select(id => new Participant { ChatId = chat.Id, UserId = id, Role = ParticipantRole.Member, JoinedAt = now }));
+        }
+        else
+        {
+            db.Invitations.AddRange(others.Select(id => new Invitation { ChatId = chat.Id, UserId = id, InvitedBy = me, InvitedAt = now }));
+        }
+        // Whoever calls with a valid token exists, whether or not chat saw their registration.
+        await KnownUsers.RememberAsync(db, [me], time, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -184,17 +213,21 @@ public static class ChatsApi
         {
             return Problems.Create(StatusCodes.Status409Conflict, "direct_chat_fixed", "A direct chat has exactly its two users; create a group instead.");
         }
-        var now = time.GetUtcNow();
-        var present = await db.Participants.Where(p => p.ChatId == id && userIds.Contains(p.UserId)).Select(p => p.UserId).ToListAsync(ct);
-        db.Participants.AddRange(userIds.Except(present)
-            .Select(u => new Participant { ChatId = id, UserId = u, Role = ParticipantRole.Member, JoinedAt = now }));
-        try
+        if (await UnknownUsersAsync(db, userIds, ct) is { } unknown)
         {
-            await db.SaveChangesAsync(ct);
+            return unknown;
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        var now = time.GetUtcNow();
+        foreach (var userId in userIds)
         {
-            // Added by a concurrent request: the outcome is the same.
+            // Someone already in the chat is not invited again; a repeated invitation keeps the first.
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO invitations (chat_id, user_id, invited_by, invited_at)
+                SELECT {id}, {userId}, {me}, {now}
+                WHERE NOT EXISTS (SELECT 1 FROM participants WHERE chat_id = {id} AND user_id = {userId})
+                ON CONFLICT (chat_id, user_id) DO NOTHING
+                """, ct);
         }
         return TypedResults.Ok((await DetailsAsync(db, id, me, ct))!);
     }
@@ -212,7 +245,12 @@ public static class ChatsApi
                 return error;
             }
         }
+        var uninvited = await db.Invitations.Where(i => i.ChatId == id && i.UserId == userId).ExecuteDeleteAsync(ct);
         var removed = await db.Participants.Where(p => p.ChatId == id && p.UserId == userId).ExecuteDeleteAsync(ct);
+        if (removed == 0 && uninvited > 0)
+        {
+            return TypedResults.NoContent();
+        }
         if (removed == 0)
         {
             return userId == me ? NotFound() : Problems.Create(StatusCodes.Status404NotFound, "participant_not_found", "The user is not in this chat.");
@@ -239,6 +277,18 @@ public static class ChatsApi
         return (chat, null);
     }
 
+    /// <summary>422 <c>unknown_users</c> naming the ids chat has never heard of, or null when all exist.</summary>
+    private static async Task<ProblemHttpResult?> UnknownUsersAsync(ChatDbContext db, IReadOnlyCollection<Guid> userIds, CancellationToken ct)
+    {
+        if (userIds.Count == 0)
+        {
+            return null;
+        }
+        var unknown = await KnownUsers.UnknownAsync(db, userIds, ct);
+        return unknown.Count == 0 ? null : Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_users",
+            "Some users do not exist.", string.Join(", ", unknown.Take(20)));
+    }
+
     private static async Task<ChatDetails?> FindDirectAsync(ChatDbContext db, string directKey, Guid me, CancellationToken ct)
     {
         var id = await db.Chats.Where(c => c.DirectKey == directKey).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
@@ -256,12 +306,14 @@ public static class ChatsApi
             .OrderBy(p => p.JoinedAt).ThenBy(p => p.UserId)
             .Select(p => new ParticipantResponse(p.UserId, p.Role, p.LastReadSeq, p.JoinedAt))
             .ToListAsync(ct);
+        var invited = await db.Invitations.AsNoTracking().Where(i => i.ChatId == id)
+            .OrderBy(i => i.InvitedAt).ThenBy(i => i.UserId).Select(i => i.UserId).ToListAsync(ct);
         var mine = participants.FirstOrDefault(p => p.UserId == me);
         var lastRead = mine?.LastReadSeq ?? chat.LastSeq;
         var unread = mine is null ? 0
             : await db.Messages.CountAsync(m => m.ChatId == id && m.Seq > lastRead && m.AuthorId != me && m.DeletedAt == null, ct);
         return new ChatDetails(chat.Id, chat.Type, chat.Title, chat.CourseId, chat.CreatedBy, chat.CreatedAt, chat.LastSeq,
-            mine?.Role, lastRead, unread, participants);
+            mine?.Role, lastRead, unread, participants, invited);
     }
 
     private static ProblemHttpResult Invalid(string code, string detail) =>

@@ -1,6 +1,7 @@
 using Campus.Chat.Attachments;
 using Campus.Chat.Chats;
 using Campus.Chat.Messages;
+using Campus.Chat.Registry;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,6 +20,12 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
     public DbSet<Message> Messages => Set<Message>();
 
     public DbSet<Attachment> Attachments => Set<Attachment>();
+
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+
+    public DbSet<KnownUser> KnownUsers => Set<KnownUser>();
+
+    public DbSet<KnownCourse> KnownCourses => Set<KnownCourse>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

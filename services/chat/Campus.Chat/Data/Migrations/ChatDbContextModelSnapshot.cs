@@ -138,6 +138,33 @@ namespace Campus.Chat.Data.Migrations
                     b.ToTable("chats", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Chat.Chats.Invitation", b =>
+                {
+                    b.Property<Guid>("ChatId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("chat_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("InvitedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("invited_at");
+
+                    b.Property<Guid>("InvitedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invited_by");
+
+                    b.HasKey("ChatId", "UserId")
+                        .HasName("pk_invitations");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_invitations_user_id");
+
+                    b.ToTable("invitations", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Chat.Chats.Participant", b =>
                 {
                     b.Property<Guid>("ChatId")
@@ -217,6 +244,42 @@ namespace Campus.Chat.Data.Migrations
                     b.ToTable("messages", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Chat.Registry.KnownCourse", b =>
+                {
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<Guid>("AuthorId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("author_id");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("deleted");
+
+                    b.HasKey("CourseId")
+                        .HasName("pk_known_courses");
+
+                    b.ToTable("known_courses", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Chat.Registry.KnownUser", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("KnownSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("known_since");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_known_users");
+
+                    b.ToTable("known_users", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Messaging.Outbox.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -283,6 +346,16 @@ namespace Campus.Chat.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_chats_chat_id");
+                });
+
+            modelBuilder.Entity("Campus.Chat.Chats.Invitation", b =>
+                {
+                    b.HasOne("Campus.Chat.Chats.ChatRoom", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_invitations_chats_chat_id");
                 });
 
             modelBuilder.Entity("Campus.Chat.Chats.Participant", b =>
