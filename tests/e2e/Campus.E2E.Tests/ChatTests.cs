@@ -21,7 +21,7 @@ public sealed class ChatTests
     public async Task Socket_with_the_token_in_the_subprotocol_receives_a_message_posted_over_rest()
     {
         var (alice, bob) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
 
         using var socket = await ChatApi.ConnectAsync(bob, chatId);
         var clientMsgId = Guid.NewGuid().ToString();
@@ -38,7 +38,7 @@ public sealed class ChatTests
     public async Task Sockets_of_two_users_spread_over_both_chat_nodes_all_receive_a_message()
     {
         var (alice, bob) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
         using var redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.RedisConnectionString);
 
         // The gateway sends each socket to the node with fewer open sockets, so alice's and bob's land on different
@@ -79,7 +79,7 @@ public sealed class ChatTests
     public async Task Handshake_with_the_token_only_in_the_query_string_is_refused_with_401()
     {
         var (alice, bob) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
 
         var status = await ChatApi.HandshakeStatusAsync($"ws/chats/{chatId}?access_token={alice.AccessToken}",
             socket => socket.Options.AddSubProtocol("campus.v1"));
@@ -91,7 +91,7 @@ public sealed class ChatTests
     public async Task Handshake_of_a_non_participant_is_refused_with_403()
     {
         var (alice, bob, outsider) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
 
         var status = await ChatApi.HandshakeStatusAsync($"ws/chats/{chatId}", socket => ChatApi.OfferToken(socket, outsider.AccessToken));
 
@@ -106,12 +106,31 @@ internal static class ChatApi
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Creates a group chat of <paramref name="owner"/> with <paramref name="participantIds"/>; returns its id.</summary>
-    public static async Task<string> CreateGroupAsync(SignIn.Session owner, params string[] participantIds)
+    /// <summary>
+    /// Creates a group chat of <paramref name="owner"/>; each of <paramref name="participants"/> accepts the invitation.
+    /// Chat learns new users from auth's <c>auth.user.registered</c>, so a user signed in a moment ago may still be
+    /// unknown to it (422 <c>unknown_users</c>): the creation is retried for a few seconds.
+    /// </summary>
+    public static async Task<string> CreateGroupAsync(SignIn.Session owner, params SignIn.Session[] participants)
     {
-        var chat = await SendAsync(owner, HttpMethod.Post, "api/chat/chats",
-            new { type = "group", title = "e2e " + Guid.NewGuid().ToString("N")[..8], participant_ids = participantIds }, HttpStatusCode.Created);
-        return chat.GetProperty("id").GetString()!;
+        var body = new { type = "group", title = "e2e " + Guid.NewGuid().ToString("N")[..8], participant_ids = participants.Select(p => p.UserId).ToArray() };
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            using var response = await Api.SendAsync(owner, HttpMethod.Post, "api/chat/chats", body);
+            if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+            {
+                await Task.Delay(200, Ct);
+                continue;
+            }
+            var chatId = (await Api.ExpectAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+            foreach (var participant in participants)
+            {
+                using var accepted = await Api.SendAsync(participant, HttpMethod.Post, $"api/chat/chats/{chatId}/invitation/accept");
+                await Api.ExpectAsync(accepted, HttpStatusCode.OK);
+            }
+            return chatId;
+        }
+        throw new InvalidOperationException("chat did not learn the participants from auth's events within 10 s.");
     }
 
     /// <summary>Posts a message over REST; returns the stored message.</summary>

@@ -164,7 +164,7 @@ public sealed class GatewayEdgeTests
     {
         var (session, other) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
         // A real socket: a chat of the signed-in user (the chat nodes refuse anyone else's handshake with 403).
-        var chatId = await ChatApi.CreateGroupAsync(session, other.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(session, other);
 
         var status = await HandshakeStatusAsync($"ws/chats/{chatId}", socket =>
         {

@@ -16,6 +16,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
@@ -77,7 +78,7 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
     var chats = new List<string>();
     for (var c = 0; c < chatCount; c++)
     {
-        chats.Add(await CreateChatAsync(users[0], [.. users.Skip(1).Select(user => user.Id)], $"bench {run} {name} {c}"));
+        chats.Add(await CreateChatAsync(users[0], [.. users.Skip(1)], $"bench {run} {name} {c}"));
     }
 
     // Sockets: socket i is in chat i % chatCount, of user i % users, on node i % nodes when direct.
@@ -276,16 +277,35 @@ async Task<List<User>> SignInUsersAsync(int count)
     static string Pad(string base64) => base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
 }
 
-async Task<string> CreateChatAsync(User owner, string[] participantIds, string title)
+// Others are invited and join when they accept; chat learns new users from auth's events, so a fresh user may be
+// unknown to it for a moment (422 unknown_users): the creation is retried.
+async Task<string> CreateChatAsync(User owner, User[] participants, string title)
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, "/api/chat/chats"))
+    string? chatId = null;
+    for (var attempt = 0; chatId is null; attempt++)
     {
-        Content = JsonContent.Create(new { type = "group", title, participant_ids = participantIds }),
-    };
-    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
-    using var response = await http.SendAsync(request);
-    await EnsureAsync(response, "create chat");
-    return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, "/api/chat/chats"))
+        {
+            Content = JsonContent.Create(new { type = "group", title, participant_ids = participants.Select(p => p.Id).ToArray() }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity && attempt < 50)
+        {
+            await Task.Delay(200);
+            continue;
+        }
+        await EnsureAsync(response, "create chat");
+        chatId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+    await Parallel.ForEachAsync(participants, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (participant, ct) =>
+    {
+        using var accept = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, $"/api/chat/chats/{chatId}/invitation/accept"));
+        accept.Headers.Authorization = new AuthenticationHeaderValue("Bearer", participant.Token);
+        using var accepted = await http.SendAsync(accept, ct);
+        await EnsureAsync(accepted, "accept invitation");
+    });
+    return chatId;
 }
 
 static async Task EnsureAsync(HttpResponseMessage response, string what)
