@@ -110,6 +110,28 @@ public sealed class NotificationsTests
         Assert.Single(await MailsToAsync(email));
     }
 
+    [Fact]
+    public async Task A_course_archived_and_published_again_is_mailed_once()
+    {
+        var email = NewAddress();
+        await RegisterConfirmedAsync(email);
+        var author = await SignIn.WithRolesAsync("student", "author");
+        Guid course;
+        using (var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/courses", new { title = "E2E announced " + Guid.NewGuid().ToString("N")[..8] }))
+        {
+            course = (await Api.ExpectAsync(created, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        }
+        foreach (var step in new[] { "publish", "archive", "publish", "archive", "publish" })
+        {
+            using var response = await Api.SendAsync(author, HttpMethod.Post, $"api/content/courses/{course}/{step}");
+            await Api.ExpectAsync(response, HttpStatusCode.OK);
+        }
+
+        await WaitForMailAsync(email, $"/courses/{course}", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(5), Ct); // the re-publications' events arrive within this when they are mailed
+        Assert.Single(await MailsToAsync(email), m => m.GetRawText().Contains($"/courses/{course}", StringComparison.Ordinal));
+    }
+
     private static string NewAddress() => $"e2e-{Guid.NewGuid():N}@campus.test";
 
     /// <summary>Registers, confirms through the mailed link, logs in: the refresh token of that session.</summary>
