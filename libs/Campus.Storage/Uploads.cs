@@ -18,9 +18,16 @@ public sealed record UploadProblem(string Code, string Detail);
 /// <summary>What an upload of one purpose (avatar, course video, chat attachment, ...) may be.</summary>
 public sealed class UploadRules
 {
+    /// <summary>
+    /// The largest upload Campus accepts: 5 GiB, what one server-side copy (<see cref="IObjectStorage.PromoteUploadAsync"/>)
+    /// can take in S3.
+    /// </summary>
+    public const long MaxUploadBytes = 5L * 1024 * 1024 * 1024;
+
     public UploadRules(long maxBytes, IReadOnlyList<FileType> allowedTypes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, MaxUploadBytes);
         ArgumentOutOfRangeException.ThrowIfZero(allowedTypes.Count, nameof(allowedTypes));
         MaxBytes = maxBytes;
         AllowedTypes = allowedTypes;
