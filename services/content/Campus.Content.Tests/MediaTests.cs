@@ -176,10 +176,15 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
             etags.Add(new { part_number = number, etag = put.Headers.ETag!.Tag });
         }
 
+        var uploadKey = await SourceKeyAsync(id);
         using var complete = await author.PostAsJsonAsync($"/api/content/media/{id}/complete", new { parts = etags }, Ct);
         Assert.Equal("queued", (await complete.ExpectAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
-        var stored = Assert.Single(await ObjectsAsync(await SourceKeyAsync(id)));
+        // Assembled under the upload key, then promoted: the part URLs can never reach the source the worker reads.
+        var sourceKey = await SourceKeyAsync(id);
+        Assert.StartsWith("checked/", sourceKey, StringComparison.Ordinal);
+        var stored = Assert.Single(await ObjectsAsync(sourceKey));
         Assert.Equal(content.Length, stored.Size);
+        Assert.Empty(await ObjectsAsync(uploadKey));
     }
 
     [Fact]
