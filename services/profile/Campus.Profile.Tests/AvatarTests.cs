@@ -74,6 +74,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         { "gif", TestImages.Gif() },
         { "6 MB", [.. TestImages.Png(16, 16), .. new byte[6 * 1024 * 1024]] },
         { "empty", [] },
+        { "a good image of another size than declared", TestImages.Png(32, 32) },
     };
 
     [Theory]

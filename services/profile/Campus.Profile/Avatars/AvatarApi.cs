@@ -76,7 +76,7 @@ public static class AvatarApi
         // Random keys say nothing of their owner: the row does. Rows of earlier days have served their purpose.
         await db.AvatarUploads.Where(u => u.UserId == me && u.CreatedAt < now - UploadRowLifetime).ExecuteDeleteAsync(ct);
         var key = ObjectKeys.NewUpload(type.Extension);
-        db.AvatarUploads.Add(new AvatarUpload { Key = key, UserId = me, CreatedAt = now });
+        db.AvatarUploads.Add(new AvatarUpload { Key = key, UserId = me, ContentType = type.ContentType, Size = request.Size, CreatedAt = now });
         await db.SaveChangesAsync(ct);
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Avatars, key, type.ContentType);
         return TypedResults.Ok(new AvatarUploadResponse(presigned.Url, key, presigned.ExpiresAt, presigned.Headers));
@@ -103,7 +103,7 @@ public static class AvatarApi
         }
 
         // From here on only the checked copy is used: the upload URL stays valid, but nothing reads its key again.
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.Avatars, upload.Key, Rules, cancellationToken: ct);
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.Avatars, upload.Key, Rules, upload.ContentType, upload.Size, ct);
         if (!verification.IsAccepted)
         {
             return verification.Problem.Code == UploadProblems.Missing

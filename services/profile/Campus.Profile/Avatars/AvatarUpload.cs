@@ -15,6 +15,12 @@ public sealed class AvatarUpload
 
     public Guid UserId { get; set; }
 
+    /// <summary>The type the upload URL was signed for; the checked copy must be of it.</summary>
+    public required string ContentType { get; set; }
+
+    /// <summary>The size declared at upload-url; the checked copy must have exactly it.</summary>
+    public long Size { get; set; }
+
     /// <summary>The checked copy the upload became on confirm; null until then.</summary>
     public string? CheckedKey { get; set; }
 
@@ -29,6 +35,7 @@ internal sealed class AvatarUploadConfiguration : IEntityTypeConfiguration<Avata
         upload.HasKey(u => u.Key);
         upload.Property(u => u.Key).HasMaxLength(300);
         upload.Property(u => u.CheckedKey).HasMaxLength(300);
+        upload.Property(u => u.ContentType).HasMaxLength(100);
         upload.HasIndex(u => new { u.UserId, u.CreatedAt });
     }
 }

@@ -92,9 +92,19 @@ namespace Campus.Profile.Data.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("checked_key");
 
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Campus.Profile.Data.Migrations
 {
     [DbContext(typeof(ProfileDbContext))]
-    [Migration("20261206013747_AvatarUploads")]
+    [Migration("20261206020611_AvatarUploads")]
     partial class AvatarUploads
     {
         /// <inheritdoc />
@@ -95,9 +95,19 @@ namespace Campus.Profile.Data.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("checked_key");
 
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
 
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")

@@ -17,6 +17,8 @@ namespace Campus.Profile.Data.Migrations
                 {
                     key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
                     user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    content_type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    size = table.Column<long>(type: "bigint", nullable: false),
                     checked_key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
