@@ -78,7 +78,7 @@ public sealed class FileSignaturesTests
     public void Every_type_has_a_distinct_content_type_and_a_key_extension()
     {
         Assert.Equal(FileSignatures.All.Count, FileSignatures.All.Select(t => t.ContentType).Distinct().Count());
-        Assert.All(FileSignatures.All, type => ObjectKeys.New("owner", type.Extension));
+        Assert.All(FileSignatures.All, type => ObjectKeys.NewUpload(type.Extension));
     }
 
     [Fact]

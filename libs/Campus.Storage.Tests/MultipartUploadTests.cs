@@ -19,7 +19,7 @@ public sealed class MultipartUploadTests(StorageFixture fixture) : IClassFixture
     {
         var bytes = new byte[PartSize + 1000];
         Random.Shared.NextBytes(bytes);
-        var key = ObjectKeys.New("owner", ".mp4");
+        var key = ObjectKeys.NewUpload(".mp4");
         var uploadId = await Multipart.StartAsync(Bucket, key, "video/mp4", Cancellation);
 
         var parts = new List<UploadedPart>();
@@ -47,7 +47,7 @@ public sealed class MultipartUploadTests(StorageFixture fixture) : IClassFixture
     [Fact]
     public async Task Aborting_an_upload_discards_it_and_aborting_again_is_no_error()
     {
-        var key = ObjectKeys.New("owner", ".mp4");
+        var key = ObjectKeys.NewUpload(".mp4");
         var uploadId = await Multipart.StartAsync(Bucket, key, "video/mp4", Cancellation);
         await Multipart.AbortAsync(Bucket, key, uploadId, Cancellation);
         await Multipart.AbortAsync(Bucket, key, uploadId, Cancellation);

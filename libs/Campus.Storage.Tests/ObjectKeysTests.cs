@@ -3,24 +3,36 @@ namespace Campus.Storage.Tests;
 public sealed class ObjectKeysTests
 {
     [Fact]
-    public void New_key_is_owner_then_a_random_id_and_the_extension()
+    public void Upload_keys_are_random_names_in_the_upload_area()
     {
-        var owner = Guid.NewGuid();
+        var key = ObjectKeys.NewUpload(".jpg");
 
-        var key = ObjectKeys.New(owner, ".jpg");
+        Assert.Matches("^incoming/[0-9a-f]{32}\\.jpg$", key);
+        Assert.NotEqual(key, ObjectKeys.NewUpload(".jpg"));
+        Assert.True(ObjectKeys.IsUpload(key));
+    }
 
-        Assert.Matches($"^{owner}/[0-9a-f]{{32}}\\.jpg$", key);
-        Assert.NotEqual(key, ObjectKeys.New(owner, ".jpg"));
+    [Fact]
+    public void Checked_keys_and_prefixes_are_random_and_outside_the_upload_area()
+    {
+        var checkedKey = ObjectKeys.NewChecked(".mp4");
+        var prefix = ObjectKeys.NewPrefix("hls");
+
+        Assert.Matches("^checked/[0-9a-f]{32}\\.mp4$", checkedKey);
+        Assert.Matches("^hls/[0-9a-f]{32}$", prefix);
+        Assert.False(ObjectKeys.IsUpload(checkedKey));
+        Assert.False(ObjectKeys.IsUpload(prefix + "/master.m3u8"));
+        Assert.NotEqual(prefix, ObjectKeys.NewPrefix("hls"));
     }
 
     [Theory]
-    [InlineData("../etc")]
+    [InlineData("incoming")]
     [InlineData("a/b")]
     [InlineData("")]
-    [InlineData("a b")]
     [InlineData("..")]
-    public void Owner_must_be_one_plain_segment(string owner) =>
-        Assert.Throws<ArgumentException>(() => ObjectKeys.New(owner, ".png"));
+    [InlineData("HLS")]
+    public void Prefix_area_is_one_plain_segment_outside_the_upload_area(string area) =>
+        Assert.Throws<ArgumentException>(() => ObjectKeys.NewPrefix(area));
 
     [Theory]
     [InlineData("png")]
@@ -28,7 +40,7 @@ public sealed class ObjectKeysTests
     [InlineData("./x")]
     [InlineData(".png/../x")]
     public void Extension_must_be_a_dot_and_lowercase_letters_or_digits(string extension) =>
-        Assert.Throws<ArgumentException>(() => ObjectKeys.New("owner", extension));
+        Assert.Throws<ArgumentException>(() => ObjectKeys.NewUpload(extension));
 
     [Theory]
     [InlineData("a/b.png", true)]

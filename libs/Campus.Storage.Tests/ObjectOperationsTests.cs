@@ -36,9 +36,9 @@ public sealed class ObjectOperationsTests(StorageFixture fixture) : IClassFixtur
     [Fact]
     public async Task First_bytes_are_read_with_a_range_and_a_short_object_gives_what_it_has()
     {
-        var key = ObjectKeys.New("owner", ".bin");
+        var key = ObjectKeys.NewUpload(".bin");
         await PutAsync(key, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        var emptyKey = ObjectKeys.New("owner", ".bin");
+        var emptyKey = ObjectKeys.NewUpload(".bin");
         await PutAsync(emptyKey, []);
 
         var first = await Storage.ReadFirstBytesAsync(Bucket, key, 4, Cancellation);
@@ -53,7 +53,7 @@ public sealed class ObjectOperationsTests(StorageFixture fixture) : IClassFixtur
     [Fact]
     public async Task Missing_object_reads_as_null_and_deleting_it_is_not_an_error()
     {
-        var key = ObjectKeys.New("owner", ".bin");
+        var key = ObjectKeys.NewUpload(".bin");
 
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
         Assert.Null(await Storage.ReadFirstBytesAsync(Bucket, key, 16, Cancellation));
@@ -64,7 +64,7 @@ public sealed class ObjectOperationsTests(StorageFixture fixture) : IClassFixtur
     [Fact]
     public async Task Delete_removes_the_object()
     {
-        var key = ObjectKeys.New("owner", ".bin");
+        var key = ObjectKeys.NewUpload(".bin");
         await PutAsync(key, [1, 2, 3]);
 
         await Storage.DeleteAsync(Bucket, key, Cancellation);

@@ -19,7 +19,7 @@ public sealed class PresignedUrlTests : IDisposable
     [Fact]
     public async Task Upload_url_is_for_the_public_host_with_content_type_signed_and_the_requested_expiry()
     {
-        var key = ObjectKeys.New(Guid.NewGuid(), ".png");
+        var key = ObjectKeys.NewUpload(".png");
 
         var upload = await Storage.PresignUploadAsync("avatars", key, "image/png", TimeSpan.FromMinutes(5));
 
@@ -38,9 +38,19 @@ public sealed class PresignedUrlTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_urls_are_issued_only_for_keys_of_the_upload_area()
+    {
+        var multipart = host.Services.GetRequiredService<IMultipartUploads>();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Storage.PresignUploadAsync("avatars", ObjectKeys.NewChecked(".png"), "image/png"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Storage.PresignUploadAsync("avatars", "3f2c/9b1e.png", "image/png"));
+        await Assert.ThrowsAsync<ArgumentException>(() => multipart.PresignPartAsync("avatars", ObjectKeys.NewChecked(".mp4"), "upload-1", 1));
+    }
+
+    [Fact]
     public async Task Upload_url_carries_no_checksum_of_an_empty_body()
     {
-        var upload = await Storage.PresignUploadAsync("avatars", ObjectKeys.New("u1", ".png"), "image/png");
+        var upload = await Storage.PresignUploadAsync("avatars", ObjectKeys.NewUpload(".png"), "image/png");
 
         Assert.DoesNotContain("checksum", upload.Url.Query, StringComparison.OrdinalIgnoreCase);
     }
@@ -48,7 +58,7 @@ public sealed class PresignedUrlTests : IDisposable
     [Fact]
     public async Task Upload_and_download_urls_default_to_15_and_10_minutes()
     {
-        var upload = await Storage.PresignUploadAsync("avatars", "u1/a.png", "image/png");
+        var upload = await Storage.PresignUploadAsync("avatars", "incoming/a.png", "image/png");
         var download = await Storage.PresignDownloadAsync("avatars", "u1/a.png");
 
         Assert.Equal("900", HttpUtility.ParseQueryString(upload.Url.Query)["X-Amz-Expires"]);
@@ -85,9 +95,9 @@ public sealed class PresignedUrlTests : IDisposable
         settings["Storage:PublicUrl"] = "http://127.0.0.1:8080";
         using var http = StorageHost.Create(settings, "avatars");
 
-        var upload = await http.Services.GetRequiredService<IObjectStorage>().PresignUploadAsync("avatars", "u1/a.png", "image/png");
+        var upload = await http.Services.GetRequiredService<IObjectStorage>().PresignUploadAsync("avatars", "incoming/a.png", "image/png");
 
-        Assert.Equal("http://127.0.0.1:8080/campus-avatars/u1/a.png", upload.Url.GetLeftPart(UriPartial.Path));
+        Assert.Equal("http://127.0.0.1:8080/campus-avatars/incoming/a.png", upload.Url.GetLeftPart(UriPartial.Path));
     }
 
     [Fact]
@@ -105,9 +115,9 @@ public sealed class PresignedUrlTests : IDisposable
     [Fact]
     public async Task Presigning_refuses_unregistered_buckets_unsafe_keys_bad_content_types_and_out_of_range_expiries()
     {
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Storage.PresignUploadAsync("reports", "u1/a.png", "image/png"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Storage.PresignUploadAsync("reports", "incoming/a.png", "image/png"));
         await Assert.ThrowsAsync<ArgumentException>(() => Storage.PresignUploadAsync("avatars", "../a.png", "image/png"));
-        await Assert.ThrowsAsync<ArgumentException>(() => Storage.PresignUploadAsync("avatars", "u1/a.png", "image/png\r\nx-amz-acl: public-read"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Storage.PresignUploadAsync("avatars", "incoming/a.png", "image/png\r\nx-amz-acl: public-read"));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Storage.PresignDownloadAsync("avatars", "u1/a.png", expiresIn: TimeSpan.Zero));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Storage.PresignDownloadAsync("avatars", "u1/a.png", expiresIn: TimeSpan.FromDays(8)));
     }

@@ -19,12 +19,12 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     public async Task Presigned_upload_is_verified_and_presigned_download_returns_identical_bytes()
     {
         var png = Png(20_000);
-        var key = ObjectKeys.New(Guid.NewGuid(), ".png");
+        var key = ObjectKeys.NewUpload(".png");
 
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, png);
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
-        var download = await Storage.PresignDownloadAsync(Bucket, key);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+        var download = await Storage.PresignDownloadAsync(Bucket, verification.Object!.Key);
         var downloaded = await Http.GetByteArrayAsync(download.Url, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
@@ -37,9 +37,64 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     }
 
     [Fact]
+    public async Task Promoted_upload_moves_to_a_random_checked_key_and_the_upload_key_is_gone()
+    {
+        var key = ObjectKeys.NewUpload(".png");
+        using var put = await SendAsync(await Storage.PresignUploadAsync(Bucket, key, "image/png"), Png(500));
+
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, "image/png", 500, Cancellation);
+
+        Assert.True(verification.IsAccepted, verification.Problem?.Detail);
+        Assert.Matches("^checked/[0-9a-f]{32}\\.png$", verification.Object.Key);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+        Assert.Equal(500, (await Storage.HeadAsync(Bucket, verification.Object.Key, Cancellation))?.Size);
+    }
+
+    [Fact]
+    public async Task Bytes_put_to_the_upload_url_after_the_promotion_never_reach_the_checked_object()
+    {
+        var png = Png(97);
+        var key = ObjectKeys.NewUpload(".png");
+        var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
+        using var first = await SendAsync(upload, png);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, "image/png", png.Length, Cancellation);
+
+        // The URL is still valid: the client replaces "its" object with something nobody checked.
+        var replacement = new byte[200_000];
+        Random.Shared.NextBytes(replacement);
+        using var second = await SendAsync(upload, replacement);
+        var served = await Http.GetByteArrayAsync((await Storage.PresignDownloadAsync(Bucket, verification.Object!.Key)).Url, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(png, served);
+        Assert.Equal(png.Length, (await Storage.HeadAsync(Bucket, verification.Object.Key, Cancellation))?.Size);
+    }
+
+    [Fact]
+    public async Task Upload_larger_than_declared_is_refused_and_deleted()
+    {
+        var key = ObjectKeys.NewUpload(".png");
+        using var put = await SendAsync(await Storage.PresignUploadAsync(Bucket, key, "image/png"), Png(2_000));
+
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, "image/png", declaredBytes: 97, Cancellation);
+
+        Assert.Equal(UploadProblems.SizeMismatch, verification.Problem?.Code);
+        Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
+    }
+
+    [Fact]
+    public async Task Only_upload_keys_can_be_promoted()
+    {
+        var key = ObjectKeys.NewChecked(".png");
+        await PutAsync(key, Png(100), "image/png");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation));
+    }
+
+    [Fact]
     public async Task Presigned_download_with_a_file_name_is_served_as_an_attachment()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         await PutAsync(key, Png(100), "image/png");
 
         var download = await Storage.PresignDownloadAsync(Bucket, key, "фото.png");
@@ -53,7 +108,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Expired_presigned_urls_are_refused()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         await PutAsync(key, Png(100), "image/png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png", TimeSpan.FromSeconds(1));
         var download = await Storage.PresignDownloadAsync(Bucket, key, expiresIn: TimeSpan.FromSeconds(1));
@@ -71,11 +126,11 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Upload_with_a_wrong_magic_number_is_refused_and_deleted()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, "<script>alert(1)</script>"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.False(verification.IsAccepted);
@@ -86,11 +141,11 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Upload_of_another_allowed_type_than_declared_is_refused_and_deleted()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, TestImages.Png(4, 4));
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, declaredContentType: "image/jpeg", Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, declaredContentType: "image/jpeg", cancellationToken: Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.False(verification.IsAccepted);
@@ -101,11 +156,11 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Upload_over_the_size_limit_is_refused_and_deleted()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, Png(ImageRules.MaxBytes + 1));
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.TooLarge, verification.Problem?.Code);
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
@@ -114,11 +169,11 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Upload_of_a_type_not_allowed_is_refused_and_deleted()
     {
-        var key = ObjectKeys.New("owner", ".pdf");
+        var key = ObjectKeys.NewUpload(".pdf");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "application/pdf");
         using var put = await SendAsync(upload, "%PDF-1.7\n"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.TypeNotAllowed, verification.Problem?.Code);
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
@@ -127,7 +182,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Confirming_an_upload_that_never_happened_reports_it_missing()
     {
-        var verification = await Storage.VerifyUploadAsync(Bucket, ObjectKeys.New("owner", ".png"), ImageRules, cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, ObjectKeys.NewUpload(".png"), ImageRules, cancellationToken: Cancellation);
 
         Assert.Equal(UploadProblems.Missing, verification.Problem?.Code);
     }
@@ -135,11 +190,11 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Text_upload_with_a_charset_parameter_is_accepted()
     {
-        var key = ObjectKeys.New("owner", ".csv");
+        var key = ObjectKeys.NewUpload(".csv");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "text/csv; charset=utf-8");
         using var put = await SendAsync(upload, "name;score\nАнна;5\n"u8.ToArray());
 
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, new UploadRules(1024, FileSignatures.Documents), cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, new UploadRules(1024, FileSignatures.Documents), cancellationToken: Cancellation);
 
         Assert.True(verification.IsAccepted, verification.Problem?.Detail);
         Assert.Same(FileSignatures.Csv, verification.Type);
@@ -148,10 +203,10 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     [Fact]
     public async Task Logs_never_contain_presigned_urls_or_credentials()
     {
-        var key = ObjectKeys.New("owner", ".png");
+        var key = ObjectKeys.NewUpload(".png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png");
         using var put = await SendAsync(upload, "not an image"u8.ToArray());
-        var verification = await Storage.VerifyUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
+        var verification = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, cancellationToken: Cancellation);
         await Storage.PresignDownloadAsync(Bucket, key, "x.png");
 
         Assert.False(verification.IsAccepted);

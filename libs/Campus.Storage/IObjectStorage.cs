@@ -9,12 +9,13 @@ public interface IObjectStorage
 {
     /// <summary>
     /// A presigned PUT for the public endpoint with <c>Content-Type</c> signed in: the client must send exactly
-    /// <see cref="PresignedRequest.Headers"/>. Afterwards call <see cref="VerifyUploadAsync"/>: s3rver enforces neither
-    /// the signature nor the type, and no S3 server limits the size of a presigned PUT.
+    /// <see cref="PresignedRequest.Headers"/>. Afterwards call <see cref="PromoteUploadAsync"/>: s3rver enforces neither
+    /// the signature nor the type, no S3 server limits the size of a presigned PUT, and the URL stays valid until it
+    /// expires, so the client can replace the object at any time before.
     /// </summary>
     /// <param name="bucket">Logical bucket name.</param>
-    /// <param name="key">Object key, normally from <see cref="ObjectKeys.New(string, string)"/>.</param>
-    /// <param name="contentType">The media type the client must send (and that <see cref="VerifyUploadAsync"/> will expect).</param>
+    /// <param name="key">An upload key from <see cref="ObjectKeys.NewUpload"/>; any other key is an <see cref="ArgumentException"/>.</param>
+    /// <param name="contentType">The media type the client must send (and that <see cref="PromoteUploadAsync"/> will expect).</param>
     /// <param name="expiresIn">Defaults to <c>Storage:UploadUrlExpiry</c>; whole seconds, 1 s to 7 days.</param>
     Task<PresignedRequest> PresignUploadAsync(string bucket, string key, string contentType, TimeSpan? expiresIn = null);
 
@@ -41,11 +42,22 @@ public interface IObjectStorage
     Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Checks an object a client uploaded against <paramref name="rules"/>: it exists, its size is within the limit, its
-    /// content type is allowed and its first bytes carry that type's signature, and, when <paramref name="declaredContentType"/>
-    /// is given, it is of that type (the one the upload URL was signed for: an S3 server that does not check signatures
-    /// would store another). An object that fails is deleted.
+    /// Takes a client's upload out of the client's reach and checks it: the object at <paramref name="uploadKey"/> is
+    /// copied inside S3 to a fresh key of the checked area (<see cref="ObjectKeys.NewChecked"/>, a key no presigned URL is
+    /// ever issued for), the upload key is deleted, and then the copy — the bytes that will be served — is checked against
+    /// <paramref name="rules"/>: it exists, its size is within the limit (and is <paramref name="declaredBytes"/> when
+    /// given), its content type is allowed, its first bytes carry that type's signature, and it is of
+    /// <paramref name="declaredContentType"/> when given (the type the upload URL was signed for: an S3 server that does
+    /// not check signatures would store another). Whatever the client PUTs to its URL afterwards lands on a key nobody reads.
+    /// A refused upload is deleted (both keys). Use <see cref="UploadVerification.Object"/>'s <see cref="StoredObject.Key"/>
+    /// from then on; it is the only key a consumer may read.
     /// </summary>
-    Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, string? declaredContentType = null,
-        CancellationToken cancellationToken = default);
+    /// <param name="bucket">Logical bucket name; the checked copy stays in it.</param>
+    /// <param name="uploadKey">The key the upload URL was issued for (<see cref="ObjectKeys.NewUpload"/>).</param>
+    /// <param name="rules">Size limit and allowed types.</param>
+    /// <param name="declaredContentType">The type the client declared, or null to take any type of <paramref name="rules"/>.</param>
+    /// <param name="declaredBytes">The size the client declared, or null when it declared none.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    Task<UploadVerification> PromoteUploadAsync(string bucket, string uploadKey, UploadRules rules, string? declaredContentType = null,
+        long? declaredBytes = null, CancellationToken cancellationToken = default);
 }

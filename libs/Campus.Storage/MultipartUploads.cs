@@ -9,7 +9,8 @@ namespace Campus.Storage;
 /// Presigned S3 multipart uploads, for files too large for one PUT (S3 caps a PUT at 5 GB, and one failed request
 /// should not restart a long upload). The service starts the upload, hands the client one presigned PUT per part,
 /// the client sends each part's ETag back, and the service completes the upload; then check it with
-/// <see cref="IObjectStorage.VerifyUploadAsync"/> like any other upload.
+/// <see cref="IObjectStorage.PromoteUploadAsync"/> like any other upload. Keys are upload keys (<see cref="ObjectKeys.NewUpload"/>):
+/// a part URL stays valid after the upload is completed, and a part can only ever become an object at its upload key.
 /// </summary>
 public interface IMultipartUploads
 {
@@ -44,7 +45,7 @@ internal sealed class MultipartUploads(S3Clients clients, BucketRegistry buckets
     public async Task<string> StartAsync(string bucket, string key, string contentType, CancellationToken cancellationToken = default)
     {
         var response = await clients.Internal.InitiateMultipartUploadAsync(
-            new InitiateMultipartUploadRequest { BucketName = buckets.Resolve(bucket), Key = ObjectKeys.EnsureSafe(key), ContentType = contentType },
+            new InitiateMultipartUploadRequest { BucketName = buckets.Resolve(bucket), Key = ObjectKeys.EnsureUpload(key), ContentType = contentType },
             cancellationToken);
         return response.UploadId;
     }
@@ -62,7 +63,7 @@ internal sealed class MultipartUploads(S3Clients clients, BucketRegistry buckets
         var request = new GetPreSignedUrlRequest
         {
             BucketName = buckets.Resolve(bucket),
-            Key = ObjectKeys.EnsureSafe(key),
+            Key = ObjectKeys.EnsureUpload(key),
             Verb = HttpVerb.PUT,
             UploadId = uploadId,
             PartNumber = partNumber,

@@ -22,7 +22,8 @@ internal sealed partial class ObjectStorage(
         {
             throw new ArgumentException("The content type is not a valid media type.", nameof(contentType));
         }
-        var request = PresignRequest(bucket, key, expiresIn ?? options.Value.UploadUrlExpiry);
+        // Only the upload area: a presigned PUT for a checked or service-written key would let a client replace what is served.
+        var request = PresignRequest(bucket, ObjectKeys.EnsureUpload(key), expiresIn ?? options.Value.UploadUrlExpiry);
         request.Verb = HttpVerb.PUT;
         // Signed: the URL is only valid for a request with exactly this Content-Type (X-Amz-SignedHeaders=content-type;host).
         request.ContentType = contentType;
@@ -125,43 +126,88 @@ internal sealed partial class ObjectStorage(
         await clients.Internal.DeleteObjectAsync(
             new DeleteObjectRequest { BucketName = buckets.Resolve(bucket), Key = ObjectKeys.EnsureSafe(key) }, cancellationToken);
 
-    public async Task<UploadVerification> VerifyUploadAsync(string bucket, string key, UploadRules rules, string? declaredContentType = null,
-        CancellationToken cancellationToken = default)
+    public async Task<UploadVerification> PromoteUploadAsync(string bucket, string uploadKey, UploadRules rules,
+        string? declaredContentType = null, long? declaredBytes = null, CancellationToken cancellationToken = default)
     {
-        var stored = await HeadAsync(bucket, key, cancellationToken);
-        if (stored is null)
+        ObjectKeys.EnsureUpload(uploadKey);
+        var upload = await HeadAsync(bucket, uploadKey, cancellationToken);
+        if (upload is null)
         {
             return UploadVerification.Refused(new UploadProblem(UploadProblems.Missing, "No file was uploaded."));
         }
-
-        var type = rules.Find(stored.ContentType);
-        var problem = stored.Size > rules.MaxBytes ? rules.TooLarge(stored.Size)
-            : type is null ? rules.TypeNotAllowed(stored.ContentType)
-            : null;
-        if (problem is null && type is not null)
+        // What HEAD already refuses needs no copy (a client may have uploaded gigabytes beyond the limit).
+        if (Check(upload, rules, declaredContentType, declaredBytes) is { } early)
         {
-            var firstBytes = stored.Size == 0 ? [] : await ReadFirstBytesAsync(bucket, key, type.SampleLength, cancellationToken);
-            if (firstBytes is null)
-            {
-                return UploadVerification.Refused(new UploadProblem(UploadProblems.Missing, "No file was uploaded."));
-            }
+            return await RefuseAsync(bucket, uploadKey, early, cancellationToken);
+        }
+
+        var type = rules.Find(upload.ContentType)!;
+        var checkedKey = ObjectKeys.NewChecked(type.Extension);
+        try
+        {
+            await clients.Internal.CopyObjectAsync(
+                new CopyObjectRequest
+                {
+                    SourceBucket = buckets.Resolve(bucket),
+                    SourceKey = uploadKey,
+                    DestinationBucket = buckets.Resolve(bucket),
+                    DestinationKey = checkedKey,
+                    // S3 and MinIO refuse the copy when the upload changed since the HEAD (s3rver ignores it; the copy is checked below anyway).
+                    ETagToMatch = upload.ETag is null ? null : '"' + upload.ETag + '"',
+                    MetadataDirective = S3MetadataDirective.COPY,
+                },
+                cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return UploadVerification.Refused(new UploadProblem(UploadProblems.Missing, "No file was uploaded."));
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            return await RefuseAsync(bucket, uploadKey,
+                new UploadProblem(UploadProblems.ContentMismatch, "The file was replaced while it was checked; upload it again."), cancellationToken);
+        }
+        // The upload key is never read again: whatever the client PUTs there later changes nothing.
+        await DeleteAsync(bucket, uploadKey, cancellationToken);
+
+        // Check the copy itself, not the upload: these are the bytes every consumer will read.
+        var stored = await HeadAsync(bucket, checkedKey, cancellationToken)
+            ?? throw new InvalidOperationException("The checked copy of an upload vanished right after it was made.");
+        var problem = Check(stored, rules, declaredContentType, declaredBytes);
+        if (problem is null)
+        {
+            var firstBytes = stored.Size == 0 ? [] : await ReadFirstBytesAsync(bucket, checkedKey, type.SampleLength, cancellationToken) ?? [];
             if (!type.Matches(firstBytes))
             {
                 problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file's content is not {type.ContentType}.");
             }
-            else if (declaredContentType is not null && type.ContentType != declaredContentType)
-            {
-                problem = new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {type.ContentType}, not {declaredContentType}.");
-            }
         }
-
         if (problem is not null)
         {
-            await DeleteAsync(bucket, key, cancellationToken);
-            LogRefused(bucket, key, problem.Code);
-            return UploadVerification.Refused(problem);
+            return await RefuseAsync(bucket, checkedKey, problem, cancellationToken);
         }
-        return UploadVerification.Accepted(stored, type!);
+        LogPromoted(bucket, checkedKey, stored.Size);
+        return UploadVerification.Accepted(stored, type);
+    }
+
+    /// <summary>What HEAD alone tells against the rules and the client's declaration; null when nothing.</summary>
+    private static UploadProblem? Check(StoredObject stored, UploadRules rules, string? declaredContentType, long? declaredBytes)
+    {
+        var type = rules.Find(stored.ContentType);
+        return stored.Size > rules.MaxBytes ? rules.TooLarge(stored.Size)
+            : declaredBytes is { } declared && stored.Size != declared
+                ? new UploadProblem(UploadProblems.SizeMismatch, $"The file has {stored.Size} bytes, not the {declared} declared.")
+            : type is null ? rules.TypeNotAllowed(stored.ContentType)
+            : declaredContentType is not null && type.ContentType != declaredContentType
+                ? new UploadProblem(UploadProblems.ContentMismatch, $"The file was uploaded as {type.ContentType}, not {declaredContentType}.")
+            : null;
+    }
+
+    private async Task<UploadVerification> RefuseAsync(string bucket, string key, UploadProblem problem, CancellationToken cancellationToken)
+    {
+        await DeleteAsync(bucket, key, cancellationToken);
+        LogRefused(bucket, key, problem.Code);
+        return UploadVerification.Refused(problem);
     }
 
     private GetPreSignedUrlRequest PresignRequest(string bucket, string key, TimeSpan expiresIn)
@@ -220,6 +266,9 @@ internal sealed partial class ObjectStorage(
         }
         return header.ToString();
     }
+
+    [LoggerMessage(LogLevel.Information, "Accepted an upload into {Bucket}/{Key} ({Size} bytes)")]
+    private partial void LogPromoted(string bucket, string key, long size);
 
     [LoggerMessage(LogLevel.Information, "Refused upload {Bucket}/{Key}: {Problem}; the object was deleted")]
     private partial void LogRefused(string bucket, string key, string problem);

@@ -25,7 +25,9 @@ internal sealed class S3Clients : IDisposable
     public Protocol PublicProtocol { get; }
 
     /// <summary>A client for an S3-compatible server (MinIO, s3rver): path-style, no optional checksums.</summary>
-    public static AmazonS3Client Create(StorageOptions settings, string serviceUrl) => new(
+    public static AmazonS3Client Create(StorageOptions settings, string serviceUrl)
+    {
+        var client = new AmazonS3Client(
         new BasicAWSCredentials(settings.AccessKey, settings.SecretKey),
         new AmazonS3Config
         {
@@ -37,6 +39,23 @@ internal sealed class S3Clients : IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         });
+        client.BeforeRequestEvent += KeepCopySourceSlashes;
+        return client;
+    }
+
+    /// <summary>
+    /// The SDK encodes every '/' of <c>x-amz-copy-source</c> as %2F; S3 and MinIO accept both forms, s3rver only the plain
+    /// one (it splits bucket and key at the first '/'). Raised before signing, so the signature covers the plain form.
+    /// </summary>
+    private static void KeepCopySourceSlashes(object sender, RequestEventArgs e)
+    {
+        if (e is WebServiceRequestEventArgs { Headers: { } headers } && headers.TryGetValue(CopySourceHeader, out var source))
+        {
+            headers[CopySourceHeader] = source.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    private const string CopySourceHeader = "x-amz-copy-source";
 
     public void Dispose()
     {

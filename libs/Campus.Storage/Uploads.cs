@@ -9,6 +9,7 @@ public static class UploadProblems
     public const string TooLarge = "upload_too_large";
     public const string TypeNotAllowed = "upload_type_not_allowed";
     public const string ContentMismatch = "upload_content_mismatch";
+    public const string SizeMismatch = "upload_size_mismatch";
 }
 
 /// <summary>Why an upload was refused: a code from <see cref="UploadProblems"/> and a sentence for people.</summary>
@@ -17,9 +18,16 @@ public sealed record UploadProblem(string Code, string Detail);
 /// <summary>What an upload of one purpose (avatar, course video, chat attachment, ...) may be.</summary>
 public sealed class UploadRules
 {
+    /// <summary>
+    /// The largest upload Campus accepts: 5 GiB, what one server-side copy (<see cref="IObjectStorage.PromoteUploadAsync"/>)
+    /// can take in S3.
+    /// </summary>
+    public const long MaxUploadBytes = 5L * 1024 * 1024 * 1024;
+
     public UploadRules(long maxBytes, IReadOnlyList<FileType> allowedTypes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, MaxUploadBytes);
         ArgumentOutOfRangeException.ThrowIfZero(allowedTypes.Count, nameof(allowedTypes));
         MaxBytes = maxBytes;
         AllowedTypes = allowedTypes;
@@ -34,7 +42,7 @@ public sealed class UploadRules
 
     /// <summary>
     /// Checks what a client declares before it gets an upload URL, so it is refused early with the same codes.
-    /// This is no substitute for <see cref="IObjectStorage.VerifyUploadAsync"/>: a client can upload anything to the URL.
+    /// This is no substitute for <see cref="IObjectStorage.PromoteUploadAsync"/>: a client can upload anything to the URL.
     /// </summary>
     public UploadProblem? Precheck(string? contentType, long declaredBytes)
     {
@@ -52,7 +60,10 @@ public sealed class UploadRules
         new(UploadProblems.TypeNotAllowed, $"Files of type '{contentType}' are not allowed here; allowed: {string.Join(", ", AllowedTypes.Select(t => t.ContentType))}.");
 }
 
-/// <summary>The outcome of <see cref="IObjectStorage.VerifyUploadAsync"/>. A refused object has already been deleted.</summary>
+/// <summary>
+/// The outcome of <see cref="IObjectStorage.PromoteUploadAsync"/>. A refused upload has already been deleted; an accepted one
+/// is <see cref="Object"/>, under its checked key.
+/// </summary>
 public sealed record UploadVerification(StoredObject? Object, FileType? Type, UploadProblem? Problem)
 {
     [MemberNotNullWhen(true, nameof(Object), nameof(Type))]

@@ -52,7 +52,8 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
     {
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync(_bob);
-        var id = await UploadAsync(alice, chat, "fake.png", "image/png", "MZ this is no image"u8.ToArray());
+        var checkedBefore = await CountAsync("checked/");
+        var (id, upload) = await UploadWithUrlAsync(alice, chat, "fake.png", "image/png", "MZ this is no image"u8.ToArray());
 
         var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "x", attachment_ids = new[] { id } }, Ct);
         Assert.Equal("invalid_attachment", await CodeAsync(posted)); // not confirmed yet
@@ -60,9 +61,8 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("upload_content_mismatch", await CodeAsync(confirm));
-        var listed = await factory.Buckets.Client.ListObjectsV2Async(
-            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("chat-attachments"), Prefix = $"{chat}/" }, Ct);
-        Assert.Empty(listed.S3Objects ?? []);
+        Assert.Equal(0, await CountAsync(UploadKey(upload)));
+        Assert.Equal(checkedBefore, await CountAsync("checked/"));
         Assert.Equal(HttpStatusCode.NotFound, (await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct)).StatusCode);
     }
 
@@ -80,13 +80,67 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         Assert.Equal(code, await CodeAsync(response));
     }
 
-    private static async Task<Guid> UploadAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
+    [Fact]
+    public async Task An_attachment_replaced_through_its_upload_url_after_confirm_is_delivered_as_checked()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(16, 16);
+        var (id, upload) = await UploadWithUrlAsync(alice, chat, "photo.png", "image/png", png);
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "photo", attachment_ids = new[] { id } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+
+        // The upload URL is still valid: 25 MB of anything, under the name of the checked image.
+        var replacement = new byte[25 * 1024 * 1024];
+        Random.Shared.NextBytes(replacement);
+        await PresignedUpload.PutAsync(upload, replacement, "image/png");
+
+        var download = await bob.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
+        Assert.Equal(png.Length, download.GetProperty("size").GetInt64());
+        Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
+    }
+
+    [Fact]
+    public async Task An_upload_larger_than_declared_is_refused_at_confirm()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(16, 16);
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+            new { file_name = "photo.png", content_type = "image/png", size = png.Length }, Ct);
+        var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        await PresignedUpload.PutAsync(upload, [.. png, .. new byte[100_000]], "image/png");
+
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{upload.GetProperty("id").GetGuid()}/confirm", null, Ct);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
+        Assert.Equal("upload_size_mismatch", await CodeAsync(confirm));
+    }
+
+    private async Task<int> CountAsync(string prefix)
+    {
+        var listed = await factory.Buckets.Client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("chat-attachments"), Prefix = prefix }, Ct);
+        return listed.S3Objects?.Count ?? 0;
+    }
+
+    /// <summary>The object key of a presigned upload URL (path: /{bucket}/{key}).</summary>
+    private static string UploadKey(JsonElement upload) =>
+        string.Join('/', new Uri(upload.GetProperty("upload_url").GetString()!).AbsolutePath.Split('/').Skip(2));
+
+    private static async Task<Guid> UploadAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content) =>
+        (await UploadWithUrlAsync(client, chat, fileName, contentType, content)).Id;
+
+    private static async Task<(Guid Id, JsonElement Upload)> UploadWithUrlAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
     {
         var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
             new { file_name = fileName, content_type = contentType, size = content.Length }, Ct);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, content, contentType);
-        return upload.GetProperty("id").GetGuid();
+        return (upload.GetProperty("id").GetGuid(), upload);
     }
 }

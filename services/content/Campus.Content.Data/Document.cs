@@ -24,7 +24,7 @@ public sealed class Document
 
     public long SizeBytes { get; set; }
 
-    /// <summary>Key in the <c>documents</c> bucket.</summary>
+    /// <summary>Key in the <c>documents</c> bucket: the upload key while uploading, the checked copy once ready (the only one served).</summary>
     public required string Key { get; set; }
 
     public DocumentStatus Status { get; set; }

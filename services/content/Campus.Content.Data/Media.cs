@@ -41,7 +41,10 @@ public sealed class MediaFile
     /// <summary>The size the client declared; after complete, the size of the stored object.</summary>
     public long SizeBytes { get; set; }
 
-    /// <summary>Key of the source in the <c>media-uploads</c> bucket.</summary>
+    /// <summary>
+    /// Key of the source in the <c>media-uploads</c> bucket: while uploading, the upload key the client writes to; from
+    /// complete on, the checked copy (<c>checked/…</c>), the only key the worker reads.
+    /// </summary>
     public required string SourceKey { get; set; }
 
     public MediaStatus Status { get; set; }

@@ -104,12 +104,68 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         Assert.Equal(HttpStatusCode.Found, visible.StatusCode);
     }
 
+    [Fact]
+    public async Task A_document_larger_than_declared_is_refused_and_failed()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var pdf = ContentClient.Pdf();
+        var upload = await UploadUrlAsync(author, "notes.pdf", "application/pdf", pdf.Length);
+        await PresignedUpload.PutAsync(upload, [.. pdf, .. new byte[25_000]]);
+        var id = upload.GetProperty("document_id").GetGuid();
+
+        using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
+
+        await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
+        var document = await author.GetFromJsonAsync<JsonElement>($"/api/content/documents/{id}", Ct);
+        Assert.Equal(("failed", pdf.Length), (document.GetProperty("status").GetString(), document.GetProperty("size_bytes").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_document_replaced_through_its_upload_url_after_complete_still_downloads_the_checked_bytes()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var pdf = ContentClient.Pdf();
+        var upload = await UploadUrlAsync(author, "syllabus.pdf", "application/pdf", pdf.Length);
+        await PresignedUpload.PutAsync(upload, pdf);
+        var id = upload.GetProperty("document_id").GetGuid();
+        using (var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
+        {
+            await complete.ExpectAsync(HttpStatusCode.OK);
+        }
+
+        await PresignedUpload.PutAsync(upload, "<html><script>alert(document.cookie)</script></html>"u8.ToArray());
+
+        using var download = await author.GetAsync($"/api/content/documents/{id}/download", Ct);
+        Assert.Equal(HttpStatusCode.Found, download.StatusCode);
+        Assert.Equal(pdf, await ContentClient.Browser.GetByteArrayAsync(download.Headers.Location, Ct));
+    }
+
+    [Fact]
+    public async Task Concurrent_completes_of_a_document_all_answer_ready()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var id = await UploadAsync(author, "notes.pdf", "application/pdf", ContentClient.Pdf());
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
+            return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").ToString());
+        }));
+
+        Assert.All(statuses, s => Assert.Equal((HttpStatusCode.OK, "ready"), s));
+    }
+
     private static async Task<Guid> UploadAsync(HttpClient client, string filename, string contentType, byte[] content)
     {
-        using var response = await client.PostAsJsonAsync("/api/content/documents/upload-url",
-            new { filename, content_type = contentType, size = content.Length }, Ct);
-        var upload = await response.ExpectAsync(HttpStatusCode.OK);
+        var upload = await UploadUrlAsync(client, filename, contentType, content.Length);
         await PresignedUpload.PutAsync(upload, content);
         return upload.GetProperty("document_id").GetGuid();
+    }
+
+    private static async Task<JsonElement> UploadUrlAsync(HttpClient client, string filename, string contentType, long size)
+    {
+        using var response = await client.PostAsJsonAsync("/api/content/documents/upload-url",
+            new { filename, content_type = contentType, size }, Ct);
+        return await response.ExpectAsync(HttpStatusCode.OK);
     }
 }

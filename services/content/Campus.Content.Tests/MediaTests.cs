@@ -176,10 +176,15 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
             etags.Add(new { part_number = number, etag = put.Headers.ETag!.Tag });
         }
 
+        var uploadKey = await SourceKeyAsync(id);
         using var complete = await author.PostAsJsonAsync($"/api/content/media/{id}/complete", new { parts = etags }, Ct);
         Assert.Equal("queued", (await complete.ExpectAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
-        var stored = Assert.Single(await ObjectsAsync(await SourceKeyAsync(id)));
+        // Assembled under the upload key, then promoted: the part URLs can never reach the source the worker reads.
+        var sourceKey = await SourceKeyAsync(id);
+        Assert.StartsWith("checked/", sourceKey, StringComparison.Ordinal);
+        var stored = Assert.Single(await ObjectsAsync(sourceKey));
         Assert.Equal(content.Length, stored.Size);
+        Assert.Empty(await ObjectsAsync(uploadKey));
     }
 
     [Fact]
@@ -254,6 +259,49 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         var page = await author.GetFromJsonAsync<JsonElement>("/api/content/media?limit=10", Ct);
         Assert.Equal(2, page.GetProperty("total").GetInt32());
         Assert.Equal([second, first], page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("media_id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task Video_replaced_through_its_upload_url_after_complete_is_not_the_source_that_gets_transcoded()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var checkedBytes = ContentClient.Mp4();
+        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url",
+            new { filename = "lecture.m3u8", content_type = "video/mp4", size = checkedBytes.Length }, Ct);
+        var upload = await response.ExpectAsync(HttpStatusCode.OK);
+        await PresignedUpload.PutAsync(upload, checkedBytes);
+        var id = upload.GetProperty("media_id").GetGuid();
+        var uploadKey = await SourceKeyAsync(id);
+
+        using (var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
+        {
+            await complete.ExpectAsync(HttpStatusCode.OK);
+        }
+        // The URL stays valid for hours: the author swaps in bytes nobody checked.
+        await PresignedUpload.PutAsync(upload, "#EXTM3U\n#EXTINF:2,\n/etc/campus/secret.mp4\n"u8.ToArray());
+
+        var sourceKey = await SourceKeyAsync(id);
+        Assert.NotEqual(uploadKey, sourceKey);
+        Assert.Matches("^checked/[0-9a-f]{32}\\.mp4$", sourceKey);
+        Assert.StartsWith("incoming/", uploadKey, StringComparison.Ordinal);
+        using var source = await factory.Buckets.Client.GetObjectAsync(factory.Buckets.BucketName("media-uploads"), sourceKey, Ct);
+        using var read = new MemoryStream();
+        await source.ResponseStream.CopyToAsync(read, Ct);
+        Assert.Equal(checkedBytes, read.ToArray());
+    }
+
+    [Fact]
+    public async Task Retry_never_queues_a_source_that_was_not_checked()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var id = await author.UploadVideoAsync(ContentClient.Mp4());
+        // Failed before its check (the sweeper's expiry): the row still names the upload key, which the client can fill.
+        await factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MediaStatus.Failed), Ct));
+
+        using var retry = await author.PostAsync($"/api/content/media/{id}/retry", null, Ct);
+
+        await retry.ExpectCodeAsync(HttpStatusCode.Conflict, "source_missing");
+        Assert.Equal(0, await factory.QueryAsync(db => db.TranscodeJobs.CountAsync(j => j.MediaId == id, Ct)));
     }
 
     private Task<string> SourceKeyAsync(Guid id) => factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).Select(m => m.SourceKey).SingleAsync(Ct));

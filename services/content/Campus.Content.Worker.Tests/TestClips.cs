@@ -29,14 +29,34 @@ public static class TestClips
         return path;
     }
 
-    /// <summary>Random bytes under a video name: what a corrupt upload looks like.</summary>
+    /// <summary>An MP4 signature (an <c>ftyp</c> box) and then random bytes: what a corrupt upload that passed its check looks like.</summary>
     public static string CreateCorrupt(string directory)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"corrupt-{Guid.NewGuid():N}.mp4");
         var bytes = new byte[64 * 1024];
         new Random(42).NextBytes(bytes);
+        byte[] ftyp = [0, 0, 0, 0x14, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'i', (byte)'s', (byte)'o', (byte)'m', 0, 0, 2, 0,
+            (byte)'i', (byte)'s', (byte)'o', (byte)'m'];
+        ftyp.CopyTo(bytes, 0);
         File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>
+    /// A file that is not a video but makes ffmpeg open <paramref name="target"/> when ffmpeg picks the format by probing:
+    /// an HLS playlist (<c>hls</c>) or a concat list (<c>concat</c>) naming it.
+    /// </summary>
+    public static string CreateReferenceTo(string directory, string target, string kind, string fileName)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, fileName);
+        File.WriteAllText(path, kind switch
+        {
+            "hls" => $"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n{target}\n#EXT-X-ENDLIST\n",
+            "concat" => $"ffconcat version 1.0\nfile '{Path.GetFileName(target)}'\n",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        });
         return path;
     }
 

@@ -24,7 +24,8 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
         Assert.Equal((MediaStatus.Ready, 100, null), (media.Status, media.Progress, media.Error));
         Assert.Equal([480, 720], media.Renditions);
         Assert.InRange(media.DurationSeconds!.Value, 1.9, 2.1);
-        Assert.Equal($"{media.OwnerId}/{media.Id}", media.HlsPrefix);
+        // Random: nothing in an HLS key is derived from ids students can see.
+        Assert.Matches("^hls/[0-9a-f]{32}$", media.HlsPrefix);
         Assert.Equal($"{media.HlsPrefix}/poster.jpg", media.PosterKey);
         Assert.Equal((TranscodeStatus.Done, 1), (job.Status, job.Attempts));
         Assert.NotNull(job.FinishedAt);
@@ -69,6 +70,43 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
         Assert.Equal(media.Error, failed.Value.GetProperty("error").GetString());
         Assert.Equal(0u, await factory.DeadLettersAsync());
         Assert.True(factory.WorkDirIsClean);
+    }
+
+    [Fact]
+    public async Task Playlist_stored_as_an_mp4_named_m3u8_fails_without_reading_the_file_it_names()
+    {
+        // What replacing a checked upload used to achieve: bytes nobody checked, under a name ffmpeg took for a format.
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        var playlist = TestClips.CreateReferenceTo(factory.ClipDir, clip, "hls", $"{Guid.NewGuid():N}.m3u8");
+        var (mediaId, jobId) = await factory.SeedAsync(playlist, (media, _) => media.Filename = "lecture.m3u8");
+        var hlsObjects = await CountHlsObjectsAsync();
+
+        await factory.RequestAsync(mediaId, jobId);
+
+        var (media, job) = await factory.WaitForAsync(mediaId, jobId, (m, _) => m.Status is MediaStatus.Ready or MediaStatus.Failed);
+        Assert.Equal((MediaStatus.Failed, TranscodeStatus.Failed), (media.Status, job.Status));
+        Assert.Null(media.HlsPrefix);
+        Assert.Equal(hlsObjects, await CountHlsObjectsAsync());
+    }
+
+    private async Task<int> CountHlsObjectsAsync()
+    {
+        var listing = await factory.Buckets.Client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName(StorageBuckets.MediaHls) }, Ct);
+        return listing.S3Objects?.Count ?? 0;
+    }
+
+    [Fact]
+    public async Task Source_still_under_its_upload_key_is_never_transcoded()
+    {
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        var (mediaId, jobId) = await factory.SeedAsync(clip, (media, _) => media.SourceKey = ObjectKeys.NewUpload(".mp4"));
+
+        await factory.RequestAsync(mediaId, jobId);
+
+        var (media, _) = await factory.WaitForAsync(mediaId, jobId, (m, _) => m.Status is MediaStatus.Ready or MediaStatus.Failed);
+        Assert.Equal(MediaStatus.Failed, media.Status);
+        Assert.Contains("never checked", media.Error, StringComparison.Ordinal);
     }
 
     [Fact]

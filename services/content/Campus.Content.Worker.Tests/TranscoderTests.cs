@@ -33,7 +33,7 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
     [Fact]
     public async Task Probe_reads_height_duration_and_audio()
     {
-        var probe = await _transcoder.ProbeAsync(clips.Clip720, TestContext.Current.CancellationToken);
+        var probe = await _transcoder.ProbeAsync(clips.Clip720, SourceFormat.Mov, TestContext.Current.CancellationToken);
 
         Assert.Equal((1280, 720, true), (probe.Width, probe.Height, probe.HasAudio));
         Assert.InRange(probe.DurationSeconds!.Value, 1.9, 2.1);
@@ -44,7 +44,7 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
     {
         var percents = new List<int>();
 
-        var result = await _transcoder.TranscodeAsync(clips.Clip720, _output, percents.Add, TestContext.Current.CancellationToken);
+        var result = await _transcoder.TranscodeAsync(clips.Clip720, SourceFormat.Mov, _output, percents.Add, TestContext.Current.CancellationToken);
 
         Assert.Equal([480, 720], result.Renditions);
         Assert.Equal("poster.jpg", result.Poster);
@@ -69,7 +69,7 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
     [Fact]
     public async Task Output_has_h264_at_each_height_and_stereo_aac()
     {
-        await _transcoder.TranscodeAsync(clips.Clip720, _output, null, TestContext.Current.CancellationToken);
+        await _transcoder.TranscodeAsync(clips.Clip720, SourceFormat.Mov, _output, null, TestContext.Current.CancellationToken);
 
         var streams = await TestClips.StreamsAsync(Path.Combine(_output, "480p", "index.m3u8"));
         var video = Assert.Single(streams, s => s.GetProperty("codec_type").GetString() == "video");
@@ -81,7 +81,7 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
     [Fact]
     public async Task Source_without_audio_gets_a_silent_stereo_track_and_a_rendition_at_its_own_height()
     {
-        var result = await _transcoder.TranscodeAsync(clips.Clip360Silent, _output, null, TestContext.Current.CancellationToken);
+        var result = await _transcoder.TranscodeAsync(clips.Clip360Silent, SourceFormat.Mov, _output, null, TestContext.Current.CancellationToken);
 
         Assert.Equal([360], result.Renditions);
         var streams = await TestClips.StreamsAsync(Path.Combine(_output, "360p", "index.m3u8"));
@@ -97,13 +97,41 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
         var corrupt = TestClips.CreateCorrupt(clips.Directory);
 
         var failure = await Assert.ThrowsAsync<TranscodeException>(
-            () => _transcoder.TranscodeAsync(corrupt, _output, null, TestContext.Current.CancellationToken));
+            () => _transcoder.TranscodeAsync(corrupt, SourceFormat.Mov, _output, null, TestContext.Current.CancellationToken));
 
         Assert.True(failure.IsPermanent);
         Assert.Contains("Invalid data found when processing input", failure.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(clips.Directory, failure.Reason, StringComparison.Ordinal);
         Assert.Contains(Path.GetFileName(corrupt), failure.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(" @ 0x", failure.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("hls", "source.m3u8")]
+    [InlineData("hls", "source")]
+    [InlineData("concat", "source.ffconcat")]
+    public async Task Playlists_and_concat_lists_are_never_followed_to_other_files(string kind, string fileName)
+    {
+        // Probing would take either for its format and read the clip it names from the worker's disk.
+        var reference = TestClips.CreateReferenceTo(Path.Combine(clips.Directory, Guid.NewGuid().ToString("N")), clips.Clip720, kind, fileName);
+
+        var failure = await Assert.ThrowsAsync<TranscodeException>(
+            () => _transcoder.TranscodeAsync(reference, SourceFormat.Mov, _output, null, TestContext.Current.CancellationToken));
+
+        Assert.True(failure.IsPermanent);
+        Assert.False(File.Exists(Path.Combine(_output, TranscodeResult.MasterPlaylist)));
+    }
+
+    [Fact]
+    public void Every_video_type_has_a_forced_demuxer_and_only_the_file_protocol()
+    {
+        Assert.All(Campus.Storage.FileSignatures.Videos, type => Assert.NotNull(SourceFormat.Of(type)));
+        Assert.Null(SourceFormat.Of(Campus.Storage.FileSignatures.Png));
+
+        var arguments = _transcoder.BuildArguments("/work/source", SourceFormat.Matroska, _output, new MediaProbe(640, 360, 2, true), Ladder.For(360));
+
+        var input = arguments.ToList().IndexOf("-i");
+        Assert.Equal(["-f", "matroska", "-protocol_whitelist", "file", "-i", "/work/source"], arguments.Skip(input - 4).Take(6));
     }
 
     [Fact]
@@ -113,7 +141,7 @@ public sealed class TranscoderTests(ClipFixture clips) : IClassFixture<ClipFixtu
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var started = DateTime.UtcNow;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _transcoder.TranscodeAsync(longer, _output, p =>
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _transcoder.TranscodeAsync(longer, SourceFormat.Mov, _output, p =>
         {
             if (p > 0)
             {

@@ -63,15 +63,14 @@ public class WorkerFactory : CampusHostFactory<Program, ContentDbContext>
     public Task StartedAsync() => WaitUntilReadyAsync();
 
     /// <summary>
-    /// Uploads <paramref name="sourceFile"/> to the uploads bucket and writes a media row and a job as the content
-    /// service's complete endpoint does (both queued unless told otherwise). Returns (media id, job id).
+    /// Uploads <paramref name="sourceFile"/> to the uploads bucket under a checked key (or the key <paramref name="arrange"/>
+    /// sets) and writes a media row and a job as the content service's complete endpoint does (both queued unless told otherwise). Returns (media id, job id).
     /// </summary>
     public async Task<(Guid MediaId, Guid JobId)> SeedAsync(string sourceFile, Action<MediaFile, TranscodeJob>? arrange = null)
     {
         await StartedAsync();
         var owner = Guid.NewGuid();
-        var key = ObjectKeys.New(owner, ".mp4");
-        await PutSourceAsync(key, sourceFile);
+        var key = ObjectKeys.NewChecked(".mp4");
         var now = DateTimeOffset.UtcNow;
         var media = new MediaFile
         {
@@ -88,6 +87,7 @@ public class WorkerFactory : CampusHostFactory<Program, ContentDbContext>
         };
         var job = new TranscodeJob { Id = Guid.CreateVersion7(), MediaId = media.Id, Status = TranscodeStatus.Queued, CreatedAt = now };
         arrange?.Invoke(media, job);
+        await PutSourceAsync(media.SourceKey, sourceFile);
         await using var db = Database.CreateContext();
         db.MediaFiles.Add(media);
         db.TranscodeJobs.Add(job);

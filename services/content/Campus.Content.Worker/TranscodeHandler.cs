@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Campus.Content.Data;
 using Campus.Content.Worker.Transcoding;
 using Campus.Messaging;
@@ -16,7 +15,7 @@ namespace Campus.Content.Worker;
 /// <remarks>
 /// The job row is the source of truth and makes redelivery harmless: a job already done or failed, or a media already
 /// ready, is acked without work. A redelivered job still marked processing (its worker was killed) is simply run
-/// again; output keys are fixed per media, so a second run overwrites the first. Input ffprobe/ffmpeg cannot read
+/// again under a fresh random HLS prefix (the row names the prefix of the run that finished). Input ffprobe/ffmpeg cannot read
 /// fails the media at once (retrying cannot help); anything else (S3, database, ffmpeg killed) is thrown for the
 /// messaging retries, and the last attempt fails the media instead of leaving it processing.
 /// </remarks>
@@ -72,14 +71,15 @@ public sealed partial class TranscodeHandler(
             DeleteQuietly(work);
             Directory.CreateDirectory(work);
             TranscodeResult result;
-            var prefix = $"{media.OwnerId}/{media.Id}";
+            // Random, not derived from the media or its owner: HLS keys cannot be guessed from ids students see.
+            var prefix = ObjectKeys.NewPrefix("hls");
             var started = time.GetTimestamp();
             TimeSpan download, transcode;
             await using (var heartbeat = new JobHeartbeat(scopes, job.Id, media.Id, _options.HeartbeatInterval, time, logger))
             {
-                var source = await DownloadAsync(media, work, cancellationToken);
+                var (source, format) = await DownloadAsync(media, work, cancellationToken);
                 download = time.GetElapsedTime(started);
-                result = await transcoder.TranscodeAsync(source, Path.Combine(work, "hls"), heartbeat.Report, cancellationToken);
+                result = await transcoder.TranscodeAsync(source, format, Path.Combine(work, "hls"), heartbeat.Report, cancellationToken);
                 transcode = time.GetElapsedTime(started) - download;
                 await UploadAsync(Path.Combine(work, "hls"), prefix, cancellationToken);
             }
@@ -107,16 +107,43 @@ public sealed partial class TranscodeHandler(
         }
     }
 
-    private async Task<string> DownloadAsync(MediaFile media, string work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads the checked source to <c>source</c> in the work directory and answers how ffmpeg must read it: the
+    /// demuxer of its verified type, confirmed again from the downloaded bytes. Neither the client's file name nor
+    /// ffmpeg's probing chooses how the bytes are read.
+    /// </summary>
+    private async Task<(string Path, SourceFormat Format)> DownloadAsync(MediaFile media, string work, CancellationToken cancellationToken)
     {
-        // The file is named by the worker (source.mp4), never by the client, and ffmpeg's messages name only it.
-        var extension = Path.GetExtension(media.Filename).ToLowerInvariant();
-        var path = Path.Combine(work, "source" + (SafeExtension().IsMatch(extension) ? extension : ""));
-        await using var source = await storage.OpenReadAsync(StorageBuckets.MediaUploads, media.SourceKey, cancellationToken)
-            ?? throw new TranscodeException("The uploaded file is no longer in storage.", null, isPermanent: true);
-        await using var file = File.Create(path);
-        await source.CopyToAsync(file, cancellationToken);
-        return path;
+        // Only the checked copy: an upload key is still writable through its presigned URL.
+        if (ObjectKeys.IsUpload(media.SourceKey))
+        {
+            throw new TranscodeException("The upload was never checked; upload the video again.", null, isPermanent: true);
+        }
+        var type = FileSignatures.Videos.FirstOrDefault(t => t.Accepts(media.ContentType));
+        var format = type is null ? null : SourceFormat.Of(type);
+        if (type is null || format is null)
+        {
+            throw new TranscodeException($"Videos of type {media.ContentType} are not transcoded.", null, isPermanent: true);
+        }
+        // Named by the worker, without extension, and ffmpeg's messages name only it.
+        var path = Path.Combine(work, "source");
+        await using (var source = await storage.OpenReadAsync(StorageBuckets.MediaUploads, media.SourceKey, cancellationToken)
+            ?? throw new TranscodeException("The uploaded file is no longer in storage.", null, isPermanent: true))
+        await using (var file = File.Create(path))
+        {
+            await source.CopyToAsync(file, cancellationToken);
+        }
+        var head = new byte[type.SampleLength];
+        int read;
+        await using (var file = File.OpenRead(path))
+        {
+            read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        }
+        if (!type.Matches(head.AsSpan(0, read)))
+        {
+            throw new TranscodeException($"The file's content is not {type.ContentType}.", null, isPermanent: true);
+        }
+        return (path, format);
     }
 
     /// <summary>Segments first, then variant playlists and the poster, the master last: whoever sees the master can play everything it names.</summary>
@@ -243,9 +270,6 @@ public sealed partial class TranscodeHandler(
             LogCleanupFailed(ex, directory);
         }
     }
-
-    [GeneratedRegex("^\\.[a-z0-9]{1,5}$")]
-    private static partial Regex SafeExtension();
 
     [LoggerMessage(LogLevel.Warning, "Transcode job {JobId} (media {MediaId}) does not exist; message dropped")]
     private partial void LogUnknownJob(Guid jobId, Guid mediaId);

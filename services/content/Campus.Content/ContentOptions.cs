@@ -7,8 +7,8 @@ public sealed class ContentOptions : IValidatableObject
 {
     public const string Section = "Content";
 
-    /// <summary>Largest video a client may upload (default 5 GB).</summary>
-    [Range(1, long.MaxValue)]
+    /// <summary>Largest video a client may upload (default and most 5 GiB: one server-side copy of the checked upload).</summary>
+    [Range(1, Campus.Storage.UploadRules.MaxUploadBytes)]
     public long MaxVideoBytes { get; set; } = 5L * 1024 * 1024 * 1024;
 
     /// <summary>Videos larger than this get a multipart upload with one presigned URL per part (default 100 MiB).</summary>
@@ -23,8 +23,8 @@ public sealed class ContentOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan VideoUploadUrlExpiry { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>Largest document (PDF, Office file, cover image) a client may upload (default 100 MiB).</summary>
-    [Range(1, long.MaxValue)]
+    /// <summary>Largest document (PDF, Office file, cover image) a client may upload (default 100 MiB, at most 5 GiB).</summary>
+    [Range(1, Campus.Storage.UploadRules.MaxUploadBytes)]
     public long MaxDocumentBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Profile.Avatars;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Profile.Tests;
 
@@ -32,7 +33,10 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
         Assert.Equal(second, await Browser.GetByteArrayAsync(profile.GetProperty("avatar_url").GetString(), Ct));
-        Assert.Equal([secondKey], await KeysAsync(me));
+        var checkedKeys = await factory.QueryAsync(db => db.AvatarUploads.Where(u => u.UserId == me).Select(u => u.CheckedKey!).ToListAsync(Ct));
+        Assert.Equal(2, checkedKeys.Count);
+        // The first avatar's copy was deleted with it; neither upload key is left.
+        Assert.Equal([await AvatarKeyAsync(me)], [.. (await ExistingAsync([.. checkedKeys, firstKey, secondKey]))]);
         var history = await client.GetFromJsonAsync<JsonElement>("/api/profile/history", Ct);
         Assert.Equal(2, history.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("field").GetString() == "avatar"));
     }
@@ -60,7 +64,8 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
-        Assert.Empty(await KeysAsync(me));
+        Assert.Empty(await ExistingAsync([key]));
+        Assert.Null(await AvatarKeyAsync(me));
         Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct)).GetProperty("avatar_url").ValueKind);
     }
 
@@ -69,6 +74,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         { "gif", TestImages.Gif() },
         { "6 MB", [.. TestImages.Png(16, 16), .. new byte[6 * 1024 * 1024]] },
         { "empty", [] },
+        { "a good image of another size than declared", TestImages.Png(32, 32) },
     };
 
     [Theory]
@@ -83,7 +89,8 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         Assert.True(confirm.StatusCode == HttpStatusCode.UnprocessableEntity, what);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
-        Assert.Empty(await KeysAsync(me));
+        Assert.Empty(await ExistingAsync([key]));
+        Assert.Null(await AvatarKeyAsync(me));
     }
 
     [Fact]
@@ -97,7 +104,8 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
-        Assert.Empty(await KeysAsync(me));
+        Assert.Empty(await ExistingAsync([key]));
+        Assert.Null(await AvatarKeyAsync(me));
     }
 
     [Fact]
@@ -112,7 +120,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         Assert.Equal(HttpStatusCode.Forbidden, confirm.StatusCode);
         Assert.Equal("key_not_owned", await ProfileTests.CodeAsync(confirm));
-        Assert.Equal([key], await KeysAsync(owner));
+        Assert.Equal([key], await ExistingAsync([key]));
     }
 
     [Fact]
@@ -120,9 +128,52 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = $"{me}/{Guid.NewGuid():N}.png" }, Ct);
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size = 100 }, Ct);
+        var key = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString();
+
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
         Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
         Assert.Equal("upload_missing", await ProfileTests.CodeAsync(confirm));
+    }
+
+    [Fact]
+    public async Task Upload_keys_are_random_and_name_no_user()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+
+        var key = await UploadAsync(client, TestImages.Png(32, 32), "image/png");
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Matches("^incoming/[0-9a-f]{32}\\.png$", key);
+        Assert.Matches("^checked/[0-9a-f]{32}\\.png$", await AvatarKeyAsync(me));
+        Assert.DoesNotContain(me.ToString(), (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task An_avatar_replaced_through_its_upload_url_after_confirm_still_serves_the_checked_image()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var png = TestImages.Png(32, 32);
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size = png.Length }, Ct);
+        var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        await PresignedUpload.PutAsync(upload, png, "image/png");
+        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = upload.GetProperty("key").GetString() }, Ct);
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+
+        // The URL is still valid: 6 MB of HTML where the checked image was.
+        var html = System.Text.Encoding.UTF8.GetBytes("<html><script>alert(1)</script>" + new string(' ', 6 * 1024 * 1024) + "</html>");
+        await PresignedUpload.PutAsync(upload, html, "image/png");
+
+        var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
+        Assert.Equal(png, await Browser.GetByteArrayAsync(profile.GetProperty("avatar_url").GetString(), Ct));
+        // A repeated confirm of the same key changes nothing.
+        var again = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = upload.GetProperty("key").GetString() }, Ct);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(png, await Browser.GetByteArrayAsync((await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), Ct));
     }
 
     [Theory]
@@ -144,10 +195,27 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         return upload.GetProperty("key").GetString()!;
     }
 
-    private async Task<List<string>> KeysAsync(Guid owner)
+    private Task<string?> AvatarKeyAsync(Guid user) =>
+        factory.QueryAsync(db => db.Profiles.Where(p => p.UserId == user).Select(p => p.AvatarKey).FirstOrDefaultAsync(Ct));
+
+    /// <summary>Those of <paramref name="keys"/> that exist in the avatars bucket.</summary>
+    private async Task<List<string>> ExistingAsync(IEnumerable<string?> keys)
+    {
+        var existing = new List<string>();
+        foreach (var key in keys.OfType<string>())
+        {
+            if ((await ListAsync(key)).Contains(key))
+            {
+                existing.Add(key);
+            }
+        }
+        return existing;
+    }
+
+    private async Task<List<string>> ListAsync(string prefix)
     {
         var listed = await factory.Buckets.Client.ListObjectsV2Async(
-            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("avatars"), Prefix = $"{owner}/" }, Ct);
+            new ListObjectsV2Request { BucketName = factory.Buckets.BucketName("avatars"), Prefix = prefix }, Ct);
         return (listed.S3Objects ?? []).Select(o => o.Key).ToList();
     }
 }

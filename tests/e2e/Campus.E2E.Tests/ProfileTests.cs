@@ -35,7 +35,10 @@ public sealed class ProfileTests
         Assert.Equal(png, await Browser.GetByteArrayAsync(avatarUrl, Ct));
         using var read = await Api.SendAsync(session, HttpMethod.Get, "api/profile");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        Assert.Equal([key], await KeysAsync(session.UserId));
+        // Served from its checked copy under a random key; the upload key is gone.
+        Assert.Matches("/campus-avatars/checked/[0-9a-f]{32}\\.png$", new Uri(avatarUrl).AbsolutePath);
+        Assert.DoesNotContain(session.UserId, avatarUrl, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(await ExistingAsync([key]));
     }
 
     [Fact]
@@ -51,14 +54,16 @@ public sealed class ProfileTests
         await Api.ExpectCodeAsync(await RequestUploadAsync(session, "image/gif", gif.Length), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
 
         // Lied about: the upload lands in S3, and the confirm refuses and deletes it.
+        var keys = new List<string>();
         foreach (var content in new[] { sixMb, gif, "just some text, not an image"u8.ToArray() })
         {
             var key = await UploadAsync(session, "image/png", 1000, content);
+            keys.Add(key);
             using var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
             await Api.ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
         }
 
-        Assert.Empty(await KeysAsync(session.UserId));
+        Assert.Empty(await ExistingAsync(keys));
         using var read = await Api.SendAsync(session, HttpMethod.Get, "api/profile");
         Assert.Equal(JsonValueKind.Null, (await Api.ExpectAsync(read, HttpStatusCode.OK)).GetProperty("avatar_url").ValueKind);
     }
@@ -75,12 +80,20 @@ public sealed class ProfileTests
         return upload.GetProperty("key").GetString()!;
     }
 
-    /// <summary>The keys under the user's prefix in the platform's avatars bucket.</summary>
-    private static async Task<List<string>> KeysAsync(string userId)
+    /// <summary>Those of <paramref name="keys"/> that exist in the platform's avatars bucket.</summary>
+    internal static async Task<List<string>> ExistingAsync(IEnumerable<string> keys)
     {
         using var s3 = new AmazonS3Client(new BasicAWSCredentials(TestInfrastructure.S3AccessKey, TestInfrastructure.S3SecretKey),
             new AmazonS3Config { ServiceURL = TestInfrastructure.S3Url, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = userId + "/" }, Ct);
-        return (listed.S3Objects ?? []).Select(o => o.Key).ToList();
+        var existing = new List<string>();
+        foreach (var key in keys)
+        {
+            var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = key }, Ct);
+            if ((listed.S3Objects ?? []).Any(o => o.Key == key))
+            {
+                existing.Add(key);
+            }
+        }
+        return existing;
     }
 }

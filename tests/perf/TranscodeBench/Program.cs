@@ -70,7 +70,7 @@ internal static class Bench
             Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {Environment.ProcessorCount} cores (shared: figures are noisy), 5 s 1080p clip ({new FileInfo(clip).Length / 1024} KiB), {runs} run(s) each, alternating");
 
             var transcoder = new Transcoder(Options.Create(new TranscodeOptions()));
-            var probe = await transcoder.ProbeAsync(clip, CancellationToken.None);
+            var probe = await transcoder.ProbeAsync(clip, SourceFormat.Mov, CancellationToken.None);
             var bare = new List<double>();
             var worker = new List<double>();
             var client = new List<double>();
@@ -79,7 +79,7 @@ internal static class Bench
                 var output = Path.Combine(work.FullName, $"bare-{run}");
                 Directory.CreateDirectory(output);
                 var clock = Stopwatch.StartNew();
-                await RunAsync("ffmpeg", transcoder.BuildArguments(clip, output, probe, Ladder.For(probe.Height)));
+                await RunAsync("ffmpeg", transcoder.BuildArguments(clip, SourceFormat.Mov, output, probe, Ladder.For(probe.Height)));
                 bare.Add(clock.Elapsed.TotalSeconds);
 
                 var (workerSeconds, clientSeconds) = await WorkerRunAsync(edge, token, database, clip);

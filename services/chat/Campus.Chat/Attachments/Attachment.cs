@@ -22,6 +22,7 @@ public sealed class Attachment
 
     public Guid UploaderId { get; set; }
 
+    /// <summary>The upload key while pending; once ready, the checked copy, the only key ever delivered.</summary>
     public required string Key { get; set; }
 
     public required string FileName { get; set; }

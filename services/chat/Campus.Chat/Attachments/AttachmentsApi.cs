@@ -81,7 +81,7 @@ public static class AttachmentsApi
         var type = rules.Find(request.ContentType)!;
         var attachment = new Attachment
         {
-            Id = Guid.CreateVersion7(), ChatId = id, UploaderId = me, Key = ObjectKeys.New(id, type.Extension), FileName = fileName,
+            Id = Guid.CreateVersion7(), ChatId = id, UploaderId = me, Key = ObjectKeys.NewUpload(type.Extension), FileName = fileName,
             ContentType = type.ContentType, Size = request.Size, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
         };
         db.Attachments.Add(attachment);
@@ -97,17 +97,27 @@ public static class AttachmentsApi
     {
         var me = principal.UserId();
         // Only the uploader confirms; to anyone else the pending upload does not exist.
-        var attachment = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachmentId && a.ChatId == id && a.UploaderId == me, ct);
-        if (attachment is null || !await ChatAccess.IsParticipantAsync(db, id, me, ct))
+        if (!await db.Attachments.AnyAsync(a => a.Id == attachmentId && a.ChatId == id && a.UploaderId == me, ct)
+            || !await ChatAccess.IsParticipantAsync(db, id, me, ct))
         {
             return AttachmentNotFound();
+        }
+        // One confirm at a time per attachment: the promotion moves the upload away, so a concurrent one would find nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM attachments WHERE id = {attachmentId} FOR UPDATE", ct);
+        var attachment = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachmentId, ct);
+        if (attachment is null)
+        {
+            return AttachmentNotFound(); // refused by a concurrent confirm
         }
         if (attachment.Status == AttachmentStatus.Ready)
         {
             return TypedResults.Ok(MessageResponse.Info(attachment));
         }
-        // The declared type was signed into the upload URL, but the bytes decide: the verified type must be the declared one.
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value), attachment.ContentType, ct);
+        // The declared type and size were signed into the upload URL, but the bytes decide, and only their checked copy is
+        // ever delivered: the URL stays valid, and what it writes later lands on a key nobody reads.
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value),
+            attachment.ContentType, attachment.Size, ct);
         if (!verification.IsAccepted)
         {
             if (verification.Problem.Code == UploadProblems.Missing)
@@ -116,12 +126,15 @@ public static class AttachmentsApi
             }
             db.Attachments.Remove(attachment);
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, verification.Problem.Code,
                 "The uploaded file was refused and deleted.", verification.Problem.Detail);
         }
+        attachment.Key = verification.Object.Key;
         attachment.Size = verification.Object.Size;
         attachment.Status = AttachmentStatus.Ready;
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return TypedResults.Ok(MessageResponse.Info(attachment));
     }
 

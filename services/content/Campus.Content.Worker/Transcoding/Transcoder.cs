@@ -27,11 +27,14 @@ public sealed partial class Transcoder(IOptions<TranscodeOptions> options)
 {
     private readonly TranscodeOptions _options = options.Value;
 
-    /// <summary>Probes <paramref name="input"/>; a file ffprobe cannot read, or one without video, is a permanent <see cref="TranscodeException"/>.</summary>
-    public async Task<MediaProbe> ProbeAsync(string input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Probes <paramref name="input"/> as <paramref name="format"/>; a file ffprobe cannot read that way, or one without
+    /// video, is a permanent <see cref="TranscodeException"/>.
+    /// </summary>
+    public async Task<MediaProbe> ProbeAsync(string input, SourceFormat format, CancellationToken cancellationToken)
     {
         var result = await ToolProcess.RunAsync(_options.FfprobePath,
-            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", input],
+            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", .. format.InputArguments(input)],
             onOutputLine: null, _options.MaxRunTime, cancellationToken);
         if (result.ExitCode != 0)
         {
@@ -42,17 +45,17 @@ public sealed partial class Transcoder(IOptions<TranscodeOptions> options)
     }
 
     /// <summary>
-    /// Transcodes <paramref name="input"/> into <paramref name="outputDirectory"/> (created if missing) and reports
-    /// percent done (0–99) through <paramref name="progress"/>. Cancelling kills ffmpeg.
+    /// Transcodes <paramref name="input"/>, read as <paramref name="format"/>, into <paramref name="outputDirectory"/>
+    /// (created if missing) and reports percent done (0–99) through <paramref name="progress"/>. Cancelling kills ffmpeg.
     /// </summary>
-    public async Task<TranscodeResult> TranscodeAsync(string input, string outputDirectory, Action<int>? progress,
+    public async Task<TranscodeResult> TranscodeAsync(string input, SourceFormat format, string outputDirectory, Action<int>? progress,
         CancellationToken cancellationToken)
     {
-        var probe = await ProbeAsync(input, cancellationToken);
+        var probe = await ProbeAsync(input, format, cancellationToken);
         var renditions = Ladder.For(probe.Height);
         Directory.CreateDirectory(outputDirectory);
         var poster = Path.Combine(outputDirectory, "poster.jpg");
-        var arguments = BuildArguments(input, outputDirectory, probe, renditions);
+        var arguments = BuildArguments(input, format, outputDirectory, probe, renditions);
 
         var result = await ToolProcess.RunAsync(_options.FfmpegPath, arguments, line =>
         {
@@ -73,10 +76,11 @@ public sealed partial class Transcoder(IOptions<TranscodeOptions> options)
     /// The ffmpeg arguments for one run (public for the benchmark, which runs the same command bare). Paths are
     /// written as given; the output goes to <c>{outputDirectory}/{height}p/</c>, <c>master.m3u8</c> and <c>poster.jpg</c>.
     /// </summary>
-    public IReadOnlyList<string> BuildArguments(string input, string outputDirectory, MediaProbe probe, IReadOnlyList<Rendition> renditions)
+    public IReadOnlyList<string> BuildArguments(string input, SourceFormat format, string outputDirectory, MediaProbe probe,
+        IReadOnlyList<Rendition> renditions)
     {
         var n = renditions.Count;
-        var args = new List<string> { "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", input };
+        List<string> args = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", .. format.InputArguments(input)];
         if (!probe.HasAudio)
         {
             // No sound: a silent stereo track of the same length, so every rendition has the same shape (video + AAC)

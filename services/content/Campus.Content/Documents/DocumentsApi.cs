@@ -108,7 +108,7 @@ public static class DocumentsApi
         var document = new Document
         {
             Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
-            SizeBytes = request.Size, Key = ObjectKeys.New(me, type.Extension), Status = DocumentStatus.Uploading,
+            SizeBytes = request.Size, Key = ObjectKeys.NewUpload(type.Extension), Status = DocumentStatus.Uploading,
             CreatedAt = now, UpdatedAt = now, UploadExpiresAt = now + options.Value.UploadCompletionWindow,
         };
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Documents, document.Key, type.ContentType);
@@ -121,11 +121,22 @@ public static class DocumentsApi
         Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, IOptions<ContentOptions> options,
         TimeProvider time, CancellationToken ct)
     {
-        var document = await Owned(db, principal).FirstOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null)
+        if (!await Owned(db, principal).AnyAsync(d => d.Id == id, ct))
         {
             return NotFound();
         }
+        // One complete at a time per document: the promotion moves the upload away, so a concurrent one would find nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM documents WHERE id = {id} FOR UPDATE", ct);
+        var result = await CompleteLockedAsync(id, db, storage, options.Value, time, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    private static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> CompleteLockedAsync(
+        Guid id, ContentDbContext db, IObjectStorage storage, ContentOptions options, TimeProvider time, CancellationToken ct)
+    {
+        var document = await db.Documents.FirstAsync(d => d.Id == id, ct);
         switch (document.Status)
         {
             case DocumentStatus.Ready:
@@ -133,20 +144,23 @@ public static class DocumentsApi
             case DocumentStatus.Failed:
                 return Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error);
         }
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.Documents, document.Key, Rules(options.Value), document.ContentType, ct);
-        var problem = verification.IsAccepted ? null : verification.Problem;
-        if (problem?.Code == UploadProblems.Missing)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.");
-        }
+        // A file other than declared (type or size) is refused; an accepted one is used only from its checked copy.
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.Documents, document.Key, Rules(options),
+            document.ContentType, document.SizeBytes, ct);
         var now = time.GetUtcNow();
-        if (problem is not null)
+        if (!verification.IsAccepted)
         {
+            var problem = verification.Problem;
+            if (problem.Code == UploadProblems.Missing)
+            {
+                return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.");
+            }
             await UploadChecks.FailDocumentAsync(db, id, problem.Detail, now, ct);
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable document.", problem.Detail);
         }
         document.Status = DocumentStatus.Ready;
-        document.SizeBytes = verification.Object!.Size;
+        document.Key = verification.Object.Key;
+        document.SizeBytes = verification.Object.Size;
         document.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(DocumentResponse.From(document));

@@ -100,7 +100,7 @@ public static class MediaApi
         }
         var type = rules.Find(request.ContentType)!;
         var me = principal.UserId();
-        var key = ObjectKeys.New(me, type.Extension);
+        var key = ObjectKeys.NewUpload(type.Extension);
         var now = time.GetUtcNow();
         var media = new MediaFile
         {
@@ -139,11 +139,23 @@ public static class MediaApi
         Guid id, CompleteUploadRequest? request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage,
         IMultipartUploads multipart, IOptions<ContentOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
-        var media = await Owned(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
-        if (media is null)
+        if (!await Owned(db, principal).AnyAsync(m => m.Id == id, ct))
         {
             return NotFound();
         }
+        // One complete at a time per video: the promotion moves the upload away, so a concurrent one would find nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM media_files WHERE id = {id} FOR UPDATE", ct);
+        var result = await CompleteLockedAsync(id, request, db, storage, multipart, options.Value, time, loggers, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    private static async Task<Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>> CompleteLockedAsync(
+        Guid id, CompleteUploadRequest? request, ContentDbContext db, IObjectStorage storage, IMultipartUploads multipart,
+        ContentOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var media = await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct);
         switch (media.Status)
         {
             case MediaStatus.Failed:
@@ -170,28 +182,22 @@ public static class MediaApi
             }
         }
 
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options.Value), media.ContentType, ct);
-        var problem = verification.IsAccepted ? null : verification.Problem;
-        if (problem?.Code == UploadProblems.Missing)
+        // From here on only the checked copy is used: the upload URLs stay valid, but nothing reads their key again.
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options),
+            media.ContentType, media.SizeBytes, ct);
+        if (!verification.IsAccepted)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this video yet.");
-        }
-        if (verification.IsAccepted && verification.Object.Size != media.SizeBytes)
-        {
-            problem = new UploadProblem("upload_size_mismatch", $"The file has {verification.Object.Size} bytes, not the {media.SizeBytes} declared.");
-        }
-        if (problem is not null)
-        {
-            if (verification.IsAccepted)
+            var problem = verification.Problem;
+            if (problem.Code == UploadProblems.Missing)
             {
-                await storage.DeleteAsync(StorageBuckets.MediaUploads, media.SourceKey, ct); // VerifyUploadAsync deleted the others
+                return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this video yet.");
             }
             await UploadChecks.FailMediaAsync(db, media.Id, problem.Detail, time.GetUtcNow(), ct);
             loggers.CreateLogger(typeof(MediaApi)).LogInformation("Refused the upload of video {MediaId}: {Code}", media.Id, problem.Code);
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable video.", problem.Detail);
         }
 
-        var queued = await QueueAsync(db, media.Id, MediaStatus.Uploading, time.GetUtcNow(), verification.Object!.Size, ct);
+        var queued = await QueueAsync(db, media.Id, MediaStatus.Uploading, time.GetUtcNow(), verification.Object, ct);
         var current = await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct);
         return queued || current.Status != MediaStatus.Failed
             ? TypedResults.Ok(MediaStatusResponse.From(current))
@@ -261,13 +267,14 @@ public static class MediaApi
             return Problems.Create(StatusCodes.Status409Conflict, "media_not_failed", "Only a failed video can be retried.",
                 $"Its status is {EnumText.Name(media.Status)}.");
         }
-        if (await storage.HeadAsync(StorageBuckets.MediaUploads, media.SourceKey, ct) is null)
+        // A video refused or expired before its check still names its upload key, which the client can write: never queue that.
+        if (ObjectKeys.IsUpload(media.SourceKey) || await storage.HeadAsync(StorageBuckets.MediaUploads, media.SourceKey, ct) is null)
         {
             return Problems.Create(StatusCodes.Status409Conflict, "source_missing", "The uploaded file is gone; upload the video again.", media.Error);
         }
         try
         {
-            if (!await QueueAsync(db, id, MediaStatus.Failed, time.GetUtcNow(), media.SizeBytes, ct))
+            if (!await QueueAsync(db, id, MediaStatus.Failed, time.GetUtcNow(), null, ct))
             {
                 return Problems.Create(StatusCodes.Status409Conflict, "media_not_failed", "The video was retried at the same time.");
             }
@@ -281,16 +288,22 @@ public static class MediaApi
 
     /// <summary>
     /// Moves the video from <paramref name="from"/> to queued and writes its transcode job and <see cref="TranscodeRequested"/>
-    /// in one transaction (DESIGN §5: the row is the source of truth, the relay publishes the message). False when the
-    /// video was no longer in <paramref name="from"/> (a concurrent complete or retry won).
+    /// in one transaction (the row is the source of truth, the relay publishes the message). On complete,
+    /// <paramref name="source"/> is the checked copy, which becomes the video's source (a retry keeps the source it has).
+    /// False when the video was no longer in <paramref name="from"/> (a concurrent complete or retry won).
     /// </summary>
-    private static async Task<bool> QueueAsync(ContentDbContext db, Guid mediaId, MediaStatus from, DateTimeOffset now, long size, CancellationToken ct)
+    private static async Task<bool> QueueAsync(ContentDbContext db, Guid mediaId, MediaStatus from, DateTimeOffset now, StoredObject? source,
+        CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var sourceKey = source?.Key;
+        var sourceSize = source?.Size;
+        // Complete calls this inside its own transaction (holding the row lock); retry has none.
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var changed = await db.MediaFiles.Where(m => m.Id == mediaId && m.Status == from)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(m => m.Status, MediaStatus.Queued)
-                .SetProperty(m => m.SizeBytes, size)
+                .SetProperty(m => m.SourceKey, m => sourceKey ?? m.SourceKey)
+                .SetProperty(m => m.SizeBytes, m => sourceSize ?? m.SizeBytes)
                 .SetProperty(m => m.Progress, 0)
                 .SetProperty(m => m.Error, (string?)null)
                 .SetProperty(m => m.MultipartUploadId, (string?)null)
@@ -303,7 +316,10 @@ public static class MediaApi
         db.TranscodeJobs.Add(job);
         db.AddOutboxMessage(new TranscodeRequested(job.Id, mediaId));
         await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
         return true;
     }
 

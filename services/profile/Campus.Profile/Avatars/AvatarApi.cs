@@ -26,6 +26,9 @@ public static class AvatarApi
 
     public static readonly UploadRules Rules = new(MaxBytes, [FileSignatures.Jpeg, FileSignatures.Png]);
 
+    /// <summary>How long the record of an issued upload URL is kept (far beyond the URL's own expiry).</summary>
+    private static readonly TimeSpan UploadRowLifetime = TimeSpan.FromDays(1);
+
     public static IEndpointRouteBuilder MapAvatarApi(this IEndpointRouteBuilder routes)
     {
         var avatar = routes.MapGroup("/api/profile/avatar").WithTags("Avatar").RequireAuthorization()
@@ -51,7 +54,8 @@ public static class AvatarApi
     }
 
     public static async Task<Results<Ok<AvatarUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
-        AvatarUploadRequest request, ClaimsPrincipal principal, IObjectStorage storage)
+        AvatarUploadRequest request, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
+        CancellationToken ct)
     {
         var type = Rules.Find(request.ContentType);
         if (type is null)
@@ -67,7 +71,13 @@ public static class AvatarApi
         {
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"An avatar has at most {MaxBytes} bytes.");
         }
-        var key = ObjectKeys.New(principal.UserId(), type.Extension);
+        var me = principal.UserId();
+        var now = time.GetUtcNow();
+        // Random keys say nothing of their owner: the row does. Rows of earlier days have served their purpose.
+        await db.AvatarUploads.Where(u => u.UserId == me && u.CreatedAt < now - UploadRowLifetime).ExecuteDeleteAsync(ct);
+        var key = ObjectKeys.NewUpload(type.Extension);
+        db.AvatarUploads.Add(new AvatarUpload { Key = key, UserId = me, ContentType = type.ContentType, Size = request.Size, CreatedAt = now });
+        await db.SaveChangesAsync(ct);
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Avatars, key, type.ContentType);
         return TypedResults.Ok(new AvatarUploadResponse(presigned.Url, key, presigned.ExpiresAt, presigned.Headers));
     }
@@ -77,43 +87,47 @@ public static class AvatarApi
         ILoggerFactory loggers, CancellationToken ct)
     {
         var me = principal.UserId();
-        if (!ObjectKeys.IsSafe(request.Key) || request.Key!.Split('/') is not [_, _])
+        if (!ObjectKeys.IsUpload(request.Key))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["The key returned by upload-url."] });
         }
-        // Keys are issued as "{user id}/{random}": a key under another prefix was not issued to this caller.
-        if (!request.Key.StartsWith($"{me}/", StringComparison.Ordinal))
+        var upload = await db.AvatarUploads.FirstOrDefaultAsync(u => u.Key == request.Key, ct);
+        if (upload is null || upload.UserId != me)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you.");
         }
+        if (upload.CheckedKey is not null)
+        {
+            // Confirmed before: a repeated call changes nothing.
+            return TypedResults.Ok(await ProfilesApi.ToResponseAsync(await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct), storage));
+        }
 
-        var verification = await storage.VerifyUploadAsync(StorageBuckets.Avatars, request.Key, Rules, cancellationToken: ct);
+        // From here on only the checked copy is used: the upload URL stays valid, but nothing reads its key again.
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.Avatars, upload.Key, Rules, upload.ContentType, upload.Size, ct);
         if (!verification.IsAccepted)
         {
             return verification.Problem.Code == UploadProblems.Missing
                 ? Problems.Create(StatusCodes.Status404NotFound, "upload_missing", "Nothing was uploaded under this key.")
                 : InvalidImage(verification.Problem.Detail);
         }
-        var header = await storage.ReadFirstBytesAsync(StorageBuckets.Avatars, request.Key, ImageHeader.SampleLength, ct);
+        var checkedKey = verification.Object.Key;
+        var header = await storage.ReadFirstBytesAsync(StorageBuckets.Avatars, checkedKey, ImageHeader.SampleLength, ct);
         var size = header is null ? null : ImageHeader.Read(header, verification.Type.ContentType);
         if (size is not ({ } dimensions) || dimensions.Width is < MinSide or > MaxSide || dimensions.Height is < MinSide or > MaxSide)
         {
-            await storage.DeleteAsync(StorageBuckets.Avatars, request.Key, ct);
+            await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
             return InvalidImage($"The file is not a readable image of {MinSide}–{MaxSide} pixels a side.");
         }
 
         var profile = await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct);
         var previous = profile.AvatarKey;
-        if (previous == request.Key)
-        {
-            return TypedResults.Ok(await ProfilesApi.ToResponseAsync(profile, storage));
-        }
         var now = time.GetUtcNow();
-        profile.AvatarKey = request.Key;
+        upload.CheckedKey = checkedKey;
+        profile.AvatarKey = checkedKey;
         profile.UpdatedAt = now;
         db.ProfileHistory.Add(new ProfileHistoryEntry
         {
-            UserId = me, Field = "avatar", OldValue = previous, NewValue = request.Key, ChangedBy = me, ChangedAt = now,
+            UserId = me, Field = "avatar", OldValue = previous, NewValue = checkedKey, ChangedBy = me, ChangedAt = now,
         });
         db.AddOutboxMessage(new ProfileUpdated(me, ["avatar"], me));
         try
@@ -122,7 +136,7 @@ public static class AvatarApi
         }
         catch (DbUpdateConcurrencyException)
         {
-            await storage.DeleteAsync(StorageBuckets.Avatars, request.Key, ct);
+            await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
             return Problems.Create(StatusCodes.Status409Conflict, "concurrent_update", "The profile was changed at the same time; upload again.");
         }
 

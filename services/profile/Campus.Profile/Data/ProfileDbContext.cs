@@ -1,4 +1,5 @@
 using Campus.Messaging.Outbox;
+using Campus.Profile.Avatars;
 using Campus.Profile.ExperienceLevels;
 using Campus.Profile.Profiles;
 using Campus.Profile.Social;
@@ -19,6 +20,8 @@ public sealed class ProfileDbContext(DbContextOptions<ProfileDbContext> options)
     public DbSet<ExperienceLevel> ExperienceLevels => Set<ExperienceLevel>();
 
     public DbSet<SocialBinding> SocialBindings => Set<SocialBinding>();
+
+    public DbSet<AvatarUpload> AvatarUploads => Set<AvatarUpload>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -31,7 +31,7 @@ public sealed class UserProfile
 
     public string? Locale { get; set; }
 
-    /// <summary>Object key in the avatars bucket.</summary>
+    /// <summary>Object key in the avatars bucket: always a checked copy (<c>checked/…</c>), never a key a client can write.</summary>
     public string? AvatarKey { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

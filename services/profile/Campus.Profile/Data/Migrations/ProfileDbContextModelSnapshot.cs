@@ -80,6 +80,45 @@ namespace Campus.Profile.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Profile.Avatars.AvatarUpload", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("CheckedKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("checked_key");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Key")
+                        .HasName("pk_avatar_uploads");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_avatar_uploads_user_id_created_at");
+
+                    b.ToTable("avatar_uploads", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Profile.ExperienceLevels.ExperienceLevel", b =>
                 {
                     b.Property<Guid>("Id")
