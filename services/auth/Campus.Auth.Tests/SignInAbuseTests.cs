@@ -190,6 +190,21 @@ public sealed class SignInAbuseTests(AuthFactory factory) : IClassFixture<AuthFa
     }
 
     [Fact]
+    public async Task IPv6_addresses_of_one_64_prefix_are_one_source()
+    {
+        var prefix = $"2001:db8:{Random.Shared.Next(0x10000):x}:{Random.Shared.Next(0x10000):x}";
+        for (var i = 1; i <= 5; i++)
+        {
+            using var client = factory.ClientFrom($"{prefix}::{i:x}");
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/auth/phone/send-code", new { phone = AuthFactory.NewPhone() }, Ct)).StatusCode);
+        }
+
+        using var sixth = factory.ClientFrom($"{prefix}:1:2:3:4");
+        await AssertProblemAsync(await sixth.PostAsJsonAsync("/api/auth/phone/send-code", new { phone = AuthFactory.NewPhone() }, Ct),
+            HttpStatusCode.TooManyRequests, "otp_rate_limited");
+    }
+
+    [Fact]
     public async Task The_dev_sms_provider_outside_Development_stops_the_host_at_start_naming_the_setting()
     {
         await using var production = factory.WithWebHostBuilder(host => host

@@ -121,8 +121,30 @@ public static class PhoneApi
         return false;
     }
 
-    // The connection's address after UseForwardedHeaders (trusted loopback proxies only): see Extensions.
-    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    /// <summary>
+    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted loopback
+    /// proxies only, see Extensions); for IPv6 its /64 prefix, because one subscriber gets a whole /64 and could
+    /// otherwise take a fresh address for every request.
+    /// </summary>
+    internal static string ClientIp(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     private static ProblemHttpResult WithRetryAfter(HttpContext context, TimeSpan retryAfter, ProblemHttpResult problem)
     {
