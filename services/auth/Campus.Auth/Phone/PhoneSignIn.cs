@@ -67,6 +67,7 @@ public sealed class PhoneSignIn(
         var resendFrom = now - Options.ResendInterval;
         var hourAgo = now - Hour;
         var budgetWindow = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero);
+        var firstOfTheHour = false;
 
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
@@ -118,14 +119,16 @@ public sealed class PhoneSignIn(
                 await transaction.RollbackAsync(ct);
                 return await RefuseOverBudgetAsync(budgetWindow, now, ct);
             }
-            if (sent[0] == 1)
-            {
-                // The first SMS of an hour prunes what no rule reads any more (once an hour, on one replica).
-                await PruneAsync(now, ct);
-            }
             db.OtpRequests.Add(new OtpRequest { ClientIp = clientIp, RequestedAt = now });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            firstOfTheHour = sent[0] == 1;
+        }
+        if (firstOfTheHour)
+        {
+            // The first SMS of an hour prunes what no rule reads any more (once an hour, on one replica), after the
+            // commit: holding the code's row lock while deleting rows a verification may hold could deadlock.
+            await PruneAsync(now, CancellationToken.None);
         }
 
         try
