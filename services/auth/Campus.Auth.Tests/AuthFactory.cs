@@ -18,7 +18,7 @@ namespace Campus.Auth.Tests;
 /// <see cref="FakeTimeProvider"/> clock that starts at the real time (<see cref="Time"/>), signing keys generated into a
 /// temporary folder, and the client IP taken from <c>X-Forwarded-For</c> as behind the edge (see <see cref="ClientFrom"/>).
 /// </summary>
-public sealed partial class AuthFactory : CampusHostFactory<Program, AuthDbContext>
+public partial class AuthFactory : CampusHostFactory<Program, AuthDbContext>
 {
     private readonly string _keyDirectory = Path.Combine(Path.GetTempPath(), TestInfrastructure.UniqueName("campus-auth-keys-"));
 
@@ -30,9 +30,16 @@ public sealed partial class AuthFactory : CampusHostFactory<Program, AuthDbConte
         {
             var settings = base.Settings;
             settings["Auth:KeyDirectory"] = _keyDirectory;
+            foreach (var (key, value) in ExtraSettings)
+            {
+                settings[key] = value;
+            }
             return settings;
         }
     }
+
+    /// <summary>Settings of a derived fixture (e.g. a small SMS budget), on a database of its own.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -51,6 +58,7 @@ public sealed partial class AuthFactory : CampusHostFactory<Program, AuthDbConte
         {
             Directory.Delete(_keyDirectory, recursive: true);
         }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A client whose requests come from <paramref name="ip"/> through a loopback proxy (the edge).</summary>

@@ -81,14 +81,47 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
     }
 
     [Fact]
-    public async Task Register_of_an_active_address_is_a_conflict()
+    public async Task Register_of_a_taken_address_answers_exactly_like_a_new_one_and_mails_nothing()
+    {
+        var taken = EmailFlows.NewEmail();
+        await factory.CreateActiveAccountAsync(_client, taken, Password);
+        var fresh = EmailFlows.NewEmail();
+
+        var takenAnswer = await _client.PostAsJsonAsync("/api/auth/email/register", new { email = taken, password = "another long passphrase" }, Ct);
+        var freshAnswer = await _client.PostAsJsonAsync("/api/auth/email/register", new { email = fresh, password = "another long passphrase" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, takenAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, freshAnswer.StatusCode);
+        var takenBody = await takenAnswer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var freshBody = await freshAnswer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        // The same fields and values but the address: nothing (no user id) tells the two apart.
+        Assert.Equal(freshBody.EnumerateObject().Select(p => p.Name), takenBody.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(taken, takenBody.GetProperty("email").GetString());
+        Assert.Equal(freshBody.GetProperty("confirmation_expires_in").GetInt64(), takenBody.GetProperty("confirmation_expires_in").GetInt64());
+        // Only the confirmation of the original registration was ever mailed to the taken address, and its password holds.
+        Assert.Single(await factory.OutboxEventsAsync(EmailFlows.ConfirmationRequested, taken));
+        Assert.Equal(HttpStatusCode.OK, (await Login(taken, Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Registering_an_unconfirmed_address_five_times_mails_one_link_per_interval()
     {
         var email = EmailFlows.NewEmail();
-        await factory.CreateActiveAccountAsync(_client, email, Password);
 
-        var response = await _client.PostAsJsonAsync("/api/auth/email/register", new { email, password = "another long passphrase" }, Ct);
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await _client.PostAsJsonAsync("/api/auth/email/register", new { email, password = Password }, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            factory.Time.Advance(TimeSpan.FromSeconds(5));
+        }
+        Assert.Single(await factory.OutboxEventsAsync(EmailFlows.ConfirmationRequested, email));
 
-        await AssertProblemAsync(response, HttpStatusCode.Conflict, "email_taken");
+        // Parallel registrations of one address cannot both mail either.
+        factory.Time.Advance(TimeSpan.FromMinutes(1)); // Auth:Email:ResendInterval
+        var burst = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            _client.PostAsJsonAsync("/api/auth/email/register", new { email, password = Password }, Ct)));
+        Assert.All(burst, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Equal(2, (await factory.OutboxEventsAsync(EmailFlows.ConfirmationRequested, email)).Count);
     }
 
     [Fact]
@@ -97,6 +130,7 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
         var email = EmailFlows.NewEmail();
         (await _client.PostAsJsonAsync("/api/auth/email/register", new { email, password = "first long passphrase" }, Ct)).EnsureSuccessStatusCode();
         var first = await factory.LatestTokenAsync(EmailFlows.ConfirmationRequested, email);
+        factory.Time.Advance(TimeSpan.FromMinutes(1)); // Auth:Email:ResendInterval
 
         var again = await _client.PostAsJsonAsync("/api/auth/email/register", new { email, password = Password }, Ct);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);

@@ -17,6 +17,8 @@ public sealed class AuthMetrics
     private readonly Counter<long> _logins;
     private readonly Counter<long> _rotations;
     private readonly Counter<long> _reuses;
+    private readonly Counter<long> _codesRefused;
+    private readonly Counter<long> _smsBudgetExhausted;
 
     public AuthMetrics(IMeterFactory meterFactory)
     {
@@ -28,16 +30,25 @@ public sealed class AuthMetrics
         _logins = meter.CreateCounter<long>("campus.auth.logins", description: "Sign-ins that issued tokens, by method.");
         _rotations = meter.CreateCounter<long>("campus.auth.refresh.rotations", description: "Refresh tokens rotated.");
         _reuses = meter.CreateCounter<long>("campus.auth.refresh.reuse_detected", description: "Rotated refresh tokens presented after the grace window.");
+        _codesRefused = meter.CreateCounter<long>("campus.auth.otp.refused", description: "Code requests refused before anything was sent, by reason.");
+        _smsBudgetExhausted = meter.CreateCounter<long>("campus.auth.sms.budget_exhausted",
+            description: "Code requests refused because the hourly SMS budget is spent (alert on any increase).");
     }
 
     public void CodeSent() => _codesSent.Add(1);
 
-    /// <param name="reason"><c>invalid</c>, <c>expired</c> or <c>locked</c>.</param>
+    /// <param name="reason"><c>invalid</c>, <c>expired</c>, <c>locked</c>, <c>guarded</c> or <c>source_blocked</c>.</param>
     public void CodeFailed(string reason) => _codesFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void CodeVerified() => _codesVerified.Add(1);
 
-    /// <param name="kind"><c>phone</c> or <c>account</c>.</param>
+    /// <param name="reason"><c>phone_not_supported</c>, <c>source_blocked</c> or <c>sms_budget_exhausted</c>.</param>
+    public void CodeRefused(string reason) => _codesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void SmsBudgetExhausted() => _smsBudgetExhausted.Add(1);
+
+    /// <param name="kind"><c>phone_source</c> (a phone for one source), <c>phone_guard</c> (a phone guarded), <c>source</c>
+    /// (a source blocked) or <c>account</c> (e-mail sign-in).</param>
     public void Locked(string kind) => _locks.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <param name="method"><c>phone</c> or <c>email</c>.</param>

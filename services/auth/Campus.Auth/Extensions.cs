@@ -34,12 +34,19 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthOptions>, SigningKeysValidator>();
+        // Bootstrap admin phones are compared with users.phone, which is E.164: any accepted spelling is canonicalized.
+        builder.Services.PostConfigure<AuthOptions>(auth => auth.BootstrapAdmins =
+            [.. auth.BootstrapAdmins.Select(entry => PhoneNumberRules.Canonical(entry.Trim()) ?? entry.Trim())]);
+        builder.Services.AddOptions<AuthOptions>().Validate(
+            auth => auth.BootstrapAdmins.All(entry => entry.Contains('@', StringComparison.Ordinal) || PhoneNumberRules.Canonical(entry) == entry),
+            "Auth:BootstrapAdmins: each entry must be an e-mail address or a phone number in international form (+79001234567).");
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddScoped<TokenIssuer>();
         builder.Services.AddScoped<RefreshTokenService>();
 
         // { "Auth": { "Otp": { "CodeLifetime": "00:05:00", "ResendInterval": "00:00:30", "MaxSendsPerIpPerHour": 5,
-        //   "MaxFailedAttempts": 5, "LockDuration": "01:00:00" } } }
+        //   "MaxFailedAttempts": 5, "LockDuration": "01:00:00", "MaxFailuresPerPhone": 10, "MaxFailuresPerSourcePerHour": 20,
+        //   "BlockDuration": "00:15:00", "MaxBlockDuration": "1.00:00:00", "BlockMemory": "1.00:00:00", "MaxSmsPerHour": 1000 } } }
         builder.Services.AddOptions<OtpOptions>()
             .BindConfiguration(OtpOptions.Section)
             .ValidateDataAnnotations()
@@ -85,7 +92,8 @@ internal static class Extensions
         app.MapPasswordApi();
         app.MapTokensApi();
         app.MapUsersApi();
-        if (app.Environment.IsDevelopment())
+        // Only with the dev SMS provider, which the host refuses outside Development (SmsExtensions.AddSms).
+        if (app.Services.GetRequiredService<IOptions<SmsOptions>>().Value.Provider == SmsOptions.DevProvider)
         {
             app.MapDevSmsApi();
         }

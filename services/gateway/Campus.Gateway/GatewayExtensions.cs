@@ -100,6 +100,25 @@ internal static class GatewayExtensions
         });
     }
 
+    /// <summary>Refuses development-only routes (see <see cref="RefuseDevRoutes"/>); call before authentication.</summary>
+    public static void UseDevRouteRefusal(this WebApplication app) => app.Use(RefuseDevRoutes);
+
+    /// <summary>
+    /// Development-only routes of a service (<c>/api/&lt;service&gt;/dev/...</c>, e.g. auth's SMS outbox, which shows every
+    /// sign-in code) are never routed, in any environment and whatever <c>ReverseProxy</c> says: 404 before routing
+    /// reaches the proxy, before authentication (a token does not open them). Case and empty segments do not matter.
+    /// </summary>
+    private static Task RefuseDevRoutes(HttpContext context, Func<Task> next)
+    {
+        var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= 3 && segments[0].Equals("api", StringComparison.OrdinalIgnoreCase)
+            && segments[2].Equals("dev", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, "not_found", "Not Found").ExecuteAsync(context);
+        }
+        return next();
+    }
+
     /// <summary>
     /// A route's <c>Timeout</c> cancels the forwarded request; YARP reports that as a canceled request (400), but for
     /// the client it is the service that did not answer in time: 504.

@@ -6,6 +6,7 @@ builder.AddGateway();
 
 var app = builder.Build();
 app.UseGatewayForwardedHeaders();
+app.UseDevRouteRefusal();
 app.MapDefaultEndpoints();
 app.MapGateway();
 app.Run();

@@ -128,13 +128,13 @@ public sealed class KeyRotationTests
             await WaitReadyAsync(new Uri($"http://127.0.0.1:{_authPort}/readyz"), "auth");
         }
 
-        /// <summary>Phone sign-in through the private edge (Development: the code comes from the dev SMS outbox).</summary>
+        /// <summary>Phone sign-in through the private edge (Development: the code comes from the dev SMS outbox, on auth's own port).</summary>
         public async Task<string> SignInAsync()
         {
             var phone = $"+7999{Random.Shared.Next(1000000, 9999999)}";
             using var sent = await _http.PostAsync(new Uri(Edge, "api/auth/phone/send-code"), Json(new { phone }), Ct);
             await ExpectOkAsync(sent, "send-code");
-            var outbox = JsonDocument.Parse(await _http.GetStringAsync(new Uri(Edge, $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), Ct)).RootElement;
+            var outbox = JsonDocument.Parse(await _http.GetStringAsync(new Uri($"http://127.0.0.1:{_authPort}/api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), Ct)).RootElement;
             var code = Regex.Match(outbox[outbox.GetArrayLength() - 1].GetProperty("text").GetString() ?? "", @"\b\d{4,8}\b").Value;
             using var verified = await _http.PostAsync(new Uri(Edge, "api/auth/phone/verify"), Json(new { phone, code }), Ct);
             var body = await ExpectOkAsync(verified, "verify");

@@ -36,10 +36,10 @@ public static class Platform
         ["analytics-worker"] = 8113,
     };
 
-    /// <summary>The edge (nginx) base URL: <c>CAMPUS_EDGE_URL</c>, default http://127.0.0.1:8080.</summary>
+    /// <summary>The edge (nginx) base URL: <c>CAMPUS_EDGE_URL</c>, else http://127.0.0.1:<c>CAMPUS_EDGE_PORT</c> (8080).</summary>
     public static Uri EdgeUrl { get; } = new(Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") is { Length: > 0 } url
         ? url.TrimEnd('/') + "/"
-        : "http://127.0.0.1:8080/");
+        : $"http://127.0.0.1:{(Environment.GetEnvironmentVariable("CAMPUS_EDGE_PORT") is { Length: > 0 } port ? port : "8080")}/");
 
     /// <summary>A host's own base URL, e.g. http://127.0.0.1:8101/ for auth (<c>CAMPUS_AUTH_PORT</c>).</summary>
     public static Uri HostUrl(string host)

@@ -8,7 +8,7 @@ namespace Campus.E2E.Tests;
 
 /// <summary>
 /// Real tokens from the auth service through the edge: the phone sign-in (Development: the code is read from the dev
-/// SMS outbox), the bootstrap admin, and users given roles by that admin.
+/// SMS outbox on auth's own port), the bootstrap admin, and users given roles by that admin.
 /// </summary>
 internal static partial class SignIn
 {
@@ -47,7 +47,8 @@ internal static partial class SignIn
             break;
         }
 
-        using var outbox = await client.GetAsync(new Uri(Platform.EdgeUrl, $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), Ct);
+        // The dev outbox is never exposed by the edge or the gateway: it is read on auth's own port.
+        using var outbox = await client.GetAsync(new Uri(Platform.HostUrl("auth"), $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), Ct);
         var messages = await Api.ExpectAsync(outbox, HttpStatusCode.OK);
         // Newest first (auth's README); the text carries the code ("... код для входа 692466 ...").
         var text = messages.GetArrayLength() > 0 ? messages[0].GetProperty("text").GetString() ?? "" : "";

@@ -172,7 +172,9 @@ internal static class Bench
             sent.EnsureSuccessStatusCode();
             break;
         }
-        var outbox = await ApiAsync(edge, null, HttpMethod.Get, $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}");
+        // The dev outbox is never exposed by the edge: it is read on auth's own port (CAMPUS_AUTH_PORT).
+        var auth = new Uri($"http://127.0.0.1:{Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101"}/");
+        var outbox = await ApiAsync(auth, null, HttpMethod.Get, $"api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}");
         var code = System.Text.RegularExpressions.Regex.Match(outbox[0].GetProperty("text").GetString() ?? "", @"\b\d{4,8}\b").Value;
         var tokens = await ApiAsync(edge, null, HttpMethod.Post, "api/auth/phone/verify", new { phone, code });
         return (tokens.GetProperty("access_token").GetString()!, tokens.GetProperty("user").GetProperty("id").GetString()!,

@@ -18,8 +18,6 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : DbC
 
     public DbSet<PhoneCode> PhoneCodes => Set<PhoneCode>();
 
-    public DbSet<PhoneLock> PhoneLocks => Set<PhoneLock>();
-
     public DbSet<OtpRequest> OtpRequests => Set<OtpRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -26,19 +26,67 @@ public sealed class PhoneCode
 
     /// <summary>Set when the code was used (successfully) or withdrawn; a spent code verifies nothing.</summary>
     public DateTimeOffset? SpentAt { get; set; }
+
+    /// <summary>The client IP that asked for this code: the only source that may enter it while the phone is guarded.</summary>
+    public string? RequestedBy { get; set; }
 }
 
-/// <summary>Wrong codes entered for a phone and, after too many, until when it is locked.</summary>
-public sealed class PhoneLock
+/// <summary>
+/// Wrong codes entered for a phone from every source and, after too many, until when it is guarded (its code is
+/// accepted only from the source that asked for it). Never a lock: the owner can always sign in.
+/// </summary>
+public sealed class PhoneGuard
 {
     public required string Phone { get; set; }
 
-    /// <summary>Wrong codes since <see cref="FirstFailedAt"/> (the counting window).</summary>
+    /// <summary>Wrong codes since <see cref="FirstFailedAt"/> (the counting window), all sources together.</summary>
+    public int FailedAttempts { get; set; }
+
+    public DateTimeOffset FirstFailedAt { get; set; }
+
+    public DateTimeOffset? GuardedUntil { get; set; }
+}
+
+/// <summary>Wrong codes entered for one phone from one source and, after too many, until when that pair is locked.</summary>
+public sealed class PhoneSourceLock
+{
+    public required string Phone { get; set; }
+
+    public required string ClientIp { get; set; }
+
     public int FailedAttempts { get; set; }
 
     public DateTimeOffset FirstFailedAt { get; set; }
 
     public DateTimeOffset? LockedUntil { get; set; }
+}
+
+/// <summary>
+/// A source (client IP) that entered wrong codes: its failures in the current hour and the temporary block list entry,
+/// with the number of blocks so far (each block lasts twice the previous one).
+/// </summary>
+public sealed class OtpSource
+{
+    public required string ClientIp { get; set; }
+
+    public int FailedAttempts { get; set; }
+
+    public DateTimeOffset FirstFailedAt { get; set; }
+
+    /// <summary>Blocks since the source was last forgotten (<c>Auth:Otp:BlockMemory</c>); the next lasts BlockDuration × 2^Blocks.</summary>
+    public int Blocks { get; set; }
+
+    public DateTimeOffset? BlockedUntil { get; set; }
+}
+
+/// <summary>SMS sent by the service in one clock hour (every replica), and sends refused because the budget was spent.</summary>
+public sealed class SmsBudgetWindow
+{
+    public DateTimeOffset WindowStart { get; set; }
+
+    public int Sent { get; set; }
+
+    public int Refused { get; set; }
 }
 
 /// <summary>One accepted send-code request, by client IP: the per-IP hourly limit counts these rows.</summary>
@@ -51,7 +99,8 @@ public sealed class OtpRequest
     public DateTimeOffset RequestedAt { get; set; }
 }
 
-internal sealed class PhoneCodeConfiguration : IEntityTypeConfiguration<PhoneCode>, IEntityTypeConfiguration<PhoneLock>,
+internal sealed class PhoneCodeConfiguration : IEntityTypeConfiguration<PhoneCode>, IEntityTypeConfiguration<PhoneGuard>,
+    IEntityTypeConfiguration<PhoneSourceLock>, IEntityTypeConfiguration<OtpSource>, IEntityTypeConfiguration<SmsBudgetWindow>,
     IEntityTypeConfiguration<OtpRequest>
 {
     public void Configure(EntityTypeBuilder<PhoneCode> code)
@@ -59,13 +108,38 @@ internal sealed class PhoneCodeConfiguration : IEntityTypeConfiguration<PhoneCod
         code.ToTable("sms_codes");
         code.HasKey(c => c.Phone);
         code.Property(c => c.Phone).HasMaxLength(16);
+        code.Property(c => c.RequestedBy).HasMaxLength(64);
     }
 
-    public void Configure(EntityTypeBuilder<PhoneLock> phoneLock)
+    public void Configure(EntityTypeBuilder<PhoneGuard> guard)
     {
-        phoneLock.ToTable("phone_locks");
-        phoneLock.HasKey(l => l.Phone);
-        phoneLock.Property(l => l.Phone).HasMaxLength(16);
+        guard.ToTable("phone_guards");
+        guard.HasKey(g => g.Phone);
+        guard.Property(g => g.Phone).HasMaxLength(16);
+        guard.HasIndex(g => g.FirstFailedAt);
+    }
+
+    public void Configure(EntityTypeBuilder<PhoneSourceLock> pair)
+    {
+        pair.ToTable("phone_source_locks");
+        pair.HasKey(l => new { l.Phone, l.ClientIp });
+        pair.Property(l => l.Phone).HasMaxLength(16);
+        pair.Property(l => l.ClientIp).HasMaxLength(64);
+        pair.HasIndex(l => l.FirstFailedAt);
+    }
+
+    public void Configure(EntityTypeBuilder<OtpSource> source)
+    {
+        source.ToTable("otp_sources");
+        source.HasKey(s => s.ClientIp);
+        source.Property(s => s.ClientIp).HasMaxLength(64);
+        source.HasIndex(s => s.FirstFailedAt);
+    }
+
+    public void Configure(EntityTypeBuilder<SmsBudgetWindow> window)
+    {
+        window.ToTable("sms_budget");
+        window.HasKey(w => w.WindowStart);
     }
 
     public void Configure(EntityTypeBuilder<OtpRequest> request)

@@ -16,6 +16,11 @@ public static class EmailAndPasswordExtensions
     public static IHostApplicationBuilder AddEmailAndPasswordFlows(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
+        // { "Auth": { "Email": { "ResendInterval": "00:01:00" } } }
+        builder.Services.AddOptions<EmailOptions>()
+            .BindConfiguration(EmailOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.Configure<PasswordHasherOptions>(options => options.IterationCount = PasswordHashing.IterationCount);
         builder.Services.TryAddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<PasswordHashing>();

@@ -6,6 +6,7 @@ using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Campus.Auth.Email;
 
@@ -18,8 +19,8 @@ public static class EmailApi
 
         group.MapPost("/register", RegisterAsync)
             .WithName("RegisterWithEmail")
-            .WithSummary("Creates an unconfirmed account and mails a confirmation link (valid 24 h); again for an unconfirmed address, a new link.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Creates an unconfirmed account and mails a confirmation link (valid 24 h); again for an unconfirmed address, a new link at most once a minute. The answer is the same whether the address is new, unconfirmed or taken.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapPost("/confirm", ConfirmAsync)
             .WithName("ConfirmEmail")
@@ -38,7 +39,7 @@ public static class EmailApi
 
     public static async Task<Results<Accepted<RegistrationResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterRequest request, AuthDbContext db, EmailTokens tokens, PasswordHashing passwords, TimeProvider time,
-        EmailMetrics metrics, CancellationToken ct)
+        EmailMetrics metrics, IOptions<EmailOptions> options, CancellationToken ct)
     {
         if (!EmailAddress.TryNormalize(request.Email, out var email))
         {
@@ -55,7 +56,13 @@ public static class EmailApi
         }
 
         var passwordHash = passwords.Hash(request.Password);
+        // One answer for every address (new, unconfirmed, taken), so registration tells nobody which addresses have
+        // accounts; what differs is only what gets mailed.
+        var accepted = TypedResults.Accepted((string?)null,
+            new RegistrationResponse(email, (long)EmailTokens.ConfirmationLifetime.TotalSeconds));
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // One registration per address at a time, on every replica: two at once cannot both mail a link.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({email}, 1))", ct);
         var now = time.GetUtcNow();
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, ct);
         if (user is null)
@@ -65,8 +72,15 @@ public static class EmailApi
         }
         else if (user.Status != UserStatus.PendingConfirmation)
         {
+            // Taken: nothing is mailed (the owner can use password reset) and nothing changes.
             metrics.Registration("email_taken");
-            return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already registered.");
+            return accepted;
+        }
+        else if (await tokens.SentRecentlyAsync(user.Id, EmailTokenPurpose.Confirm, options.Value.ResendInterval, ct))
+        {
+            // At most one confirmation mail per address per Auth:Email:ResendInterval: the earlier link still works.
+            metrics.Registration("resend_suppressed");
+            return accepted;
         }
 
         // The latest registration's password answers "email_not_confirmed" at sign-in; the link applies its own.
@@ -74,21 +88,11 @@ public static class EmailApi
         user.UpdatedAt = now;
         var (token, row) = await tokens.IssueAsync(user.Id, EmailTokenPurpose.Confirm, passwordHash, ct);
         db.AddOutboxMessage(new UserEmailConfirmationRequested(user.Id, email, token, row.ExpiresAt) { OccurredAt = now });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-        }
-        catch (DbUpdateException exception) when (IsUniqueViolation(exception))
-        {
-            // Two registrations of one new address at once: the second finds the first's row taken.
-            metrics.Registration("email_taken");
-            return Problems.Create(StatusCodes.Status409Conflict, "email_taken", "This e-mail address is already registered.");
-        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
 
         metrics.Registration("accepted");
-        return TypedResults.Accepted((string?)null,
-            new RegistrationResponse(user.Id, email, (long)EmailTokens.ConfirmationLifetime.TotalSeconds));
+        return accepted;
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
@@ -205,15 +209,15 @@ public static class EmailApi
         return Problems.Create(StatusCodes.Status423Locked, "account_locked",
             "Too many failed sign-ins. Try again later or reset the password.");
     }
-
-    private static bool IsUniqueViolation(DbUpdateException exception) =>
-        exception.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 }
 
 public sealed record RegisterRequest(string Email, string Password);
 
-/// <summary>The account waits for confirmation; the link is valid for <c>confirmation_expires_in</c> seconds.</summary>
-public sealed record RegistrationResponse(Guid UserId, string Email, long ConfirmationExpiresIn);
+/// <summary>
+/// The same for every address: if it was new or unconfirmed, a link valid for <c>confirmation_expires_in</c> seconds is
+/// on its way. No user id: it would tell a taken address from a new one.
+/// </summary>
+public sealed record RegistrationResponse(string Email, long ConfirmationExpiresIn);
 
 public sealed record ConfirmEmailRequest(string Token);
 

@@ -23,7 +23,8 @@ public sealed class EmailMetrics
     /// <param name="reason"><c>invalid_credentials</c>, <c>account_locked</c>, <c>email_not_confirmed</c> or <c>user_blocked</c>.</param>
     public void LoginFailed(string reason) => _loginFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <param name="result"><c>accepted</c>, <c>weak_password</c> or <c>email_taken</c>.</param>
+    /// <param name="result"><c>accepted</c> (a link mailed), <c>resend_suppressed</c> (a link went out within the resend
+    /// interval), <c>weak_password</c> or <c>email_taken</c> (answered like the others, nothing mailed).</param>
     public void Registration(string result) => _registrations.Add(1, new KeyValuePair<string, object?>("result", result));
 
     /// <param name="step"><c>requested</c> or <c>completed</c>.</param>

@@ -40,6 +40,13 @@ public sealed class EmailTokens(AuthDbContext db, TimeProvider time)
         return (token, row);
     }
 
+    /// <summary>Whether a token of that purpose was issued to the user within <paramref name="interval"/> (so a mail went out).</summary>
+    public Task<bool> SentRecentlyAsync(Guid userId, EmailTokenPurpose purpose, TimeSpan interval, CancellationToken ct)
+    {
+        var since = time.GetUtcNow() - interval;
+        return db.Set<EmailToken>().AnyAsync(t => t.UserId == userId && t.Purpose == purpose && t.CreatedAt > since, ct);
+    }
+
     /// <summary>The unspent, unexpired token of that purpose, or null (unknown, used, expired or malformed alike).</summary>
     public async Task<EmailToken?> FindUsableAsync(string? token, EmailTokenPurpose purpose, CancellationToken ct)
     {

@@ -5,15 +5,13 @@ using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Campus.Auth.Passwords;
 
 /// <summary>The forgotten-password flow: a reset link by e-mail, then a new password.</summary>
 public static class PasswordApi
 {
-    /// <summary>A user gets at most one reset mail per this interval; more requests answer 202 and send nothing.</summary>
-    public static readonly TimeSpan ResendInterval = TimeSpan.FromMinutes(1);
-
     public static IEndpointRouteBuilder MapPasswordApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/auth/password").WithTags("Password");
@@ -31,7 +29,7 @@ public static class PasswordApi
 
     public static async Task<Results<Accepted, ValidationProblem>> ForgotAsync(
         ForgotPasswordRequest request, AuthDbContext db, EmailTokens tokens, TimeProvider time, EmailMetrics metrics,
-        CancellationToken ct)
+        IOptions<EmailOptions> options, CancellationToken ct)
     {
         if (!EmailAddress.TryNormalize(request.Email, out var email))
         {
@@ -44,8 +42,8 @@ public static class PasswordApi
         var now = time.GetUtcNow();
         var user = await db.Users.AsNoTracking()
             .SingleOrDefaultAsync(u => u.Email == email && u.Status == UserStatus.Active, ct);
-        var recentlySent = user is not null && await db.Set<EmailToken>().AnyAsync(t =>
-            t.UserId == user.Id && t.Purpose == EmailTokenPurpose.Reset && t.CreatedAt > now - ResendInterval, ct);
+        // At most one reset mail per account per Auth:Email:ResendInterval; more requests answer 202 and send nothing.
+        var recentlySent = user is not null && await tokens.SentRecentlyAsync(user.Id, EmailTokenPurpose.Reset, options.Value.ResendInterval, ct);
         if (user is not null && !recentlySent)
         {
             var (token, row) = await tokens.IssueAsync(user.Id, EmailTokenPurpose.Reset, passwordHash: null, ct);

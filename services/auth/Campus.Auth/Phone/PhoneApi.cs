@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Campus.Auth.Tokens;
 using Campus.ServiceDefaults;
@@ -22,7 +23,7 @@ public static class PhoneApi
 
         group.MapPost("/send-code", SendCodeAsync)
             .WithName("SendPhoneCode")
-            .WithSummary("Sends a 6-digit sign-in code by SMS (+7 numbers only).")
+            .WithSummary("Sends a 6-digit sign-in code by SMS (Russian mobile numbers only).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status423Locked)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -33,41 +34,43 @@ public static class PhoneApi
             .WithSummary("Checks the code; signs the user in (creating the account on first sign-in).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status423Locked);
+            .ProducesProblem(StatusCodes.Status423Locked)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return routes;
     }
 
     public static async Task<Results<Accepted<SendCodeResponse>, ProblemHttpResult>> SendCodeAsync(
-        SendCodeRequest request, PhoneSignIn signIn, HttpContext context, CancellationToken ct)
+        SendCodeRequest request, PhoneSignIn signIn, AuthMetrics metrics, HttpContext context, CancellationToken ct)
     {
-        if (!PhoneNumberRules.IsValid(request.Phone))
+        if (!TryReadPhone(request.Phone, metrics, out var phone, out var problem))
         {
-            return InvalidPhone();
+            return problem;
         }
-        // The connection's address after UseForwardedHeaders (trusted loopback proxies only): see Extensions.
-        var clientIp = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var result = await signIn.SendCodeAsync(request.Phone, clientIp, ct);
+        var result = await signIn.SendCodeAsync(phone, ClientIp(context), ct);
         return result switch
         {
             PhoneResult.CodeSent sent => TypedResults.Accepted((string?)null,
                 new SendCodeResponse(Seconds(sent.ExpiresIn), Seconds(sent.ResendAfter))),
             PhoneResult.RateLimited limited => WithRetryAfter(context, limited.RetryAfter,
                 Problems.Create(StatusCodes.Status429TooManyRequests, "otp_rate_limited", "Too many code requests; try again later.")),
-            PhoneResult.Locked locked => PhoneLocked(context, locked.RetryAfter),
-            _ => Problems.Create(StatusCodes.Status503ServiceUnavailable, "sms_unavailable",
+            PhoneResult.SmsBudgetExhausted budget => WithRetryAfter(context, budget.RetryAfter,
+                Problems.Create(StatusCodes.Status503ServiceUnavailable, "sms_budget_exhausted",
+                    "Sign-in codes cannot be sent right now; try again later or sign in with e-mail.")),
+            PhoneResult.SmsFailed => Problems.Create(StatusCodes.Status503ServiceUnavailable, "sms_unavailable",
                 "The SMS provider did not accept the message; try again in a moment."),
+            _ => Refusal(context, result),
         };
     }
 
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> VerifyAsync(
-        VerifyCodeRequest request, PhoneSignIn signIn, HttpContext context, CancellationToken ct)
+        VerifyCodeRequest request, PhoneSignIn signIn, AuthMetrics metrics, HttpContext context, CancellationToken ct)
     {
-        if (!PhoneNumberRules.IsValid(request.Phone))
+        if (!TryReadPhone(request.Phone, metrics, out var phone, out var problem))
         {
-            return InvalidPhone();
+            return problem;
         }
-        var result = await signIn.VerifyAsync(request.Phone, request.Code.Trim(), request.RememberMe, ct);
+        var result = await signIn.VerifyAsync(phone, request.Code.Trim(), ClientIp(context), request.RememberMe, ct);
         return result switch
         {
             PhoneResult.SignedIn signedIn => TypedResults.Ok(signedIn.Tokens),
@@ -78,16 +81,70 @@ public static class PhoneApi
                     ["attempts_left"] = invalid.AttemptsLeft,
                 }),
             PhoneResult.ExpiredCode => Problems.Create(StatusCodes.Status400BadRequest, "otp_expired", "The code has expired; ask for a new one."),
-            PhoneResult.Locked locked => PhoneLocked(context, locked.RetryAfter),
-            _ => Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked."),
+            PhoneResult.Blocked => Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked."),
+            _ => Refusal(context, result),
         };
     }
 
-    private static ProblemHttpResult InvalidPhone() => Problems.Create(StatusCodes.Status400BadRequest, "invalid_phone",
-        "The phone must be a Russian number in E.164 form: +7 and 10 digits.");
+    // The refusals both steps share: a locked (phone, source) pair, a guarded phone, a blocked source.
+    private static ProblemHttpResult Refusal(HttpContext context, PhoneResult result) => result switch
+    {
+        PhoneResult.Locked locked => WithRetryAfter(context, locked.RetryAfter, Problems.Create(StatusCodes.Status423Locked,
+            "phone_locked", "Too many wrong codes from here; this phone is locked for a while from this network.")),
+        PhoneResult.Guarded guarded => WithRetryAfter(context, guarded.RetryAfter, Problems.Create(StatusCodes.Status423Locked,
+            "phone_guarded", "Too many wrong codes for this phone; ask for a new code and enter it from the same network.")),
+        PhoneResult.SourceBlocked blocked => WithRetryAfter(context, blocked.RetryAfter, Problems.Create(
+            StatusCodes.Status429TooManyRequests, "source_blocked", "Too many wrong codes from this network; try again later.")),
+        _ => throw new InvalidOperationException($"Unexpected phone sign-in result {result.GetType().Name}."),
+    };
 
-    private static ProblemHttpResult PhoneLocked(HttpContext context, TimeSpan retryAfter) => WithRetryAfter(context, retryAfter,
-        Problems.Create(StatusCodes.Status423Locked, "phone_locked", "Too many wrong codes; this phone is locked for a while."));
+    // The E.164 form of an accepted Russian mobile number, or the 400 problem for anything else.
+    private static bool TryReadPhone(string? input, AuthMetrics metrics, [NotNullWhen(true)] out string? phone,
+        [NotNullWhen(false)] out ProblemHttpResult? problem)
+    {
+        phone = null;
+        switch (PhoneNumberRules.Check(input, out var e164))
+        {
+            case PhoneCheck.Accepted when e164 is not null:
+                (phone, problem) = (e164, null);
+                return true;
+            case PhoneCheck.NotSupported:
+                metrics.CodeRefused("phone_not_supported");
+                problem = Problems.Create(StatusCodes.Status400BadRequest, "phone_not_supported",
+                    "Sign-in codes are sent only to Russian mobile numbers.");
+                break;
+            default:
+                problem = Problems.Create(StatusCodes.Status400BadRequest, "invalid_phone",
+                    "The phone must be an international number in ASCII: + and the digits, optionally grouped by spaces, hyphens and parentheses (+7 912 345-67-89).");
+                break;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted loopback
+    /// proxies only, see Extensions); for IPv6 its /64 prefix, because one subscriber gets a whole /64 and could
+    /// otherwise take a fresh address for every request.
+    /// </summary>
+    internal static string ClientIp(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 
     private static ProblemHttpResult WithRetryAfter(HttpContext context, TimeSpan retryAfter, ProblemHttpResult problem)
     {

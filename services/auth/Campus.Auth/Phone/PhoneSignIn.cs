@@ -15,7 +15,14 @@ public abstract record PhoneResult
 {
     public sealed record CodeSent(TimeSpan ExpiresIn, TimeSpan ResendAfter) : PhoneResult;
     public sealed record RateLimited(TimeSpan RetryAfter) : PhoneResult;
+    /// <summary>This source may not enter codes for this phone for a while (too many wrong codes from it).</summary>
     public sealed record Locked(TimeSpan RetryAfter) : PhoneResult;
+    /// <summary>The phone's code is accepted only from the source that asked for it (too many wrong codes from anywhere).</summary>
+    public sealed record Guarded(TimeSpan RetryAfter) : PhoneResult;
+    /// <summary>The source is on the temporary block list (too many wrong codes from it, for any phones).</summary>
+    public sealed record SourceBlocked(TimeSpan RetryAfter) : PhoneResult;
+    /// <summary>The service's hourly SMS budget is spent.</summary>
+    public sealed record SmsBudgetExhausted(TimeSpan RetryAfter) : PhoneResult;
     public sealed record InvalidCode(int AttemptsLeft) : PhoneResult;
     public sealed record ExpiredCode : PhoneResult;
     public sealed record Blocked : PhoneResult;
@@ -24,10 +31,18 @@ public abstract record PhoneResult
 }
 
 /// <summary>
-/// Phone sign-in: codes, limits and locks. Every counter is a PostgreSQL row with timestamps, updated atomically
-/// (conditional upserts, an advisory lock per client IP), so the limits hold across replicas, and time comes from
+/// Phone sign-in: codes, limits, locks and the source block list. Phones are E.164 (<see cref="PhoneNumberRules"/>),
+/// sources are client IPs. Every counter is a PostgreSQL row with timestamps, changed under transaction-scoped advisory
+/// locks (per source, then per phone), so the limits hold exactly across replicas, and time comes from
 /// <see cref="TimeProvider"/> so tests can move it.
 /// </summary>
+/// <remarks>
+/// Wrong codes are counted three ways, and none of them can lock the owner out: per (phone, source), which locks only
+/// that pair; per source over all phones, which puts the source on the block list with exponential backoff; and per
+/// phone over all sources, which guards the phone (its code is accepted only from the source that asked for it, and a
+/// wrong code spends it), so a guesser spread over many addresses is stopped while the owner, who asked for the code,
+/// still signs in.
+/// </remarks>
 public sealed class PhoneSignIn(
     AuthDbContext db,
     ISmsSender sms,
@@ -37,42 +52,53 @@ public sealed class PhoneSignIn(
     AuthMetrics metrics,
     ILogger<PhoneSignIn> logger)
 {
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
     private OtpOptions Options => otpOptions.Value;
 
+    /// <summary>Sends a code to <paramref name="phone"/> (E.164, a Russian mobile number: the caller checked it) for <paramref name="clientIp"/>.</summary>
     public async Task<PhoneResult> SendCodeAsync(string phone, string clientIp, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (await LockedUntilAsync(phone, now, ct) is { } lockedUntil)
-        {
-            return new PhoneResult.Locked(lockedUntil - now);
-        }
-
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         var salt = RandomNumberGenerator.GetBytes(16);
         var codeId = Guid.CreateVersion7();
         var expiresAt = now + Options.CodeLifetime;
         var resendFrom = now - Options.ResendInterval;
-        var hourAgo = now - TimeSpan.FromHours(1);
+        var hourAgo = now - Hour;
+        var budgetWindow = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero);
+        var firstOfTheHour = false;
 
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            // Serializes the requests of one IP across replicas, so the count and the insert below cannot interleave.
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({clientIp}, 7))", ct);
+            // Serializes the requests of one source across replicas, so the count and the insert below cannot interleave.
+            await LockSourceAsync(clientIp, ct);
+            if (await BlockedUntilAsync(clientIp, now, ct) is { } blockedUntil)
+            {
+                metrics.CodeRefused("source_blocked");
+                return new PhoneResult.SourceBlocked(blockedUntil - now);
+            }
+            if (await PairLockedUntilAsync(phone, clientIp, now, ct) is { } lockedUntil)
+            {
+                return new PhoneResult.Locked(lockedUntil - now);
+            }
+
             // Rows older than the window count for nothing any more: pruned here, per IP, under the same lock.
             await db.OtpRequests.Where(r => r.ClientIp == clientIp && r.RequestedAt <= hourAgo).ExecuteDeleteAsync(ct);
             var recent = await db.OtpRequests.Where(r => r.ClientIp == clientIp && r.RequestedAt > hourAgo)
                 .OrderBy(r => r.RequestedAt).Select(r => r.RequestedAt).ToListAsync(ct);
             if (recent.Count >= Options.MaxSendsPerIpPerHour)
             {
-                return new PhoneResult.RateLimited(recent[^Options.MaxSendsPerIpPerHour] + TimeSpan.FromHours(1) - now);
+                return new PhoneResult.RateLimited(recent[^Options.MaxSendsPerIpPerHour] + Hour - now);
             }
 
             // One code per phone: replaces (and so invalidates) the previous code, unless that was sent too recently.
             var stored = await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO sms_codes (phone, code_id, code_hash, salt, sent_at, expires_at, spent_at)
-                VALUES ({phone}, {codeId}, {Hash(salt, phone, code)}, {salt}, {now}, {expiresAt}, NULL)
+                INSERT INTO sms_codes (phone, code_id, code_hash, salt, sent_at, expires_at, spent_at, requested_by)
+                VALUES ({phone}, {codeId}, {Hash(salt, phone, code)}, {salt}, {now}, {expiresAt}, NULL, {clientIp})
                 ON CONFLICT (phone) DO UPDATE SET code_id = excluded.code_id, code_hash = excluded.code_hash,
-                    salt = excluded.salt, sent_at = excluded.sent_at, expires_at = excluded.expires_at, spent_at = NULL
+                    salt = excluded.salt, sent_at = excluded.sent_at, expires_at = excluded.expires_at, spent_at = NULL,
+                    requested_by = excluded.requested_by
                 WHERE sms_codes.sent_at <= {resendFrom}
                 """, ct);
             if (stored == 0)
@@ -80,9 +106,29 @@ public sealed class PhoneSignIn(
                 var sentAt = await db.PhoneCodes.Where(c => c.Phone == phone).Select(c => c.SentAt).FirstAsync(ct);
                 return new PhoneResult.RateLimited(sentAt + Options.ResendInterval - now);
             }
+
+            // The global SMS budget: one row per clock hour, incremented only while under the budget, atomically.
+            var sent = await db.Database.SqlQuery<int>($"""
+                INSERT INTO sms_budget (window_start, sent, refused) VALUES ({budgetWindow}, 1, 0)
+                ON CONFLICT (window_start) DO UPDATE SET sent = sms_budget.sent + 1 WHERE sms_budget.sent < {Options.MaxSmsPerHour}
+                RETURNING sent AS "Value"
+                """).ToListAsync(ct);
+            if (sent.Count == 0)
+            {
+                // Rolls back the code written above; the refusal is counted outside this transaction.
+                await transaction.RollbackAsync(ct);
+                return await RefuseOverBudgetAsync(budgetWindow, now, ct);
+            }
             db.OtpRequests.Add(new OtpRequest { ClientIp = clientIp, RequestedAt = now });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            firstOfTheHour = sent[0] == 1;
+        }
+        if (firstOfTheHour)
+        {
+            // The first SMS of an hour prunes what no rule reads any more (once an hour, on one replica), after the
+            // commit: holding the code's row lock while deleting rows a verification may hold could deadlock.
+            await PruneAsync(now, CancellationToken.None);
         }
 
         try
@@ -100,36 +146,72 @@ public sealed class PhoneSignIn(
         return new PhoneResult.CodeSent(Options.CodeLifetime, Options.ResendInterval);
     }
 
-    public async Task<PhoneResult> VerifyAsync(string phone, string code, bool rememberMe, CancellationToken ct)
+    /// <summary>Checks <paramref name="code"/> for <paramref name="phone"/> (E.164) entered from <paramref name="clientIp"/>.</summary>
+    public async Task<PhoneResult> VerifyAsync(string phone, string code, string clientIp, bool rememberMe, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (await LockedUntilAsync(phone, now, ct) is { } lockedUntil)
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Source first, then phone, on every path: one verification per source and per phone at a time, on every
+        // replica, so a burst of parallel guesses is decided exactly as if the guesses came one by one.
+        await LockSourceAsync(clientIp, ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
+
+        var source = await db.Set<OtpSource>().FindAsync([clientIp], ct);
+        if (source?.BlockedUntil > now)
         {
+            metrics.CodeFailed("source_blocked");
+            return new PhoneResult.SourceBlocked(source.BlockedUntil.Value - now);
+        }
+        var pair = await db.Set<PhoneSourceLock>().FindAsync([phone, clientIp], ct);
+        if (pair?.LockedUntil > now)
+        {
+            // Hammering a locked pair still spends the source's budget, so it ends on the block list.
             metrics.CodeFailed("locked");
-            return new PhoneResult.Locked(lockedUntil - now);
+            var blockedFor = CountSourceFailure(ref source, clientIp, now);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return blockedFor is { } blocked ? new PhoneResult.SourceBlocked(blocked) : new PhoneResult.Locked(pair.LockedUntil.Value - now);
         }
 
-        var stored = await db.PhoneCodes.AsNoTracking().FirstOrDefaultAsync(c => c.Phone == phone && c.SpentAt == null, ct);
+        var stored = await db.PhoneCodes.FirstOrDefaultAsync(c => c.Phone == phone && c.SpentAt == null, ct);
         if (stored is not null && stored.ExpiresAt <= now)
         {
             metrics.CodeFailed("expired");
             return new PhoneResult.ExpiredCode();
         }
+        var guard = await db.Set<PhoneGuard>().FindAsync([phone], ct);
+        var guarded = guard?.GuardedUntil > now;
+        if (guarded && stored?.RequestedBy != clientIp)
+        {
+            // Not checked at all: only the source that asked for the code may enter it now.
+            metrics.CodeFailed("guarded");
+            var blockedFor = CountSourceFailure(ref source, clientIp, now);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return blockedFor is { } blocked ? new PhoneResult.SourceBlocked(blocked) : new PhoneResult.Guarded(guard!.GuardedUntil!.Value - now);
+        }
+
         if (stored is null || !CryptographicOperations.FixedTimeEquals(stored.CodeHash, Hash(stored.Salt, phone, code)))
         {
             metrics.CodeFailed("invalid");
-            return await CountFailureAsync(phone, now, ct);
+            var result = CountFailure(phone, clientIp, now, ref pair, ref guard, ref source);
+            if (stored is not null && guarded)
+            {
+                // A guarded phone's code survives no wrong guess from the source that asked for it (others never get
+                // here): it asks again. The failure that starts the guard comes from anywhere and spends nothing, so it
+                // cannot take the owner's code away.
+                stored.SpentAt = now;
+            }
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return result;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // Spends exactly the code that was checked; a concurrent verification of the same code matches nothing.
-        var spent = await db.PhoneCodes.Where(c => c.Phone == phone && c.CodeId == stored.CodeId && c.SpentAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(c => c.SpentAt, now), ct);
-        if (spent == 0)
+        stored.SpentAt = now;
+        if (pair is not null)
         {
-            return new PhoneResult.InvalidCode(await AttemptsLeftAsync(phone, now, ct));
+            db.Remove(pair);
         }
-        await db.PhoneLocks.Where(l => l.Phone == phone).ExecuteDeleteAsync(ct);
 
         var user = await db.Users.FirstOrDefaultAsync(u => u.Phone == phone, ct);
         if (user is null)
@@ -140,6 +222,7 @@ public sealed class PhoneSignIn(
         }
         else if (user.Status == UserStatus.Blocked)
         {
+            await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             return new PhoneResult.Blocked();
         }
@@ -150,48 +233,132 @@ public sealed class PhoneSignIn(
         return new PhoneResult.SignedIn(tokens);
     }
 
-    private async Task<DateTimeOffset?> LockedUntilAsync(string phone, DateTimeOffset now, CancellationToken ct)
+    // A wrong code: counted for the pair (may lock it), the phone (may guard it) and the source (may block it).
+    private PhoneResult CountFailure(string phone, string clientIp, DateTimeOffset now,
+        ref PhoneSourceLock? pair, ref PhoneGuard? guard, ref OtpSource? source)
     {
-        var until = await db.PhoneLocks.Where(l => l.Phone == phone).Select(l => l.LockedUntil).FirstOrDefaultAsync(ct);
+        var windowStart = now - Options.LockDuration;
+        if (pair is null)
+        {
+            pair = new PhoneSourceLock { Phone = phone, ClientIp = clientIp, FirstFailedAt = now };
+            db.Add(pair);
+        }
+        else if (pair.FirstFailedAt <= windowStart)
+        {
+            (pair.FailedAttempts, pair.FirstFailedAt) = (0, now);
+        }
+        pair.FailedAttempts++;
+        var pairFailures = pair.FailedAttempts;
+        if (pairFailures >= Options.MaxFailedAttempts)
+        {
+            (pair.LockedUntil, pair.FailedAttempts, pair.FirstFailedAt) = (now + Options.LockDuration, 0, now);
+            metrics.Locked("phone_source");
+            logger.LogWarning("A phone was locked for one source after {Failures} wrong codes", pairFailures);
+        }
+
+        if (guard is null)
+        {
+            guard = new PhoneGuard { Phone = phone, FirstFailedAt = now };
+            db.Add(guard);
+        }
+        else if (guard.FirstFailedAt <= windowStart)
+        {
+            (guard.FailedAttempts, guard.FirstFailedAt) = (0, now);
+        }
+        guard.FailedAttempts++;
+        if (guard.FailedAttempts >= Options.MaxFailuresPerPhone && !(guard.GuardedUntil > now))
+        {
+            guard.GuardedUntil = now + Options.LockDuration;
+            metrics.Locked("phone_guard");
+            logger.LogWarning("A phone is guarded after {Failures} wrong codes from several sources", guard.FailedAttempts);
+        }
+
+        if (CountSourceFailure(ref source, clientIp, now) is { } blockedFor)
+        {
+            return new PhoneResult.SourceBlocked(blockedFor);
+        }
+        return pair.LockedUntil > now
+            ? new PhoneResult.Locked(pair.LockedUntil.Value - now)
+            : new PhoneResult.InvalidCode(Options.MaxFailedAttempts - pairFailures);
+    }
+
+    // Counts a failed verification of the source; returns how long it is now blocked when this failure blocked it.
+    private TimeSpan? CountSourceFailure(ref OtpSource? source, string clientIp, DateTimeOffset now)
+    {
+        if (source is null)
+        {
+            source = new OtpSource { ClientIp = clientIp, FirstFailedAt = now };
+            db.Add(source);
+        }
+        else if (source.FirstFailedAt <= now - Hour)
+        {
+            (source.FailedAttempts, source.FirstFailedAt) = (0, now);
+        }
+        source.FailedAttempts++;
+        if (source.FailedAttempts < Options.MaxFailuresPerSourcePerHour)
+        {
+            return null;
+        }
+
+        // Exponential backoff: each block lasts twice the previous one, up to the maximum; a source that stayed
+        // unblocked for BlockMemory starts over.
+        if (source.BlockedUntil is { } lastBlockEnd && lastBlockEnd <= now - Options.BlockMemory)
+        {
+            source.Blocks = 0;
+        }
+        var duration = TimeSpan.FromTicks((long)Math.Min(
+            Options.BlockDuration.Ticks * Math.Pow(2, Math.Min(source.Blocks, 30)), Options.MaxBlockDuration.Ticks));
+        source.Blocks++;
+        source.BlockedUntil = now + duration;
+        (source.FailedAttempts, source.FirstFailedAt) = (0, now);
+        metrics.Locked("source");
+        logger.LogWarning("A source was blocked for {BlockMinutes} min after {Failures} wrong codes (block {Block})",
+            duration.TotalMinutes, Options.MaxFailuresPerSourcePerHour, source.Blocks);
+        return duration;
+    }
+
+    private async Task<PhoneResult> RefuseOverBudgetAsync(DateTimeOffset window, DateTimeOffset now, CancellationToken ct)
+    {
+        var refused = await db.Database.SqlQuery<int>($"""
+            UPDATE sms_budget SET refused = refused + 1 WHERE window_start = {window} RETURNING refused AS "Value"
+            """).ToListAsync(ct);
+        metrics.CodeRefused("sms_budget_exhausted");
+        metrics.SmsBudgetExhausted();
+        if (refused is [1])
+        {
+            // Once per hour for the whole service (the first refusal), so the alert is one line, not a flood.
+            logger.LogWarning("The SMS budget of {Budget} per hour is spent; sign-in codes are refused until {WindowEnd:u}",
+                Options.MaxSmsPerHour, window + Hour);
+        }
+        return new PhoneResult.SmsBudgetExhausted(window + Hour - now);
+    }
+
+    private async Task PruneAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var windowStart = now - Options.LockDuration;
+        await db.Set<SmsBudgetWindow>().Where(w => w.WindowStart < now - TimeSpan.FromDays(7)).ExecuteDeleteAsync(ct);
+        await db.Set<PhoneSourceLock>().Where(l => l.FirstFailedAt <= windowStart && (l.LockedUntil == null || l.LockedUntil <= now)).ExecuteDeleteAsync(ct);
+        await db.Set<PhoneGuard>().Where(g => g.FirstFailedAt <= windowStart && (g.GuardedUntil == null || g.GuardedUntil <= now)).ExecuteDeleteAsync(ct);
+        var forgotten = now - Options.BlockMemory;
+        await db.Set<OtpSource>()
+            .Where(s => s.FirstFailedAt <= now - Hour && (s.BlockedUntil == null || s.BlockedUntil <= forgotten))
+            .ExecuteDeleteAsync(ct);
+    }
+
+    private Task LockSourceAsync(string clientIp, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({clientIp}, 7))", ct);
+
+    private async Task<DateTimeOffset?> BlockedUntilAsync(string clientIp, DateTimeOffset now, CancellationToken ct)
+    {
+        var until = await db.Set<OtpSource>().Where(s => s.ClientIp == clientIp).Select(s => s.BlockedUntil).FirstOrDefaultAsync(ct);
         return until > now ? until : null;
     }
 
-    // Counts a wrong code in the phone's window; the MaxFailedAttempts-th locks the phone and withdraws its code.
-    private async Task<PhoneResult> CountFailureAsync(string phone, DateTimeOffset now, CancellationToken ct)
+    private async Task<DateTimeOffset?> PairLockedUntilAsync(string phone, string clientIp, DateTimeOffset now, CancellationToken ct)
     {
-        var windowStart = now - Options.LockDuration;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO phone_locks (phone, failed_attempts, first_failed_at, locked_until) VALUES ({phone}, 1, {now}, NULL)
-            ON CONFLICT (phone) DO UPDATE SET
-                failed_attempts = CASE WHEN phone_locks.first_failed_at <= {windowStart} THEN 1 ELSE phone_locks.failed_attempts + 1 END,
-                first_failed_at = CASE WHEN phone_locks.first_failed_at <= {windowStart} THEN {now} ELSE phone_locks.first_failed_at END
-            """, ct);
-        var failures = await db.PhoneLocks.Where(l => l.Phone == phone).Select(l => l.FailedAttempts).FirstAsync(ct);
-        if (failures < Options.MaxFailedAttempts)
-        {
-            await transaction.CommitAsync(ct);
-            return new PhoneResult.InvalidCode(Options.MaxFailedAttempts - failures);
-        }
-
-        var lockedUntil = now + Options.LockDuration;
-        await db.PhoneLocks.Where(l => l.Phone == phone).ExecuteUpdateAsync(set => set
-            .SetProperty(l => l.LockedUntil, lockedUntil)
-            .SetProperty(l => l.FailedAttempts, 0)
-            .SetProperty(l => l.FirstFailedAt, now), ct);
-        await db.PhoneCodes.Where(c => c.Phone == phone).ExecuteUpdateAsync(set => set.SetProperty(c => c.SpentAt, now), ct);
-        await transaction.CommitAsync(ct);
-        metrics.Locked("phone");
-        logger.LogWarning("A phone was locked after {Failures} wrong codes", failures);
-        return new PhoneResult.Locked(Options.LockDuration);
-    }
-
-    private async Task<int> AttemptsLeftAsync(string phone, DateTimeOffset now, CancellationToken ct)
-    {
-        var windowStart = now - Options.LockDuration;
-        var failures = await db.PhoneLocks.Where(l => l.Phone == phone && l.FirstFailedAt > windowStart)
-            .Select(l => l.FailedAttempts).FirstOrDefaultAsync(ct);
-        return Math.Max(0, Options.MaxFailedAttempts - failures);
+        var until = await db.Set<PhoneSourceLock>().Where(l => l.Phone == phone && l.ClientIp == clientIp)
+            .Select(l => l.LockedUntil).FirstOrDefaultAsync(ct);
+        return until > now ? until : null;
     }
 
     // HMAC keyed by a per-code random salt, bound to the phone. REVIEW: a 6-digit code is guessable offline from a

@@ -1,4 +1,5 @@
 using Campus.Auth.Data;
+using Campus.Auth.Phone;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -44,7 +45,10 @@ public sealed class DevSmsSender(AuthDbContext db, TimeProvider time) : ISmsSend
 
 public sealed record DevSmsResponse(string Phone, string Text, DateTimeOffset SentAt);
 
-/// <summary>Development only (404 elsewhere): what the dev SMS sender "sent" to a phone.</summary>
+/// <summary>
+/// Development only: what the dev SMS sender "sent" to a phone. Mapped only with <c>Sms:Provider</c> <c>dev</c>, which the
+/// host refuses outside Development; never routed by the gateway nor the edge (a developer reads it on auth's own port).
+/// </summary>
 public static class DevSmsApi
 {
     public static IEndpointRouteBuilder MapDevSmsApi(this IEndpointRouteBuilder routes)
@@ -58,6 +62,8 @@ public static class DevSmsApi
 
     public static async Task<Ok<List<DevSmsResponse>>> ListAsync(string phone, AuthDbContext db, CancellationToken ct)
     {
+        // Messages are stored under the E.164 form; any accepted spelling finds them.
+        phone = PhoneNumberRules.Canonical(phone) ?? phone;
         var messages = await db.Set<DevSmsMessage>().AsNoTracking()
             .Where(m => m.Phone == phone)
             .OrderByDescending(m => m.SentAt).ThenByDescending(m => m.Id)

@@ -11,15 +11,22 @@ public static class SmsExtensions
     {
         // { "Sms": { "Provider": "smsru", "BaseUrl": "https://sms.ru", "ApiKey": "<secret>", "From": null,
         //   "AttemptTimeout": "00:00:05", "TotalTimeout": "00:00:15", "MaxRetries": 2 } }
-        builder.Services.AddOptions<SmsOptions>()
-            .BindConfiguration(SmsOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
         var provider = builder.Configuration["Sms:Provider"] is { Length: > 0 } configured
             ? configured
             : builder.Environment.IsDevelopment() ? "dev" : "smsru";
-        if (provider == "dev")
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<SmsOptions>()
+            .BindConfiguration(SmsOptions.Section)
+            .PostConfigure(sms => sms.Provider = provider)
+            // The dev provider's outbox (GET /api/auth/dev/sms-outbox) shows every code to whoever can reach the host:
+            // anywhere but a developer's machine that is a sign-in bypass, so such a host must not start.
+            .Validate(sms => sms.Provider != SmsOptions.DevProvider || development,
+                "Sms:Provider 'dev' (the development SMS outbox and its /api/auth/dev routes) is allowed only in the " +
+                "Development environment; set Sms:Provider to 'smsru' (with Sms:ApiKey) or run in Development.")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        if (provider == SmsOptions.DevProvider)
         {
             builder.Services.AddScoped<ISmsSender, DevSmsSender>();
             return builder;

@@ -7,7 +7,13 @@ public sealed class SmsOptions
 {
     public const string Section = "Sms";
 
-    /// <summary><c>dev</c> (the dev outbox table, Development's default) or <c>smsru</c> (an SMS.ru-style HTTP API, the default elsewhere).</summary>
+    /// <summary>The development provider: messages go to the <c>dev_sms_messages</c> table, readable through the dev outbox route.</summary>
+    public const string DevProvider = "dev";
+
+    /// <summary>
+    /// <c>dev</c> (the dev outbox table, Development's default, refused at start in any other environment) or
+    /// <c>smsru</c> (an SMS.ru-style HTTP API, the default elsewhere).
+    /// </summary>
     [RegularExpression("^(dev|smsru)$")]
     public string? Provider { get; set; }
 

@@ -50,6 +50,38 @@ namespace Campus.Auth.Data.Migrations
                     b.ToTable("otp_requests", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Auth.Data.OtpSource", b =>
+                {
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("client_ip");
+
+                    b.Property<DateTimeOffset?>("BlockedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("blocked_until");
+
+                    b.Property<int>("Blocks")
+                        .HasColumnType("integer")
+                        .HasColumnName("blocks");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<DateTimeOffset>("FirstFailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_failed_at");
+
+                    b.HasKey("ClientIp")
+                        .HasName("pk_otp_sources");
+
+                    b.HasIndex("FirstFailedAt")
+                        .HasDatabaseName("ix_otp_sources_first_failed_at");
+
+                    b.ToTable("otp_sources", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Auth.Data.PhoneCode", b =>
                 {
                     b.Property<string>("Phone")
@@ -70,6 +102,11 @@ namespace Campus.Auth.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("requested_by");
+
                     b.Property<byte[]>("Salt")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -89,7 +126,7 @@ namespace Campus.Auth.Data.Migrations
                     b.ToTable("sms_codes", (string)null);
                 });
 
-            modelBuilder.Entity("Campus.Auth.Data.PhoneLock", b =>
+            modelBuilder.Entity("Campus.Auth.Data.PhoneGuard", b =>
                 {
                     b.Property<string>("Phone")
                         .HasMaxLength(16)
@@ -104,14 +141,50 @@ namespace Campus.Auth.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_failed_at");
 
+                    b.Property<DateTimeOffset?>("GuardedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("guarded_until");
+
+                    b.HasKey("Phone")
+                        .HasName("pk_phone_guards");
+
+                    b.HasIndex("FirstFailedAt")
+                        .HasDatabaseName("ix_phone_guards_first_failed_at");
+
+                    b.ToTable("phone_guards", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Auth.Data.PhoneSourceLock", b =>
+                {
+                    b.Property<string>("Phone")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("phone");
+
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("client_ip");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<DateTimeOffset>("FirstFailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_failed_at");
+
                     b.Property<DateTimeOffset?>("LockedUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("locked_until");
 
-                    b.HasKey("Phone")
-                        .HasName("pk_phone_locks");
+                    b.HasKey("Phone", "ClientIp")
+                        .HasName("pk_phone_source_locks");
 
-                    b.ToTable("phone_locks", (string)null);
+                    b.HasIndex("FirstFailedAt")
+                        .HasDatabaseName("ix_phone_source_locks_first_failed_at");
+
+                    b.ToTable("phone_source_locks", (string)null);
                 });
 
             modelBuilder.Entity("Campus.Auth.Data.RefreshToken", b =>
@@ -203,6 +276,26 @@ namespace Campus.Auth.Data.Migrations
                         .HasFilter("revoked_at IS NULL");
 
                     b.ToTable("sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Auth.Data.SmsBudgetWindow", b =>
+                {
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<int>("Refused")
+                        .HasColumnType("integer")
+                        .HasColumnName("refused");
+
+                    b.Property<int>("Sent")
+                        .HasColumnType("integer")
+                        .HasColumnName("sent");
+
+                    b.HasKey("WindowStart")
+                        .HasName("pk_sms_budget");
+
+                    b.ToTable("sms_budget", (string)null);
                 });
 
             modelBuilder.Entity("Campus.Auth.Data.User", b =>
