@@ -27,6 +27,8 @@ internal static class GatewayExtensions
         builder.Services.AddOptions<JwtOptions>()
             .Validate(jwt => jwt.ClockSkew <= MaxClockSkew, $"Jwt:ClockSkew must be at most {MaxClockSkew} at the gateway.");
         builder.AddCampusRedis();
+        // Rate limits fail open without Redis (the edge's per-IP limit stays): the gateway serves, degraded.
+        builder.AddSoftDependencies("redis");
 
         // { "Gateway": { "TrustedProxies": ["127.0.0.1", "::1"],
         //                "RateLimits": { "AuthPerIp": { "PermitLimit": 300, "Window": "00:01:00" },
