@@ -143,6 +143,131 @@ public sealed class FaultTests
         Assert.Equal([.. during, after], received);
     }
 
+    [Fact]
+    public async Task S3_stopped_during_an_upload_and_a_transcode_answers_503_and_the_video_still_ends_ready_once()
+    {
+        var author = await SignIn.WithRolesAsync("author");
+        var clip = await MediaTranscodeTests.ClipAsync(1920, 1080, seconds: 12);
+        var bytes = await File.ReadAllBytesAsync(clip, Ct);
+        using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
+            new { filename = "s3-outage.mp4", content_type = "video/mp4", size = bytes.Length });
+        var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
+        var mediaId = upload.GetProperty("media_id").GetString()!;
+        await Campus.Testing.PresignedUpload.PutAsync(upload, bytes);
+
+        // The upload is in S3; S3 stops before the author completes it.
+        try
+        {
+            await Platform.RunAsync(Ct, "stop", "s3");
+            await Readiness.WaitForAllAsync(["content", "profile", "chat", "analytics"],
+                r => r.Status == 200 && r.Body.Contains("\"status\":\"Degraded\"") && r.Body.Contains("\"s3\""),
+                "200 Degraded naming s3 while it is stopped", DetectTimeout, Ct);
+            await Readiness.WaitForAllAsync(["content-worker", "analytics-worker"], r => r.Status == 503 && r.Body.Contains("\"s3\""),
+                "503 naming s3 while it is stopped", DetectTimeout, Ct);
+
+            using var complete = await Api.SendAsync(author, HttpMethod.Post, $"api/content/media/{mediaId}/complete");
+            await Api.ExpectCodeAsync(complete, HttpStatusCode.ServiceUnavailable, "storage_unavailable");
+            Assert.Equal("5", complete.Headers.GetValues("Retry-After").Single());
+        }
+        finally
+        {
+            await Platform.RunAsync(CancellationToken.None, "start", "s3");
+        }
+
+        // The same complete again, once S3 is back: accepted, and the transcode starts.
+        await Readiness.WaitForAllAsync(["content", "content-worker"], r => r.Status == 200 && r.Body.Contains("\"status\":\"Healthy\""),
+            "healthy again after S3 restarted", RecoverTimeout, Ct);
+        using (var again = await Api.SendAsync(author, HttpMethod.Post, $"api/content/media/{mediaId}/complete"))
+        {
+            await Api.ExpectAsync(again, HttpStatusCode.OK);
+        }
+        await MediaTranscodeTests.WaitForAsync(author, mediaId, "processing", TimeSpan.FromMinutes(2));
+
+        // S3 stops mid-transcode and stays away until the worker needs it to store the renditions.
+        try
+        {
+            await Platform.RunAsync(Ct, "stop", "s3");
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                using var status = await Api.SendAsync(author, HttpMethod.Get, $"api/content/media/{mediaId}/status");
+                if ((await Api.ExpectAsync(status, HttpStatusCode.OK)).GetProperty("progress").GetInt32() >= 100)
+                {
+                    break;
+                }
+                await Task.Delay(500, Ct);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        }
+        finally
+        {
+            await Platform.RunAsync(CancellationToken.None, "start", "s3");
+        }
+
+        var (ready, _) = await MediaTranscodeTests.WaitForAsync(author, mediaId, "ready", TimeSpan.FromMinutes(3));
+        Assert.Equal([480, 720, 1080], ready.GetProperty("renditions").EnumerateArray().Select(r => r.GetInt32()));
+        var (exit, error) = await MediaTranscodeTests.RunAsync("ffmpeg",
+            ["-v", "error", "-i", await MediaTranscodeTests.StreamLocationAsync(author, mediaId, "480"), "-f", "null", "-"], TimeSpan.FromMinutes(1));
+        Assert.True(exit == 0, error);
+    }
+
+    [Fact]
+    public async Task The_transcode_worker_killed_with_sigkill_mid_job_finishes_the_video_after_a_restart()
+    {
+        var author = await SignIn.WithRolesAsync("author");
+        var clip = await MediaTranscodeTests.ClipAsync(1920, 1080, seconds: 12);
+        var mediaId = await MediaTranscodeTests.UploadAndCompleteAsync(author, clip, "killed.mp4");
+
+        await MediaTranscodeTests.WaitForAsync(author, mediaId, "processing", TimeSpan.FromMinutes(2));
+        try
+        {
+            await Platform.RunAsync(Ct, "kill", "content-worker");
+            await Readiness.WaitForAllAsync(["content-worker"], r => r.Status == 0, "down after SIGKILL", DetectTimeout, Ct);
+            using var status = await Api.SendAsync(author, HttpMethod.Get, $"api/content/media/{mediaId}/status");
+            Assert.Equal("processing", (await Api.ExpectAsync(status, HttpStatusCode.OK)).GetProperty("status").GetString());
+        }
+        finally
+        {
+            await Platform.RunAsync(CancellationToken.None, "start", "content-worker");
+        }
+
+        var (ready, _) = await MediaTranscodeTests.WaitForAsync(author, mediaId, "ready", TimeSpan.FromMinutes(3));
+        Assert.Equal([480, 720, 1080], ready.GetProperty("renditions").EnumerateArray().Select(r => r.GetInt32()));
+        var (exit, error) = await MediaTranscodeTests.RunAsync("ffmpeg",
+            ["-v", "error", "-i", await MediaTranscodeTests.StreamLocationAsync(author, mediaId, "480"), "-f", "null", "-"], TimeSpan.FromMinutes(1));
+        Assert.True(exit == 0, error);
+    }
+
+    [Fact]
+    public async Task The_delivery_worker_killed_with_sigkill_while_a_mail_is_retrying_sends_it_exactly_once_after_a_restart()
+    {
+        var email = NotificationsTests.NewAddress();
+        try
+        {
+            // The SMTP sink is away, so the worker holds the mail in its retries when it is killed.
+            await Platform.RunAsync(Ct, "stop", "maildev");
+            using (var registered = await NotificationsTests.PostAsync("api/auth/email/register", new { email, password = "Lilac-Harbour-Quartz-7391" }))
+            {
+                await Api.ExpectAsync(registered, HttpStatusCode.Accepted);
+            }
+            await NotificationsTests.WaitForRowAsync(email, r => r.Attempts >= 1, TimeSpan.FromSeconds(30));
+            await Platform.RunAsync(Ct, "kill", "notifications-worker");
+            await Platform.RunAsync(Ct, "start", "maildev");
+        }
+        finally
+        {
+            await Platform.RunAsync(CancellationToken.None, "start", "maildev");
+            await Platform.RunAsync(CancellationToken.None, "start", "notifications-worker");
+        }
+
+        var sent = await NotificationsTests.WaitForRowAsync(email, r => r.Status == "sent", TimeSpan.FromSeconds(60));
+        Assert.True(sent.Attempts >= 2, $"{sent}");
+        await NotificationsTests.WaitForMailAsync(email, "confirm-email", TimeSpan.FromSeconds(10));
+        // Give a duplicate every chance to show up before counting.
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        Assert.Single(await NotificationsTests.MailsToAsync(email));
+    }
+
     private static async Task<(int Status, string? Code, string? RetryAfter)> TryPostAsync(SignIn.Session author, string chatId, string body, string clientMsgId)
     {
         try

@@ -104,7 +104,7 @@ public sealed class MediaTranscodeTests
     }
 
     /// <summary>POST upload-url, PUT the file to the presigned URL exactly as told, POST complete; returns the media id.</summary>
-    private static async Task<string> UploadAndCompleteAsync(SignIn.Session author, string file, string filename)
+    internal static async Task<string> UploadAndCompleteAsync(SignIn.Session author, string file, string filename)
     {
         var bytes = await File.ReadAllBytesAsync(file, Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
@@ -120,7 +120,7 @@ public sealed class MediaTranscodeTests
     }
 
     /// <summary>Polls the status until it is <paramref name="expected"/>; returns it and every progress value seen on the way.</summary>
-    private static async Task<(JsonElement Status, List<int> Progress)> WaitForAsync(SignIn.Session author, string mediaId, string expected,
+    internal static async Task<(JsonElement Status, List<int> Progress)> WaitForAsync(SignIn.Session author, string mediaId, string expected,
         TimeSpan timeout)
     {
         var progress = new List<int>();
@@ -146,14 +146,14 @@ public sealed class MediaTranscodeTests
     }
 
     /// <summary>Follows nothing: the 302's Location of <c>/stream?bitrate=</c>.</summary>
-    private static async Task<string> StreamLocationAsync(SignIn.Session author, string mediaId, string bitrate)
+    internal static async Task<string> StreamLocationAsync(SignIn.Session author, string mediaId, string bitrate)
     {
         using var response = await Api.SendAsync(author, HttpMethod.Get, $"api/content/media/{mediaId}/stream?bitrate={bitrate}");
         Assert.True(response.StatusCode == HttpStatusCode.Found, $"stream answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
         return response.Headers.Location!.IsAbsoluteUri ? response.Headers.Location.AbsoluteUri : new Uri(Platform.EdgeUrl, response.Headers.Location).AbsoluteUri;
     }
 
-    private static async Task<string> ClipAsync(int width, int height, int seconds)
+    internal static async Task<string> ClipAsync(int width, int height, int seconds)
     {
         var path = Path.Combine(Path.GetTempPath(), $"campus-e2e-clip-{width}x{height}-{seconds}s.mp4");
         if (!File.Exists(path))
@@ -168,7 +168,7 @@ public sealed class MediaTranscodeTests
         return path;
     }
 
-    private static async Task<(int ExitCode, string Error)> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan timeout)
+    internal static async Task<(int ExitCode, string Error)> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
