@@ -30,7 +30,7 @@ internal static class GatewayExtensions
         // Rate limits fail open without Redis (the edge's per-IP limit stays): the gateway serves, degraded.
         builder.AddSoftDependencies("redis");
 
-        // { "Gateway": { "TrustedProxies": ["127.0.0.1", "::1"],
+        // { "Gateway": { "TrustedProxies": ["127.0.0.2"],
         //                "RateLimits": { "AuthPerIp": { "PermitLimit": 300, "Window": "00:01:00" },
         //                                "PerUser": { "PermitLimit": 1200, "Window": "00:01:00" } } } }
         builder.Services.AddOptions<GatewayOptions>()
