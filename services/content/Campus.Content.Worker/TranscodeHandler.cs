@@ -3,6 +3,7 @@ using Campus.Content.Data;
 using Campus.Content.Worker.Transcoding;
 using Campus.Messaging;
 using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,9 @@ namespace Campus.Content.Worker;
 /// ready, is acked without work. A redelivered job still marked processing (its worker was killed) is simply run
 /// again; output keys are fixed per media, so a second run overwrites the first. Input ffprobe/ffmpeg cannot read
 /// fails the media at once (retrying cannot help); anything else (S3, database, ffmpeg killed) is thrown for the
-/// messaging retries, and the last attempt fails the media instead of leaving it processing.
+/// messaging retries, and the last attempt fails the media instead of leaving it processing. A run that failed because a
+/// dependency was unreachable (<see cref="DependencyOutage"/>: S3, PostgreSQL) does not count toward
+/// <c>Transcode:MaxAttempts</c>: an outage is waited out for the whole messaging retry budget, not three quick tries.
 /// </remarks>
 public sealed partial class TranscodeHandler(
     ContentDbContext db,
@@ -27,6 +30,7 @@ public sealed partial class TranscodeHandler(
     IServiceScopeFactory scopes,
     IOptions<TranscodeOptions> options,
     TimeProvider time,
+    IEnumerable<DependencyOutage> outages,
     ILogger<TranscodeHandler> logger) : IIntegrationEventHandler<TranscodeRequested>
 {
     private readonly TranscodeOptions _options = options.Value;
@@ -91,14 +95,16 @@ public sealed partial class TranscodeHandler(
         {
             await FailAsync(job.Id, ex.Reason, cancellationToken);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (context.IsLastAttempt || job.Attempts >= _options.MaxAttempts))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && (context.IsLastAttempt || (job.Attempts >= _options.MaxAttempts && DependencyOutages.Find(outages, ex) is null)))
         {
             LogGivingUp(ex, job.Id, job.Attempts);
             await FailAsync(job.Id, $"Transcoding failed after {job.Attempts} attempts: {Describe(ex)}", cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            await RequeueForRetryAsync(job.Id, $"Attempt {job.Attempts} failed and will be retried: {Describe(ex)}");
+            var outage = DependencyOutages.Find(outages, ex);
+            await RequeueForRetryAsync(job.Id, $"Attempt {job.Attempts} failed and will be retried: {Describe(ex)}", refundAttempt: outage is not null);
             throw;
         }
         finally
@@ -199,15 +205,17 @@ public sealed partial class TranscodeHandler(
     /// Between a failed attempt and its retry the job is queued again, not processing: the watchdog must not take the
     /// retry delay for a dead worker. Best effort: when the database is what failed, the watchdog has the last word.
     /// </summary>
-    private async Task RequeueForRetryAsync(Guid jobId, string reason)
+    private async Task RequeueForRetryAsync(Guid jobId, string reason, bool refundAttempt)
     {
         try
         {
             reason = Truncate(reason, MediaFile.ErrorLength);
             var now = time.GetUtcNow();
+            var refund = refundAttempt ? 1 : 0;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await db.TranscodeJobs.Where(j => j.Id == jobId && j.Status == TranscodeStatus.Processing)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, TranscodeStatus.Queued).SetProperty(j => j.Error, reason), timeout.Token);
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, TranscodeStatus.Queued).SetProperty(j => j.Error, reason)
+                    .SetProperty(j => j.Attempts, j => j.Attempts - refund), timeout.Token);
             await db.MediaFiles.Where(m => db.TranscodeJobs.Any(j => j.Id == jobId && j.MediaId == m.Id) && m.Status == MediaStatus.Processing)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MediaStatus.Queued).SetProperty(m => m.Progress, 0).SetProperty(m => m.UpdatedAt, now), timeout.Token);
         }

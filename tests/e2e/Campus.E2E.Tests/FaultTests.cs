@@ -71,6 +71,8 @@ public sealed class FaultTests
         finally
         {
             await Platform.RunAsync(CancellationToken.None, "start", "postgres");
+            // This process's own pooled connections (other suites read rows straight from the databases) died with the server.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
 
         await writer.WaitAsync(RecoverTimeout, Ct);
