@@ -6,6 +6,7 @@ using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Worker;
@@ -31,6 +32,7 @@ public sealed partial class TranscodeHandler(
     IOptions<TranscodeOptions> options,
     TimeProvider time,
     IEnumerable<DependencyOutage> outages,
+    HealthCheckService health,
     ILogger<TranscodeHandler> logger) : IIntegrationEventHandler<TranscodeRequested>
 {
     private readonly TranscodeOptions _options = options.Value;
@@ -105,6 +107,12 @@ public sealed partial class TranscodeHandler(
         {
             var outage = DependencyOutages.Find(outages, ex);
             await RequeueForRetryAsync(job.Id, $"Attempt {job.Attempts} failed and will be retried: {Describe(ex)}", refundAttempt: outage is not null);
+            if (outage is not null)
+            {
+                // The broker's retry delays are short (seconds): hold the message until the dependency is back, so an
+                // outage of minutes does not burn every delivery attempt and fail the video.
+                await WaitUntilReadyAsync(cancellationToken);
+            }
             throw;
         }
         finally
@@ -205,6 +213,21 @@ public sealed partial class TranscodeHandler(
     /// Between a failed attempt and its retry the job is queued again, not processing: the watchdog must not take the
     /// retry delay for a dead worker. Best effort: when the database is what failed, the watchdog has the last word.
     /// </summary>
+    /// <summary>Polls this worker's readiness checks (S3, PostgreSQL, RabbitMQ) until they pass, at most <c>Transcode:OutageWait</c>.</summary>
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < _options.OutageWait && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
+            var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
+            if (report.Status == HealthStatus.Healthy)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task RequeueForRetryAsync(Guid jobId, string reason, bool refundAttempt)
     {
         try
