@@ -1,5 +1,6 @@
 using Campus.Messaging;
 using Campus.Messaging.Internal;
+using Campus.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,6 +10,12 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class MessagingExtensions
 {
+    /// <summary>A request that publishes directly (not through the outbox) while RabbitMQ is down: 503 <c>broker_unavailable</c>.</summary>
+    public static readonly DependencyOutage BrokerOutage = new("broker_unavailable", "The message broker is unavailable.",
+        exception => exception is BrokerUnavailableException
+            or RabbitMQ.Client.Exceptions.AlreadyClosedException
+            or RabbitMQ.Client.Exceptions.BrokerUnreachableException);
+
     /// <summary>
     /// Adds Campus.Messaging: one RabbitMQ connection per process (opened in the background, recovered
     /// automatically), <see cref="IEventPublisher"/>, <see cref="IDeadLetterQueue"/>, consumers and outbox relays
@@ -66,6 +73,7 @@ public static class MessagingExtensions
             services.AddSingleton<IDeadLetterQueue, DeadLetterQueue>();
             services.AddHostedService<RabbitMqConnectionStarter>();
             services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(2));
+            services.AddDependencyOutage(BrokerOutage);
         }
 
         configure?.Invoke(messaging);

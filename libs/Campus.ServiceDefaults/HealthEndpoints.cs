@@ -3,13 +3,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Campus.ServiceDefaults;
 
 /// <summary>
 /// <c>/healthz</c>: the process answers (liveness, no dependencies, so a broker outage never restarts pods).
-/// <c>/readyz</c>: every check tagged <see cref="ReadyTag"/> passes; otherwise 503 with the failing check named.
+/// <c>/readyz</c>: every check tagged <see cref="ReadyTag"/> passes; otherwise 503 with the failing check named — except
+/// a soft dependency's check (failure status <see cref="HealthStatus.Degraded"/>, see
+/// <c>AddSoftDependencies</c>): the host serves without it, so its failure answers 200 with status <c>Degraded</c>.
 /// Neither is routed by the gateway except <c>/api/&lt;service&gt;/healthz</c>.
 /// </summary>
 public static class HealthEndpoints
@@ -39,6 +42,8 @@ public static class HealthEndpoints
 
     private static Task WriteReport(HttpContext context, HealthReport report)
     {
+        var dependencies = context.RequestServices.GetRequiredService<DependencyHealth>();
+        dependencies.Record(report);
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
         var body = new
@@ -49,6 +54,7 @@ public static class HealthEndpoints
             {
                 Name = entry.Key,
                 Status = entry.Value.Status.ToString(),
+                Required = dependencies.IsRequired(entry.Key),
                 entry.Value.Description,
                 DurationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
             }),

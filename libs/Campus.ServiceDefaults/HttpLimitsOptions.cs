@@ -12,4 +12,10 @@ public sealed class HttpLimitsOptions
 
     [Range(4 * 1024, 256 * 1024)]
     public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Whether JSON bodies are checked for control characters (<see cref="ControlCharacters"/>); the path and query are
+    /// always checked. The gateway turns it off: it streams bodies to the services, which check them.
+    /// </summary>
+    public bool CheckJsonBodies { get; set; } = true;
 }

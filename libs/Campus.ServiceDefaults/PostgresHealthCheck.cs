@@ -17,7 +17,7 @@ internal sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealth
         }
         catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"PostgreSQL is not reachable: {exception.GetType().Name}");
+            return new HealthCheckResult(context.Registration.FailureStatus, $"PostgreSQL is not reachable: {exception.GetType().Name}");
         }
     }
 }

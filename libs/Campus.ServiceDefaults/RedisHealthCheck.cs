@@ -14,7 +14,7 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCh
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"Redis is not reachable: {exception.GetType().Name}");
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis is not reachable: {exception.GetType().Name}");
         }
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -37,7 +38,40 @@ public static class ServiceDefaultsExtensions
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        // { "Outages": { "RetryAfter": "00:00:05" } }: Retry-After of a 503 for an unreachable dependency.
+        builder.Services.AddOptions<OutageOptions>()
+            .BindConfiguration(OutageOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddDependencyOutage(DependencyOutages.Database);
+        builder.Services.AddDependencyOutage(DependencyOutages.Cache);
         builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<DependencyHealth>();
+        builder.Services.AddSingleton<IHealthCheckPublisher>(services => services.GetRequiredService<DependencyHealth>());
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Period = DependencyHealth.PublishPeriod;
+            options.Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Marks readiness checks (<c>redis</c>, <c>rabbitmq</c>, <c>s3</c>) as soft dependencies: the host serves without
+    /// them (a request that needs one gets a 503 with its code), so while one is down <c>/readyz</c> stays 200 with status
+    /// <c>Degraded</c> and <c>campus_dependency_up{required="false"}</c> is 0, instead of taking every replica out of
+    /// the load balancer. Every other readiness check stays hard.
+    /// </summary>
+    public static IHostApplicationBuilder AddSoftDependencies(this IHostApplicationBuilder builder, params string[] checks)
+    {
+        // PostConfigure: the checks are registered by AddCampusRedis/AddCampusMessaging/AddCampusStorage, before or after this call.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(registration => checks.Contains(registration.Name, StringComparer.Ordinal)))
+            {
+                registration.FailureStatus = HealthStatus.Degraded;
+            }
+        });
         return builder;
     }
 
@@ -52,6 +86,8 @@ public static class ServiceDefaultsExtensions
         app.UseExceptionHandler();
         // Empty 4xx/5xx answers (404 unknown route, 405, 401 challenge) become problem details.
         app.UseStatusCodePages();
+        // Before authentication: anonymous endpoints (sign-in) take text too, and the rule holds for every route alike.
+        app.Use(ControlCharacters.InvokeAsync);
         // Authentication after the two above, so a 401/403 challenge is a problem body too. (WebApplication would
         // otherwise add these before any middleware of ours.)
         if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)

@@ -1,18 +1,45 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Campus.ServiceDefaults;
 
 /// <summary>
 /// Turns every exception that escapes an endpoint into a problem: Kestrel's request errors keep their status
-/// (413 too large, 400 malformed), anything else is a 500 with the trace id and never a stack trace.
+/// (413 too large, 400 malformed), a dependency outage (<see cref="DependencyOutages"/>) is a 503 with its own code and
+/// <c>Retry-After</c>, anything else is a 500 with the trace id and never a stack trace.
 /// </summary>
-internal sealed partial class UnhandledExceptionHandler(IProblemDetailsService problems, ILogger<UnhandledExceptionHandler> logger)
+internal sealed partial class UnhandledExceptionHandler(
+    IProblemDetailsService problems,
+    IEnumerable<DependencyOutage> outages,
+    IOptions<OutageOptions> outageOptions,
+    ILogger<UnhandledExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (!httpContext.RequestAborted.IsCancellationRequested && DependencyOutages.Find(outages, exception) is { } outage)
+        {
+            // Not a bug: a warning without the stack, and an answer the client can act on (retry later).
+            LogOutage(logger, outage.Code, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter =
+                ((int)Math.Ceiling(outageOptions.Value.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = outage.Title,
+                    Detail = "Try again later.",
+                    Extensions = { ["code"] = outage.Code },
+                },
+            });
+        }
+
         var (status, title) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge
@@ -35,6 +62,9 @@ internal sealed partial class UnhandledExceptionHandler(IProblemDetailsService p
             ProblemDetails = { Status = status, Title = title },
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency outage ({Code}) on {Method} {Path}: {ExceptionType}: {ExceptionMessage}")]
+    private static partial void LogOutage(ILogger logger, string code, string method, string path, string exceptionType, string exceptionMessage);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -17,7 +17,7 @@ internal sealed class S3HealthCheck(S3Clients clients, BucketRegistry buckets) :
     {
         if (!buckets.Ensured)
         {
-            return HealthCheckResult.Unhealthy("The S3 buckets are not ensured yet (S3 unreachable or still starting).");
+            return new HealthCheckResult(context.Registration.FailureStatus, "The S3 buckets are not ensured yet (S3 unreachable or still starting).");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -37,15 +37,15 @@ internal sealed class S3HealthCheck(S3Clients clients, BucketRegistry buckets) :
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             buckets.MarkLost();
-            return HealthCheckResult.Unhealthy("An S3 bucket is missing; it is being created again.");
+            return new HealthCheckResult(context.Registration.FailureStatus, "An S3 bucket is missing; it is being created again.");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"S3 did not answer within {Timeout.TotalSeconds:0} s.");
+            return new HealthCheckResult(context.Registration.FailureStatus, $"S3 did not answer within {Timeout.TotalSeconds:0} s.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy("S3 is unreachable or refused the request.", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, "S3 is unreachable or refused the request.", ex);
         }
     }
 }

@@ -1,3 +1,5 @@
+using Amazon.Runtime;
+using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,6 +7,20 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class StorageExtensions
 {
+    /// <summary>
+    /// S3 unreachable (connection refused or reset, timed out) or answering 5xx: 503 <c>storage_unavailable</c>.
+    /// The SDK rethrows transport errors as they are after its retries, so those count only when they came out of it.
+    /// </summary>
+    public static readonly DependencyOutage StorageOutage = new("storage_unavailable", "The file storage is unavailable.",
+        exception => exception switch
+        {
+            AmazonServiceException service => (int)service.StatusCode is 0 or >= 500,
+            AmazonClientException => true,
+            HttpRequestException or IOException or System.Net.Sockets.SocketException or TimeoutException =>
+                exception.StackTrace?.Contains("Amazon.Runtime.", StringComparison.Ordinal) == true,
+            _ => false,
+        });
+
     /// <summary>
     /// Adds <see cref="IObjectStorage"/> and <see cref="IMultipartUploads"/> over the S3 API, a hosted service that creates <paramref name="buckets"/>
     /// (retrying while S3 is down) and the readiness check <c>s3</c>. Can be called more than once; the buckets add up.
@@ -45,6 +61,7 @@ public static class StorageExtensions
         builder.Services.AddHostedService<BucketInitializer>();
         builder.Services.AddHealthChecks()
             .AddCheck<S3HealthCheck>("s3", tags: ["ready"], timeout: S3HealthCheck.Timeout + TimeSpan.FromMilliseconds(500));
+        builder.Services.AddDependencyOutage(StorageOutage);
         return builder;
     }
 }

@@ -52,9 +52,9 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
     }
 
     /// <summary>
-    /// Starts the host and waits until its <c>/readyz</c> answers 200: every dependency connected, its queues declared
-    /// (the broker connection counts as up only after its topology), so what a test publishes is neither refused nor
-    /// unrouted.
+    /// Starts the host and waits until its <c>/readyz</c> answers 200 <c>Healthy</c>: every dependency connected, soft
+    /// ones included (200 <c>Degraded</c> is not enough), its queues declared (the broker connection counts as up only
+    /// after its topology), so what a test publishes is neither refused nor unrouted.
     /// </summary>
     public async Task WaitUntilReadyAsync(int seconds = 20)
     {
@@ -63,12 +63,12 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
         while (true)
         {
             using var response = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
-            if (response.IsSuccessStatusCode)
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            if (response.IsSuccessStatusCode && body.Contains("\"status\":\"Healthy\"", StringComparison.Ordinal))
             {
                 return;
             }
-            Assert.True(DateTime.UtcNow < deadline,
-                $"The host was not ready within {seconds} s: {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            Assert.True(DateTime.UtcNow < deadline, $"The host was not ready within {seconds} s: {body}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }

@@ -12,5 +12,7 @@ internal static class Extensions
         builder.AddCampusDbContext<AnalyticsDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>());
         builder.AddCampusStorage(StorageBuckets.Reports);
+        // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
+        builder.AddSoftDependencies("rabbitmq", "s3");
     }
 }

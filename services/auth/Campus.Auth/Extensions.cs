@@ -22,6 +22,8 @@ internal static class Extensions
         builder.AddCampusDbContext<AuthDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AuthDbContext>());
         builder.AddCampusRedis();
+        // Sign-in needs only PostgreSQL; events wait in the outbox while RabbitMQ is down.
+        builder.AddSoftDependencies("redis", "rabbitmq");
         builder.Services.AddValidation();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuthMetrics>();

@@ -243,6 +243,24 @@ public sealed class ClusterTests(ChatCluster cluster) : IClassFixture<ChatCluste
     }
 
     [Fact]
+    public async Task A_socket_post_with_a_control_character_is_refused_with_an_error_frame_and_nothing_is_stored()
+    {
+        using var alice = cluster.A.ClientFor(cluster.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        await using var aliceSocket = await TestSocket.ConnectAsync(cluster.A, Token(_alice), chat);
+
+        await aliceSocket.SendAsync(new { type = "message.post", body = "a\u0000b", client_msg_id = "nul" });
+        var error = await aliceSocket.NextAsync("error");
+        await aliceSocket.SendAsync(new { type = "message.post", body = "line 1\nline 2", client_msg_id = "ok" });
+        var ack = await aliceSocket.NextAsync("message.ack");
+
+        Assert.Equal("invalid_characters", error.GetProperty("code").GetString());
+        Assert.Contains("U+0000", error.GetProperty("detail").GetString());
+        Assert.Equal("ok", ack.GetProperty("client_msg_id").GetString());
+        Assert.Equal([1L], Seqs(await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/messages", Ct)));
+    }
+
+    [Fact]
     public async Task Removing_a_participant_closes_their_socket_and_hides_the_chat()
     {
         using var alice = cluster.A.ClientFor(cluster.Jwt, _alice);

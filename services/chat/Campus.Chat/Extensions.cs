@@ -23,6 +23,8 @@ internal static class Extensions
             .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue));
         builder.AddCampusRedis();
         builder.AddCampusStorage(StorageBuckets.ChatAttachments);
+        // Chats and messages live in PostgreSQL: without Redis, sockets of other nodes catch up from it; attachments answer 503.
+        builder.AddSoftDependencies("redis", "rabbitmq", "s3");
 
         // { "Chat": { "SendQueueSize": 512, "KeepAliveInterval": "00:00:20", "KeepAliveTimeout": "00:00:20",
         //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536 } }

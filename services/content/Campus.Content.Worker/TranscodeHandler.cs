@@ -2,8 +2,10 @@ using Campus.Content.Data;
 using Campus.Content.Worker.Transcoding;
 using Campus.Messaging;
 using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Worker;
@@ -17,7 +19,9 @@ namespace Campus.Content.Worker;
 /// ready, is acked without work. A redelivered job still marked processing (its worker was killed) is simply run
 /// again under a fresh random HLS prefix (the row names the prefix of the run that finished). Input ffprobe/ffmpeg cannot read
 /// fails the media at once (retrying cannot help); anything else (S3, database, ffmpeg killed) is thrown for the
-/// messaging retries, and the last attempt fails the media instead of leaving it processing.
+/// messaging retries, and the last attempt fails the media instead of leaving it processing. A run that failed because a
+/// dependency was unreachable (<see cref="DependencyOutage"/>: S3, PostgreSQL) does not count toward
+/// <c>Transcode:MaxAttempts</c>: an outage is waited out for the whole messaging retry budget, not three quick tries.
 /// </remarks>
 public sealed partial class TranscodeHandler(
     ContentDbContext db,
@@ -26,6 +30,8 @@ public sealed partial class TranscodeHandler(
     IServiceScopeFactory scopes,
     IOptions<TranscodeOptions> options,
     TimeProvider time,
+    IEnumerable<DependencyOutage> outages,
+    HealthCheckService health,
     ILogger<TranscodeHandler> logger) : IIntegrationEventHandler<TranscodeRequested>
 {
     private readonly TranscodeOptions _options = options.Value;
@@ -91,14 +97,22 @@ public sealed partial class TranscodeHandler(
         {
             await FailAsync(job.Id, ex.Reason, cancellationToken);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (context.IsLastAttempt || job.Attempts >= _options.MaxAttempts))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && (context.IsLastAttempt || (job.Attempts >= _options.MaxAttempts && DependencyOutages.Find(outages, ex) is null)))
         {
             LogGivingUp(ex, job.Id, job.Attempts);
             await FailAsync(job.Id, $"Transcoding failed after {job.Attempts} attempts: {Describe(ex)}", cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            await RequeueForRetryAsync(job.Id, $"Attempt {job.Attempts} failed and will be retried: {Describe(ex)}");
+            var outage = DependencyOutages.Find(outages, ex);
+            await RequeueForRetryAsync(job.Id, $"Attempt {job.Attempts} failed and will be retried: {Describe(ex)}", refundAttempt: outage is not null);
+            if (outage is not null)
+            {
+                // The broker's retry delays are short (seconds): hold the message until the dependency is back, so an
+                // outage of minutes does not burn every delivery attempt and fail the video.
+                await WaitUntilReadyAsync(cancellationToken);
+            }
             throw;
         }
         finally
@@ -226,15 +240,32 @@ public sealed partial class TranscodeHandler(
     /// Between a failed attempt and its retry the job is queued again, not processing: the watchdog must not take the
     /// retry delay for a dead worker. Best effort: when the database is what failed, the watchdog has the last word.
     /// </summary>
-    private async Task RequeueForRetryAsync(Guid jobId, string reason)
+    /// <summary>Polls this worker's readiness checks (S3, PostgreSQL, RabbitMQ) until they pass, at most <c>Transcode:OutageWait</c>.</summary>
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < _options.OutageWait && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
+            var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
+            if (report.Status == HealthStatus.Healthy)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RequeueForRetryAsync(Guid jobId, string reason, bool refundAttempt)
     {
         try
         {
             reason = Truncate(reason, MediaFile.ErrorLength);
             var now = time.GetUtcNow();
+            var refund = refundAttempt ? 1 : 0;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await db.TranscodeJobs.Where(j => j.Id == jobId && j.Status == TranscodeStatus.Processing)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, TranscodeStatus.Queued).SetProperty(j => j.Error, reason), timeout.Token);
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, TranscodeStatus.Queued).SetProperty(j => j.Error, reason)
+                    .SetProperty(j => j.Attempts, j => j.Attempts - refund), timeout.Token);
             await db.MediaFiles.Where(m => db.TranscodeJobs.Any(j => j.Id == jobId && j.MediaId == m.Id) && m.Status == MediaStatus.Processing)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MediaStatus.Queued).SetProperty(m => m.Progress, 0).SetProperty(m => m.UpdatedAt, now), timeout.Token);
         }

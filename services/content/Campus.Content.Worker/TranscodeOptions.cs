@@ -58,6 +58,13 @@ public sealed class TranscodeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan MaxRunTime { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// After a run failed because S3 or the database was unreachable, how long the worker waits (holding the message)
+    /// for its readiness checks to pass again before the retry; the run does not count toward <see cref="MaxAttempts"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OutageWait { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Objects uploaded to S3 at once.</summary>
     [Range(1, 32)]
     public int UploadConcurrency { get; set; } = 4;

@@ -19,6 +19,8 @@ internal static class Extensions
         builder.AddCampusDbContext<ContentDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>());
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls, StorageBuckets.Documents);
+        // Courses are read and written without them: events wait in the outbox, upload checks answer 503 meanwhile.
+        builder.AddSoftDependencies("rabbitmq", "s3");
 
         // "Content": {
         //   "MaxVideoBytes": 5368709120, "MultipartThreshold": 104857600, "MultipartPartSize": 67108864,

@@ -98,6 +98,8 @@ public class GatewayFactory : CampusHostFactory<Program>
                     service == "chat" ? "http://127.0.0.1:9/" : Upstream.Address;
                 settings[$"ReverseProxy:Clusters:{service}-ws:Destinations:default:Address"] = Upstream.Address;
             }
+            // The test client plays the edge from 127.0.0.1; other sources (127.0.0.2) are untrusted peers.
+            settings["Gateway:TrustedProxies:0"] = "127.0.0.1";
             settings["ReverseProxy:Clusters:chat:Destinations:chat-2:Address"] = "http://127.0.0.1:9/";
             settings["ReverseProxy:Clusters:chat-ws:Destinations:chat-2:Address"] = SecondChatNode?.Address ?? Upstream.Address;
             // A route that forgets its AuthorizationPolicy: it must require a token anyway.

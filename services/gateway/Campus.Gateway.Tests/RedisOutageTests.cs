@@ -31,15 +31,16 @@ public sealed class RedisOutageTests(RedisBehindProxyGatewayFactory factory) : I
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Without_redis_requests_pass_unlimited_and_readiness_fails_then_both_recover()
+    public async Task Without_redis_requests_pass_unlimited_and_the_gateway_stays_ready_but_degraded_then_recovers()
     {
         using var client = factory.CreateClient();
-        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
+        await WaitForReadinessAsync(client, "Healthy");
 
         factory.Redis.Stop();
         try
         {
-            await WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable);
+            // Redis is soft for the gateway: not-ready would take every replica out of the Service for a cache blip.
+            await WaitForReadinessAsync(client, "Degraded");
             var watch = Stopwatch.StartNew();
             for (var i = 0; i < 5; i++)
             {
@@ -54,7 +55,7 @@ public sealed class RedisOutageTests(RedisBehindProxyGatewayFactory factory) : I
             factory.Redis.Start();
         }
 
-        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
+        await WaitForReadinessAsync(client, "Healthy");
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 4; i++)
         {
@@ -63,20 +64,22 @@ public sealed class RedisOutageTests(RedisBehindProxyGatewayFactory factory) : I
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
     }
 
-    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode expected)
+    /// <summary>Waits until /readyz answers 200 with this overall status (Healthy or Degraded).</summary>
+    private static async Task WaitForReadinessAsync(HttpClient client, string expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        HttpStatusCode status;
+        string last;
         do
         {
-            status = (await client.GetAsync(path, Ct)).StatusCode;
-            if (status == expected)
+            using var response = await client.GetAsync("/readyz", Ct);
+            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}";
+            if (response.StatusCode == HttpStatusCode.OK && last.Contains($"\"status\":\"{expected}\"", StringComparison.Ordinal))
             {
                 return;
             }
             await Task.Delay(200, Ct);
         }
         while (DateTime.UtcNow < deadline);
-        Assert.Fail($"{path} still answers {(int)status}, not {(int)expected}, after 20 s");
+        Assert.Fail($"/readyz is not 200 {expected} after 20 s: {last}");
     }
 }

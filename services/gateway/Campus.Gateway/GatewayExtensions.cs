@@ -27,8 +27,10 @@ internal static class GatewayExtensions
         builder.Services.AddOptions<JwtOptions>()
             .Validate(jwt => jwt.ClockSkew <= MaxClockSkew, $"Jwt:ClockSkew must be at most {MaxClockSkew} at the gateway.");
         builder.AddCampusRedis();
+        // Rate limits fail open without Redis (the edge's per-IP limit stays): the gateway serves, degraded.
+        builder.AddSoftDependencies("redis");
 
-        // { "Gateway": { "TrustedProxies": ["127.0.0.1", "::1"],
+        // { "Gateway": { "TrustedProxies": ["127.0.0.2"],
         //                "RateLimits": { "AuthPerIp": { "PermitLimit": 300, "Window": "00:01:00" },
         //                                "PerUser": { "PermitLimit": 1200, "Window": "00:01:00" } } } }
         builder.Services.AddOptions<GatewayOptions>()

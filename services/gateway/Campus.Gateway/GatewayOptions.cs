@@ -10,10 +10,13 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// The addresses whose <c>X-Forwarded-For</c> is believed: the edge only (it overwrites the client's own value).
-    /// Anyone else connecting directly is taken at its socket address.
+    /// Anyone else connecting directly is taken at its socket address. No default: a list in code would be merged with
+    /// the configured one (arrays bind by appending), so the configuration names the edge alone — locally 127.0.0.2,
+    /// the source address nginx binds for its upstream connections (<c>proxy_bind</c>), so a local process connecting
+    /// from 127.0.0.1 is not the edge.
     /// </summary>
     [Required, MinLength(1)]
-    public string[] TrustedProxies { get; set; } = ["127.0.0.1", "::1"];
+    public string[] TrustedProxies { get; set; } = [];
 
     [ValidateObjectMembers]
     public RateLimitsOptions RateLimits { get; set; } = new();

@@ -37,6 +37,8 @@ internal static class Extensions
             .AddSubscription<MediaReady, NotifyMediaReady>(ContentQueue)
             .AddSubscription<MediaFailed, NotifyMediaFailed>(ContentQueue)
             .AddSubscription<CoursePublished, NotifyCoursePublished>(ContentQueue));
+        // Settings and the delivery log are served without the broker; its consumers resume when it is back.
+        builder.AddSoftDependencies("rabbitmq");
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TemplateRenderer>();
         builder.Services.AddScoped<Notifier>();

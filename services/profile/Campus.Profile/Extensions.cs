@@ -17,5 +17,7 @@ internal static class Extensions
             .AddSubscription<UserRegistered, CreateProfileOnRegistration>(CreateProfileOnRegistration.Queue)
             .AddSubscription<TelegramLinked, BindTelegramOnLink>(BindTelegramOnLink.Queue));
         builder.AddCampusStorage(StorageBuckets.Avatars);
+        // Profiles are read and written without them: events wait in the outbox, avatar uploads answer 503 meanwhile.
+        builder.AddSoftDependencies("rabbitmq", "s3");
     }
 }

@@ -4,7 +4,7 @@ using System.Net;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Acceptance: with RabbitMQ stopped every host that uses it reports not ready, naming RabbitMQ;
+/// Acceptance: with RabbitMQ stopped every worker reports not ready and every service ready but degraded, naming RabbitMQ;
 /// when RabbitMQ is back the same processes become ready again, without a restart, and what a service wrote to
 /// its outbox during the outage is published by its relay.
 /// </summary>
@@ -25,10 +25,19 @@ public sealed class BrokerOutageTests
         {
             await Platform.RunAsync(ct, "stop", "rabbitmq");
 
+            // The workers cannot work without the broker: not ready. The services serve (events wait in the outbox):
+            // ready, degraded, naming it.
             await WaitForAllAsync(
-                Platform.BrokerUsers,
+                Platform.Workers,
                 r => r.Status == (int)HttpStatusCode.ServiceUnavailable && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
                 "503 naming rabbitmq while the broker is stopped",
+                DetectTimeout,
+                ct);
+            await WaitForAllAsync(
+                [.. Platform.Services, .. Platform.ExtraNodes],
+                r => r.Status == (int)HttpStatusCode.OK && r.Body.Contains("\"status\":\"Degraded\"", StringComparison.Ordinal)
+                    && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
+                "200 Degraded naming rabbitmq while the broker is stopped",
                 DetectTimeout,
                 ct);
 
@@ -41,7 +50,8 @@ public sealed class BrokerOutageTests
             await Platform.RunAsync(CancellationToken.None, "start", "rabbitmq");
         }
 
-        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready again after the broker restarted", RecoverTimeout, ct);
+        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK && !r.Body.Contains("Degraded", StringComparison.Ordinal),
+            "ready again after the broker restarted", RecoverTimeout, ct);
 
         foreach (var host in Platform.BrokerUsers)
         {

@@ -67,6 +67,35 @@ public sealed class EdgeTests
         Assert.Equal("default-src 'none'; frame-ancestors 'none'", Header(response, "Content-Security-Policy"));
     }
 
+    /// <summary>
+    /// Requests nginx answers itself, before the gateway, sent as raw bytes (HttpClient would refuse to send most):
+    /// each answer is a problem+json with a code, not nginx's HTML page.
+    /// </summary>
+    [Theory]
+    [InlineData("GET /api/auth/healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "bad_request")]
+    [InlineData("GET /api/auth/healthz HTTP/1.1\r\nHost: a\r\nX-Big: {big}\r\n\r\n", 400, "bad_request")]
+    [InlineData("TRACE /api/auth/healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 405, "method_not_allowed")]
+    [InlineData("GET /api/{big} HTTP/1.1\r\nHost: a\r\n\r\n", 414, "uri_too_long")]
+    [InlineData("POST /api/auth/healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "not_implemented")]
+    public async Task Errors_of_the_edge_itself_are_problem_json(string request, int status, string code)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(Platform.EdgeUrl.Host, Platform.EdgeUrl.Port, ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request.Replace("{big}", new string('a', 20_000), StringComparison.Ordinal)), ct);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+
+        Assert.StartsWith($"HTTP/1.1 {status} ", answer, StringComparison.Ordinal);
+        Assert.Contains("Content-Type: application/problem+json", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"\"code\":\"{code}\"", answer, StringComparison.Ordinal);
+        Assert.Contains("X-Content-Type-Options: nosniff", answer, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<html>", answer, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Server_header_does_not_reveal_a_version()
     {

@@ -26,6 +26,35 @@ public sealed class GatewayEdgeTests
     public static TheoryData<string> BadTokens => new(["none", "malformed", "wrong_signature", "alg_none", "hs256_with_public_key",
         "expired", "not_yet_valid", "wrong_issuer", "wrong_audience", "unknown_kid"]);
 
+    /// <summary>
+    /// Per-IP limits count the address the edge saw: a client's own X-Forwarded-For, sent through the edge (which
+    /// overwrites it) or straight to the gateway's port from another local address than the edge's, chooses nothing.
+    /// The proof is in Redis: the gateway's counter key names the address it counted.
+    /// </summary>
+    [Fact]
+    public async Task A_spoofed_x_forwarded_for_cannot_choose_the_address_rate_limits_count()
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestInfrastructure.RedisConnectionString);
+        var spoofed = $"203.0.113.{Random.Shared.Next(1, 255)}";
+        var key = $"campus:gateway:rl:AuthPerIp:{spoofed}";
+        await redis.GetDatabase().KeyDeleteAsync(key);
+
+        foreach (var root in new[] { Platform.EdgeUrl, Platform.HostUrl("gateway") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(root, "api/auth/email/login"))
+            {
+                Content = new StringContent("{}", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("X-Forwarded-For", spoofed);
+            request.Headers.Add("X-Real-IP", spoofed);
+            using var response = await Http.Client.SendAsync(request, Ct);
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, response.StatusCode);
+        }
+
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(key), $"the gateway counted a request at the spoofed {spoofed}");
+        Assert.True(await redis.GetDatabase().KeyExistsAsync("campus:gateway:rl:AuthPerIp:127.0.0.1"), "the requests were not counted at 127.0.0.1");
+    }
+
     [Theory]
     [MemberData(nameof(BadTokens))]
     public async Task Protected_route_refuses_a_missing_or_bad_token_with_401_invalid_token(string kind)

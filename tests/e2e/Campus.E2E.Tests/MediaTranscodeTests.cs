@@ -168,7 +168,7 @@ public sealed class MediaTranscodeTests
         return path;
     }
 
-    private static async Task<(int ExitCode, string Error)> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan timeout)
+    internal static async Task<(int ExitCode, string Error)> RunAsync(string executable, IEnumerable<string> arguments, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

@@ -132,7 +132,7 @@ public sealed class NotificationsTests
         Assert.Single(await MailsToAsync(email), m => m.GetRawText().Contains($"/courses/{course}", StringComparison.Ordinal));
     }
 
-    private static string NewAddress() => $"e2e-{Guid.NewGuid():N}@campus.test";
+    internal static string NewAddress() => $"e2e-{Guid.NewGuid():N}@campus.test";
 
     /// <summary>Registers, confirms through the mailed link, logs in: the refresh token of that session.</summary>
     private static async Task<string> RegisterConfirmedAsync(string email)
@@ -160,7 +160,7 @@ public sealed class NotificationsTests
         return Uri.UnescapeDataString(match.Groups[1].Value);
     }
 
-    private static async Task<JsonElement> WaitForMailAsync(string to, string linkPath, TimeSpan timeout)
+    internal static async Task<JsonElement> WaitForMailAsync(string to, string linkPath, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -175,7 +175,7 @@ public sealed class NotificationsTests
         }
     }
 
-    private static async Task<List<JsonElement>> MailsToAsync(string to)
+    internal static async Task<List<JsonElement>> MailsToAsync(string to)
     {
         var (status, body) = await Http.TryGetAsync(new Uri(MaildevUrl, "api/email"), Ct);
         if (status != 200)
@@ -188,10 +188,10 @@ public sealed class NotificationsTests
             .Select(m => m.Clone())];
     }
 
-    private sealed record Row(string Status, int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset LastTouched);
+    internal sealed record Row(string Status, int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset LastTouched);
 
     /// <summary>The notification row of the confirmation mail to <paramref name="email"/>, straight from the service's database.</summary>
-    private static async Task<Row> WaitForRowAsync(string email, Func<Row, bool> condition, TimeSpan timeout)
+    internal static async Task<Row> WaitForRowAsync(string email, Func<Row, bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         Row? row = null;
@@ -223,6 +223,6 @@ public sealed class NotificationsTests
         return row!;
     }
 
-    private static Task<HttpResponseMessage> PostAsync(string path, object body) =>
+    internal static Task<HttpResponseMessage> PostAsync(string path, object body) =>
         Http.Client.PostAsync(new Uri(Platform.EdgeUrl, path), Api.Json(body), Ct);
 }

@@ -36,6 +36,16 @@ public sealed partial class ChatFanout : IAsyncDisposable
         _scopes = scopes;
         _logger = logger;
         meter.CreateObservableGauge("campus.chat.sockets", () => ConnectionCount, description: "Open chat sockets on this node.");
+        // Messages published while Redis was away (or before this node's subscriptions were restored) reached no node:
+        // once the connection is back, each room reads what it missed from the database, without waiting for the next
+        // message to reveal the gap.
+        redis.ConnectionRestored += (_, args) =>
+        {
+            if (args.ConnectionType == ConnectionType.Subscription)
+            {
+                _ = ResyncAllAsync();
+            }
+        };
         // Sockets would otherwise hold the shutdown until its timeout; clients reconnect (to another node) with since_seq.
         lifetime.ApplicationStopping.Register(() =>
         {
@@ -68,6 +78,22 @@ public sealed partial class ChatFanout : IAsyncDisposable
         {
             // Sockets recover the message: the next one fills the gap from the database, a reconnect uses since_seq.
             LogPublishFailed(_logger, ex, frame.Type, chatId);
+        }
+    }
+
+    /// <summary>
+    /// Publishes a resync to every chat this node holds, through Redis, so it runs in each room's message order; twice,
+    /// because the restored subscription may not be in place yet the first time.
+    /// </summary>
+    private async Task ResyncAllAsync()
+    {
+        foreach (var delay in (int[])[500, 3000])
+        {
+            await Task.Delay(delay);
+            foreach (var chatId in _rooms.Keys)
+            {
+                await PublishAsync(chatId, ChatFrame.Resync(chatId));
+            }
         }
     }
 
@@ -173,6 +199,11 @@ public sealed partial class ChatFanout : IAsyncDisposable
                 }
                 return;
             }
+            if (frame.Type == FrameTypes.Resync)
+            {
+                await DeliverMissedAsync(room, toSeq: long.MaxValue);
+                return;
+            }
             if (frame.Type != FrameTypes.MessageCreated || frame.Message is null)
             {
                 Broadcast(room, new OutFrame(bytes, 0));
@@ -186,14 +217,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
             }
             if (seq > room.LastSeq + 1)
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
-                var missed = await MessageQueries.AfterAsync(db, room.ChatId, room.LastSeq, int.MaxValue, seq - 1);
-                foreach (var m in missed)
-                {
-                    Broadcast(room, new OutFrame(ChatFrame.Created(m).ToUtf8(), m.Seq));
-                }
-                LogGapFilled(_logger, room.ChatId, room.LastSeq, seq, missed.Count);
+                await DeliverMissedAsync(room, toSeq: seq - 1);
             }
             room.LastSeq = seq;
             Broadcast(room, new OutFrame(bytes, seq));
@@ -201,6 +225,24 @@ public sealed partial class ChatFanout : IAsyncDisposable
         catch (Exception ex)
         {
             LogFanoutFailed(_logger, ex, room.ChatId);
+        }
+    }
+
+    /// <summary>Delivers the messages after the room's last seq up to <paramref name="toSeq"/> from the database.</summary>
+    private async Task DeliverMissedAsync(Room room, long toSeq)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        var from = room.LastSeq;
+        var missed = await MessageQueries.AfterAsync(db, room.ChatId, room.LastSeq, int.MaxValue, toSeq);
+        foreach (var m in missed)
+        {
+            Broadcast(room, new OutFrame(ChatFrame.Created(m).ToUtf8(), m.Seq));
+            room.LastSeq = m.Seq;
+        }
+        if (missed.Count > 0)
+        {
+            LogGapFilled(_logger, room.ChatId, from, room.LastSeq, missed.Count);
         }
     }
 

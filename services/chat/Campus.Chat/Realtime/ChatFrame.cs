@@ -37,6 +37,9 @@ public sealed record ChatFrame(
     /// <summary>Internal (Redis only, never sent to clients): close the sockets of a user removed from the chat.</summary>
     public static ChatFrame Removed(Guid chatId, Guid userId) => new(FrameTypes.ParticipantRemoved, ChatId: chatId, UserId: userId);
 
+    /// <summary>Internal (Redis only): deliver from the database what the room missed while Redis was away.</summary>
+    public static ChatFrame Resync(Guid chatId) => new(FrameTypes.Resync, ChatId: chatId);
+
     public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     private static JsonSerializerOptions CreateJson()
@@ -57,6 +60,7 @@ public static class FrameTypes
     public const string Error = "error";
     public const string Ack = "message.ack";
     public const string ParticipantRemoved = "participant.removed";
+    public const string Resync = "resync";
 
     // Client frames.
     public const string Post = "message.post";

@@ -181,14 +181,26 @@ public static partial class ChatSocketEndpoint
                 {
                     frame = null;
                 }
+                // The same rule as for HTTP bodies: text may hold tab and line breaks, no other control character.
+                if (frame is not null && ControlCharacters.FindInJson(buffer.AsSpan(0, length)) is { } refused)
+                {
+                    connection.Send(new OutFrame(ChatFrame.Error(ControlCharacters.Code,
+                        ControlCharacters.Describe(refused.Where, refused.Character)).ToUtf8(), 0));
+                    continue;
+                }
                 try
                 {
                     await HandleFrameAsync();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
                 {
+                    // A dependency outage is named (the client retries the post with the same client_msg_id); anything else is a bug.
+                    using var services = scopes.CreateScope();
+                    var outage = DependencyOutages.Find(services.ServiceProvider.GetServices<DependencyOutage>(), ex);
                     LogFrameFailed(logger, ex, connection.ChatId);
-                    connection.Send(new OutFrame(ChatFrame.Error("internal_error", "The frame could not be processed; try again.").ToUtf8(), 0));
+                    connection.Send(new OutFrame((outage is null
+                        ? ChatFrame.Error("internal_error", "The frame could not be processed; try again.")
+                        : ChatFrame.Error(outage.Code, outage.Title + " Try again later.")).ToUtf8(), 0));
                 }
 
                 async Task HandleFrameAsync()

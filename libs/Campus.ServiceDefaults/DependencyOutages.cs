@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Campus.ServiceDefaults;
+
+/// <summary>A dependency a request needed and could not reach, answered as a 503 problem with this <c>code</c>.</summary>
+/// <param name="Code">The stable problem code, e.g. <c>database_unavailable</c>.</param>
+/// <param name="Title">The problem title.</param>
+/// <param name="Matches">True for an exception (anywhere in the inner-exception chain) that means this dependency is down.</param>
+public sealed record DependencyOutage(string Code, string Title, Func<Exception, bool> Matches);
+
+/// <summary>
+/// The dependency outages every host recognises. An outage is the platform's fault but not a bug: the client gets a
+/// 503 with <c>Retry-After</c> (and may retry), the log a warning — never a 500 <c>internal_error</c>.
+/// Campus.Storage and Campus.Messaging register theirs (<c>storage_unavailable</c>, <c>broker_unavailable</c>).
+/// </summary>
+public static class DependencyOutages
+{
+    /// <summary>PostgreSQL refused or dropped the connection, is starting or shutting down, or is out of connections.</summary>
+    public static readonly DependencyOutage Database = new("database_unavailable", "The database is unavailable.", exception => exception switch
+    {
+        // Only SQL states that say "the server cannot serve now"; a constraint violation or a syntax error stays a 500.
+        PostgresException postgres => IsUnavailableState(postgres.SqlState),
+        // Connection refused or reset, pool exhausted, command timeout: raised by Npgsql itself, not by the server.
+        NpgsqlException => true,
+        _ => false,
+    });
+
+    /// <summary>Redis is unreachable or did not answer in time.</summary>
+    public static readonly DependencyOutage Cache = new("cache_unavailable", "The cache is unavailable.",
+        exception => exception is RedisConnectionException or RedisTimeoutException);
+
+    /// <summary>Registers an outage the exception handler answers with 503 and its code.</summary>
+    public static IServiceCollection AddDependencyOutage(this IServiceCollection services, DependencyOutage outage)
+    {
+        if (!services.Any(service => service.ServiceType == typeof(DependencyOutage) && ReferenceEquals(service.ImplementationInstance, outage)))
+        {
+            services.AddSingleton(outage);
+        }
+        return services;
+    }
+
+    /// <summary>The first registered outage an exception or one of its inner exceptions matches, if any.</summary>
+    public static DependencyOutage? Find(IEnumerable<DependencyOutage> outages, Exception exception)
+    {
+        var known = outages as IReadOnlyCollection<DependencyOutage> ?? [.. outages];
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (known.FirstOrDefault(outage => outage.Matches(current)) is { } match)
+            {
+                return match;
+            }
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    if (Find(known, inner) is { } innerMatch)
+                    {
+                        return innerMatch;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    // 08: connection exception; 53: insufficient resources (too many connections, disk full); 57P01-57P03: admin or
+    // crash shutdown, cannot connect now (starting up); 58: system error (I/O).
+    private static bool IsUnavailableState(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal)
+        || sqlState.StartsWith("53", StringComparison.Ordinal)
+        || sqlState is "57P01" or "57P02" or "57P03"
+        || sqlState.StartsWith("58", StringComparison.Ordinal);
+}
+
+/// <summary>What a 503 for a dependency outage tells the client.</summary>
+public sealed class OutageOptions
+{
+    public const string Section = "Outages";
+
+    /// <summary>The <c>Retry-After</c> of a 503 answered because a dependency is down.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}
