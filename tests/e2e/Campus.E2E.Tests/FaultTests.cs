@@ -30,7 +30,7 @@ public sealed class FaultTests
     public async Task Postgres_restarted_during_writes_answers_503_and_keeps_every_accepted_write_once()
     {
         var (alice, bob) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
         await Readiness.WaitForAllAsync(Platform.Hosts, r => r.Status == 200, "ready before the outage", RecoverTimeout, Ct);
 
         // A client that keeps writing through the outage: each message has its own client_msg_id and is sent again,
@@ -93,7 +93,7 @@ public sealed class FaultTests
     public async Task Redis_stopped_during_chat_fan_out_and_rate_limiting_degrades_without_an_outage_and_catches_up()
     {
         var (alice, bob) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(alice, bob.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(alice, bob);
         await Readiness.WaitForAllAsync(Platform.Hosts, r => r.Status == 200, "ready before the outage", RecoverTimeout, Ct);
         using var socket = await ChatApi.ConnectAsync(bob, chatId);
         var before = Guid.NewGuid().ToString();
