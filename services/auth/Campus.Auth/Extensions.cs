@@ -22,12 +22,14 @@ internal static class Extensions
         builder.AddCampusDbContext<AuthDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AuthDbContext>());
         builder.AddCampusRedis();
+        // Defence in depth: auth refuses revoked access tokens itself (the gateway checks them first).
+        builder.AddTokenRevocationCheck();
         builder.Services.AddValidation();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuthMetrics>();
 
         // { "Auth": { "SigningKeys": [ { "Kid": "2026-11", "Pem": "-----BEGIN PRIVATE KEY-----..." } ], "ActiveKeyId": "2026-11",
-        //   "KeyDirectory": ".data/auth-keys", "AccessTokenLifetime": "01:00:00", "RefreshTokenLifetime": "30.00:00:00",
+        //   "KeyDirectory": ".data/auth-keys", "AccessTokenLifetime": "00:15:00", "RefreshTokenLifetime": "30.00:00:00",
         //   "RememberMeRefreshTokenLifetime": "60.00:00:00", "RefreshReuseGrace": "00:00:10", "BootstrapAdmins": [ "+79000000000" ] } }
         builder.Services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.Section)
@@ -35,6 +37,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthOptions>, SigningKeysValidator>();
         builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddSingleton<RevocationPublisher>();
         builder.Services.AddScoped<TokenIssuer>();
         builder.Services.AddScoped<RefreshTokenService>();
 
