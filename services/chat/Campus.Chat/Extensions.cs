@@ -16,15 +16,21 @@ internal static class Extensions
         builder.AddCampusDbContext<ChatDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ChatDbContext>());
         builder.AddCampusRedis();
+        // Revoked access tokens are refused on REST and on the socket handshake; open sockets close on announcement.
+        builder.AddTokenRevocationCheck();
         builder.AddCampusStorage(StorageBuckets.ChatAttachments);
 
         // { "Chat": { "SendQueueSize": 512, "KeepAliveInterval": "00:00:20", "KeepAliveTimeout": "00:00:20",
-        //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536 } }
+        //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536,
+        //             "MaxSocketsPerUser": 20, "MaxPostsPerUser": 30, "PostRateWindow": "00:00:10", "SocketLease": "00:01:30" } }
         builder.Services.AddOptions<ChatOptions>()
             .BindConfiguration(ChatOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<ChatFanout>();
+        builder.Services.AddSingleton<ChatBudgets>();
+        builder.Services.AddHostedService<SocketLeaseRenewal>();
+        builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();
     }
 
