@@ -127,6 +127,9 @@ public static partial class ChatSocketEndpoint
             else
             {
                 await CloseAsync(connection, null);
+                // Let the client answer the close frame (the reader then ends) before abandoning the read: aborting at
+                // once can reset the connection before the close frame got through the gateway and the edge.
+                await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));
                 await stopReader.CancelAsync();
                 await Swallow(reader);
             }
