@@ -43,6 +43,12 @@ public static class Problems
         problem.Extensions.Remove("traceId");
         problem.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
 
+        // A token refused by the revocation check (TokenRevocation) says so, so a client knows to refresh or sign in again.
+        if (status == StatusCodes.Status401Unauthorized && context.HttpContext.Items.ContainsKey(TokenRevocation.Code))
+        {
+            problem.Extensions["code"] = TokenRevocation.Code;
+            problem.Title ??= "The access token was revoked.";
+        }
         if (!problem.Extensions.ContainsKey("code"))
         {
             problem.Extensions["code"] = problem is HttpValidationProblemDetails ? "validation_failed" : DefaultCode(status);

@@ -49,4 +49,31 @@ public static class ForgedTokens
     }
 
     private static string Encode(string json) => Base64UrlEncoder.Encode(json);
+
+    /// <summary>
+    /// The same token with the other valid encoding of its ES256 signature, (r, n − s) with s above n/2: it verifies,
+    /// yet hosts must refuse it (signatures are accepted in low-S form only). Written here independently of the
+    /// hosts' own check, so a test does not grade the code with itself.
+    /// </summary>
+    public static string WithHighS(string token) => SetS(token, high: true);
+
+    /// <summary>The same token with its ES256 signature in low-S form (s at most n/2), as the auth service signs.</summary>
+    public static string WithLowS(string token) => SetS(token, high: false);
+
+    private static readonly System.Numerics.BigInteger P256Order = System.Numerics.BigInteger.Parse(
+        "0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
+
+    private static string SetS(string token, bool high)
+    {
+        var dot = token.LastIndexOf('.');
+        var signature = Base64UrlEncoder.DecodeBytes(token[(dot + 1)..]);
+        var s = new System.Numerics.BigInteger(signature.AsSpan(32), isUnsigned: true, isBigEndian: true);
+        if (s > P256Order / 2 == high)
+        {
+            return token;
+        }
+        var other = (P256Order - s).ToByteArray(isUnsigned: true, isBigEndian: true);
+        var flipped = signature[..32].Concat(new byte[32 - other.Length]).Concat(other).ToArray();
+        return token[..(dot + 1)] + Base64UrlEncoder.Encode(flipped);
+    }
 }

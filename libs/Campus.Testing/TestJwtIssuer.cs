@@ -63,26 +63,36 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
         string audience = Audience,
         DateTime? notBefore = null,
         SecurityKey? signingKey = null,
-        string? subject = null)
+        string? subject = null,
+        Guid? sessionId = null,
+        long? securityVersion = null,
+        bool highS = false)
     {
         var now = DateTime.UtcNow;
         var expires = (notBefore ?? now) + (lifetime ?? TimeSpan.FromHours(1));
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        var claims = new List<Claim>
+        {
+            new("sub", subject ?? (userId ?? Guid.NewGuid()).ToString()),
+            new("sid", (sessionId ?? Guid.NewGuid()).ToString()),
+            new("roles", roles),
+            new("jti", Guid.NewGuid().ToString()),
+        };
+        if (securityVersion is { } sv)
+        {
+            claims.Add(new Claim("sv", sv.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        }
+        // Like the auth service, low-S signatures only (hosts refuse the other form); highS forges the other one.
+        var token = ForgedTokens.WithLowS(_handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
             IssuedAt = notBefore is { } nbf && nbf < now ? nbf : now,
             NotBefore = notBefore ?? now,
             Expires = expires,
-            Subject = new ClaimsIdentity(
-            [
-                new Claim("sub", subject ?? (userId ?? Guid.NewGuid()).ToString()),
-                new Claim("sid", Guid.NewGuid().ToString()),
-                new Claim("roles", roles),
-                new Claim("jti", Guid.NewGuid().ToString()),
-            ]),
+            Subject = new ClaimsIdentity(claims),
             SigningCredentials = new SigningCredentials(signingKey ?? _signingKey, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
+        return highS ? ForgedTokens.WithHighS(token) : token;
     }
 
     public async ValueTask InitializeAsync()

@@ -191,7 +191,7 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
         var tokens = await factory.SignInAsync(phone);
 
         Assert.Equal("Bearer", tokens.GetProperty("token_type").GetString());
-        Assert.Equal(3600, tokens.GetProperty("expires_in").GetInt32());
+        Assert.Equal(900, tokens.GetProperty("expires_in").GetInt32());
         Assert.Equal(30 * 86400, tokens.GetProperty("refresh_expires_in").GetInt32());
         Assert.Equal(43, tokens.GetProperty("refresh_token").GetString()!.Length);
         var user = tokens.GetProperty("user");

@@ -26,7 +26,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
         var successor = body.GetProperty("refresh_token").GetString()!;
         Assert.NotEqual(tokens.RefreshToken, successor);
         Assert.Equal(user.Id, body.GetProperty("user").GetProperty("id").GetGuid());
-        Assert.Equal(3600, body.GetProperty("expires_in").GetInt32());
+        Assert.Equal(900, body.GetProperty("expires_in").GetInt32());
         Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(successor)).StatusCode);
 
         await using var db = factory.Database.CreateContext();
@@ -142,6 +142,24 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
 
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(second.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+    }
+
+    [Fact]
+    public async Task Refresh_token_reuse_puts_the_session_on_the_access_token_deny_list()
+    {
+        var (_, tokens) = await factory.IssueAsync();
+        var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).GetClaim("sid").Value;
+        var redis = factory.Services.GetRequiredService<StackExchange.Redis.IDatabase>();
+        await ReadRefreshTokenAsync(await RefreshAsync(tokens.RefreshToken));
+        factory.Time.Advance(TimeSpan.FromSeconds(11));
+
+        var reuse = await RefreshAsync(tokens.RefreshToken);
+
+        await PhoneSignInTests.AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
+        // What the gateway, the services and the chat nodes read: every access token of the session is void now.
+        Assert.True(await redis.KeyExistsAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid)));
+        var ttl = await redis.KeyTimeToLiveAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid));
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(20));
     }
 
     private sealed record TokenResponseSecond(string RefreshToken);

@@ -45,7 +45,7 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.True(Guid.TryParse(token.GetClaim("sid").Value, out _));
         Assert.False(string.IsNullOrEmpty(token.Id));
         Assert.Equal(token.ValidFrom, token.IssuedAt);
-        Assert.Equal(TimeSpan.FromHours(1), token.ValidTo - token.ValidFrom);
+        Assert.Equal(TimeSpan.FromMinutes(15), token.ValidTo - token.ValidFrom);
     }
 
     [Fact]

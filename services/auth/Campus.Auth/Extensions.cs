@@ -24,12 +24,14 @@ internal static class Extensions
         builder.AddCampusRedis();
         // Sign-in needs only PostgreSQL; events wait in the outbox while RabbitMQ is down.
         builder.AddSoftDependencies("redis", "rabbitmq");
+        // Defence in depth: auth refuses revoked access tokens itself (the gateway checks them first).
+        builder.AddTokenRevocationCheck();
         builder.Services.AddValidation();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuthMetrics>();
 
         // { "Auth": { "SigningKeys": [ { "Kid": "2026-11", "Pem": "-----BEGIN PRIVATE KEY-----..." } ], "ActiveKeyId": "2026-11",
-        //   "KeyDirectory": ".data/auth-keys", "AccessTokenLifetime": "01:00:00", "RefreshTokenLifetime": "30.00:00:00",
+        //   "KeyDirectory": ".data/auth-keys", "AccessTokenLifetime": "00:15:00", "RefreshTokenLifetime": "30.00:00:00",
         //   "RememberMeRefreshTokenLifetime": "60.00:00:00", "RefreshReuseGrace": "00:00:10", "BootstrapAdmins": [ "+79000000000" ] } }
         builder.Services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.Section)
@@ -43,6 +45,7 @@ internal static class Extensions
             auth => auth.BootstrapAdmins.All(entry => entry.Contains('@', StringComparison.Ordinal) || PhoneNumberRules.Canonical(entry) == entry),
             "Auth:BootstrapAdmins: each entry must be an e-mail address or a phone number in international form (+79001234567).");
         builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddSingleton<RevocationPublisher>();
         builder.Services.AddScoped<TokenIssuer>();
         builder.Services.AddScoped<RefreshTokenService>();
 

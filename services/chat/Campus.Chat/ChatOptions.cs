@@ -30,4 +30,22 @@ public sealed class ChatOptions
     /// <summary>The largest client frame (bytes); a larger one closes the socket with 1009.</summary>
     [Range(1024, 1024 * 1024)]
     public int MaxClientFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Open sockets one user may hold across all chat nodes (counted in Redis); one more is refused with 429 <c>too_many_sockets</c>.</summary>
+    [Range(1, 10_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
+
+    /// <summary>Messages (socket <c>message.post</c> and REST posts together) one user may post per <see cref="PostRateWindow"/>, across nodes.</summary>
+    [Range(1, 100_000)]
+    public int MaxPostsPerUser { get; set; } = 30;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PostRateWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a socket's entry in the per-user count lives without renewal; each node renews its sockets every third of
+    /// it, so the entries of a node that died vanish within this time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "01:00:00")]
+    public TimeSpan SocketLease { get; set; } = TimeSpan.FromSeconds(90);
 }

@@ -22,17 +22,23 @@ internal static class Extensions
             .AddSubscription<CoursePublished, RememberPublishedCourse>(RememberCreatedCourse.Queue)
             .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue));
         builder.AddCampusRedis();
+        // Revoked access tokens are refused on REST and on the socket handshake; open sockets close on announcement.
+        builder.AddTokenRevocationCheck();
         builder.AddCampusStorage(StorageBuckets.ChatAttachments);
         // Chats and messages live in PostgreSQL: without Redis, sockets of other nodes catch up from it; attachments answer 503.
         builder.AddSoftDependencies("redis", "rabbitmq", "s3");
 
         // { "Chat": { "SendQueueSize": 512, "KeepAliveInterval": "00:00:20", "KeepAliveTimeout": "00:00:20",
-        //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536 } }
+        //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536,
+        //             "MaxSocketsPerUser": 20, "MaxPostsPerUser": 30, "PostRateWindow": "00:00:10", "SocketLease": "00:01:30" } }
         builder.Services.AddOptions<ChatOptions>()
             .BindConfiguration(ChatOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<ChatFanout>();
+        builder.Services.AddSingleton<ChatBudgets>();
+        builder.Services.AddHostedService<SocketLeaseRenewal>();
+        builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();
     }
 

@@ -67,7 +67,7 @@ public sealed class WebSocketTests(GatewayFactory factory) : IClassFixture<Gatew
         }));
     }
 
-    private static async Task<HttpStatusCode> RefusedStatusAsync(Uri url, Action<ClientWebSocket> configure)
+    internal static async Task<HttpStatusCode> RefusedStatusAsync(Uri url, Action<ClientWebSocket> configure)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;

@@ -7,7 +7,9 @@ namespace Campus.Gateway;
 /// <summary>
 /// Fixed-window counters in Redis, so a limit holds across gateway replicas: per client IP on routes whose
 /// metadata names a rule (<c>"RateLimit": "AuthPerIp"</c>), and per user (<c>sub</c>) on every route that requires
-/// a token. Over the limit: 429 with <c>Retry-After</c> and a <c>rate_limited</c> problem.
+/// a token. Over the limit: 429 with <c>Retry-After</c> and a <c>rate_limited</c> problem. The per-user round trip
+/// also reads the token deny-list (<see cref="TokenRevocation"/>): a revoked token gets 401 <c>token_revoked</c>,
+/// on HTTP requests and WebSocket handshakes alike.
 /// </summary>
 internal sealed partial class RateLimiting(
     IConnectionMultiplexer redis,
@@ -30,6 +32,17 @@ internal sealed partial class RateLimiting(
         return { n, ttl }
         """;
 
+    // The per-user counter as above, plus the token's deny-list entries: its session's, and its user's minimum version.
+    private const string UserScript = """
+        local n = redis.call('INCR', KEYS[1])
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl < 0 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[1])
+          ttl = tonumber(ARGV[1])
+        end
+        return { n, ttl, redis.call('EXISTS', KEYS[2]), redis.call('GET', KEYS[3]) }
+        """;
+
     /// <summary>The proxy pipeline step: runs after authentication and authorization, before forwarding.</summary>
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -44,12 +57,46 @@ internal sealed partial class RateLimiting(
 
         if (context.User.FindFirst("sub")?.Value is { } userId
             && !string.Equals(route.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase)
-            && await IsLimitedAsync(context, $"gateway:rl:PerUser:{userId}", limits.PerUser))
+            && await IsRevokedOrLimitedAsync(context, userId, limits.PerUser))
         {
             return;
         }
 
         await next();
+    }
+
+    private async Task<bool> IsRevokedOrLimitedAsync(HttpContext context, string userId, RateLimitRule rule)
+    {
+        // Fail open when Redis is away (services/auth/README.md "Revocation"): the access token's short lifetime bounds it.
+        if (!redis.IsConnected)
+        {
+            WarnRedisUnavailable(null);
+            return false;
+        }
+
+        RedisResult[] result;
+        try
+        {
+            var sid = context.User.FindFirst(TokenRevocation.SessionClaim)?.Value ?? "";
+            result = (RedisResult[])(await database.ScriptEvaluateAsync(UserScript,
+                [$"gateway:rl:PerUser:{userId}", TokenRevocation.SessionKey(sid), TokenRevocation.UserKey(userId)],
+                [(long)rule.Window.TotalMilliseconds]))!;
+        }
+        catch (RedisException ex)
+        {
+            WarnRedisUnavailable(ex);
+            return false;
+        }
+
+        var sessionRevoked = (long)result[2] == 1 ? (RedisValue)1 : RedisValue.Null;
+        if (TokenRevocation.IsRevoked(sessionRevoked, (RedisValue)result[3], TokenRevocation.SecurityVersion(context.User)))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"The access token was revoked\"";
+            await Problems.Create(StatusCodes.Status401Unauthorized, TokenRevocation.Code, "The access token was revoked.",
+                "Refresh it, or sign in again.").ExecuteAsync(context);
+            return true;
+        }
+        return await AnswerLimitedAsync(context, (long)result[0], (long)result[1], rule);
     }
 
     private async Task<bool> IsLimitedAsync(HttpContext context, string key, RateLimitRule rule)
@@ -73,6 +120,11 @@ internal sealed partial class RateLimiting(
             return false;
         }
 
+        return await AnswerLimitedAsync(context, count, ttlMs, rule);
+    }
+
+    private static async Task<bool> AnswerLimitedAsync(HttpContext context, long count, long ttlMs, RateLimitRule rule)
+    {
         if (count <= rule.PermitLimit)
         {
             return false;
@@ -97,6 +149,6 @@ internal sealed partial class RateLimiting(
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Rate limits not checked (requests let through): Redis is unavailable")]
+    [LoggerMessage(LogLevel.Warning, "Rate limits and token revocations not checked (requests let through): Redis is unavailable")]
     private static partial void LogRedisUnavailable(ILogger logger, Exception? exception);
 }

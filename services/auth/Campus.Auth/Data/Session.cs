@@ -24,7 +24,7 @@ public sealed class Session
 
     public DateTimeOffset? RevokedAt { get; set; }
 
-    /// <summary>Why: <c>logout</c>, <c>logout_all</c>, <c>reuse_detected</c>, <c>revoked</c> (password reset, block, ...).</summary>
+    /// <summary>Why: <c>logout</c>, <c>logout_all</c>, <c>reuse_detected</c>, <c>password_reset</c>, <c>email_confirmed</c>, <c>blocked</c>.</summary>
     public string? RevokedReason { get; set; }
 }
 

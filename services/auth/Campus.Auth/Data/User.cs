@@ -23,6 +23,12 @@ public sealed class User
 
     public UserStatus Status { get; set; } = UserStatus.Active;
 
+    /// <summary>
+    /// Raised by every change that must void the user's access tokens at once (block, role change, password reset, logout
+    /// everywhere); tokens carry it as <c>sv</c> and the deny-list refuses those below the current one (TokenRevocation).
+    /// </summary>
+    public long SecurityVersion { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -118,8 +118,9 @@ public static class EmailApi
         user.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
         // Whoever held the account before the owner proved the address loses every session.
-        await issuer.RevokeAllSessionsAsync(user.Id, ct);
+        var version = await issuer.RevokeAllSessionsAsync(user.Id, "email_confirmed", ct);
         await transaction.CommitAsync(ct);
+        await issuer.AnnounceUserRevokedAsync(user.Id, version);
         return TypedResults.NoContent();
     }
 

@@ -87,13 +87,14 @@ public static class PasswordApi
         user.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
         // A reset is what a user does when someone else may know the password: every session ends.
-        await issuer.RevokeAllSessionsAsync(user.Id, ct);
+        var version = await issuer.RevokeAllSessionsAsync(user.Id, "password_reset", ct);
         if (user.Email is not null)
         {
             // The new password is not what the failed guesses were aimed at.
             await lockout.ResetAsync(user.Email, ct);
         }
         await transaction.CommitAsync(ct);
+        await issuer.AnnounceUserRevokedAsync(user.Id, version);
         metrics.PasswordReset("completed");
         return TypedResults.NoContent();
     }

@@ -16,8 +16,12 @@ public sealed class AuthOptions
     /// <summary>Development only, when no key is configured: where a generated key is kept across restarts.</summary>
     public string? KeyDirectory { get; set; }
 
+    /// <summary>
+    /// 15 minutes: revocation is immediate through the Redis deny-list, but while Redis is unreachable validators accept
+    /// tokens (fail open); this bounds that window, at the cost of a refresh every 15 minutes per client.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
-    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(30);

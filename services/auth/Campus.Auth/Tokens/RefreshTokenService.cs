@@ -31,7 +31,8 @@ public enum RefreshOutcome
 /// Two concurrent refreshes of one token: the rotation is a conditional UPDATE (<c>WHERE rotated_at IS NULL</c>);
 /// PostgreSQL's row lock makes the second wait and then match nothing, so it takes the grace path instead.
 /// </remarks>
-public sealed class RefreshTokenService(AuthDbContext db, TokenIssuer issuer, IOptions<AuthOptions> options, TimeProvider time, AuthMetrics metrics)
+public sealed class RefreshTokenService(
+    AuthDbContext db, TokenIssuer issuer, RevocationPublisher revocations, IOptions<AuthOptions> options, TimeProvider time, AuthMetrics metrics)
 {
     private const int MaxChain = 16;
     private static readonly byte[] SuccessorKeyInfo = Encoding.ASCII.GetBytes("campus-auth refresh successor v1");
@@ -78,29 +79,37 @@ public sealed class RefreshTokenService(AuthDbContext db, TokenIssuer issuer, IO
         return (RefreshOutcome.Reused, null);
     }
 
-    /// <summary>Revokes the session of <paramref name="presented"/>, or all the user's sessions. Unknown tokens are ignored.</summary>
+    /// <summary>
+    /// Revokes the session of <paramref name="presented"/>, or all the user's sessions, and voids their access tokens at
+    /// once. Unknown tokens are ignored; a token of an already revoked session voids that session's access tokens again.
+    /// </summary>
     public async Task LogoutAsync(string presented, bool allSessions, CancellationToken ct)
     {
         if (!TryDecode(presented, out var bytes) || await FindAsync(SHA256.HashData(bytes), ct) is not { Session: { } session })
         {
             return;
         }
+        if (allSessions)
+        {
+            var version = await issuer.RevokeAllSessionsAsync(session.UserId, "logout_all", ct);
+            await issuer.AnnounceUserRevokedAsync(session.UserId, version);
+            return;
+        }
         var now = time.GetUtcNow();
-        var sessions = allSessions
-            ? db.Sessions.Where(s => s.UserId == session.UserId && s.RevokedAt == null)
-            : db.Sessions.Where(s => s.Id == session.Id && s.RevokedAt == null);
-        await sessions.ExecuteUpdateAsync(set => set
+        await db.Sessions.Where(s => s.Id == session.Id && s.RevokedAt == null).ExecuteUpdateAsync(set => set
             .SetProperty(s => s.RevokedAt, now)
-            .SetProperty(s => s.RevokedReason, allSessions ? "logout_all" : "logout"), ct);
+            .SetProperty(s => s.RevokedReason, "logout"), ct);
+        await revocations.SessionsRevokedAsync([session.Id]);
     }
 
-    /// <summary>Revokes the session of a detected reuse (the whole family).</summary>
-    public Task RevokeFamilyAsync(Guid sessionId, CancellationToken ct)
+    /// <summary>Revokes the session of a detected reuse (the whole family) and voids its access tokens.</summary>
+    public async Task RevokeFamilyAsync(Guid sessionId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        return db.Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null).ExecuteUpdateAsync(set => set
+        await db.Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null).ExecuteUpdateAsync(set => set
             .SetProperty(s => s.RevokedAt, now)
             .SetProperty(s => s.RevokedReason, "reuse_detected"), ct);
+        await revocations.SessionsRevokedAsync([sessionId]);
     }
 
     private Task<RefreshToken?> FindAsync(byte[] hash, CancellationToken ct) =>

@@ -20,7 +20,8 @@ public sealed class TokenIssuer(
     IOptions<AuthOptions> authOptions,
     IOptions<JwtOptions> jwtOptions,
     TimeProvider time,
-    AuthMetrics metrics)
+    AuthMetrics metrics,
+    RevocationPublisher revocations)
 {
     public const string TokenType = "Bearer";
 
@@ -58,16 +59,37 @@ public sealed class TokenIssuer(
         return Respond(user, session.Id, refreshToken, row.ExpiresAt, now);
     }
 
-    /// <summary>Revokes every live session of the user (password reset, e-mail confirmation, block, logout everywhere).</summary>
-    public Task RevokeAllSessionsAsync(Guid userId, CancellationToken ct) => RevokeAllSessionsAsync(userId, "revoked", ct);
-
-    internal async Task RevokeAllSessionsAsync(Guid userId, string reason, CancellationToken ct)
+    /// <summary>
+    /// Revokes every live session of the user (password reset, e-mail confirmation, block, logout everywhere) and raises
+    /// their security version, so every access token issued so far is void too. Returns the new version: once the change
+    /// is committed, pass it to <see cref="AnnounceUserRevokedAsync"/> (announcing before the commit could void the
+    /// tokens of a change that then rolls back).
+    /// </summary>
+    public async Task<long> RevokeAllSessionsAsync(Guid userId, string reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await db.Sessions
             .Where(session => session.UserId == userId && session.RevokedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.RevokedAt, now).SetProperty(s => s.RevokedReason, reason), ct);
+        return await RaiseSecurityVersionAsync(userId, ct);
     }
+
+    /// <summary>
+    /// Raises the user's security version (a role change: sessions stay, access tokens issued so far become void, and
+    /// the next refresh issues a token with the current roles). Announce the result with <see cref="AnnounceUserRevokedAsync"/>.
+    /// </summary>
+    public async Task<long> RaiseSecurityVersionAsync(Guid userId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var versions = await db.Database.SqlQuery<long>($"""
+            UPDATE users SET security_version = security_version + 1, updated_at = {now}
+            WHERE id = {userId} RETURNING security_version AS "Value"
+            """).ToListAsync(ct);
+        return versions.SingleOrDefault();
+    }
+
+    /// <summary>Voids the user's access tokens below <paramref name="version"/> at the gateway, the services and open sockets.</summary>
+    public Task AnnounceUserRevokedAsync(Guid userId, long version) => revocations.UserRevokedAsync(userId, version);
 
     /// <summary>A new random refresh token for <paramref name="session"/> and its row (hash only), not yet added.</summary>
     internal (string Token, RefreshToken Row) NewRefreshToken(Session session, DateTimeOffset now)
@@ -95,7 +117,8 @@ public sealed class TokenIssuer(
     private string CreateAccessToken(User user, Guid sessionId, DateTimeOffset now, TimeSpan lifetime)
     {
         var jwt = jwtOptions.Value;
-        return Handler.CreateToken(new SecurityTokenDescriptor
+        // Low-S only: validators refuse the other encoding of an ECDSA signature, which .NET produces half the time.
+        return EcdsaLowS.Normalize(Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = jwt.Issuer,
             Audience = jwt.Audience,
@@ -108,9 +131,10 @@ public sealed class TokenIssuer(
                 ["sid"] = sessionId.ToString(),
                 [AuthenticationExtensions.RolesClaim] = string.Join(' ', user.Roles),
                 [JwtRegisteredClaimNames.Jti] = Guid.CreateVersion7().ToString(),
+                [TokenRevocation.SecurityVersionClaim] = user.SecurityVersion,
             },
             SigningCredentials = new SigningCredentials(keys.Active, SecurityAlgorithms.EcdsaSha256),
-        });
+        }));
     }
 
     private void GrantBootstrapAdmin(User user, DateTimeOffset now)

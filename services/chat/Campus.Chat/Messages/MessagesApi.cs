@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Campus.Chat.Chats;
 using Campus.Chat.Data;
+using Campus.Chat.Realtime;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -24,7 +25,8 @@ public static class MessagesApi
         messages.MapPost("/messages", PostAsync)
             .WithName("PostMessage")
             .WithSummary("Posts a message (201); the same client_msg_id again answers 200 with the stored message.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         messages.MapPatch("/messages/{seq:long}", EditAsync)
             .WithName("EditMessage")
@@ -77,8 +79,15 @@ public static class MessagesApi
     }
 
     public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>, ProblemHttpResult>> PostAsync(
-        Guid id, PostMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+        Guid id, PostMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, ChatBudgets budgets, HttpResponse response,
+        CancellationToken ct)
     {
+        // One budget for socket and REST posts, so switching transports does not double it.
+        if (await budgets.TryPostAsync(principal.UserId()) is { } retryAfter)
+        {
+            response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many messages.", budgets.PostLimitDetail(retryAfter));
+        }
         var outcome = await messages.PostAsync(id, principal.UserId(), request, ct);
         if (outcome.Error is { } error)
         {

@@ -26,6 +26,15 @@ public sealed class ChatConnection(Guid chatId, Guid userId, WebSocket socket, i
 
     public Guid UserId { get; } = userId;
 
+    /// <summary>This socket's entry in its user's socket count (<see cref="ChatBudgets"/>).</summary>
+    public Guid Id { get; init; } = Guid.NewGuid();
+
+    /// <summary>The session (<c>sid</c>) of the token the socket was opened with: a revoked session closes it.</summary>
+    public Guid? SessionId { get; init; }
+
+    /// <summary>The token's security version (<c>sv</c>): a revocation of the user's tokens below a version closes it.</summary>
+    public long SecurityVersion { get; init; }
+
     public WebSocket Socket { get; } = socket;
 
     /// <summary>Why the server closes this socket, once <see cref="Kick"/> was called.</summary>

@@ -59,6 +59,9 @@ public sealed partial class ChatFanout : IAsyncDisposable
     /// <summary>Sockets the server closed, with a <c>reason</c> tag.</summary>
     public Counter<long> Kicks { get; }
 
+    /// <summary>Every open socket on this node.</summary>
+    public IEnumerable<ChatConnection> Connections => _rooms.Values.SelectMany(room => room.Members);
+
     /// <summary>How many sockets this node holds (for tests and metrics).</summary>
     public int ConnectionCount => _rooms.Values.Sum(room => room.Members.Length);
 

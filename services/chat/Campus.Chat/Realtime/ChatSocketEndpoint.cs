@@ -34,7 +34,7 @@ public static partial class ChatSocketEndpoint
 
     public static async Task<IResult> HandleAsync(
         HttpContext context, Guid id, ClaimsPrincipal principal, ChatDbContext db, IOptions<ChatOptions> options,
-        ChatFanout fanout, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time,
+        ChatFanout fanout, ChatBudgets budgets, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time,
         [FromQuery(Name = "since_seq")] long? sinceSeq = null)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -57,6 +57,28 @@ public static partial class ChatSocketEndpoint
         }
 
         var settings = options.Value;
+        // The per-user socket budget holds across nodes; its place is given back when the socket ends (finally below).
+        var socketId = Guid.NewGuid();
+        if (!await budgets.TryOpenSocketAsync(me, socketId))
+        {
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_sockets", "Too many open chat sockets.",
+                $"A user holds at most {settings.MaxSocketsPerUser} sockets at once; close one first.");
+        }
+        try
+        {
+            return await AcceptAsync(context, id, principal, me, sinceSeq, lastSeq.Value, socketId, settings, fanout, budgets, scopes, loggers, time);
+        }
+        finally
+        {
+            await budgets.CloseSocketAsync(me, socketId);
+        }
+    }
+
+    private static async Task<IResult> AcceptAsync(
+        HttpContext context, Guid id, ClaimsPrincipal principal, Guid me, long? sinceSeq, long lastSeq, Guid socketId, ChatOptions settings,
+        ChatFanout fanout, ChatBudgets budgets, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time)
+    {
+        var ct = context.RequestAborted;
         var offered = context.WebSockets.WebSocketRequestedProtocols;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -66,7 +88,12 @@ public static partial class ChatSocketEndpoint
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
         var logger = loggers.CreateLogger(typeof(ChatSocketEndpoint));
-        var connection = new ChatConnection(id, me, socket, settings.SendQueueSize);
+        var connection = new ChatConnection(id, me, socket, settings.SendQueueSize)
+        {
+            Id = socketId,
+            SessionId = Guid.TryParse(principal.FindFirstValue(TokenRevocation.SessionClaim), out var sid) ? sid : null,
+            SecurityVersion = TokenRevocation.SecurityVersion(principal),
+        };
         try
         {
             await fanout.JoinAsync(connection, ct);
@@ -89,8 +116,8 @@ public static partial class ChatSocketEndpoint
             using var stopWriter = CancellationTokenSource.CreateLinkedTokenSource(ct, connection.Kicked);
             using var stopReader = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // A since_seq beyond the newest message would make the socket skip messages up to it as "already sent".
-            var writer = WriteAsync(connection, Math.Min(sinceSeq ?? lastSeq.Value, lastSeq.Value), scopes, stopWriter.Token);
-            var reader = ReadAsync(connection, settings, scopes, fanout, logger, stopReader.Token);
+            var writer = WriteAsync(connection, Math.Min(sinceSeq ?? lastSeq, lastSeq), scopes, stopWriter.Token);
+            var reader = ReadAsync(connection, settings, scopes, fanout, budgets, logger, stopReader.Token);
             if (await Task.WhenAny(writer, reader) == reader)
             {
                 await stopWriter.CancelAsync();
@@ -100,6 +127,9 @@ public static partial class ChatSocketEndpoint
             else
             {
                 await CloseAsync(connection, null);
+                // Let the client answer the close frame (the reader then ends) before abandoning the read: aborting at
+                // once can reset the connection before the close frame got through the gateway and the edge.
+                await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));
                 await stopReader.CancelAsync();
                 await Swallow(reader);
             }
@@ -146,7 +176,8 @@ public static partial class ChatSocketEndpoint
 
     /// <summary>Reads client frames until the client closes; returns the client's close status, if any.</summary>
     private static async Task<WebSocketCloseStatus?> ReadAsync(
-        ChatConnection connection, ChatOptions settings, IServiceScopeFactory scopes, ChatFanout fanout, ILogger logger, CancellationToken ct)
+        ChatConnection connection, ChatOptions settings, IServiceScopeFactory scopes, ChatFanout fanout, ChatBudgets budgets, ILogger logger,
+        CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(settings.MaxClientFrameBytes);
         var lastTyping = DateTimeOffset.MinValue;
@@ -207,6 +238,9 @@ public static partial class ChatSocketEndpoint
                 {
                 switch (frame?.Type)
                 {
+                    case FrameTypes.Post when await budgets.TryPostAsync(connection.UserId) is { } retryAfter:
+                        connection.Send(new OutFrame(ChatFrame.Error("rate_limited", budgets.PostLimitDetail(retryAfter)).ToUtf8(), 0));
+                        break;
                     case FrameTypes.Post:
                         await using (var scope = scopes.CreateAsyncScope())
                         {

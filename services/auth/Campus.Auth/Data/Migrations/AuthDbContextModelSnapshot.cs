@@ -333,6 +333,10 @@ namespace Campus.Auth.Data.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("roles");
 
+                    b.Property<long>("SecurityVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("security_version");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
