@@ -118,7 +118,7 @@ public sealed class RevocationTests
     public async Task Blocked_users_open_chat_socket_is_closed()
     {
         var (user, friend) = (await SignIn.PhoneAsync(), await SignIn.PhoneAsync());
-        var chatId = await ChatApi.CreateGroupAsync(user, friend.UserId);
+        var chatId = await ChatApi.CreateGroupAsync(user, friend);
         using var socket = await ChatApi.ConnectAsync(user, chatId);
 
         using (var block = await Api.SendAsync(await SignIn.AdminAsync(), HttpMethod.Post, $"api/auth/users/{user.UserId}/block"))
