@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Messaging;
@@ -32,11 +33,11 @@ public sealed class MessagingOptions
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Delay before the second attempt; each later attempt waits twice as long, up to <see cref="RetryMaxDelay"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.001", "1.00:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Upper bound of one retry delay.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
+    [TimeSpanRange("00:00:00.001", "7.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Prepended to every queue name (not to the exchange); tests use it to isolate themselves.</summary>
@@ -47,7 +48,7 @@ public sealed class MessagingOptions
     public string? ClientName { get; set; }
 
     /// <summary>How long a publish may wait for the broker's confirm before it counts as failed.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [TimeSpanRange("00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Outbox rows the relay claims per transaction.</summary>
@@ -55,11 +56,11 @@ public sealed class MessagingOptions
     public int OutboxBatchSize { get; set; } = 100;
 
     /// <summary>How often the relay looks for rows when nothing woke it up.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    [TimeSpanRange("00:00:00.050", "00:01:00")]
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long published outbox rows are kept (for diagnosis) before the relay deletes them.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    [TimeSpanRange("00:00:00", "365.00:00:00")]
     public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The AMQP URI from <c>ConnectionStrings:RabbitMq</c>. Never log it: it carries the password.</summary>

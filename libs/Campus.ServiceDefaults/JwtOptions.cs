@@ -20,20 +20,20 @@ public sealed class JwtOptions
     public string Audience { get; set; } = "";
 
     /// <summary>Tolerated clock difference between the auth service and this host.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [TimeSpanRange("00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The longest the key set is cached: its <c>Cache-Control: max-age</c> counts when shorter (but not below
     /// <see cref="MinimumRefreshInterval"/>), and this when it has none. An unknown <c>kid</c> triggers a re-read sooner.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:05:00", "1.00:00:00")]
+    [TimeSpanRange("00:05:00", "1.00:00:00")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// The least time between two re-reads caused by unknown keys, so forged tokens cannot hammer the auth service; also
     /// the shortest cache lifetime and the wait before retrying a failed read.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan MinimumRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Storage;
@@ -32,11 +33,11 @@ public sealed class StorageOptions : IValidatableObject
     public string BucketPrefix { get; set; } = "campus-";
 
     /// <summary>Default lifetime of a presigned upload (PUT) URL.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan UploadUrlExpiry { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Default lifetime of a presigned download (GET) URL.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan DownloadUrlExpiry { get; set; } = TimeSpan.FromMinutes(10);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Chat;
@@ -12,15 +13,15 @@ public sealed class ChatOptions
     public int SendQueueSize { get; set; } = 512;
 
     /// <summary>How often the server pings an open socket.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A socket that does not answer a ping (pong) within this time is closed: the server-side idle timeout.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>At most one <c>typing</c> frame per socket in this time; more are dropped.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    [TimeSpanRange("00:00:00", "00:01:00")]
     public TimeSpan TypingThrottle { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The largest attachment accepted.</summary>
@@ -39,13 +40,13 @@ public sealed class ChatOptions
     [Range(1, 100_000)]
     public int MaxPostsPerUser { get; set; } = 30;
 
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan PostRateWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long a socket's entry in the per-user count lives without renewal; each node renews its sockets every third of
     /// it, so the entries of a node that died vanish within this time.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:03", "01:00:00")]
+    [TimeSpanRange("00:00:03", "01:00:00")]
     public TimeSpan SocketLease { get; set; } = TimeSpan.FromSeconds(90);
 }

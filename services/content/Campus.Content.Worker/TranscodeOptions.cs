@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Content.Worker;
@@ -39,15 +40,15 @@ public sealed class TranscodeOptions : IValidatableObject
     public int SegmentSeconds { get; set; } = 4;
 
     /// <summary>How often a running job writes its progress and heartbeat.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    [TimeSpanRange("00:00:00.100", "00:01:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A processing job whose heartbeat is older than this is presumed dead and re-queued (or failed) by the watchdog.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How often the watchdog looks for stale jobs.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs of one job (first included) before it is failed for good.</summary>
@@ -55,14 +56,14 @@ public sealed class TranscodeOptions : IValidatableObject
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>Longest a single ffmpeg run may take before it is killed (and the attempt counts as failed).</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    [TimeSpanRange("00:00:10", "1.00:00:00")]
     public TimeSpan MaxRunTime { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>
     /// After a run failed because S3 or the database was unreachable, how long the worker waits (holding the message)
     /// for its readiness checks to pass again before the retry; the run does not count toward <see cref="MaxAttempts"/>.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan OutageWait { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Objects uploaded to S3 at once.</summary>

@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Content;
@@ -20,7 +21,7 @@ public sealed class ContentOptions : IValidatableObject
     public long MultipartPartSize { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Lifetime of the presigned upload URLs of a video (default 2 h: a large upload takes long).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    [TimeSpanRange("00:01:00", "7.00:00:00")]
     public TimeSpan VideoUploadUrlExpiry { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>Largest document (PDF, Office file, cover image) a client may upload (default 100 MiB, at most 5 GiB).</summary>
@@ -31,15 +32,15 @@ public sealed class ContentOptions : IValidatableObject
     /// Lifetime of the presigned URLs in a stream playlist: long enough to watch the longest video to the end
     /// (default 6 h). A signed playlist is reused for half of it, so every URL in it has at least half left.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:02:00", "7.00:00:00")]
+    [TimeSpanRange("00:02:00", "7.00:00:00")]
     public TimeSpan StreamUrlExpiry { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>An upload not completed within this is marked failed by the sweeper (default 24 h).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [TimeSpanRange("00:01:00", "30.00:00:00")]
     public TimeSpan UploadCompletionWindow { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How often the sweeper looks for expired uploads (default 5 min).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

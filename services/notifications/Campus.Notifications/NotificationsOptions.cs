@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Notifications;
@@ -32,6 +33,6 @@ public sealed class TelegramLinkOptions
     public string BotUsername { get; set; } = "";
 
     /// <summary>How long a link code works.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [TimeSpanRange("00:01:00", "1.00:00:00")]
     public TimeSpan LinkCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
 }

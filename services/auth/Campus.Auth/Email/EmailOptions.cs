@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Campus.ServiceDefaults;
 
 namespace Campus.Auth.Email;
 
@@ -11,6 +11,6 @@ public sealed class EmailOptions
     /// At most one mail of each kind (confirmation link, reset link) per account in this interval; more requests answer
     /// exactly as usual and send nothing, so an address cannot be mail-bombed through Campus.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan ResendInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

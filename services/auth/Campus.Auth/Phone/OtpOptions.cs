@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Auth.Phone;
@@ -7,11 +8,11 @@ public sealed class OtpOptions
 {
     public const string Section = "Auth:Otp";
 
-    [Range(typeof(TimeSpan), "00:00:30", "00:30:00")]
+    [TimeSpanRange("00:00:30", "00:30:00")]
     public TimeSpan CodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>At most one code per phone in this interval.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan ResendInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Accepted send-code requests per client IP per hour.</summary>
@@ -26,7 +27,7 @@ public sealed class OtpOptions
     public int MaxFailedAttempts { get; set; } = 5;
 
     /// <summary>How long a (phone, source) pair stays locked; also the window in which wrong codes are counted.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    [TimeSpanRange("00:01:00", "1.00:00:00")]
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
@@ -41,15 +42,15 @@ public sealed class OtpOptions
     public int MaxFailuresPerSourcePerHour { get; set; } = 20;
 
     /// <summary>The first block of a source; each further block doubles it (exponential backoff).</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    [TimeSpanRange("00:00:10", "1.00:00:00")]
     public TimeSpan BlockDuration { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The longest block.</summary>
-    [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
+    [TimeSpanRange("00:00:10", "30.00:00:00")]
     public TimeSpan MaxBlockDuration { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>A source not blocked for this long starts again from <see cref="BlockDuration"/>.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    [TimeSpanRange("00:01:00", "30.00:00:00")]
     public TimeSpan BlockMemory { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Auth.Sms;
@@ -28,11 +29,11 @@ public sealed class SmsOptions
     public string? From { get; set; }
 
     /// <summary>Timeout of one HTTP attempt.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
+    [TimeSpanRange("00:00:01", "00:01:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Timeout of the whole send, retries included.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
+    [TimeSpanRange("00:00:01", "00:02:00")]
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Retries after a 5xx, 408, 429 or a network error.</summary>

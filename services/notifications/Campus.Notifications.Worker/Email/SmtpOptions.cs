@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 using MailKit.Security;
 
@@ -32,7 +33,7 @@ public sealed class SmtpOptions
     public string FromName { get; set; } = "Campus";
 
     /// <summary>Bound on connecting and on every SMTP command.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    [TimeSpanRange("00:00:01", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Open connections kept for reuse; sending more at once opens extra, short-lived connections.</summary>

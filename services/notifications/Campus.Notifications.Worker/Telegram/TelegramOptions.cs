@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Notifications.Worker.Telegram;
@@ -21,15 +22,15 @@ public sealed class TelegramOptions
     public bool PollUpdates { get; set; } = true;
 
     /// <summary>How long one <c>getUpdates</c> call waits on the server for new updates.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:50")]
+    [TimeSpanRange("00:00:00", "00:00:50")]
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>Bound on one <c>sendMessage</c> call.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
+    [TimeSpanRange("00:00:01", "00:02:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Pause after a failed <c>getUpdates</c> (doubled per failure up to a minute).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    [TimeSpanRange("00:00:00.010", "00:01:00")]
     public TimeSpan PollErrorDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(BotToken);
