@@ -30,6 +30,8 @@ public partial class AuthFactory : CampusHostFactory<Program, AuthDbContext>
         {
             var settings = base.Settings;
             settings["Auth:KeyDirectory"] = _keyDirectory;
+            // The test server's peer is loopback: it plays the gateway, whose X-Forwarded-For (ClientFrom) is believed.
+            settings["Auth:TrustedProxies:0"] = "127.0.0.1";
             foreach (var (key, value) in ExtraSettings)
             {
                 settings[key] = value;

@@ -1,3 +1,5 @@
+using System.Net;
+using IPNetwork = System.Net.IPNetwork;
 using Campus.Auth.Data;
 using Campus.Auth.Email;
 using Campus.Auth.Passwords;
@@ -73,17 +75,45 @@ internal static class Extensions
                         .Concat<SecurityKey>(published?.Invoke(token, securityToken, kid, parameters) ?? []);
             });
 
-        // The client IP (per-IP limits) is the connection's address, or the X-Forwarded-For entry added by a proxy on
-        // loopback: the edge nginx and the gateway. Only loopback proxies are trusted (the defaults), and at most two
-        // hops (edge -> gateway -> auth), so a client cannot spoof its address with its own X-Forwarded-For.
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        // The client IP (per-source limits) is the connection's address, or the X-Forwarded-For entry added by a trusted
+        // proxy (Auth:TrustedProxies: the gateway and the edge), at most two hops (edge -> gateway -> auth). Loopback is
+        // not trusted by default: another local process is not the gateway, and cannot choose the source it is counted as.
+        builder.Services.AddOptions<AuthOptions>().Validate(
+            auth => auth.TrustedProxies.All(entry => TryParseProxy(entry, out _, out _)),
+            "Auth:TrustedProxies: each entry must be an IP address or a CIDR network (10.0.0.0/8).");
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<AuthOptions>>((forwarded, auth) =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            options.ForwardLimit = 2;
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardLimit = 2;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var entry in auth.Value.TrustedProxies)
+            {
+                if (TryParseProxy(entry, out var address, out var network))
+                {
+                    if (address is not null)
+                    {
+                        forwarded.KnownProxies.Add(address);
+                    }
+                    else
+                    {
+                        forwarded.KnownIPNetworks.Add(network);
+                    }
+                }
+            }
         });
     }
 
-    /// <summary>Applies X-Forwarded-For from trusted (loopback) proxies, so <c>Connection.RemoteIpAddress</c> is the client's.</summary>
+    private static bool TryParseProxy(string entry, out IPAddress? address, out IPNetwork network)
+    {
+        address = null;
+        network = default;
+        return entry.Contains('/', StringComparison.Ordinal)
+            ? IPNetwork.TryParse(entry, out network)
+            : IPAddress.TryParse(entry, out address);
+    }
+
+    /// <summary>Applies X-Forwarded-For from the trusted proxies (<c>Auth:TrustedProxies</c>), so <c>Connection.RemoteIpAddress</c> is the client's.</summary>
     public static WebApplication UseAuthForwardedHeaders(this WebApplication app)
     {
         app.UseForwardedHeaders();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
@@ -65,10 +66,39 @@ internal static class GatewayExtensions
         builder.Services.AddRequestTimeouts();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RateLimiting>();
+        builder.Services.AddOptions<GatewayOptions>().Validate(
+            gateway => gateway.OutboundAddress is null || IPAddress.TryParse(gateway.OutboundAddress, out _),
+            "Gateway:OutboundAddress must be an IP address.");
         builder.Services.AddReverseProxy()
+            .ConfigureHttpClient((_, handler) => BindOutbound(handler, builder.Configuration[$"{GatewayOptions.Section}:OutboundAddress"]))
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<SecureByDefault>()
             .AddTransforms<HeaderHygiene>();
+    }
+
+    /// <summary>Makes the proxy's connections start from <paramref name="address"/> (<c>Gateway:OutboundAddress</c>), when set.</summary>
+    private static void BindOutbound(SocketsHttpHandler handler, string? address)
+    {
+        if (string.IsNullOrEmpty(address))
+        {
+            return;
+        }
+        var local = new IPEndPoint(IPAddress.Parse(address), 0);
+        handler.ConnectCallback = async (context, cancel) =>
+        {
+            var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(local);
+                await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
     }
 
     /// <summary>Takes the client address from the trusted edge's <c>X-Forwarded-For</c>; call first.</summary>

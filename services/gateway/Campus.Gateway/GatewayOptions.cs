@@ -1,3 +1,4 @@
+using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,14 @@ public sealed class GatewayOptions
     /// </summary>
     [Required, MinLength(1)]
     public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// The local address the gateway's connections to the services start from, or none (the system's choice). Locally
+    /// every process shares 127.0.0.1, so the gateway connects from its own loopback address (127.0.0.10, set by
+    /// <c>./platform</c>) and the services behind it believe <c>X-Forwarded-For</c> from that address only
+    /// (<c>Auth:TrustedProxies</c>). In a cluster the pod's address tells the gateway apart: leave it unset.
+    /// </summary>
+    public string? OutboundAddress { get; set; }
 
     [ValidateObjectMembers]
     public RateLimitsOptions RateLimits { get; set; } = new();
@@ -47,6 +56,6 @@ public sealed class RateLimitRule
     [Range(1, int.MaxValue)]
     public int PermitLimit { get; set; } = 100;
 
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -124,6 +124,8 @@ public sealed class KeyRotationTests
                 settings[$"Auth__SigningKeys__{i}__Pem"] = keys[i].Pem;
             }
             settings["Auth__ActiveKeyId"] = activeKid;
+            settings["Auth__TrustedProxies__0"] = "127.0.0.10";
+            settings["Auth__TrustedProxies__1"] = "127.0.0.2";
             _auth = StartHost("auth", "services/auth/Campus.Auth", _authPort, settings);
             await WaitReadyAsync(new Uri($"http://127.0.0.1:{_authPort}/readyz"), "auth");
         }
@@ -166,6 +168,7 @@ public sealed class KeyRotationTests
             var settings = CommonSettings();
             // Only auth is routed anywhere real; the other clusters keep their defaults and are never called.
             settings["ReverseProxy__Clusters__auth__Destinations__default__Address"] = $"http://127.0.0.1:{_authPort}/";
+            settings["Gateway__OutboundAddress"] = "127.0.0.10";
             StartHost("gateway", "services/gateway/Campus.Gateway", _gatewayPort, settings);
         }
 

@@ -1,12 +1,16 @@
 // Auth benchmark: refresh-token rotation and phone-code verification against a running auth host in Development
 // (the dev SMS outbox supplies the codes). Prints p50/p95/p99, throughput and errors per scenario.
 //
-//   dotnet run -c Release --project tests/perf/AuthBench -- [URL] [SECONDS] [RATE_PER_SECOND] [CONCURRENCY]
+//   dotnet run -c Release --project tests/perf/AuthBench -- [URL] [SECONDS] [RATE_PER_SECOND] [CONCURRENCY] [SOURCE_ADDRESS]
 //
 // Run it on the host's machine, against the host's own port (not through the edge: /api/auth/* is limited per IP
-// there). Each simulated client gets its own X-Forwarded-For address, which the host honours only from loopback.
+// there). Each simulated client gets its own X-Forwarded-For address, which the host believes only from its trusted
+// proxies (Auth:TrustedProxies): the benchmark connects from the gateway's local address, 127.0.0.10, as ./platform sets
+// it (SOURCE_ADDRESS; "" connects from the system's choice).
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -16,7 +20,27 @@ var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture)
 var rate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
 var concurrency = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
 
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 })
+var source = args.Length > 4 ? args[4] : "127.0.0.10";
+
+using var http = new HttpClient(new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = concurrency * 2,
+    ConnectCallback = source.Length == 0 ? null : async (context, cancel) =>
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+            await socket.ConnectAsync(context.DnsEndPoint, cancel);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    },
+})
 {
     BaseAddress = new Uri(url),
     Timeout = TimeSpan.FromSeconds(10),
