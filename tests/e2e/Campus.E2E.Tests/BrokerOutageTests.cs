@@ -17,7 +17,7 @@ public sealed class BrokerOutageTests
     public async Task Hosts_report_rabbitmq_outage_and_recover_without_restart()
     {
         var ct = TestContext.Current.CancellationToken;
-        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready before the outage", RecoverTimeout, ct);
+        await Readiness.WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK, "ready before the outage", RecoverTimeout, ct);
         var pidsBefore = Platform.BrokerUsers.ToDictionary(h => h, ReadPid);
         await using var probe = await OutboxProbe.BindAsync(ct);
 
@@ -27,13 +27,13 @@ public sealed class BrokerOutageTests
 
             // The workers cannot work without the broker: not ready. The services serve (events wait in the outbox):
             // ready, degraded, naming it.
-            await WaitForAllAsync(
+            await Readiness.WaitForAllAsync(
                 Platform.Workers,
                 r => r.Status == (int)HttpStatusCode.ServiceUnavailable && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
                 "503 naming rabbitmq while the broker is stopped",
                 DetectTimeout,
                 ct);
-            await WaitForAllAsync(
+            await Readiness.WaitForAllAsync(
                 [.. Platform.Services, .. Platform.ExtraNodes],
                 r => r.Status == (int)HttpStatusCode.OK && r.Body.Contains("\"status\":\"Degraded\"", StringComparison.Ordinal)
                     && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
@@ -50,7 +50,7 @@ public sealed class BrokerOutageTests
             await Platform.RunAsync(CancellationToken.None, "start", "rabbitmq");
         }
 
-        await WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK && !r.Body.Contains("Degraded", StringComparison.Ordinal),
+        await Readiness.WaitForAllAsync(Platform.BrokerUsers, r => r.Status == (int)HttpStatusCode.OK && !r.Body.Contains("Degraded", StringComparison.Ordinal),
             "ready again after the broker restarted", RecoverTimeout, ct);
 
         foreach (var host in Platform.BrokerUsers)
@@ -61,44 +61,6 @@ public sealed class BrokerOutageTests
 
         Assert.Equal(5u, await probe.WaitForMessagesAsync(expected: 5, RecoverTimeout, ct));
         Assert.Equal(0, await probe.PendingOutboxRowsAsync(ct));
-    }
-
-    /// <summary>Polls every host's /readyz until each satisfies the condition, or fails naming those that did not.</summary>
-    private static async Task WaitForAllAsync(
-        IEnumerable<string> hosts,
-        Func<(int Status, string Body), bool> condition,
-        string what,
-        TimeSpan timeout,
-        CancellationToken cancellationToken)
-    {
-        var pending = hosts.ToHashSet();
-        var last = new Dictionary<string, (int Status, string Body)>();
-        var clock = Stopwatch.StartNew();
-        while (pending.Count > 0)
-        {
-            foreach (var host in pending.ToArray())
-            {
-                var result = await Http.TryGetAsync(new Uri(Platform.HostUrl(host), "readyz"), cancellationToken);
-                last[host] = result;
-                if (condition(result))
-                {
-                    pending.Remove(host);
-                }
-            }
-
-            if (pending.Count == 0)
-            {
-                break;
-            }
-
-            if (clock.Elapsed > timeout)
-            {
-                var report = string.Join("; ", pending.Order().Select(h => $"{h}: {last[h].Status} {Truncate(last[h].Body)}"));
-                Assert.Fail($"Not {what} after {timeout.TotalSeconds:0}s: {report}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        }
     }
 
     private static int ReadPid(string host)
@@ -120,6 +82,4 @@ public sealed class BrokerOutageTests
             return false;
         }
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
