@@ -47,6 +47,11 @@ public sealed partial class ChatBudgets(IConnectionMultiplexer redis, IDatabase 
     /// <summary>Takes a place for socket <paramref name="socketId"/> in the user's socket count; false when the user has them all.</summary>
     public async Task<bool> TryOpenSocketAsync(Guid userId, Guid socketId)
     {
+        // Known to be down: fail open at once instead of waiting out the command timeout on every handshake.
+        if (!redis.IsConnected)
+        {
+            return true;
+        }
         try
         {
             var result = await database.ScriptEvaluateAsync(OpenScript, [SocketsKey(userId)],
@@ -63,6 +68,10 @@ public sealed partial class ChatBudgets(IConnectionMultiplexer redis, IDatabase 
     /// <summary>Gives the socket's place back.</summary>
     public async Task CloseSocketAsync(Guid userId, Guid socketId)
     {
+        if (!redis.IsConnected)
+        {
+            return; // the lease ends on its own
+        }
         try
         {
             await database.SortedSetRemoveAsync(SocketsKey(userId), socketId.ToString());
@@ -88,6 +97,11 @@ public sealed partial class ChatBudgets(IConnectionMultiplexer redis, IDatabase 
     /// <summary>Counts one post of <paramref name="userId"/>; answers the time to wait when over the budget, else null.</summary>
     public async Task<TimeSpan?> TryPostAsync(Guid userId)
     {
+        // Known to be down: the post is not counted (fail open) and not delayed by the command timeout.
+        if (!redis.IsConnected)
+        {
+            return null;
+        }
         try
         {
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(CountScript, [$"chat:rl:post:{userId}"],
