@@ -44,6 +44,9 @@ public sealed class ControlCharacterTests
     [InlineData("""{"title":"ok","tags":["fine","bad\u0000"]}""", "'tags'")]
     [InlineData("""{"ti\u0000tle":"ok"}""", "property name")]
     [InlineData("""{"title":"\ud800"}""", "'title'")]
+    [InlineData("{\"title\":\"raw \u007f del\"}", "'title'")]
+    [InlineData("{\"title\":\"ok\",\"body\":\"raw \u0085 next line\"}", "'body'")]
+    [InlineData("{\"ti\u009btle\":\"ok\"}", "property name")]
     public async Task Control_characters_in_a_json_body_are_400(string json, string where)
     {
         await using var app = await StartAsync();

@@ -112,9 +112,11 @@ public static class ControlCharacters
                 {
                     continue;
                 }
-                // Unescaped JSON cannot hold a raw control character (the reader refuses it), so only escapes can.
+                // The reader refuses a raw character below U+0020, so those arrive only as escapes. DEL and C1
+                // (U+007F–U+009F) are valid raw UTF-8: a value holding 0x7F or 0xC2 (the lead byte of U+0080–U+00BF)
+                // is decoded and checked as well.
                 string? text = null;
-                if (reader.ValueIsEscaped)
+                if (reader.ValueIsEscaped || reader.ValueSpan.IndexOfAny((byte)0x7F, (byte)0xC2) >= 0)
                 {
                     try
                     {
