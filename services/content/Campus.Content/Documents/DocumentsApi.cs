@@ -136,7 +136,12 @@ public static class DocumentsApi
     private static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> CompleteLockedAsync(
         Guid id, ContentDbContext db, IObjectStorage storage, ContentOptions options, TimeProvider time, CancellationToken ct)
     {
-        var document = await db.Documents.FirstAsync(d => d.Id == id, ct);
+        // Deleted between the ownership check and the row lock: gone, not an error.
+        var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == id, ct);
+        if (document is null)
+        {
+            return NotFound();
+        }
         switch (document.Status)
         {
             case DocumentStatus.Ready:

@@ -155,7 +155,12 @@ public static class MediaApi
         Guid id, CompleteUploadRequest? request, ContentDbContext db, IObjectStorage storage, IMultipartUploads multipart,
         ContentOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
-        var media = await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct);
+        // Deleted between the ownership check and the row lock: gone, not an error.
+        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+        if (media is null)
+        {
+            return NotFound();
+        }
         switch (media.Status)
         {
             case MediaStatus.Failed:
