@@ -110,6 +110,12 @@ public static partial class ChatSocketEndpoint
         // ends the access of a user whose sessions were revoked, at the latest when the access token expires.
         using var expiry = new CancellationTokenSource(TokenLifetime(principal, time), time);
         using var onExpiry = expiry.Token.Register(() => connection.Kick(WebSocketCloseStatus.PolicyViolation, "token expired"));
+        // A revocation announced between the handshake's check and the join found no socket of this node to close:
+        // check once more now that the revocation listener sees this one.
+        if (await context.RequestServices.GetRequiredService<TokenRevocationCheck>().IsRevokedAsync(principal))
+        {
+            connection.Kick(WebSocketCloseStatus.PolicyViolation, RevocationListener.CloseReason);
+        }
         try
         {
             // A kick cancels the writer only: cancelling a pending receive would abort the socket before the close frame.
