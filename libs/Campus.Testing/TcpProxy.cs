@@ -22,6 +22,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly HashSet<Socket> _sockets = [];
     private TcpListener? _listener;
     private CancellationTokenSource? _running;
+    private volatile bool _stalled;
 
     /// <summary>Creates the proxy and starts it on a free port.</summary>
     public TcpProxy(string targetHost, int targetPort)
@@ -50,6 +51,14 @@ public sealed class TcpProxy : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Holds every byte in both directions while keeping the connections open, as a hung or partitioned server does:
+    /// the client sees no disconnect, only commands that never answer. <see cref="Resume"/> lets the bytes through.
+    /// </summary>
+    public void Stall() => _stalled = true;
+
+    public void Resume() => _stalled = false;
 
     /// <summary><paramref name="uri"/> with its host and port replaced by the proxy's.</summary>
     public string Rewrite(string uri) => new UriBuilder(uri) { Host = "127.0.0.1", Port = Port }.Uri.ToString();
@@ -142,7 +151,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to, CancellationToken stopping)
+    private async Task PumpAsync(Socket from, Socket to, CancellationToken stopping)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -153,6 +162,10 @@ public sealed class TcpProxy : IAsyncDisposable
                 if (read == 0)
                 {
                     return;
+                }
+                while (_stalled)
+                {
+                    await Task.Delay(50, stopping);
                 }
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stopping);
             }

@@ -64,6 +64,29 @@ public sealed class RedisOutageTests(RedisBehindProxyGatewayFactory factory) : I
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
     }
 
+    [Fact]
+    public async Task A_stalled_redis_that_still_looks_connected_fails_open_instead_of_answering_503()
+    {
+        using var client = factory.CreateClient();
+        await WaitForReadinessAsync(client, "Healthy");
+
+        // The connection stays up and commands time out (RedisTimeoutException, a TimeoutException): the rate limit and
+        // the revocation check must let the request through, as they do when Redis is known to be down.
+        factory.Redis.Stall();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var response = await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, ("X-Forwarded-For", "203.0.113.92")), Ct);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+        finally
+        {
+            factory.Redis.Resume();
+        }
+    }
+
     /// <summary>Waits until /readyz answers 200 with this overall status (Healthy or Degraded).</summary>
     private static async Task WaitForReadinessAsync(HttpClient client, string expected)
     {

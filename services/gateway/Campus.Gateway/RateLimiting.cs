@@ -82,7 +82,8 @@ internal sealed partial class RateLimiting(
                 [$"gateway:rl:PerUser:{userId}", TokenRevocation.SessionKey(sid), TokenRevocation.UserKey(userId)],
                 [(long)rule.Window.TotalMilliseconds]))!;
         }
-        catch (RedisException ex)
+        // RedisTimeoutException is a TimeoutException, not a RedisException: a stalled Redis fails open as well.
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             WarnRedisUnavailable(ex);
             return false;
@@ -114,7 +115,8 @@ internal sealed partial class RateLimiting(
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(Script, [key], [(long)rule.Window.TotalMilliseconds]))!;
             (count, ttlMs) = ((long)result[0], (long)result[1]);
         }
-        catch (RedisException ex)
+        // RedisTimeoutException is a TimeoutException, not a RedisException: a stalled Redis fails open as well.
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             WarnRedisUnavailable(ex);
             return false;
