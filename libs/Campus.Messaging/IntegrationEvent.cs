@@ -31,8 +31,8 @@ public abstract record IntegrationEvent
 }
 
 /// <summary>
-/// The routing key of an integration event, <c>&lt;service&gt;.&lt;entity&gt;.&lt;past-tense verb&gt;</c>
-/// (DESIGN §5). It is also the event's <c>type</c>.
+/// The routing key of an integration event, <c>&lt;service&gt;.&lt;entity&gt;.&lt;past-tense verb&gt;</c>.
+/// It is also the event's <c>type</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed partial class RoutingKeyAttribute(string routingKey) : Attribute

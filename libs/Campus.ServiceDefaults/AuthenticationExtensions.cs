@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>JWT bearer validation of Campus access tokens against the auth service's JWKS.</summary>
 public static class AuthenticationExtensions
 {
-    /// <summary>The claim that carries a user's roles: one space-separated string (DESIGN §3).</summary>
+    /// <summary>The claim that carries a user's roles: one space-separated string, so any proxy can copy it to a header.</summary>
     public const string RolesClaim = "roles";
 
     /// <summary>The claim type roles are mapped to, so <c>RequireRole("admin")</c> and <c>IsInRole</c> work.</summary>
@@ -77,7 +77,7 @@ public static class AuthenticationExtensions
 
     private static Task OnTokenValidated(TokenValidatedContext context)
     {
-        // DESIGN §4: sub is the user id (a UUID). A token without one identifies nobody, so it is refused here, once,
+        // sub is the user id (a UUID). A token without one identifies nobody, so it is refused here, once,
         // rather than by every endpoint that reads the caller's id.
         if (!Guid.TryParse(context.Principal?.FindFirstValue("sub"), out _))
         {

@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// The OpenAPI 3.1 document of a Campus service: served at <c>/openapi/v1.json</c> on the host's own port and
-/// written at build time to <c>libs/contracts/&lt;service&gt;.json</c>, the committed contract (DESIGN §7).
+/// written at build time to <c>libs/contracts/&lt;service&gt;.json</c>, the committed contract.
 /// </summary>
 public static class OpenApiExtensions
 {

@@ -7,7 +7,7 @@ namespace Campus.ServiceDefaults;
 
 /// <summary>
 /// Browsers cannot set <c>Authorization</c> on a WebSocket handshake, so they offer the token as a subprotocol:
-/// <c>Sec-WebSocket-Protocol: campus.v1, bearer.&lt;jwt&gt;</c> (DESIGN §4). Every host reads it there on a handshake
+/// <c>Sec-WebSocket-Protocol: campus.v1, bearer.&lt;jwt&gt;</c>. Every host reads it there on a handshake
 /// without <c>Authorization</c>; never from the query string, since URLs end up in access logs and browser history.
 /// </summary>
 public static class WebSocketBearer

@@ -4,7 +4,7 @@ using Campus.Testing;
 
 namespace Campus.Storage.Tests;
 
-/// <summary>The upload flow of DESIGN §6 on the real s3rver: presigned PUT, plain HTTP upload, verification, presigned GET.</summary>
+/// <summary>The upload flow on the real s3rver: presigned PUT, plain HTTP upload, verification, presigned GET.</summary>
 public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageFixture>
 {
     private const string Bucket = StorageFixture.Uploads;

@@ -1,7 +1,7 @@
 namespace Campus.Storage;
 
 /// <summary>
-/// Object storage as Campus uses it (DESIGN §6). Buckets are the logical names registered with
+/// Object storage as Campus uses it. Buckets are the logical names registered with
 /// <c>builder.AddCampusStorage(...)</c> (see <see cref="StorageBuckets"/>); keys come from <see cref="ObjectKeys"/>.
 /// Operations on a missing object return null rather than throw; S3 being unreachable throws.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Campus.Storage;
 
 /// <summary>
-/// Logical names of the Campus buckets (DESIGN §6: one bucket per purpose). A service and its worker name the
+/// Logical names of the Campus buckets. A service and its worker name the
 /// same constant, so both resolve it to the same physical bucket (<c>Storage:BucketPrefix</c> + name).
 /// </summary>
 public static class StorageBuckets

@@ -7,7 +7,7 @@ namespace Campus.Testing;
 
 /// <summary>
 /// Fails when the committed contract <c>libs/contracts/&lt;service&gt;.json</c> differs from the OpenAPI document the
-/// service's code produces (DESIGN §7). Derive once per service test project:
+/// service's code produces. Derive once per service test project:
 /// <code>public sealed class AuthContractTests() : ContractTests&lt;Program&gt;("auth");</code>
 /// </summary>
 /// <remarks>

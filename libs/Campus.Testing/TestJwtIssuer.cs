@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Campus.Testing;
 
 /// <summary>
-/// Mints real ES256 access tokens, shaped like the auth service's (DESIGN §4), and serves their public keys as a
+/// Mints real ES256 access tokens, shaped like the auth service's, and serves their public keys as a
 /// JWKS over real HTTP on 127.0.0.1, so hosts under test validate tokens exactly as in production — no auth bypass.
 /// </summary>
 public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Auth.Tests;
 
-/// <summary>POST /phone/send-code and /phone/verify: every rule of issue 3, on the real database, time moved by a fake clock.</summary>
+/// <summary>POST /phone/send-code and /phone/verify: every phone sign-in rule, on the real database, time moved by a fake clock.</summary>
 public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFactory>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

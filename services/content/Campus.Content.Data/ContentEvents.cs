@@ -4,7 +4,7 @@ namespace Campus.Content.Data;
 
 /// <summary>
 /// The transcode job message: the worker consumes it on queue <see cref="Queue"/>. The <see cref="TranscodeJob"/> row is
-/// the source of truth (written in the same transaction, DESIGN §5); the message only says "look at this job".
+/// the source of truth (written in the same transaction); the message only says "look at this job".
 /// </summary>
 [RoutingKey("content.transcode.requested")]
 public sealed record TranscodeRequested(Guid JobId, Guid MediaId) : IntegrationEvent

@@ -24,7 +24,7 @@ internal static class GatewayExtensions
     public static void AddGateway(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
-        // The gateway contract (DESIGN §4) allows at most 30 s of clock skew; ServiceDefaults allows more for services.
+        // The gateway contract allows at most 30 s of clock skew; ServiceDefaults allows more for services.
         builder.Services.AddOptions<JwtOptions>()
             .Validate(jwt => jwt.ClockSkew <= MaxClockSkew, $"Jwt:ClockSkew must be at most {MaxClockSkew} at the gateway.");
         builder.AddCampusRedis();

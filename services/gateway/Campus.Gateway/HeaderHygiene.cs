@@ -10,7 +10,7 @@ namespace Campus.Gateway;
 /// The one place where the gateway decides what a service sees, on every route: every header the gateway owns is
 /// removed from the client's request, then set from what the gateway verified — identity from the token, a fresh
 /// request id, and the forwarded-for chain from the trusted edge. <c>Authorization</c> is kept so services validate
-/// the same token again (DESIGN §4).
+/// the same token again.
 /// </summary>
 internal sealed class HeaderHygiene : ITransformProvider
 {

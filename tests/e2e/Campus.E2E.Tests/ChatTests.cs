@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 8's end-to-end acceptance, through the edge and the gateway to the two chat nodes (<c>chat</c> and
+/// End-to-end acceptance, through the edge and the gateway to the two chat nodes (<c>chat</c> and
 /// <c>chat-2</c>): a socket with the token in the subprotocol receives what is posted over REST, sockets spread over
 /// both nodes all receive it, and the handshake is refused without a token (401), with the token only in the query
 /// string (401) and for a non-participant (403).

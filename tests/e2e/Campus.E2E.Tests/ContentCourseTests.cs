@@ -3,7 +3,7 @@ using System.Net;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 6's course rules through the edge on the running platform: a student cannot create courses (403) and does
+/// Course rules through the edge on the running platform: a student cannot create courses (403) and does
 /// not see a draft (404); an author (made one by an admin through auth's admin API) creates and publishes a course,
 /// and then the student sees it with its content.
 /// </summary>

@@ -9,7 +9,7 @@ using Campus.Testing;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 4's acceptance, black-box through the edge: the gateway's JWT checks and 401 contract, header hygiene,
+/// Acceptance, black-box through the edge: the gateway's JWT checks and 401 contract, header hygiene,
 /// per-IP limits, WebSocket handshakes, and the edge's headers on every answer.
 /// </summary>
 /// <remarks>

@@ -13,7 +13,7 @@ using Npgsql;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 4's key rotation, end to end with the real auth service, gateway and edge: after a new key is published and
+/// Key rotation, end to end with the real auth service, gateway and edge: after a new key is published and
 /// becomes the signer, tokens of both keys are accepted, with no 401 in between.
 /// </summary>
 /// <remarks>

@@ -7,7 +7,7 @@ using Campus.Testing;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 6's acceptance for videos through the edge on the running platform: an author uploads a generated clip with
+/// Acceptance for videos through the edge on the running platform: an author uploads a generated clip with
 /// a plain PUT to the presigned URL, completes it, watches the transcode's progress until <c>ready</c>, and plays the
 /// stream with ffmpeg; a corrupt file fails with a readable reason (and again on retry); a worker stopped mid-transcode
 /// and started again still finishes the job.

@@ -8,7 +8,7 @@ using Npgsql;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 7 end to end: auth's e-mail events become notification rows (the notifications service), which the delivery
+/// End to end: auth's e-mail events become notification rows (the notifications service), which the delivery
 /// worker sends to the SMTP sink (maildev). The mails are read back through maildev's REST API; the rows through the
 /// notifications database.
 /// </summary>

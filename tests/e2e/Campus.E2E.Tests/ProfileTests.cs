@@ -8,7 +8,7 @@ using Campus.Testing;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Issue 5's acceptance through the edge: a signed-in user uploads an avatar straight to S3 with a plain PUT to the
+/// Acceptance through the edge: a signed-in user uploads an avatar straight to S3 with a plain PUT to the
 /// presigned URL (as a browser would), confirms it, and reads it back via <c>avatar_url</c>; bad files are refused
 /// with their code and leave nothing in the bucket.
 /// </summary>

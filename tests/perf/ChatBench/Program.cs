@@ -1,4 +1,4 @@
-// Chat benchmark (issue 8): many WebSockets on the two chat nodes, senders posting over REST at a fixed rate; measures
+// Chat benchmark: many WebSockets on the two chat nodes, senders posting over REST at a fixed rate; measures
 // the handshake time, the fan-out latency (POST sent → message.created received on each socket) and delivered/expected.
 //
 //   tests/perf/chat [--scenario one|many|both] [--seconds 60] [--rate MSG_PER_S] [--sockets N] [--chats N]

@@ -1,4 +1,4 @@
-// Transcode worker benchmark (issue 6): wall time of the worker's whole pipeline for a 5 s 1080p clip (download from
+// Transcode worker benchmark: wall time of the worker's whole pipeline for a 5 s 1080p clip (download from
 // S3, ffprobe, ffmpeg to the 480/720/1080 HLS ladder + poster, upload, database) against the bare ffmpeg command with
 // the same arguments on the same clip. Goal: worker overhead under 10 %.
 //

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Campus.Auth.Data;
 
 /// <summary>
-/// One sign-in on one device: the family of refresh tokens that descend from it (DESIGN §4). Revoking the session
+/// One sign-in on one device: the family of refresh tokens that descend from it. Revoking the session
 /// revokes every token of the family; access tokens carry its id as <c>sid</c>.
 /// </summary>
 public sealed class Session

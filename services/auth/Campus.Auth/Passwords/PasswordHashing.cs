@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 namespace Campus.Auth.Passwords;
 
 /// <summary>
-/// Hashes and verifies passwords with ASP.NET Core's <see cref="PasswordHasher{TUser}"/> (PBKDF2-HMAC-SHA512, DESIGN §9).
+/// Hashes and verifies passwords with ASP.NET Core's <see cref="PasswordHasher{TUser}"/> (PBKDF2-HMAC-SHA512).
 /// </summary>
 public sealed class PasswordHashing(IPasswordHasher<User> hasher)
 {

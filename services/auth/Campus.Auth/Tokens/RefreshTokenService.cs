@@ -19,7 +19,7 @@ public enum RefreshOutcome
 }
 
 /// <summary>
-/// Rotation with reuse detection (DESIGN §4). Each use replaces the token; the old row records its successor.
+/// Rotation with reuse detection. Each use replaces the token; the old row records its successor.
 /// Presenting a rotated token within <see cref="AuthOptions.RefreshReuseGrace"/> answers the session's current pair;
 /// after that the whole session (token family) is revoked.
 /// </summary>

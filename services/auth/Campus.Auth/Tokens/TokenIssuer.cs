@@ -11,7 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Campus.Auth.Tokens;
 
 /// <summary>
-/// Starts sessions and mints tokens: an ES256 access token (DESIGN §4 claims) and an opaque refresh token of which only
+/// Starts sessions and mints tokens: an ES256 access token (the claims listed in the auth README) and an opaque refresh token of which only
 /// the SHA-256 is stored. Every sign-in flow (phone, e-mail) ends here, so the bootstrap-admin rule lives here too.
 /// </summary>
 public sealed class TokenIssuer(

@@ -61,7 +61,7 @@ public static class TokensApi
 
     public static Ok<JsonWebKeySetResponse> Jwks(SigningKeyRing keys, HttpResponse response)
     {
-        // DESIGN §4: gateways and services cache the key set for 10 minutes; a new key is published before it signs.
+        // Gateways and services cache the key set for 10 minutes; a new key is published before it signs.
         response.Headers.CacheControl = "public, max-age=600";
         var set = keys.PublicKeys.Select(key =>
         {

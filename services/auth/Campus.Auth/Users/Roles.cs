@@ -1,6 +1,6 @@
 namespace Campus.Auth.Users;
 
-/// <summary>The role names of the JWT <c>roles</c> claim (DESIGN §3).</summary>
+/// <summary>The role names of the JWT <c>roles</c> claim.</summary>
 public static class Roles
 {
     public const string Student = "student";

@@ -4,7 +4,7 @@ using Campus.Content.Data;
 namespace Campus.Content.Courses;
 
 /// <summary>
-/// Who sees what, in the query (DESIGN §3): admins everything; authors their own courses plus what students see;
+/// Who sees what, in the query: admins everything; authors their own courses plus what students see;
 /// everyone else published courses and, in them, published materials. What a caller may not see does not exist for them (404).
 /// </summary>
 public static class ContentAccess

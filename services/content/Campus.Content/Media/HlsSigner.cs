@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Campus.Content.Media;
 
 /// <summary>
-/// Makes the worker's HLS output playable by any player without credentials (DESIGN §6: reads are presigned GETs).
+/// Makes the worker's HLS output playable by any player without credentials (reads are presigned GETs).
 /// A playlist references its segments by relative names, which a presigned playlist URL cannot resolve (the signature
 /// covers one key). So the playlist is read from S3, every URI in it is replaced by a presigned GET URL (a variant
 /// playlist inside a master is signed the same way, recursively), and the result is stored as a small object under
