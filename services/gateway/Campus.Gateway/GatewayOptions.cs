@@ -10,11 +10,12 @@ public sealed class GatewayOptions
     public const string Section = "Gateway";
 
     /// <summary>
-    /// The addresses whose <c>X-Forwarded-For</c> is believed: the edge only (it overwrites the client's own value).
-    /// Anyone else connecting directly is taken at its socket address. No default: a list in code would be merged with
-    /// the configured one (arrays bind by appending), so the configuration names the edge alone — locally 127.0.0.2,
-    /// the source address nginx binds for its upstream connections (<c>proxy_bind</c>), so a local process connecting
-    /// from 127.0.0.1 is not the edge.
+    /// The addresses or CIDR networks whose <c>X-Forwarded-For</c> is believed: the edge only (it overwrites the client's
+    /// own value). Anyone else connecting directly is taken at its socket address. No default: a list in code would be
+    /// merged with the configured one (arrays bind by appending), so the configuration names the edge alone — locally
+    /// 127.0.0.2, the source address nginx binds for its upstream connections (<c>proxy_bind</c>), so a local process
+    /// connecting from 127.0.0.1 is not the edge; in a cluster the ingress controller's pod network, since its pods'
+    /// addresses change and a NetworkPolicy admits only them (and Prometheus) to the gateway.
     /// </summary>
     [Required, MinLength(1)]
     public string[] TrustedProxies { get; set; } = [];
