@@ -9,7 +9,7 @@
 #     (`# expect: <text of the error>`, `# errors: N` when one defect breaks more than one rule, default 1) and
 #     must be refused with exactly that; each deploy/checks/fixtures/valid/*.yaml must be accepted.
 # The validator runs once over every file (one node process); each file is then one check.
-# shellcheck source=deploy/checks/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -uo pipefail
 shopt -s nullglob globstar
