@@ -47,6 +47,7 @@ import YAML from "yaml";
 const UNCHECKED = new Map([
   ["postgresql.cnpg.io/v1/Cluster", "CloudNativePG CRD, no schema model installed: validated by the operator's webhook in the cluster"],
   ["postgresql.cnpg.io/v1/Pooler", "CloudNativePG CRD, no schema model installed: validated by the operator's webhook in the cluster"],
+  ["postgresql.cnpg.io/v1/Database", "CloudNativePG CRD, no schema model installed: validated by the operator's webhook in the cluster"],
   ["postgresql.cnpg.io/v1/ScheduledBackup", "CloudNativePG CRD, no schema model installed: validated by the operator's webhook in the cluster"],
   ["rabbitmq.com/v1beta1/RabbitmqCluster", "RabbitMQ Cluster Operator CRD, no schema model installed: validated by the operator in the cluster"],
 ]);
@@ -616,6 +617,8 @@ function checkPodSpec(obj, template, report) {
   }
 
   const volumes = new Map();
+  // A StatefulSet's volumeClaimTemplates are volumes of its pods too.
+  if (obj.kind === "StatefulSet") for (const t of Array.isArray(obj.spec?.volumeClaimTemplates) ? obj.spec.volumeClaimTemplates : []) volumes.set(t?.metadata?.name, t);
   (Array.isArray(spec.volumes) ? spec.volumes : []).forEach((v, i) => {
     const name = v?.name;
     const error = typeof name === "string" ? dns1123Label(name) : "must be a string";
@@ -768,7 +771,8 @@ function checkRender(entries) {
         e.report(["spec", "scaleTargetRef"], `scales ${ref.kind} "${ref.name}", which is not in this render`);
       }
     }
-    if (o.kind === "ServiceMonitor" && isObject(o.spec?.selector) && o.spec.namespaceSelector === undefined) {
+    // Only when the render has Services: an operator's ServiceMonitor may select the Services that operator creates.
+    if (o.kind === "ServiceMonitor" && isObject(o.spec?.selector) && o.spec.namespaceSelector === undefined && services.length) {
       const matched = services.filter((s) => sameNamespace(s.obj, o) && selectorMatches(o.spec.selector, s.obj.metadata?.labels));
       if (!matched.length) {
         e.report(["spec", "selector"], "selects no Service of this render (by the Services' labels)");
@@ -849,7 +853,7 @@ async function validateFile(file) {
     const model = UNCHECKED.has(typeKey) ? null : await loadModel(obj.apiVersion, obj.kind);
     if (!model) {
       if (UNCHECKED.has(typeKey)) {
-        notes.push(`${label} (${typeKey}) not schema-checked: ${UNCHECKED.get(typeKey)}`);
+        notes.push(typeKey);
         checkMetadata(obj, ["metadata"], entry.report);
       } else {
         entry.report(["kind"], `unknown kind ${obj.kind} in ${obj.apiVersion}: no schema model for it (allow-list it with a reason: --allow-unchecked ${typeKey}=REASON)`);
@@ -873,6 +877,7 @@ async function validateFile(file) {
     entry.checked = true;
   }
   checkRender(entries);
+  if (entries.length === 0 && errors.length === 0) errors.push(`${file}:1: no Kubernetes object in the file (an empty or failed render?)`);
   return { objects: entries.length, errors, notes };
 }
 
@@ -893,7 +898,10 @@ for (const file of files) {
   } else {
     console.log(`ok      ${file}: ${count}${unchecked}`);
   }
-  for (const n of notes) console.log(`  note: ${n}`);
+  // One note per unchecked type, with its count and reason.
+  const counts = new Map();
+  for (const t of notes) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const [t, n] of counts) console.log(`  note: ${n} × ${t} not schema-checked: ${UNCHECKED.get(t)}`);
   for (const e of errors) console.log(`  ${e}`);
 }
 process.exit(failed ? 1 : 0);
