@@ -35,9 +35,11 @@
 //     workload selector that matches the template labels, unique container / volume / port names, volume mounts
 //     that name a volume, one handler per probe, runAsNonRoot with runAsUser 0, env names unique per container,
 //     HPA min <= max, and the Pod Security Standard the namespace enforces;
-//   - per render: no duplicate (group, kind, namespace, name); a Service, PodDisruptionBudget or ServiceMonitor
-//     that selects nothing in the render; an HPA whose target is not in the render; a ServiceMonitor endpoint or
-//     an HTTPRoute backend port that the selected/named Service does not have.
+//   - per render: no duplicate (group, kind, namespace, name); a Service or PodDisruptionBudget that selects no pod
+//     template of the render (when it has any), a ServiceMonitor that selects no Service of the render (when it has
+//     any: an operator's ServiceMonitor may select the Services that operator creates); an HPA whose target is not
+//     in the render; a Service targetPort name, a ServiceMonitor endpoint port or an HTTPRoute backend port that the
+//     selected pods or the named Service do not have.
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
@@ -679,7 +681,10 @@ function checkPodSpec(obj, template, report) {
 
 function checkObjectRules(obj, report) {
   checkMetadata(obj, ["metadata"], report);
-  checkPortFields(obj, [], report, null);
+  // Ports anywhere in the object's spec, not in metadata or in a ConfigMap's or Secret's data (free text).
+  for (const [k, v] of Object.entries(obj)) {
+    if (!["metadata", "data", "stringData", "binaryData"].includes(k)) checkPortFields(v, [k], report, k);
+  }
 
   const template = podTemplateOf(obj);
   if (template) {
