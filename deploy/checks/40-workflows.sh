@@ -59,7 +59,7 @@ else
 fi
 
 # ---- yamllint ------------------------------------------------------------------------------------------------------
-yaml_files=(.yamllint.yaml "${workflows[@]}" deploy/**/values*.yaml deploy/helm/*/Chart.yaml deploy/k8s/**/*.yaml deploy/k8s/**/*.yml "$FIXTURES"/valid/*.yaml)
+yaml_files=(.yamllint.yaml "${workflows[@]}" deploy/helm/*/values*.yaml deploy/helm/*/Chart.yaml deploy/k8s/**/*.yaml deploy/k8s/**/*.yml "$FIXTURES"/valid/*.yaml)
 lint_yaml() { yamllint --format parsable -c .yamllint.yaml "$@"; }
 check "yamllint (.yamllint.yaml): ${#yaml_files[@]} files" lint_yaml "${yaml_files[@]}"
 
