@@ -43,14 +43,24 @@ every_chart_rendered() {
   echo "$n application charts, ${#rendered[@]} renders"
   return "$missing"
 }
+# A chart's renders must be newer than its tracked sources and the library chart's (Chart.lock and the packaged
+# dependencies in charts/ are rewritten by `helm dependency build`, so they do not count).
 renders_are_current() {
-  local oldest="${rendered[0]}" f newer
-  for f in "${rendered[@]}"; do [[ "$f" -ot "$oldest" ]] && oldest="$f"; done
-  newer="$(find deploy/helm -type f -newer "$oldest" -print -quit 2>/dev/null)"
-  if [[ -n "$newer" ]]; then
-    echo "$newer changed after $oldest was rendered: run deploy/check charts manifests"
-    return 1
-  fi
+  local chart_yaml chart dir oldest f source stale=0
+  for chart_yaml in deploy/helm/*/Chart.yaml; do
+    dir="$(dirname "$chart_yaml")"; chart="$(basename "$dir")"
+    local files=("$RENDERED/$chart"-*.yaml)
+    ((${#files[@]})) || continue
+    oldest="${files[0]}"
+    for f in "${files[@]}"; do [[ "$f" -ot "$oldest" ]] && oldest="$f"; done
+    while IFS= read -r -d '' source; do
+      [[ "$source" == */Chart.lock || "$source" == */charts/* || ! -f "$source" ]] && continue
+      if [[ "$source" -nt "$oldest" ]]; then
+        echo "$source changed after $oldest was rendered: run deploy/check charts manifests"; stale=1; break
+      fi
+    done < <(git ls-files -z -- "$dir" deploy/helm/campus-lib)
+  done
+  return "$stale"
 }
 
 if ((${#rendered[@]} == 0)); then
@@ -61,7 +71,7 @@ if ((${#rendered[@]} == 0)); then
   fi
 else
   check "every application chart under deploy/helm has a render" every_chart_rendered
-  check "the renders are newer than every file under deploy/helm" renders_are_current
+  check "every render is newer than its chart's sources" renders_are_current
 fi
 
 # ---- one validator run over everything -----------------------------------------------------------------------------
