@@ -183,7 +183,7 @@ const QUANTITY_FACTORS = {
 function quantityValue(q) {
   if (typeof q === "number") return q;
   if (typeof q !== "string" || !RE_QUANTITY.test(q)) return NaN;
-  const m = /^([+-]?(?:\d+|\d+\.\d*|\.\d+))(.*)$/.exec(q);
+  const m = /^([+-]?(?:\d+\.\d*|\.\d+|\d+))(.*)$/.exec(q);
   const suffix = m[2];
   if (/^[eE]/.test(suffix)) return Number(m[1]) * 10 ** Number(suffix.slice(1));
   return Number(m[1]) * QUANTITY_FACTORS[suffix];
@@ -533,7 +533,7 @@ function checkResources(resources, segments, report) {
     for (const [name, request] of Object.entries(resources.requests)) {
       if (!(name in resources.limits)) continue;
       const r = quantityValue(request), l = quantityValue(resources.limits[name]);
-      if (!Number.isNaN(r) && !Number.isNaN(l) && r > l) report([...segments, "requests", name], `request ${request} is more than the limit ${resources.limits[name]}`);
+      if (!Number.isNaN(r) && !Number.isNaN(l) && r > l * (1 + 1e-9)) report([...segments, "requests", name], `request ${request} is more than the limit ${resources.limits[name]}`);
     }
   }
 }
