@@ -122,29 +122,10 @@ public static class PhoneApi
     }
 
     /// <summary>
-    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted loopback
-    /// proxies only, see Extensions); for IPv6 its /64 prefix, because one subscriber gets a whole /64 and could
-    /// otherwise take a fresh address for every request.
+    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted proxies
+    /// only, see Extensions), keyed by <see cref="ClientSource"/> (IPv6 by its /64 prefix, as the gateway's per-IP limits).
     /// </summary>
-    internal static string ClientIp(HttpContext context)
-    {
-        var address = context.Connection.RemoteIpAddress;
-        if (address is null)
-        {
-            return "unknown";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
-    }
+    internal static string ClientIp(HttpContext context) => ClientSource.Of(context);
 
     private static ProblemHttpResult WithRetryAfter(HttpContext context, TimeSpan retryAfter, ProblemHttpResult problem)
     {
