@@ -92,6 +92,10 @@ public sealed class PhoneSignIn(
                 return new PhoneResult.RateLimited(recent[^Options.MaxSendsPerIpPerHour] + Hour - now);
             }
 
+            // The phone next, as verification takes it (source, then phone): a send never replaces the code between a
+            // verification's read and its save, so a verification spends and counts against exactly the code it read.
+            await LockPhoneAsync(phone, ct);
+
             // One code per phone: replaces (and so invalidates) the previous code, unless that was sent too recently.
             var stored = await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO sms_codes (phone, code_id, code_hash, salt, sent_at, expires_at, spent_at, requested_by)
@@ -154,7 +158,7 @@ public sealed class PhoneSignIn(
         // Source first, then phone, on every path: one verification per source and per phone at a time, on every
         // replica, so a burst of parallel guesses is decided exactly as if the guesses came one by one.
         await LockSourceAsync(clientIp, ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
+        await LockPhoneAsync(phone, ct);
 
         var source = await db.Set<OtpSource>().FindAsync([clientIp], ct);
         if (source?.BlockedUntil > now)
@@ -347,6 +351,10 @@ public sealed class PhoneSignIn(
 
     private Task LockSourceAsync(string clientIp, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({clientIp}, 7))", ct);
+
+    // Taken by send and verify, always after the source lock: one change of a phone's code at a time, on every replica.
+    private Task LockPhoneAsync(string phone, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
 
     private async Task<DateTimeOffset?> BlockedUntilAsync(string clientIp, DateTimeOffset now, CancellationToken ct)
     {
