@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
+using Campus.Chat.Attachments;
 using Campus.Testing;
 using static Campus.Chat.Tests.ChatTestClient;
 
@@ -118,6 +119,27 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("upload_size_mismatch", await CodeAsync(confirm));
+    }
+
+    [Fact]
+    public async Task A_confirm_whose_commit_failed_is_repeated_successfully_and_the_upload_is_deleted_only_after_the_commit()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(24, 24);
+        var (id, upload) = await UploadWithUrlAsync(alice, chat, "photo.png", "image/png", png);
+
+        factory.Commits.FailNext(db => db.ChangeTracker.Entries<Attachment>().Any(e => e.Entity.Id == id && e.Entity.Status == AttachmentStatus.Ready));
+        var failed = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal(1, await CountAsync(UploadKey(upload)));
+
+        var retried = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(0, await CountAsync(UploadKey(upload)));
+        var download = await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
+        Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
     }
 
     private async Task<int> CountAsync(string prefix)
