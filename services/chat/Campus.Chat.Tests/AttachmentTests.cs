@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Chat.Attachments;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 using static Campus.Chat.Tests.ChatTestClient;
 
 namespace Campus.Chat.Tests;
@@ -140,6 +141,37 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         Assert.Equal(0, await CountAsync(UploadKey(upload)));
         var download = await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
         Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
+    }
+
+    [Fact]
+    public async Task Confirming_an_attachment_created_before_the_upload_area_is_upload_missing_not_an_error()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(16, 16);
+        var id = await UploadAsync(alice, chat, "old.png", "image/png", png);
+        // A row from before uploads had keys of their own area: "{chat}/{random}", with an object a client could still write.
+        var legacyKey = $"{chat}/{Guid.NewGuid():N}.png";
+        await using (var db = factory.Database.CreateContext())
+        {
+            await db.Attachments.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Key, legacyKey), Ct);
+        }
+        await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = factory.Buckets.BucketName("chat-attachments"), Key = legacyKey, InputStream = new MemoryStream(png),
+            ContentType = "image/png", UseChunkEncoding = false,
+        }, Ct);
+
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+
+        // The answer confirm gives when nothing was uploaded.
+        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        Assert.Equal("upload_missing", await CodeAsync(confirm));
+        await using (var db = factory.Database.CreateContext())
+        {
+            var attachment = await db.Attachments.AsNoTracking().SingleAsync(a => a.Id == id, Ct);
+            Assert.Equal((legacyKey, AttachmentStatus.Pending), (attachment.Key, attachment.Status));
+        }
     }
 
     private async Task<int> CountAsync(string prefix)

@@ -186,6 +186,27 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         Assert.Equal(pdf, await ContentClient.Browser.GetByteArrayAsync(download.Headers.Location, Ct));
     }
 
+    [Fact]
+    public async Task Complete_of_a_document_registered_before_the_upload_area_is_409_upload_missing()
+    {
+        var owner = Guid.NewGuid();
+        using var author = factory.ClientFor(owner, "author");
+        var id = await UploadAsync(author, "old.pdf", "application/pdf", ContentClient.Pdf());
+        var legacyKey = $"{owner}/{Guid.NewGuid():N}.pdf";
+        await factory.QueryAsync(db => db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Key, legacyKey), Ct));
+        await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = factory.Buckets.BucketName("documents"), Key = legacyKey, InputStream = new MemoryStream(ContentClient.Pdf()),
+            ContentType = "application/pdf", UseChunkEncoding = false,
+        }, Ct);
+
+        using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
+
+        await complete.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+        var document = await factory.QueryAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id, Ct));
+        Assert.Equal((legacyKey, DocumentStatus.Uploading), (document.Key, document.Status));
+    }
+
     private Task<string> KeyAsync(Guid id) => factory.QueryAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Key).SingleAsync(Ct));
 
     private async Task<GetObjectMetadataResponse?> HeadAsync(string key)

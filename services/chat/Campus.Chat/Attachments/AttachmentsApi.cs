@@ -114,6 +114,12 @@ public static class AttachmentsApi
         {
             return TypedResults.Ok(MessageResponse.Info(attachment));
         }
+        if (!ObjectKeys.IsUpload(attachment.Key))
+        {
+            // Created before uploads had keys of their own area: nothing under such a key is ever promoted (a client
+            // could still write it). The client uploads the file again as a new attachment.
+            return UploadMissing("This upload was created before an upgrade; upload the file again.");
+        }
         // The declared type and size were signed into the upload URL, but the bytes decide, and only their checked copy is
         // ever delivered: the URL stays valid, and what it writes later lands on a key nobody reads.
         var uploadKey = attachment.Key;

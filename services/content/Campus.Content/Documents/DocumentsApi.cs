@@ -155,6 +155,12 @@ public static class DocumentsApi
             case DocumentStatus.Failed:
                 return (Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error), null);
         }
+        if (!ObjectKeys.IsUpload(document.Key))
+        {
+            // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
+            // could still write it). The client registers the document again; the sweeper fails the row when it expires.
+            return (UploadMissing("This upload was registered before an upgrade; register the document again."), null);
+        }
         // A file other than declared (type or size) is refused; an accepted one is used only from its checked copy.
         var uploadKey = document.Key;
         var verification = await storage.PromoteUploadAsync(StorageBuckets.Documents, uploadKey, Rules(options),

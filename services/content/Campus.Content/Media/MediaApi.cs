@@ -174,6 +174,12 @@ public static class MediaApi
             case not MediaStatus.Uploading:
                 return (TypedResults.Ok(MediaStatusResponse.From(media)), null); // completed before: a repeated call changes nothing
         }
+        if (!ObjectKeys.IsUpload(media.SourceKey))
+        {
+            // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
+            // could still write it). The client registers the video again; the sweeper fails the row when it expires.
+            return (UploadMissing("This upload was registered before an upgrade; register the video again."), null);
+        }
 
         if (media.MultipartUploadId is { } uploadId)
         {
