@@ -27,6 +27,21 @@ public sealed class OutageTests(S3TestBuckets s3) : IClassFixture<S3TestBuckets>
     }
 
     [Fact]
+    public async Task Deleting_a_promoted_upload_while_s3_is_unreachable_is_logged_and_left_to_the_lifecycle_rule()
+    {
+        var settings = new Dictionary<string, string?>(s3.Settings) { ["Storage:ServiceUrl"] = $"http://127.0.0.1:{ClosedPort()}" };
+        var logs = new CapturedLogs();
+        using var host = StorageHost.Create(settings, logs, "epsilon");
+        var storage = host.Services.GetRequiredService<IObjectStorage>();
+
+        // The caller has committed: the request must not fail now.
+        await storage.DeleteUploadAsync("epsilon", ObjectKeys.NewUpload(".png"), Cancellation);
+
+        Assert.Contains(logs.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("lifecycle rule", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Other_transport_errors_are_not_a_storage_outage()
     {
         Assert.False(StorageExtensions.StorageOutage.Matches(new HttpRequestException("from somewhere else")));

@@ -37,7 +37,7 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
     }
 
     [Fact]
-    public async Task Promoted_upload_moves_to_a_random_checked_key_and_the_upload_key_is_gone()
+    public async Task Promoted_upload_is_copied_to_a_random_checked_key_and_the_upload_stays_until_the_caller_deletes_it()
     {
         var key = ObjectKeys.NewUpload(".png");
         using var put = await SendAsync(await Storage.PresignUploadAsync(Bucket, key, "image/png"), Png(500));
@@ -46,8 +46,40 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
 
         Assert.True(verification.IsAccepted, verification.Problem?.Detail);
         Assert.Matches("^checked/[0-9a-f]{32}\\.png$", verification.Object.Key);
+        Assert.Equal(500, (await Storage.HeadAsync(Bucket, verification.Object.Key, Cancellation))?.Size);
+        Assert.NotNull(await Storage.HeadAsync(Bucket, key, Cancellation));
+
+        // After the caller's commit.
+        await Storage.DeleteUploadAsync(Bucket, key, Cancellation);
+
         Assert.Null(await Storage.HeadAsync(Bucket, key, Cancellation));
         Assert.Equal(500, (await Storage.HeadAsync(Bucket, verification.Object.Key, Cancellation))?.Size);
+    }
+
+    [Fact]
+    public async Task An_upload_whose_callers_commit_failed_is_promoted_again_on_retry()
+    {
+        var png = Png(700);
+        var key = ObjectKeys.NewUpload(".png");
+        using var put = await SendAsync(await Storage.PresignUploadAsync(Bucket, key, "image/png"), png);
+        var first = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, "image/png", png.Length, Cancellation);
+
+        // The caller's database refused the commit, so it never called DeleteUploadAsync; the client repeats complete.
+        var retried = await Storage.PromoteUploadAsync(Bucket, key, ImageRules, "image/png", png.Length, Cancellation);
+
+        Assert.True(first.IsAccepted, first.Problem?.Detail);
+        Assert.True(retried.IsAccepted, retried.Problem?.Detail);
+        Assert.NotEqual(first.Object.Key, retried.Object.Key);
+        Assert.Equal(png, await Http.GetByteArrayAsync((await Storage.PresignDownloadAsync(Bucket, retried.Object.Key)).Url, Cancellation));
+    }
+
+    [Fact]
+    public async Task Deleting_a_promoted_upload_is_best_effort_and_only_for_upload_keys()
+    {
+        // Nothing there (deleted before, or never uploaded): not an error.
+        await Storage.DeleteUploadAsync(Bucket, ObjectKeys.NewUpload(".png"), Cancellation);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Storage.DeleteUploadAsync(Bucket, ObjectKeys.NewChecked(".png"), Cancellation));
     }
 
     [Fact]

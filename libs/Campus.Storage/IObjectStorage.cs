@@ -44,13 +44,16 @@ public interface IObjectStorage
     /// <summary>
     /// Takes a client's upload out of the client's reach and checks it: the object at <paramref name="uploadKey"/> is
     /// copied inside S3 to a fresh key of the checked area (<see cref="ObjectKeys.NewChecked"/>, a key no presigned URL is
-    /// ever issued for), the upload key is deleted, and then the copy — the bytes that will be served — is checked against
+    /// ever issued for), and then the copy — the bytes that will be served — is checked against
     /// <paramref name="rules"/>: it exists, its size is within the limit (and is <paramref name="declaredBytes"/> when
     /// given), its content type is allowed, its first bytes carry that type's signature, and it is of
     /// <paramref name="declaredContentType"/> when given (the type the upload URL was signed for: an S3 server that does
     /// not check signatures would store another). Whatever the client PUTs to its URL afterwards lands on a key nobody reads.
     /// A refused upload is deleted (both keys). Use <see cref="UploadVerification.Object"/>'s <see cref="StoredObject.Key"/>
     /// from then on; it is the only key a consumer may read.
+    /// <para>An accepted upload's key is left in place: the caller stores the checked key, commits, and only then calls
+    /// <see cref="DeleteUploadAsync"/>. If the commit fails, the upload is still there and a retry promotes it again (the
+    /// first copy is left unreferenced; see the README).</para>
     /// </summary>
     /// <param name="bucket">Logical bucket name; the checked copy stays in it.</param>
     /// <param name="uploadKey">The key the upload URL was issued for (<see cref="ObjectKeys.NewUpload"/>).</param>
@@ -60,4 +63,14 @@ public interface IObjectStorage
     /// <param name="cancellationToken">Cancels the operation.</param>
     Task<UploadVerification> PromoteUploadAsync(string bucket, string uploadKey, UploadRules rules, string? declaredContentType = null,
         long? declaredBytes = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a promoted upload once the caller has committed its checked key (<see cref="PromoteUploadAsync"/>). Best
+    /// effort: it never throws; a failure (S3 away, the request cancelled) is logged and the object is left to the
+    /// bucket's lifecycle rule on the upload area, since nothing reads it.
+    /// </summary>
+    /// <param name="bucket">Logical bucket name.</param>
+    /// <param name="uploadKey">An upload key (<see cref="ObjectKeys.NewUpload"/>); any other key is an <see cref="ArgumentException"/>.</param>
+    /// <param name="cancellationToken">Cancels the deletion (which is then left to the lifecycle rule).</param>
+    Task DeleteUploadAsync(string bucket, string uploadKey, CancellationToken cancellationToken = default);
 }

@@ -167,8 +167,8 @@ internal sealed partial class ObjectStorage(
             return await RefuseAsync(bucket, uploadKey,
                 new UploadProblem(UploadProblems.ContentMismatch, "The file was replaced while it was checked; upload it again."), cancellationToken);
         }
-        // The upload key is never read again: whatever the client PUTs there later changes nothing.
-        await DeleteAsync(bucket, uploadKey, cancellationToken);
+        // The upload key is never read again: whatever the client PUTs there later changes nothing. It stays until the
+        // caller has committed the checked key (DeleteUploadAsync), so a failed commit can be retried.
 
         // Check the copy itself, not the upload: these are the bytes every consumer will read.
         var stored = await HeadAsync(bucket, checkedKey, cancellationToken)
@@ -184,10 +184,26 @@ internal sealed partial class ObjectStorage(
         }
         if (problem is not null)
         {
+            await DeleteAsync(bucket, uploadKey, cancellationToken);
             return await RefuseAsync(bucket, checkedKey, problem, cancellationToken);
         }
         LogPromoted(bucket, checkedKey, stored.Size);
         return UploadVerification.Accepted(stored, type);
+    }
+
+    public async Task DeleteUploadAsync(string bucket, string uploadKey, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.EnsureUpload(uploadKey);
+        try
+        {
+            await DeleteAsync(bucket, uploadKey, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The checked copy is committed; what is left under incoming/ is read by nothing and expired by the bucket's
+            // lifecycle rule (README, "Bucket policy Campus needs").
+            LogUploadNotDeleted(ex, bucket, uploadKey);
+        }
     }
 
     /// <summary>What HEAD alone tells against the rules and the client's declaration; null when nothing.</summary>
@@ -269,6 +285,9 @@ internal sealed partial class ObjectStorage(
 
     [LoggerMessage(LogLevel.Information, "Accepted an upload into {Bucket}/{Key} ({Size} bytes)")]
     private partial void LogPromoted(string bucket, string key, long size);
+
+    [LoggerMessage(LogLevel.Warning, "Could not delete the promoted upload {Bucket}/{Key}; the incoming/ lifecycle rule will expire it")]
+    private partial void LogUploadNotDeleted(Exception exception, string bucket, string key);
 
     [LoggerMessage(LogLevel.Information, "Refused upload {Bucket}/{Key}: {Problem}; the object was deleted")]
     private partial void LogRefused(string bucket, string key, string problem);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Campus.Testing;
@@ -94,11 +96,20 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
 /// <summary>A <see cref="CampusHostFactory{TProgram}"/> on a fresh database built by the service's migrations.</summary>
 public class CampusHostFactory<TProgram, TContext> : CampusHostFactory<TProgram>
     where TProgram : class
-    where TContext : Microsoft.EntityFrameworkCore.DbContext
+    where TContext : DbContext
 {
     public PostgresTestDatabase<TContext> Database { get; } = new();
 
+    /// <summary>Fails a chosen commit of the host's <typeparamref name="TContext"/> on request (does nothing until armed).</summary>
+    public CommitFailures Commits { get; } = new();
+
     protected override string DatabaseName => Database.Name;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.ConfigureDbContext<TContext>(options => options.AddInterceptors(Commits)));
+    }
 
     public override async ValueTask InitializeAsync()
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -5,6 +6,7 @@ using Campus.Auth.Data;
 using Campus.Auth.Sms;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Auth.Tests;
@@ -297,6 +299,39 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
     }
 
     [Fact]
+    public async Task A_code_requested_while_a_verification_is_under_way_waits_for_it_and_is_not_spent_by_it()
+    {
+        var gate = new CodeReadGate();
+        await using var gated = factory.WithWebHostBuilder(host => host.ConfigureServices(services =>
+            services.ConfigureDbContext<AuthDbContext>(options => options.AddInterceptors(gate))));
+        var phone = AuthFactory.NewPhone();
+        using var owner = gated.CreateClient();
+        owner.DefaultRequestHeaders.Add("X-Forwarded-For", AuthFactory.NewIp());
+        using var other = gated.CreateClient();
+        other.DefaultRequestHeaders.Add("X-Forwarded-For", AuthFactory.NewIp());
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+        var first = await factory.LatestCodeAsync(owner, phone);
+        factory.Time.Advance(TimeSpan.FromSeconds(31));
+
+        // The verification has read the first code and stops there; meanwhile another source asks for a new one.
+        gate.Arm(phone);
+        var verify = owner.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = first }, Ct);
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var send = other.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
+        await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(2), Ct));
+        var sentDuringVerification = send.IsCompleted;
+        gate.Release();
+
+        Assert.Equal(HttpStatusCode.OK, (await verify).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await send).StatusCode);
+        // The verification spent the code it read, not the one sent after it: the new code signs in.
+        var second = await factory.LatestCodeAsync(other, phone);
+        var signedIn = await other.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = second }, Ct);
+        Assert.True(signedIn.StatusCode == HttpStatusCode.OK, await signedIn.Content.ReadAsStringAsync(Ct));
+        Assert.False(sentDuringVerification, "the new code was stored while a verification of the old one was under way");
+    }
+
+    [Fact]
     public async Task Sms_provider_failure_is_503_and_withdraws_the_code_so_the_user_can_retry_at_once()
     {
         var phone = AuthFactory.NewPhone();
@@ -318,6 +353,34 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
     {
         public Task SendAsync(string phone, string text, CancellationToken ct) =>
             throw new SmsDeliveryException("The SMS provider refused the message: status 200 (test).");
+    }
+
+    /// <summary>Holds the first verification that reads <see cref="Arm"/>'s phone's code right after the read, until <see cref="Release"/>.</summary>
+    private sealed class CodeReadGate : DbCommandInterceptor
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string? _phone;
+
+        public Task Reached => _reached.Task;
+
+        public void Arm(string phone) => _phone = phone;
+
+        public void Release() => _released.TrySetResult();
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData,
+            DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (_phone is { } phone && command.CommandText.Contains("FROM sms_codes", StringComparison.Ordinal)
+                && command.CommandText.Contains("spent_at IS NULL", StringComparison.Ordinal)
+                && command.Parameters.Cast<DbParameter>().Any(p => Equals(p.Value, phone))
+                && Interlocked.CompareExchange(ref _phone, null, phone) == phone)
+            {
+                _reached.TrySetResult();
+                await _released.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            }
+            return result;
+        }
     }
 
     private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";

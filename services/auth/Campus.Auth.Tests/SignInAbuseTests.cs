@@ -156,6 +156,74 @@ public sealed class SignInAbuseTests(AuthFactory factory) : IClassFixture<AuthFa
     }
 
     [Fact]
+    public async Task While_a_phone_is_guarded_another_source_cannot_replace_the_owners_code_and_the_owner_can_ask_again()
+    {
+        var phone = AuthFactory.NewPhone();
+        using var owner = factory.ClientFrom(AuthFactory.NewIp());
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+        var code = await factory.LatestCodeAsync(owner, phone);
+        await GuardAsync(phone, code == "000000" ? "111111" : "000000");
+
+        // Past the resend interval: before, this replaced the owner's code and only the attacker's source could enter the new one.
+        factory.Time.Advance(TimeSpan.FromSeconds(31));
+        using var attacker = factory.ClientFrom(AuthFactory.NewIp());
+        var refused = await attacker.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
+        await AssertProblemAsync(refused, HttpStatusCode.Locked, "phone_guarded");
+        Assert.Equal(TimeSpan.FromSeconds(300 - 31), refused.Headers.RetryAfter?.Delta);   // until the owner's code expires
+        Assert.Equal(1, await SmsCountAsync(owner, phone));
+
+        // The owner's own source asks again under the usual limits, and no other source takes that code either.
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+        await AssertProblemAsync(await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct),
+            HttpStatusCode.TooManyRequests, "otp_rate_limited");
+        factory.Time.Advance(TimeSpan.FromSeconds(31));
+        await AssertProblemAsync(await attacker.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct),
+            HttpStatusCode.Locked, "phone_guarded");
+        Assert.Equal(2, await SmsCountAsync(owner, phone));
+        var resent = await factory.LatestCodeAsync(owner, phone);
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = resent }, Ct)).StatusCode);
+
+        // A spent code holds nothing: anyone may ask for the next one.
+        factory.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.Accepted, (await attacker.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task While_a_phone_is_guarded_another_source_may_ask_once_the_code_has_expired()
+    {
+        var phone = AuthFactory.NewPhone();
+        using var owner = factory.ClientFrom(AuthFactory.NewIp());
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+        await GuardAsync(phone, "000000" == await factory.LatestCodeAsync(owner, phone) ? "111111" : "000000");
+        using var other = factory.ClientFrom(AuthFactory.NewIp());
+        await AssertProblemAsync(await other.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct), HttpStatusCode.Locked, "phone_guarded");
+
+        factory.Time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await other.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct)).StatusCode);
+        var code = await factory.LatestCodeAsync(other, phone);
+        // The guard still holds: the new code is the other source's now, and the owner's source may not take it either.
+        await AssertProblemAsync(await owner.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct), HttpStatusCode.Locked, "phone_guarded");
+        Assert.Equal(HttpStatusCode.OK, (await other.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code }, Ct)).StatusCode);
+    }
+
+    // Auth:Otp:MaxFailuresPerPhone (10) wrong codes, one from each of ten addresses: the phone is guarded for an hour.
+    private async Task GuardAsync(string phone, string wrongCode)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            using var guesser = factory.ClientFrom(AuthFactory.NewIp());
+            await AssertProblemAsync(await guesser.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = wrongCode }, Ct),
+                HttpStatusCode.BadRequest, "otp_invalid");
+        }
+        await using var db = factory.Database.CreateContext();
+        Assert.True(await db.Set<PhoneGuard>().AnyAsync(g => g.Phone == phone && g.GuardedUntil > factory.Time.GetUtcNow(), Ct));
+    }
+
+    private static async Task<int> SmsCountAsync(HttpClient client, string phone) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}", Ct)).GetArrayLength();
+
+    [Fact]
     public async Task A_source_that_keeps_failing_is_blocked_for_growing_periods_and_others_are_not()
     {
         using var source = factory.ClientFrom(AuthFactory.NewIp());

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
+using Campus.Chat.Attachments;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 using static Campus.Chat.Tests.ChatTestClient;
 
 namespace Campus.Chat.Tests;
@@ -118,6 +120,58 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("upload_size_mismatch", await CodeAsync(confirm));
+    }
+
+    [Fact]
+    public async Task A_confirm_whose_commit_failed_is_repeated_successfully_and_the_upload_is_deleted_only_after_the_commit()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(24, 24);
+        var (id, upload) = await UploadWithUrlAsync(alice, chat, "photo.png", "image/png", png);
+
+        factory.Commits.FailNext(db => db.ChangeTracker.Entries<Attachment>().Any(e => e.Entity.Id == id && e.Entity.Status == AttachmentStatus.Ready));
+        var failed = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal(1, await CountAsync(UploadKey(upload)));
+
+        var retried = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(0, await CountAsync(UploadKey(upload)));
+        var download = await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
+        Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
+    }
+
+    [Fact]
+    public async Task Confirming_an_attachment_created_before_the_upload_area_is_upload_missing_not_an_error()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(16, 16);
+        var id = await UploadAsync(alice, chat, "old.png", "image/png", png);
+        // A row from before uploads had keys of their own area: "{chat}/{random}", with an object a client could still write.
+        var legacyKey = $"{chat}/{Guid.NewGuid():N}.png";
+        await using (var db = factory.Database.CreateContext())
+        {
+            await db.Attachments.Where(a => a.Id == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Key, legacyKey), Ct);
+        }
+        await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = factory.Buckets.BucketName("chat-attachments"), Key = legacyKey, InputStream = new MemoryStream(png),
+            ContentType = "image/png", UseChunkEncoding = false,
+        }, Ct);
+
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+
+        // The answer confirm gives when nothing was uploaded.
+        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        Assert.Equal("upload_missing", await CodeAsync(confirm));
+        await using (var db = factory.Database.CreateContext())
+        {
+            var attachment = await db.Attachments.AsNoTracking().SingleAsync(a => a.Id == id, Ct);
+            Assert.Equal((legacyKey, AttachmentStatus.Pending), (attachment.Key, attachment.Status));
+        }
     }
 
     private async Task<int> CountAsync(string prefix)

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Campus.Content.Data;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Content.Tests;
 
@@ -153,6 +157,68 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         }));
 
         Assert.All(statuses, s => Assert.Equal((HttpStatusCode.OK, "ready"), s));
+    }
+
+    [Fact]
+    public async Task A_complete_whose_commit_failed_is_repeated_successfully_and_the_upload_is_deleted_only_after_the_commit()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var pdf = ContentClient.Pdf();
+        var id = await UploadAsync(author, "handout.pdf", "application/pdf", pdf);
+        var uploadKey = await KeyAsync(id);
+
+        factory.Commits.FailNext(db => db.ChangeTracker.Entries<Document>().Any(e => e.Entity.Id == id && e.Entity.Status == DocumentStatus.Ready));
+        using (var failed = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
+        {
+            await failed.ExpectCodeAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+        }
+        Assert.Equal(uploadKey, await KeyAsync(id));
+        Assert.NotNull(await HeadAsync(uploadKey));
+
+        using (var retried = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
+        {
+            Assert.Equal("ready", (await retried.ExpectAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
+        }
+        var key = await KeyAsync(id);
+        Assert.Matches("^checked/[0-9a-f]{32}\\.pdf$", key);
+        Assert.Null(await HeadAsync(uploadKey));
+        using var download = await author.GetAsync($"/api/content/documents/{id}/download", Ct);
+        Assert.Equal(pdf, await ContentClient.Browser.GetByteArrayAsync(download.Headers.Location, Ct));
+    }
+
+    [Fact]
+    public async Task Complete_of_a_document_registered_before_the_upload_area_is_409_upload_missing()
+    {
+        var owner = Guid.NewGuid();
+        using var author = factory.ClientFor(owner, "author");
+        var id = await UploadAsync(author, "old.pdf", "application/pdf", ContentClient.Pdf());
+        var legacyKey = $"{owner}/{Guid.NewGuid():N}.pdf";
+        await factory.QueryAsync(db => db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Key, legacyKey), Ct));
+        await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = factory.Buckets.BucketName("documents"), Key = legacyKey, InputStream = new MemoryStream(ContentClient.Pdf()),
+            ContentType = "application/pdf", UseChunkEncoding = false,
+        }, Ct);
+
+        using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
+
+        await complete.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+        var document = await factory.QueryAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id, Ct));
+        Assert.Equal((legacyKey, DocumentStatus.Uploading), (document.Key, document.Status));
+    }
+
+    private Task<string> KeyAsync(Guid id) => factory.QueryAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Key).SingleAsync(Ct));
+
+    private async Task<GetObjectMetadataResponse?> HeadAsync(string key)
+    {
+        try
+        {
+            return await factory.Buckets.Client.GetObjectMetadataAsync(factory.Buckets.BucketName("documents"), key, Ct);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     private static async Task<Guid> UploadAsync(HttpClient client, string filename, string contentType, byte[] content)

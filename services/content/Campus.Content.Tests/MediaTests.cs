@@ -304,6 +304,56 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         Assert.Equal(0, await factory.QueryAsync(db => db.TranscodeJobs.CountAsync(j => j.MediaId == id, Ct)));
     }
 
+    [Fact]
+    public async Task A_complete_whose_commit_failed_is_repeated_successfully_and_the_upload_is_deleted_only_after_the_commit()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var bytes = ContentClient.Mp4();
+        var id = await author.UploadVideoAsync(bytes);
+        var uploadKey = await SourceKeyAsync(id);
+
+        // The database goes away at the commit: the video is not queued, and its upload must still be there.
+        factory.Commits.FailNext(db => db.ChangeTracker.Entries<TranscodeJob>().Any(e => e.Entity.MediaId == id));
+        using (var failed = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
+        {
+            await failed.ExpectCodeAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+        }
+        Assert.Equal(uploadKey, await SourceKeyAsync(id));
+        Assert.Single(await ObjectsAsync(uploadKey));
+
+        using var retried = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
+
+        Assert.Equal("queued", (await retried.ExpectAsync(HttpStatusCode.OK)).GetProperty("status").GetString());
+        var sourceKey = await SourceKeyAsync(id);
+        Assert.Matches("^checked/[0-9a-f]{32}\\.mp4$", sourceKey);
+        Assert.Equal(bytes.Length, Assert.Single(await ObjectsAsync(sourceKey)).Size);
+        Assert.Empty(await ObjectsAsync(uploadKey));
+        Assert.Equal(1, await factory.QueryAsync(db => db.TranscodeJobs.CountAsync(j => j.MediaId == id, Ct)));
+    }
+
+    [Fact]
+    public async Task Complete_of_a_video_registered_before_the_upload_area_is_409_upload_missing_and_nothing_is_promoted()
+    {
+        var owner = Guid.NewGuid();
+        using var author = factory.ClientFor(owner, "author");
+        var id = await author.UploadVideoAsync(ContentClient.Mp4());
+        // A row from before uploads had keys of their own area: "{owner}/{random}", with an object a client could still write.
+        var legacyKey = $"{owner}/{Guid.NewGuid():N}.mp4";
+        await factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.SourceKey, legacyKey), Ct));
+        await factory.Buckets.Client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = factory.Buckets.BucketName("media-uploads"), Key = legacyKey, InputStream = new MemoryStream(ContentClient.Mp4()),
+            ContentType = "video/mp4", UseChunkEncoding = false,
+        }, Ct);
+
+        using var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
+
+        await complete.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+        Assert.Equal(legacyKey, await SourceKeyAsync(id));
+        Assert.Equal(MediaStatus.Uploading, await factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).Select(m => m.Status).SingleAsync(Ct)));
+        Assert.False(await factory.QueryAsync(db => db.TranscodeJobs.AnyAsync(j => j.MediaId == id, Ct)));
+    }
+
     private Task<string> SourceKeyAsync(Guid id) => factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).Select(m => m.SourceKey).SingleAsync(Ct));
 
     private async Task<List<S3Object>> ObjectsAsync(string key)

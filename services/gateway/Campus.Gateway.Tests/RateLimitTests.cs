@@ -89,6 +89,26 @@ public sealed class RateLimitTests(TwoReplicas replicas) : IClassFixture<TwoRepl
     }
 
     [Fact]
+    public async Task Ipv6_clients_are_counted_by_their_64_prefix_as_auth_counts_its_sources()
+    {
+        using var client = Gateway.CreateClient();
+        var site = $"2001:db8:{Random.Shared.Next(0x10000):x}";
+        var prefix = $"{site}:1";
+        for (var i = 1; i <= 3; i++)
+        {
+            // A fresh address of the same /64 for every request, as one subscriber can take.
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, From($"{prefix}::{i:x}")), Ct)).StatusCode);
+        }
+
+        var limited = await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, From($"{prefix}:1:2:3:4")), Ct);
+        var nextPrefix = await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, From($"{site}:2::1")), Ct);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("rate_limited", GatewayRequests.ProblemCode(await limited.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal(HttpStatusCode.OK, nextPrefix.StatusCode);
+    }
+
+    [Fact]
     public async Task The_limit_holds_across_gateway_replicas()
     {
         using var first = replicas.First.CreateClient();

@@ -5,11 +5,12 @@ using StackExchange.Redis;
 namespace Campus.Gateway;
 
 /// <summary>
-/// Fixed-window counters in Redis, so a limit holds across gateway replicas: per client IP on routes whose
-/// metadata names a rule (<c>"RateLimit": "AuthPerIp"</c>), and per user (<c>sub</c>) on every route that requires
-/// a token. Over the limit: 429 with <c>Retry-After</c> and a <c>rate_limited</c> problem. The per-user round trip
-/// also reads the token deny-list (<see cref="TokenRevocation"/>): a revoked token gets 401 <c>token_revoked</c>,
-/// on HTTP requests and WebSocket handshakes alike.
+/// Fixed-window counters in Redis, so a limit holds across gateway replicas: per client address on routes whose
+/// metadata names a rule (<c>"RateLimit": "AuthPerIp"</c>; the address keyed by <see cref="ClientSource"/>, so an IPv6
+/// client counts by its /64 as auth counts its sources), and per user (<c>sub</c>) on every route that requires a token.
+/// Over the limit: 429 with <c>Retry-After</c> and a <c>rate_limited</c> problem. The per-user round trip also reads the
+/// token deny-list (<see cref="TokenRevocation"/>): a revoked token gets 401 <c>token_revoked</c>, on HTTP requests and
+/// WebSocket handshakes alike.
 /// </summary>
 internal sealed partial class RateLimiting(
     IConnectionMultiplexer redis,
@@ -50,7 +51,7 @@ internal sealed partial class RateLimiting(
         var limits = options.CurrentValue.RateLimits;
 
         if (route.Metadata?.GetValueOrDefault("RateLimit") is { } ruleName && limits.Find(ruleName) is { } ipRule
-            && await IsLimitedAsync(context, $"gateway:rl:{ruleName}:{context.Connection.RemoteIpAddress}", ipRule))
+            && await IsLimitedAsync(context, $"gateway:rl:{ruleName}:{ClientSource.Of(context)}", ipRule))
         {
             return;
         }

@@ -176,6 +176,28 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         Assert.Equal(png, await Browser.GetByteArrayAsync((await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), Ct));
     }
 
+    [Fact]
+    public async Task A_confirm_whose_commit_failed_is_repeated_successfully_and_the_upload_is_deleted_only_after_the_commit()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        var png = TestImages.Png(40, 40);
+        var key = await UploadAsync(client, png, "image/png");
+
+        factory.Commits.FailNext(db => db.ChangeTracker.Entries<AvatarUpload>().Any(e => e.Entity.Key == key && e.Entity.CheckedKey != null));
+        var failed = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Null(await AvatarKeyAsync(me));
+        Assert.Equal([key], await ExistingAsync([key]));
+
+        var retried = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(png, await Browser.GetByteArrayAsync((await retried.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), Ct));
+        Assert.Matches("^checked/[0-9a-f]{32}\\.png$", await AvatarKeyAsync(me));
+        Assert.Empty(await ExistingAsync([key]));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x03 }, 640, 480)]
     [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x04 }, 0, 0)]

@@ -59,6 +59,10 @@ public static class PhoneApi
                     "Sign-in codes cannot be sent right now; try again later or sign in with e-mail.")),
             PhoneResult.SmsFailed => Problems.Create(StatusCodes.Status503ServiceUnavailable, "sms_unavailable",
                 "The SMS provider did not accept the message; try again in a moment."),
+            // The guard's problem, on send-code: the phone's live code was asked for from another network, which alone may
+            // enter it or ask again; others may ask once it is spent or has expired (Retry-After).
+            PhoneResult.Guarded guarded => WithRetryAfter(context, guarded.RetryAfter, Problems.Create(StatusCodes.Status423Locked,
+                "phone_guarded", "Too many wrong codes for this phone; a new code can be asked for only from the network that asked for the current one, or once it has expired.")),
             _ => Refusal(context, result),
         };
     }
@@ -122,29 +126,10 @@ public static class PhoneApi
     }
 
     /// <summary>
-    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted loopback
-    /// proxies only, see Extensions); for IPv6 its /64 prefix, because one subscriber gets a whole /64 and could
-    /// otherwise take a fresh address for every request.
+    /// The source every per-source rule counts: the connection's address after UseForwardedHeaders (trusted proxies
+    /// only, see Extensions), keyed by <see cref="ClientSource"/> (IPv6 by its /64 prefix, as the gateway's per-IP limits).
     /// </summary>
-    internal static string ClientIp(HttpContext context)
-    {
-        var address = context.Connection.RemoteIpAddress;
-        if (address is null)
-        {
-            return "unknown";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
-    }
+    internal static string ClientIp(HttpContext context) => ClientSource.Of(context);
 
     private static ProblemHttpResult WithRetryAfter(HttpContext context, TimeSpan retryAfter, ProblemHttpResult problem)
     {

@@ -40,8 +40,8 @@ public abstract record PhoneResult
 /// Wrong codes are counted three ways, and none of them can lock the owner out: per (phone, source), which locks only
 /// that pair; per source over all phones, which puts the source on the block list with exponential backoff; and per
 /// phone over all sources, which guards the phone (its code is accepted only from the source that asked for it, and a
-/// wrong code spends it), so a guesser spread over many addresses is stopped while the owner, who asked for the code,
-/// still signs in.
+/// wrong code spends it, and no other source may replace it while it is live), so a guesser spread over many addresses
+/// is stopped while the owner, who asked for the code, still signs in.
 /// </remarks>
 public sealed class PhoneSignIn(
     AuthDbContext db,
@@ -90,6 +90,17 @@ public sealed class PhoneSignIn(
             if (recent.Count >= Options.MaxSendsPerIpPerHour)
             {
                 return new PhoneResult.RateLimited(recent[^Options.MaxSendsPerIpPerHour] + Hour - now);
+            }
+
+            // The phone next, as verification takes it (source, then phone): a send never replaces the code between a
+            // verification's read and its save, so a verification spends and counts against exactly the code it read.
+            await LockPhoneAsync(phone, ct);
+            if (await HeldByAnotherSourceUntilAsync(phone, clientIp, now, ct) is { } heldUntil)
+            {
+                // While the phone is guarded its code is accepted only from the source that asked for it: another
+                // source's request must not take that away (it would keep the owner out at one SMS per resend interval).
+                metrics.CodeRefused("phone_guarded");
+                return new PhoneResult.Guarded(heldUntil - now);
             }
 
             // One code per phone: replaces (and so invalidates) the previous code, unless that was sent too recently.
@@ -154,7 +165,7 @@ public sealed class PhoneSignIn(
         // Source first, then phone, on every path: one verification per source and per phone at a time, on every
         // replica, so a burst of parallel guesses is decided exactly as if the guesses came one by one.
         await LockSourceAsync(clientIp, ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
+        await LockPhoneAsync(phone, ct);
 
         var source = await db.Set<OtpSource>().FindAsync([clientIp], ct);
         if (source?.BlockedUntil > now)
@@ -347,6 +358,27 @@ public sealed class PhoneSignIn(
 
     private Task LockSourceAsync(string clientIp, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({clientIp}, 7))", ct);
+
+    // Taken by send and verify, always after the source lock: one change of a phone's code at a time, on every replica.
+    private Task LockPhoneAsync(string phone, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
+
+    /// <summary>
+    /// While <paramref name="phone"/> is guarded and its code is unspent and unexpired, the code belongs to the source that
+    /// asked for it: until when another source may not replace it (the code's expiry, or the guard's end if sooner).
+    /// </summary>
+    private async Task<DateTimeOffset?> HeldByAnotherSourceUntilAsync(string phone, string clientIp, DateTimeOffset now, CancellationToken ct)
+    {
+        var held = await db.PhoneCodes.AsNoTracking()
+            .Where(c => c.Phone == phone && c.SpentAt == null && c.ExpiresAt > now && c.RequestedBy != clientIp)
+            .Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefaultAsync(ct);
+        if (held is null)
+        {
+            return null;
+        }
+        var guardedUntil = await db.Set<PhoneGuard>().Where(g => g.Phone == phone).Select(g => g.GuardedUntil).FirstOrDefaultAsync(ct);
+        return guardedUntil > now ? (held < guardedUntil ? held : guardedUntil) : null;
+    }
 
     private async Task<DateTimeOffset?> BlockedUntilAsync(string clientIp, DateTimeOffset now, CancellationToken ct)
     {

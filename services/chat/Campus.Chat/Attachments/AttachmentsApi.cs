@@ -102,7 +102,7 @@ public static class AttachmentsApi
         {
             return AttachmentNotFound();
         }
-        // One confirm at a time per attachment: the promotion moves the upload away, so a concurrent one would find nothing.
+        // One confirm at a time per attachment: a concurrent one waits, then finds it ready.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM attachments WHERE id = {attachmentId} FOR UPDATE", ct);
         var attachment = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachmentId, ct);
@@ -114,15 +114,22 @@ public static class AttachmentsApi
         {
             return TypedResults.Ok(MessageResponse.Info(attachment));
         }
+        if (!ObjectKeys.IsUpload(attachment.Key))
+        {
+            // Created before uploads had keys of their own area: nothing under such a key is ever promoted (a client
+            // could still write it). The client uploads the file again as a new attachment.
+            return UploadMissing("This upload was created before an upgrade; upload the file again.");
+        }
         // The declared type and size were signed into the upload URL, but the bytes decide, and only their checked copy is
         // ever delivered: the URL stays valid, and what it writes later lands on a key nobody reads.
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, Rules(options.Value),
+        var uploadKey = attachment.Key;
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.ChatAttachments, uploadKey, Rules(options.Value),
             attachment.ContentType, attachment.Size, ct);
         if (!verification.IsAccepted)
         {
             if (verification.Problem.Code == UploadProblems.Missing)
             {
-                return Problems.Create(StatusCodes.Status404NotFound, UploadProblems.Missing, "Nothing was uploaded for this attachment yet.");
+                return UploadMissing();
             }
             db.Attachments.Remove(attachment);
             await db.SaveChangesAsync(ct);
@@ -135,8 +142,13 @@ public static class AttachmentsApi
         attachment.Status = AttachmentStatus.Ready;
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        // Only now that the row names the checked copy: had the commit failed, a retry would promote the upload again.
+        await storage.DeleteUploadAsync(StorageBuckets.ChatAttachments, uploadKey, ct);
         return TypedResults.Ok(MessageResponse.Info(attachment));
     }
+
+    private static ProblemHttpResult UploadMissing(string? detail = null) =>
+        Problems.Create(StatusCodes.Status404NotFound, UploadProblems.Missing, "Nothing was uploaded for this attachment yet.", detail);
 
     public static async Task<Results<Ok<AttachmentDownload>, ProblemHttpResult>> GetAsync(
         Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage, CancellationToken ct)

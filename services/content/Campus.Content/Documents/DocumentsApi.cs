@@ -125,32 +125,45 @@ public static class DocumentsApi
         {
             return NotFound();
         }
-        // One complete at a time per document: the promotion moves the upload away, so a concurrent one would find nothing.
+        // One complete at a time per document: a concurrent one waits, then finds it ready.
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM documents WHERE id = {id} FOR UPDATE", ct);
-        var result = await CompleteLockedAsync(id, db, storage, options.Value, time, ct);
+        var (result, promotedUpload) = await CompleteLockedAsync(id, db, storage, options.Value, time, ct);
         await transaction.CommitAsync(ct);
+        if (promotedUpload is not null)
+        {
+            // Only now that the row names the checked copy: had the commit failed, a retry would promote the upload again.
+            await storage.DeleteUploadAsync(StorageBuckets.Documents, promotedUpload, ct);
+        }
         return result;
     }
 
-    private static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> CompleteLockedAsync(
+    // The answer, and the upload key the committed row no longer names (to delete after the commit), if any.
+    private static async Task<(Results<Ok<DocumentResponse>, ProblemHttpResult>, string?)> CompleteLockedAsync(
         Guid id, ContentDbContext db, IObjectStorage storage, ContentOptions options, TimeProvider time, CancellationToken ct)
     {
         // Deleted between the ownership check and the row lock: gone, not an error.
         var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == id, ct);
         if (document is null)
         {
-            return NotFound();
+            return (NotFound(), null);
         }
         switch (document.Status)
         {
             case DocumentStatus.Ready:
-                return TypedResults.Ok(DocumentResponse.From(document));
+                return (TypedResults.Ok(DocumentResponse.From(document)), null);
             case DocumentStatus.Failed:
-                return Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error);
+                return (Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error), null);
+        }
+        if (!ObjectKeys.IsUpload(document.Key))
+        {
+            // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
+            // could still write it). The client registers the document again; the sweeper fails the row when it expires.
+            return (UploadMissing("This upload was registered before an upgrade; register the document again."), null);
         }
         // A file other than declared (type or size) is refused; an accepted one is used only from its checked copy.
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.Documents, document.Key, Rules(options),
+        var uploadKey = document.Key;
+        var verification = await storage.PromoteUploadAsync(StorageBuckets.Documents, uploadKey, Rules(options),
             document.ContentType, document.SizeBytes, ct);
         var now = time.GetUtcNow();
         if (!verification.IsAccepted)
@@ -158,18 +171,21 @@ public static class DocumentsApi
             var problem = verification.Problem;
             if (problem.Code == UploadProblems.Missing)
             {
-                return Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.");
+                return (UploadMissing(), null);
             }
             await UploadChecks.FailDocumentAsync(db, id, problem.Detail, now, ct);
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable document.", problem.Detail);
+            return (Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable document.", problem.Detail), null);
         }
         document.Status = DocumentStatus.Ready;
         document.Key = verification.Object.Key;
         document.SizeBytes = verification.Object.Size;
         document.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(DocumentResponse.From(document));
+        return (TypedResults.Ok(DocumentResponse.From(document)), uploadKey);
     }
+
+    private static ProblemHttpResult UploadMissing(string? detail = null) =>
+        Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.", detail);
 
     public static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> GetAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)

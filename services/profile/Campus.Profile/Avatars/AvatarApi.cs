@@ -115,7 +115,9 @@ public static class AvatarApi
         var size = header is null ? null : ImageHeader.Read(header, verification.Type.ContentType);
         if (size is not ({ } dimensions) || dimensions.Width is < MinSide or > MaxSide || dimensions.Height is < MinSide or > MaxSide)
         {
+            // Refused: both keys go, as for any refused upload.
             await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
+            await storage.DeleteAsync(StorageBuckets.Avatars, upload.Key, ct);
             return InvalidImage($"The file is not a readable image of {MinSide}–{MaxSide} pixels a side.");
         }
 
@@ -136,9 +138,12 @@ public static class AvatarApi
         }
         catch (DbUpdateConcurrencyException)
         {
+            // Nothing was committed: this copy is named nowhere, and the upload stays for another confirm.
             await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
-            return Problems.Create(StatusCodes.Status409Conflict, "concurrent_update", "The profile was changed at the same time; upload again.");
+            return Problems.Create(StatusCodes.Status409Conflict, "concurrent_update", "The profile was changed at the same time; confirm again.");
         }
+        // Only now that the profile names the checked copy: had the commit failed, a retry would promote the upload again.
+        await storage.DeleteUploadAsync(StorageBuckets.Avatars, upload.Key, ct);
 
         if (previous is not null)
         {
