@@ -153,7 +153,7 @@ public sealed class GatewayEdgeTests
         using var _ = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, $"api/auth/healthz?secret={marker}"), Ct);
         await Task.Delay(200, Ct);
 
-        var log = Path.Combine(Platform.Root, ".data", "logs", "edge-access.log");
+        var log = Path.Combine(Platform.DataDir, "logs", "edge-access.log");
         var last = File.ReadLines(log).TakeLast(50).ToList();
 
         Assert.DoesNotContain(last, line => line.Contains(marker, StringComparison.Ordinal));

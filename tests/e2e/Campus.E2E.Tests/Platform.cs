@@ -54,8 +54,13 @@ public static class Platform
     /// </summary>
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The platform's state folder: <c>CAMPUS_DATA_DIR</c>, else <c>.data</c> under the root (as <c>./platform</c>).</summary>
+    public static string DataDir { get; } = Environment.GetEnvironmentVariable("CAMPUS_DATA_DIR") is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(Root, ".data");
+
     /// <summary>The pid file <c>./platform</c> wrote for a host.</summary>
-    public static string PidFile(string host) => Path.Combine(Root, ".data", "pids", host + ".pid");
+    public static string PidFile(string host) => Path.Combine(DataDir, "pids", host + ".pid");
 
     /// <summary>Runs <c>./platform ARGS</c> (e.g. <c>stop rabbitmq</c>) and asserts it succeeded; its output goes to the test log.</summary>
     public static async Task RunAsync(CancellationToken cancellationToken, params string[] args)
