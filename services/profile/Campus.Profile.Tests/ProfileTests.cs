@@ -63,10 +63,54 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         Assert.Equal(("locale", "ru-RU", null), (newest[1].Field, newest[1].OldValue, newest[1].NewValue));
         Assert.All(history, h => Assert.Equal(me, h.ChangedBy));
 
-        var events = await factory.QueryAsync(db => db.Database
-            .SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM outbox_messages WHERE routing_key = 'profile.profile.updated' AND payload->>'user_id' = {me.ToString()}")
-            .SingleAsync(Ct));
-        Assert.Equal(2, events);
+        // The creation (first PUT, lazily) and the two changes.
+        var events = await ProfileEventsAsync(me);
+        Assert.Equal(3, events.Count);
+        Assert.Equal(0, events[0].GetProperty("changed_fields").GetArrayLength());
+        Assert.Equal("Europe/Moscow", events[2].GetProperty("time_zone").GetString());
+    }
+
+    [Fact]
+    public async Task Only_an_admin_changes_the_department_and_the_own_put_keeps_it()
+    {
+        var me = Guid.NewGuid();
+        using var client = factory.ClientFor(me);
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+
+        // Nobody sets their own department, not even the first one.
+        var first = await client.PutAsJsonAsync("/api/profile", new { city = "Kazan", department = "Sales" }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, first.StatusCode);
+        Assert.Equal("department_admin_only", await CodeAsync(first));
+        Assert.Empty(await HistoryAsync(client));
+
+        var set = await admin.PutAsJsonAsync($"/api/profile/users/{me}", new { department = "Sales", time_zone = "Asia/Omsk" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+
+        var other = await client.PutAsJsonAsync("/api/profile", new { city = "Kazan", department = "Marketing", time_zone = "Asia/Omsk" }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal("department_admin_only", await CodeAsync(other));
+        // The same department (spelled with spaces), or none at all (absent, null, blank): the current one stays.
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/profile", new { city = "Kazan", department = " Sales ", time_zone = "Asia/Omsk" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/profile", new { city = "Omsk", time_zone = "Asia/Omsk" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/profile", new { city = "Omsk", department = (string?)null, time_zone = "Asia/Omsk" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/profile", new { city = "Omsk", department = "  ", time_zone = "Asia/Omsk" }, Ct)).StatusCode);
+        var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
+        Assert.Equal(("Sales", "Omsk"), (profile.GetProperty("department").GetString(), profile.GetProperty("city").GetString()));
+
+        // The admin moves the user (and may clear it); the history names the admin.
+        var moved = await admin.PutAsJsonAsync($"/api/profile/users/{me}", new { city = "Omsk", department = "Marketing", time_zone = "Asia/Omsk" }, Ct);
+        Assert.Equal("Marketing", (await moved.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("department").GetString());
+        var history = (await HistoryAsync(client)).Where(h => h.Field == "department").ToList();
+        Assert.Equal([("Sales", "Marketing"), (null, "Sales")], history.Select(h => (h.OldValue, h.NewValue)));
+        Assert.All(history, h => Assert.NotEqual(me, h.ChangedBy));
+
+        // Every event carries the current department and time zone, whatever changed.
+        var events = await ProfileEventsAsync(me);
+        var cityChange = events.First(e => e.GetProperty("changed_fields").EnumerateArray().Select(f => f.GetString()).SequenceEqual(["city"]));
+        Assert.Equal(("Sales", "Asia/Omsk"), (cityChange.GetProperty("department").GetString(), cityChange.GetProperty("time_zone").GetString()));
+        var last = events[^1];
+        Assert.Equal(["department"], last.GetProperty("changed_fields").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(("Marketing", "Asia/Omsk"), (last.GetProperty("department").GetString(), last.GetProperty("time_zone").GetString()));
     }
 
     [Fact]
@@ -205,6 +249,22 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         Assert.Equal(1, await factory.QueryAsync(db => db.Profiles.CountAsync(p => p.UserId == user, Ct)));
         Assert.Equal("Kazan", (await owner.GetFromJsonAsync<JsonElement>("/api/profile", Ct)).GetProperty("city").GetString());
         Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(queue + ".dlq"));
+
+        // The creation was announced once (no changed fields, nothing set yet), then the city.
+        var events = await ProfileEventsAsync(user);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(0, events[0].GetProperty("changed_fields").GetArrayLength());
+        Assert.Equal((user, JsonValueKind.Null, JsonValueKind.Null), (events[0].GetProperty("changed_by").GetGuid(),
+            events[0].GetProperty("department").ValueKind, events[0].GetProperty("time_zone").ValueKind));
+    }
+
+    /// <summary>The profile's <c>profile.profile.updated</c> events in the outbox, oldest first.</summary>
+    private async Task<List<JsonElement>> ProfileEventsAsync(Guid user)
+    {
+        var payloads = await factory.QueryAsync(db => db.Database
+            .SqlQuery<string>($"SELECT payload::text AS \"Value\" FROM outbox_messages WHERE routing_key = 'profile.profile.updated' AND payload->>'user_id' = {user.ToString()} ORDER BY created_at")
+            .ToListAsync(Ct));
+        return payloads.Select(p => JsonDocument.Parse(p).RootElement.Clone()).ToList();
     }
 
     private async Task WaitForQueueAsync() => await Wait.UntilAsync(async () =>

@@ -131,7 +131,7 @@ public static class AvatarApi
         {
             UserId = me, Field = "avatar", OldValue = previous, NewValue = checkedKey, ChangedBy = me, ChangedAt = now,
         });
-        db.AddOutboxMessage(new ProfileUpdated(me, ["avatar"], me));
+        db.AddOutboxMessage(ProfileUpdated.Of(profile, ["avatar"], me));
         try
         {
             await db.SaveChangesAsync(ct);

@@ -8,7 +8,17 @@ namespace Campus.Profile.Profiles;
 [RoutingKey("auth.user.registered")]
 public sealed record UserRegistered(Guid UserId, string? Phone, string? Email, string[] Roles) : IntegrationEvent;
 
-/// <summary>A profile changed; <see cref="ChangedFields"/> are wire names such as <c>display_name</c>.</summary>
-// The library requires service.entity.verb, so the "profile.updated" is spelled in full.
+/// <summary>
+/// A profile was created (<see cref="ChangedFields"/> empty) or changed; <see cref="ChangedFields"/> are wire names such
+/// as <c>display_name</c>. <see cref="Department"/> and <see cref="TimeZone"/> are always the profile's current values
+/// after the change, whatever changed, so a consumer keeps its copy of them without reading profile's database.
+/// </summary>
+// The library requires service.entity.verb, so "profile.updated" is spelled in full.
 [RoutingKey("profile.profile.updated")]
-public sealed record ProfileUpdated(Guid UserId, string[] ChangedFields, Guid ChangedBy) : IntegrationEvent;
+public sealed record ProfileUpdated(Guid UserId, string[] ChangedFields, Guid ChangedBy, string? Department, string? TimeZone)
+    : IntegrationEvent
+{
+    /// <summary>The event of <paramref name="profile"/>'s current state.</summary>
+    public static ProfileUpdated Of(UserProfile profile, string[] changedFields, Guid changedBy) =>
+        new(profile.UserId, changedFields, changedBy, profile.Department, profile.TimeZone);
+}

@@ -26,8 +26,9 @@ public static class ProfilesApi
 
         own.MapPut("/", UpdateOwnAsync)
             .WithName("UpdateProfile")
-            .WithSummary("Replaces the caller's editable fields; every changed field is written to the history.")
+            .WithSummary("Replaces the caller's editable fields except the department (admins change it); every changed field is written to the history.")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         own.MapGet("/history", HistoryAsync)
@@ -48,7 +49,7 @@ public static class ProfilesApi
 
         admin.MapPut("/{id:guid}", UpdateAsync)
             .WithName("UpdateUserProfile")
-            .WithSummary("Replaces any user's editable fields; the history names the admin as the author.")
+            .WithSummary("Replaces any user's editable fields, the department included; the history names the admin as the author.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -69,6 +70,19 @@ public static class ProfilesApi
     {
         var me = principal.UserId();
         var profile = await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct);
+        // The department decides who manages whom, so only an admin changes it (PUT /users/{id}, also their own).
+        // Here an absent, null or blank department keeps the current one (a user cannot clear it either); the same
+        // value is fine; any other value is refused before anything else is looked at.
+        var department = string.IsNullOrWhiteSpace(request.Department) ? null : request.Department.Trim();
+        if (department is null)
+        {
+            request = request with { Department = profile.Department };
+        }
+        else if (!string.Equals(department, profile.Department, StringComparison.Ordinal))
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "department_admin_only",
+                "Only an admin changes a department (PUT /api/profile/users/{id}); send the current one or leave it out.");
+        }
         return await ApplyAsync(profile, request, me, db, storage, time, ct);
     }
 
@@ -149,7 +163,7 @@ public static class ProfilesApi
         if (changed.Count > 0)
         {
             profile.UpdatedAt = now;
-            db.AddOutboxMessage(new ProfileUpdated(profile.UserId, [.. changed], changedBy));
+            db.AddOutboxMessage(ProfileUpdated.Of(profile, [.. changed], changedBy));
             try
             {
                 await db.SaveChangesAsync(ct);
