@@ -134,6 +134,23 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
     }
 
     [Fact]
+    public async Task Admin_grants_the_manager_role_and_a_manager_cannot_administer_users()
+    {
+        var (_, admin) = await factory.IssueAsync(["admin"]);
+        var (target, _) = await factory.IssueAsync();
+        using var client = Authorized(admin.AccessToken);
+
+        var set = await client.PutAsJsonAsync($"/api/auth/users/{target.Id}/roles", new { roles = new[] { "manager", "student" } }, Ct);
+        var (_, manager) = await factory.IssueAsync(["student", "manager"]);
+        using var managerClient = Authorized(manager.AccessToken);
+        var list = await managerClient.GetAsync("/api/auth/users", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal(["student", "manager"], (await set.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+    }
+
+    [Fact]
     public async Task Blocking_revokes_sessions_and_unblocking_restores_sign_in()
     {
         var (_, admin) = await factory.IssueAsync(["admin"]);

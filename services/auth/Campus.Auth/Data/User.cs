@@ -18,7 +18,7 @@ public sealed class User
 
     public string? PasswordHash { get; set; }
 
-    /// <summary>Role names (<see cref="Roles"/>): student, author, moderator, admin.</summary>
+    /// <summary>Role names (<see cref="Roles"/>): student, author, moderator, manager, admin.</summary>
     public string[] Roles { get; set; } = [Campus.Auth.Users.Roles.Student];
 
     public UserStatus Status { get; set; } = UserStatus.Active;

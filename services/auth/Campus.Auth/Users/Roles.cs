@@ -6,7 +6,9 @@ public static class Roles
     public const string Student = "student";
     public const string Author = "author";
     public const string Moderator = "moderator";
+    /// <summary>Manages the learners of their own department (the department on their profile); content enforces it.</summary>
+    public const string Manager = "manager";
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Student, Author, Moderator, Admin];
+    public static readonly IReadOnlyList<string> All = [Student, Author, Moderator, Manager, Admin];
 }

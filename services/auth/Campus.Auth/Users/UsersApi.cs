@@ -41,7 +41,7 @@ public static class UsersApi
 
         admin.MapPut("/{id:guid}/roles", SetRolesAsync)
             .WithName("SetUserRoles")
-            .WithSummary("Replaces a user's roles (student, author, moderator, admin); their access tokens stop working at once.")
+            .WithSummary("Replaces a user's roles (student, author, moderator, manager, admin); their access tokens stop working at once.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
