@@ -16,6 +16,10 @@ internal static class DefaultContent
         new() { Key = NotificationTypes.MediaReady, Description = "An uploaded video is processed and ready", DefaultChannels = [Channels.Email, Channels.Telegram] },
         new() { Key = NotificationTypes.MediaFailed, Description = "An uploaded video could not be processed", DefaultChannels = [Channels.Email, Channels.Telegram] },
         new() { Key = NotificationTypes.CoursePublished, Description = "A new course is published", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.CourseAssigned, Description = "A course is assigned to you", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.CourseDueSoon, Description = "An assigned course is due in a few days", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.CourseOverdue, Description = "An assigned course is overdue", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.CourseCompleted, Description = "You completed a course", DefaultChannels = [Channels.Email, Channels.Telegram] },
     ];
 
     public static readonly Template[] Templates =
@@ -50,6 +54,30 @@ internal static class DefaultContent
             "<p>A new course \"{{title}}\" is published on Campus.</p><p><a href=\"{{link}}\">Open the course</a></p>"),
         Telegram(15, NotificationTypes.CoursePublished, Locales.Russian, "Новый курс в Campus: «{{title}}»\n{{link}}"),
         Telegram(16, NotificationTypes.CoursePublished, Locales.English, "New course on Campus: \"{{title}}\"\n{{link}}"),
+        Email(17, NotificationTypes.CourseAssigned, Locales.Russian, "Вам назначен курс «{{title}}»",
+            "<p>Вам назначен курс «{{title}}».</p>{{#due_at}}<p>Пройдите его до {{due_at}}.</p>{{/due_at}}<p><a href=\"{{link}}\">Открыть курс</a></p>"),
+        Email(18, NotificationTypes.CourseAssigned, Locales.English, "Course assigned: {{title}}",
+            "<p>The course \"{{title}}\" is assigned to you.</p>{{#due_at}}<p>Please complete it by {{due_at}}.</p>{{/due_at}}<p><a href=\"{{link}}\">Open the course</a></p>"),
+        Telegram(19, NotificationTypes.CourseAssigned, Locales.Russian, "Вам назначен курс «{{title}}»{{#due_at}}, срок — до {{due_at}}{{/due_at}}.\n{{link}}"),
+        Telegram(20, NotificationTypes.CourseAssigned, Locales.English, "The course \"{{title}}\" is assigned to you{{#due_at}}, due by {{due_at}}{{/due_at}}.\n{{link}}"),
+        Email(21, NotificationTypes.CourseDueSoon, Locales.Russian, "Срок курса «{{title}}» истекает через {{days_left}} дн.",
+            "<p>Курс «{{title}}» нужно пройти до {{due_at}} (осталось дней: {{days_left}}).</p><p><a href=\"{{link}}\">Продолжить</a></p>"),
+        Email(22, NotificationTypes.CourseDueSoon, Locales.English, "\"{{title}}\" is due in {{days_left}} day(s)",
+            "<p>The course \"{{title}}\" is due by {{due_at}} ({{days_left}} day(s) left).</p><p><a href=\"{{link}}\">Continue</a></p>"),
+        Telegram(23, NotificationTypes.CourseDueSoon, Locales.Russian, "Курс «{{title}}» нужно пройти до {{due_at}} (осталось дней: {{days_left}}).\n{{link}}"),
+        Telegram(24, NotificationTypes.CourseDueSoon, Locales.English, "The course \"{{title}}\" is due by {{due_at}} ({{days_left}} day(s) left).\n{{link}}"),
+        Email(25, NotificationTypes.CourseOverdue, Locales.Russian, "Курс «{{title}}» просрочен",
+            "<p>Срок прохождения курса «{{title}}» истёк {{due_at}}, а курс не завершён.</p><p><a href=\"{{link}}\">Продолжить</a></p>"),
+        Email(26, NotificationTypes.CourseOverdue, Locales.English, "Overdue: {{title}}",
+            "<p>The course \"{{title}}\" was due by {{due_at}} and is not completed.</p><p><a href=\"{{link}}\">Continue</a></p>"),
+        Telegram(27, NotificationTypes.CourseOverdue, Locales.Russian, "Срок курса «{{title}}» истёк {{due_at}}, а курс не завершён.\n{{link}}"),
+        Telegram(28, NotificationTypes.CourseOverdue, Locales.English, "The course \"{{title}}\" was due by {{due_at}} and is not completed.\n{{link}}"),
+        Email(29, NotificationTypes.CourseCompleted, Locales.Russian, "Курс «{{title}}» пройден",
+            "<p>Поздравляем! Вы прошли курс «{{title}}» ({{completed_at}}).</p><p><a href=\"{{link}}\">Открыть курс</a></p>"),
+        Email(30, NotificationTypes.CourseCompleted, Locales.English, "Course completed: {{title}}",
+            "<p>Congratulations! You completed the course \"{{title}}\" ({{completed_at}}).</p><p><a href=\"{{link}}\">Open the course</a></p>"),
+        Telegram(31, NotificationTypes.CourseCompleted, Locales.Russian, "Поздравляем! Вы прошли курс «{{title}}».\n{{link}}"),
+        Telegram(32, NotificationTypes.CourseCompleted, Locales.English, "Congratulations! You completed the course \"{{title}}\".\n{{link}}"),
     ];
 
     private static Template Email(int n, string type, string locale, string subject, string body) => new()

@@ -26,6 +26,10 @@ public static class NotificationTypes
     public const string MediaReady = "media_ready";
     public const string MediaFailed = "media_failed";
     public const string CoursePublished = "course_published";
+    public const string CourseAssigned = "course_assigned";
+    public const string CourseDueSoon = "course_due_soon";
+    public const string CourseOverdue = "course_overdue";
+    public const string CourseCompleted = "course_completed";
 }
 
 internal sealed class NotificationTypeConfiguration : IEntityTypeConfiguration<NotificationType>

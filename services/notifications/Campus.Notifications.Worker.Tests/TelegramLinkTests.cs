@@ -40,7 +40,8 @@ public sealed class TelegramLinkTests(PollingWorkerFactory factory) : IClassFixt
             var settings = await db.UserSettings.Where(s => s.UserId == user && s.Channel == Channels.Telegram)
                 .OrderBy(s => s.TypeKey).Select(s => new { s.TypeKey, s.Enabled }).ToListAsync(Ct);
             Assert.Equal(
-                [NotificationTypes.CoursePublished, NotificationTypes.MediaFailed, NotificationTypes.MediaReady],
+                [NotificationTypes.CourseAssigned, NotificationTypes.CourseCompleted, NotificationTypes.CourseDueSoon,
+                    NotificationTypes.CourseOverdue, NotificationTypes.CoursePublished, NotificationTypes.MediaFailed, NotificationTypes.MediaReady],
                 settings.Select(s => s.TypeKey));
             Assert.All(settings, s => Assert.True(s.Enabled));
             Assert.NotNull((await db.TelegramLinkCodes.SingleAsync(c => c.UserId == user, Ct)).UsedAt);

@@ -36,7 +36,11 @@ internal static class Extensions
             .AddSubscription<UserPasswordResetRequested, SendPasswordReset>(AuthQueue)
             .AddSubscription<MediaReady, NotifyMediaReady>(ContentQueue)
             .AddSubscription<MediaFailed, NotifyMediaFailed>(ContentQueue)
-            .AddSubscription<CoursePublished, NotifyCoursePublished>(ContentQueue));
+            .AddSubscription<CoursePublished, NotifyCoursePublished>(ContentQueue)
+            .AddSubscription<EnrolmentCreated, LearningNotifications>(ContentQueue)
+            .AddSubscription<EnrolmentDueSoon, LearningNotifications>(ContentQueue)
+            .AddSubscription<EnrolmentOverdue, LearningNotifications>(ContentQueue)
+            .AddSubscription<CourseCompleted, LearningNotifications>(ContentQueue));
         // Settings and the delivery log are served without the broker; its consumers resume when it is back.
         builder.AddSoftDependencies("rabbitmq");
         builder.Services.TryAddSingleton(TimeProvider.System);

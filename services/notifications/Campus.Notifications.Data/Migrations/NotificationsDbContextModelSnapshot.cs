@@ -298,6 +298,34 @@ namespace Campus.Notifications.Data.Migrations
                             Critical = false,
                             DefaultChannels = new[] { "email", "telegram" },
                             Description = "A new course is published"
+                        },
+                        new
+                        {
+                            Key = "course_assigned",
+                            Critical = false,
+                            DefaultChannels = new[] { "email", "telegram" },
+                            Description = "A course is assigned to you"
+                        },
+                        new
+                        {
+                            Key = "course_due_soon",
+                            Critical = false,
+                            DefaultChannels = new[] { "email", "telegram" },
+                            Description = "An assigned course is due in a few days"
+                        },
+                        new
+                        {
+                            Key = "course_overdue",
+                            Critical = false,
+                            DefaultChannels = new[] { "email", "telegram" },
+                            Description = "An assigned course is overdue"
+                        },
+                        new
+                        {
+                            Key = "course_completed",
+                            Critical = false,
+                            DefaultChannels = new[] { "email", "telegram" },
+                            Description = "You completed a course"
                         });
                 });
 
@@ -531,6 +559,158 @@ namespace Campus.Notifications.Data.Migrations
                             Channel = "telegram",
                             Locale = "en",
                             TypeKey = "course_published",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000017"),
+                            Body = "<p>Вам назначен курс «{{title}}».</p>{{#due_at}}<p>Пройдите его до {{due_at}}.</p>{{/due_at}}<p><a href=\"{{link}}\">Открыть курс</a></p>",
+                            Channel = "email",
+                            Locale = "ru",
+                            Subject = "Вам назначен курс «{{title}}»",
+                            TypeKey = "course_assigned",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000018"),
+                            Body = "<p>The course \"{{title}}\" is assigned to you.</p>{{#due_at}}<p>Please complete it by {{due_at}}.</p>{{/due_at}}<p><a href=\"{{link}}\">Open the course</a></p>",
+                            Channel = "email",
+                            Locale = "en",
+                            Subject = "Course assigned: {{title}}",
+                            TypeKey = "course_assigned",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000019"),
+                            Body = "Вам назначен курс «{{title}}»{{#due_at}}, срок — до {{due_at}}{{/due_at}}.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "ru",
+                            TypeKey = "course_assigned",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000020"),
+                            Body = "The course \"{{title}}\" is assigned to you{{#due_at}}, due by {{due_at}}{{/due_at}}.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "en",
+                            TypeKey = "course_assigned",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000021"),
+                            Body = "<p>Курс «{{title}}» нужно пройти до {{due_at}} (осталось дней: {{days_left}}).</p><p><a href=\"{{link}}\">Продолжить</a></p>",
+                            Channel = "email",
+                            Locale = "ru",
+                            Subject = "Срок курса «{{title}}» истекает через {{days_left}} дн.",
+                            TypeKey = "course_due_soon",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000022"),
+                            Body = "<p>The course \"{{title}}\" is due by {{due_at}} ({{days_left}} day(s) left).</p><p><a href=\"{{link}}\">Continue</a></p>",
+                            Channel = "email",
+                            Locale = "en",
+                            Subject = "\"{{title}}\" is due in {{days_left}} day(s)",
+                            TypeKey = "course_due_soon",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000023"),
+                            Body = "Курс «{{title}}» нужно пройти до {{due_at}} (осталось дней: {{days_left}}).\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "ru",
+                            TypeKey = "course_due_soon",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000024"),
+                            Body = "The course \"{{title}}\" is due by {{due_at}} ({{days_left}} day(s) left).\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "en",
+                            TypeKey = "course_due_soon",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000025"),
+                            Body = "<p>Срок прохождения курса «{{title}}» истёк {{due_at}}, а курс не завершён.</p><p><a href=\"{{link}}\">Продолжить</a></p>",
+                            Channel = "email",
+                            Locale = "ru",
+                            Subject = "Курс «{{title}}» просрочен",
+                            TypeKey = "course_overdue",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000026"),
+                            Body = "<p>The course \"{{title}}\" was due by {{due_at}} and is not completed.</p><p><a href=\"{{link}}\">Continue</a></p>",
+                            Channel = "email",
+                            Locale = "en",
+                            Subject = "Overdue: {{title}}",
+                            TypeKey = "course_overdue",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000027"),
+                            Body = "Срок курса «{{title}}» истёк {{due_at}}, а курс не завершён.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "ru",
+                            TypeKey = "course_overdue",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000028"),
+                            Body = "The course \"{{title}}\" was due by {{due_at}} and is not completed.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "en",
+                            TypeKey = "course_overdue",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000029"),
+                            Body = "<p>Поздравляем! Вы прошли курс «{{title}}» ({{completed_at}}).</p><p><a href=\"{{link}}\">Открыть курс</a></p>",
+                            Channel = "email",
+                            Locale = "ru",
+                            Subject = "Курс «{{title}}» пройден",
+                            TypeKey = "course_completed",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000030"),
+                            Body = "<p>Congratulations! You completed the course \"{{title}}\" ({{completed_at}}).</p><p><a href=\"{{link}}\">Open the course</a></p>",
+                            Channel = "email",
+                            Locale = "en",
+                            Subject = "Course completed: {{title}}",
+                            TypeKey = "course_completed",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000031"),
+                            Body = "Поздравляем! Вы прошли курс «{{title}}».\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "ru",
+                            TypeKey = "course_completed",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000032"),
+                            Body = "Congratulations! You completed the course \"{{title}}\".\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "en",
+                            TypeKey = "course_completed",
                             UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
                         });
                 });

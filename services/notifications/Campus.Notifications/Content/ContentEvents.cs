@@ -12,3 +12,25 @@ public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, dou
 
 [RoutingKey("content.media.failed")]
 public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+
+// Learning records: enrolments, assignments and completions (content's events, same rule: copied by JSON shape).
+
+/// <summary>A user is enrolled in a course: by themselves (<c>source</c> = <c>self</c>) or assigned by a manager or admin (<c>assigned</c>).</summary>
+[RoutingKey("content.enrolment.created")]
+public sealed record EnrolmentCreated(Guid CourseId, string CourseTitle, Guid UserId, string Source, DateTimeOffset? DueAt, Guid? AssignedBy)
+    : IntegrationEvent
+{
+    public const string Assigned = "assigned";
+}
+
+/// <summary>An assigned course's due date is near (once per enrolment and due date).</summary>
+[RoutingKey("content.enrolment.due_soon")]
+public sealed record EnrolmentDueSoon(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset DueAt, int DaysLeft) : IntegrationEvent;
+
+/// <summary>An assigned course's due date passed without completion (once per enrolment and due date).</summary>
+[RoutingKey("content.enrolment.overdue")]
+public sealed record EnrolmentOverdue(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset DueAt) : IntegrationEvent;
+
+/// <summary>A learner completed a course (once per learner and course).</summary>
+[RoutingKey("content.course.completed")]
+public sealed record CourseCompleted(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;

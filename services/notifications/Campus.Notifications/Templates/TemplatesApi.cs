@@ -250,6 +250,13 @@ public static class SampleValues
             ["course_id"] = Guid.Empty.ToString(), ["title"] = "Information security basics",
             ["link"] = $"https://campus.example.org/courses/{Guid.Empty}",
         },
+        NotificationTypes.CourseAssigned or NotificationTypes.CourseDueSoon or NotificationTypes.CourseOverdue
+            or NotificationTypes.CourseCompleted => new()
+        {
+            ["course_id"] = Guid.Empty.ToString(), ["title"] = "Information security basics",
+            ["link"] = $"https://campus.example.org/courses/{Guid.Empty}",
+            ["due_at"] = "2026-01-01 12:00 UTC", ["days_left"] = 3, ["completed_at"] = "2026-01-01 12:00 UTC",
+        },
         _ => [],
     };
 }
