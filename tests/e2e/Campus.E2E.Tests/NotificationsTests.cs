@@ -16,7 +16,7 @@ public sealed class NotificationsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private const string Password = "Lilac-Harbour-Quartz-7391";
+    internal const string Password = "Lilac-Harbour-Quartz-7391";
 
     private static Uri MaildevUrl { get; } = new(
         $"http://127.0.0.1:{(Environment.GetEnvironmentVariable("CAMPUS_MAILDEV_WEB_PORT") is { Length: > 0 } port ? port : "1080")}/");
@@ -135,7 +135,7 @@ public sealed class NotificationsTests
     internal static string NewAddress() => $"e2e-{Guid.NewGuid():N}@campus.test";
 
     /// <summary>Registers, confirms through the mailed link, logs in: the refresh token of that session.</summary>
-    private static async Task<string> RegisterConfirmedAsync(string email)
+    internal static async Task<string> RegisterConfirmedAsync(string email)
     {
         using (var registered = await PostAsync("api/auth/email/register", new { email, password = Password }))
         {
