@@ -43,7 +43,10 @@ public static class ProgressApi
         return routes;
     }
 
-    private sealed record Target(Guid CourseId, string CourseTitle, MaterialKind Kind, double? MediaDuration);
+    private sealed record Target(Guid CourseId, string CourseTitle, MaterialKind Kind, double? MediaDuration, Row? Progress);
+
+    /// <summary>The stored progress a heartbeat starts from.</summary>
+    private sealed record Row(string? WatchState, int Version, DateTimeOffset? CompletedAt, double? DurationSeconds);
 
     /// <summary>The material for an enrolled learner, or the problem that stops them.</summary>
     private static async Task<(Target? Target, ProblemHttpResult? Problem)> TargetAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
@@ -58,6 +61,9 @@ public static class ProgressApi
                 m.Kind, m.IsPublished, CourseId = c.Id, c.Title, c.Status,
                 Enrolled = db.Enrolments.Any(e => e.CourseId == c.Id && e.UserId == me),
                 MediaDuration = db.MediaFiles.Where(f => f.Id == m.MediaId).Select(f => f.DurationSeconds).FirstOrDefault(),
+                // Read with the material in the same round trip: the heartbeat is the hottest write.
+                Progress = db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id)
+                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefault(),
             }).AsNoTracking().FirstOrDefaultAsync(ct);
         if (found is null || !found.IsPublished)
         {
@@ -71,7 +77,7 @@ public static class ProgressApi
         {
             return (null, Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first."));
         }
-        return (new Target(found.CourseId, found.Title, found.Kind, found.MediaDuration), null);
+        return (new Target(found.CourseId, found.Title, found.Kind, found.MediaDuration, found.Progress), null);
     }
 
     public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> CompleteAsync(
@@ -137,11 +143,15 @@ public static class ProgressApi
             return Problems.Create(StatusCodes.Status409Conflict, "not_a_video", "Heartbeats are for videos; mark other materials complete.");
         }
         var settings = options.Value;
+        var row = target.Progress;
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var row = await db.MaterialProgress.AsNoTracking().Where(p => p.UserId == me && p.MaterialId == id)
-                .Select(p => new { p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds }).FirstOrDefaultAsync(ct);
+            if (attempt > 1)
+            {
+                row = await db.MaterialProgress.AsNoTracking().Where(p => p.UserId == me && p.MaterialId == id)
+                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
+            }
             // The transcoder's duration is the truth; a video without one keeps the first duration its player reported.
             var duration = target.MediaDuration is > 0 ? target.MediaDuration.Value : row?.DurationSeconds ?? reported;
             if (position > duration + PositionTolerance)
