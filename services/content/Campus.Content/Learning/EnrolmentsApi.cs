@@ -5,6 +5,7 @@ using Campus.Content.Data;
 using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,7 @@ public static class EnrolmentsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        assign.MapDelete("/courses/{id:guid}/assignments/users/{userId:guid}", WithdrawUserAsync)
+        assign.MapDelete("/courses/{id:guid}/assignments/users/{user_id:guid}", WithdrawUserAsync)
             .WithName("WithdrawUserAssignment")
             .WithSummary("Withdraws a user's assignment: the assigned enrolment goes (unless another assignment still covers them), progress stays; emits content.enrolment.withdrawn.");
 
@@ -218,7 +219,7 @@ public static class EnrolmentsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawUserAsync(
-        Guid id, Guid userId, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
     {
         var me = principal.UserId();
         if (!principal.IsAdmin())
