@@ -1,11 +1,13 @@
 // Learning records benchmark, through the edge (nginx → gateway → content):
 //
-//   tests/perf/learning [--learners 1000] [--rate 500] [--seconds 60] [--readers 20] [--enrolments 50]
+//   tests/perf/learning [--users 100] [--videos 10] [--rate 500] [--seconds 60] [--readers 20] [--enrolments 50]
 //                       [--read-rate 200] [--read-seconds 30] [--edge URL] [--auth URL]
 //
-// 1. Heartbeats: --learners learners enrolled in one video course each send a heartbeat every learners/rate seconds
+// 1. Heartbeats: 1,000 watchers = --users learners × --videos videos of one course (auth sends at most 1,000 SMS an
+//    hour, and the gateway allows a user 1,200 requests a minute, so 1,000 distinct sign-ins per run are not possible;
+//    every watcher still has its own progress row). Each watcher sends a heartbeat every watchers/rate seconds
 //    (1,000 / 500 → every 2 s, 500 heartbeats/s in all, staggered), the position advancing by exactly that interval
-//    from 0. Every heartbeat must answer 200. Afterwards each learner's stored watched time (GET /courses/{id}/progress)
+//    from 0. Every heartbeat must answer 200. Afterwards each watcher's stored watched time (GET /courses/{id}/progress)
 //    must equal the last acknowledged position: the merged interval [0, last].
 // 2. My learning: --readers learners with --enrolments enrolments each (self enrolments in courses of one text
 //    material, half of them done) are read with GET /me/learning at --read-rate requests/s in all. Several readers
@@ -26,7 +28,9 @@ var options = ParseArgs(args);
 string Opt(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
 int IntOpt(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-var learnerCount = IntOpt("learners", 1000);
+var userCount = IntOpt("users", 100);
+var videoCount = IntOpt("videos", 10);
+var learnerCount = userCount * videoCount; // watchers
 var rate = IntOpt("rate", 500);
 var seconds = IntOpt("seconds", 60);
 var readerCount = IntOpt("readers", 20);
@@ -46,23 +50,27 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 };
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"# {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {Environment.ProcessorCount} cores, edge {edge.Authority}; {learnerCount} learners at {rate} heartbeats/s for {seconds} s; {readerCount} readers × {enrolmentCount} enrolments at {readRate} req/s for {readSeconds} s"));
+    $"# {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {Environment.ProcessorCount} cores, edge {edge.Authority}; {learnerCount} watchers ({userCount} users × {videoCount} videos) at {rate} heartbeats/s for {seconds} s; {readerCount} readers × {enrolmentCount} enrolments at {readRate} req/s for {readSeconds} s"));
 
 // ---- set-up ----
 var clock = Stopwatch.StartNew();
 var admin = await SignInAsync(AdminPhone, 0);
-var learners = await SignInManyAsync(learnerCount, offset: 0);
-var readers = await SignInManyAsync(readerCount, offset: learnerCount);
+var learners = await SignInManyAsync(userCount, offset: 0);
+var readers = await SignInManyAsync(readerCount, offset: userCount);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {learners.Length + readers.Length + 1} users signed in in {clock.Elapsed.TotalSeconds:F1} s"));
 
 clock.Restart();
-var videoCourse = await CreateCourseAsync(admin, $"Bench video {run}", video: true);
+var videoCourse = await CreateCourseAsync(admin, $"Bench video {run}", videos: videoCount);
 await Parallel.ForEachAsync(learners, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (learner, ct) =>
     await SendAsync(learner, HttpMethod.Post, $"/api/content/courses/{videoCourse.CourseId}/enrolment", null, HttpStatusCode.Created));
+// Watcher i: user i / videos, video i % videos.
+User UserOf(int watcher) => learners[watcher / videoCount];
+Guid VideoOf(int watcher) => videoCourse.MaterialIds[watcher % videoCount];
 var readCourses = new List<(Guid CourseId, Guid MaterialId)>();
 for (var i = 0; i < enrolmentCount; i++)
 {
-    readCourses.Add(await CreateCourseAsync(admin, $"Bench reading {run} #{i}", video: false));
+    var created = await CreateCourseAsync(admin, $"Bench reading {run} #{i}", videos: 0);
+    readCourses.Add((created.CourseId, created.MaterialIds[0]));
 }
 await Parallel.ForEachAsync(readers.SelectMany(r => readCourses.Select((c, i) => (Reader: r, Course: c, Done: i % 2 == 0))),
     new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
@@ -100,7 +108,7 @@ await Task.WhenAll(Enumerable.Range(0, learnerCount).Select(async i =>
         var sent = Stopwatch.GetTimestamp();
         try
         {
-            using var request = Request(learners[i], HttpMethod.Post, $"/api/content/materials/{videoCourse.MaterialId}/progress",
+            using var request = Request(UserOf(i), HttpMethod.Post, $"/api/content/materials/{VideoOf(i)}/progress",
                 new { position_s = position, duration_s = Duration });
             using var response = await http.SendAsync(request);
             heartbeatLatencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
@@ -122,23 +130,26 @@ await Task.WhenAll(Enumerable.Range(0, learnerCount).Select(async i =>
 var heartbeatWall = Stopwatch.GetElapsedTime(start).TotalSeconds;
 Report("heartbeat POST /materials/{id}/progress", heartbeatLatencies, heartbeatErrors, heartbeatWall);
 
-// Stored progress: exactly the merged interval [0, last acknowledged position] per learner.
+// Stored progress: exactly the merged interval [0, last acknowledged position] per watcher.
 var mismatches = 0;
-var checkedLearners = 0;
-await Parallel.ForEachAsync(Enumerable.Range(0, learnerCount), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+var checkedWatchers = 0;
+await Parallel.ForEachAsync(Enumerable.Range(0, userCount), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (u, ct) =>
 {
-    var progress = await SendAsync(learners[i], HttpMethod.Get, $"/api/content/courses/{videoCourse.CourseId}/progress", null, HttpStatusCode.OK);
-    var watched = progress.GetProperty("materials")[0].GetProperty("watched_s").GetDouble();
-    Interlocked.Increment(ref checkedLearners);
-    if (Math.Abs(watched - Math.Max(0, lastAcked[i])) > 0.001)
+    var progress = await SendAsync(learners[u], HttpMethod.Get, $"/api/content/courses/{videoCourse.CourseId}/progress", null, HttpStatusCode.OK);
+    var stored = progress.GetProperty("materials").EnumerateArray()
+        .ToDictionary(m => m.GetProperty("material_id").GetGuid(), m => m.GetProperty("watched_s").GetDouble());
+    for (var v = 0; v < videoCount; v++)
     {
-        if (Interlocked.Increment(ref mismatches) <= 5)
+        var i = u * videoCount + v;
+        var watched = stored[VideoOf(i)];
+        Interlocked.Increment(ref checkedWatchers);
+        if (Math.Abs(watched - Math.Max(0, lastAcked[i])) > 0.001 && Interlocked.Increment(ref mismatches) <= 5)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# mismatch: learner {i} stored {watched} s, heartbeats imply {lastAcked[i]} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# mismatch: watcher {i} stored {watched} s, heartbeats imply {lastAcked[i]} s"));
         }
     }
 });
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stored progress: {checkedLearners - mismatches}/{checkedLearners} learners exactly as the heartbeats imply"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stored progress: {checkedWatchers - mismatches}/{checkedWatchers} watchers exactly as the heartbeats imply"));
 
 // ---- 2. my learning ----
 var readLatencies = new ConcurrentBag<double>();
@@ -225,43 +236,55 @@ async Task<JsonElement> SendAsync(User user, HttpMethod method, string path, obj
     }
 }
 
-async Task<(Guid CourseId, Guid MaterialId)> CreateCourseAsync(User owner, string title, bool video)
+async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(User owner, string title, int videos)
 {
     var course = (await SendAsync(owner, HttpMethod.Post, "/api/content/courses", new { title }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
     var section = (await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/sections", new { title = "Part 1" }, HttpStatusCode.Created))
         .GetProperty("id").GetGuid();
-    object material;
-    if (video)
+    var ids = new List<Guid>();
+    for (var v = 0; v < Math.Max(1, videos); v++)
     {
-        // A registered upload is enough for a material; the player reports the duration.
-        var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-            new { filename = "bench.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
-        material = new { kind = "video", title = "Lecture", media_id = upload.GetProperty("media_id").GetGuid() };
+        object material;
+        if (videos > 0)
+        {
+            // A registered upload is enough for a material; the player reports the duration.
+            var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
+                new { filename = "bench.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
+            material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
+        }
+        else
+        {
+            material = new { kind = "text", title = "Reading", body = "Read me." };
+        }
+        ids.Add((await SendAsync(owner, HttpMethod.Post, $"/api/content/sections/{section}/materials", material, HttpStatusCode.Created))
+            .GetProperty("id").GetGuid());
     }
-    else
-    {
-        material = new { kind = "text", title = "Reading", body = "Read me." };
-    }
-    var materialId = (await SendAsync(owner, HttpMethod.Post, $"/api/content/sections/{section}/materials", material, HttpStatusCode.Created))
-        .GetProperty("id").GetGuid();
     await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/publish", null, HttpStatusCode.OK);
-    return (course, materialId);
+    return (course, [.. ids]);
 }
 
 async Task<User[]> SignInManyAsync(int count, int offset)
 {
     var result = new User[count];
     await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-        result[i] = await SignInAsync(string.Create(CultureInfo.InvariantCulture, $"+798{run:D4}{offset + i:D5}"), i + offset + 1));
+        result[i] = await SignInAsync(string.Create(CultureInfo.InvariantCulture, $"+7998{run % 1000:D3}{offset + i:D4}"), i + offset + 1));
     return result;
 }
 
 async Task<User> SignInAsync(string phone, int index)
 {
     var ip = NextIp();
-    using (var sent = await http.SendAsync(Post(new Uri(auth, "/api/auth/phone/send-code"), new { phone }, ip)))
+    // A phone gets a new code at most every 30 s (the admin's phone is shared with earlier runs): wait it out.
+    for (var attempt = 1; ; attempt++)
     {
+        using var sent = await http.SendAsync(Post(new Uri(auth, "/api/auth/phone/send-code"), new { phone }, ip));
+        if (sent.StatusCode == HttpStatusCode.TooManyRequests && attempt < 4)
+        {
+            await Task.Delay((sent.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromMilliseconds(200));
+            continue;
+        }
         await EnsureAsync(sent, "send-code");
+        break;
     }
     var outbox = await http.GetFromJsonAsync<JsonElement>(new Uri(auth, $"/api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"));
     // Newest first (auth's README).
