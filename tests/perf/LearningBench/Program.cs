@@ -1,7 +1,7 @@
 // Learning records benchmark, through the edge (nginx → gateway → content):
 //
 //   tests/perf/learning [--users 100] [--videos 10] [--rate 500] [--seconds 60] [--readers 20] [--enrolments 50]
-//                       [--read-rate 200] [--read-seconds 30] [--edge URL] [--auth URL]
+//                       [--read-rate 200] [--read-seconds 30] [--edge URL] [--auth URL] [--admin-phone +7…]
 //
 // 1. Heartbeats: 1,000 watchers = --users learners × --videos videos of one course (auth sends at most 1,000 SMS an
 //    hour, and the gateway allows a user 1,200 requests a minute, so 1,000 distinct sign-ins per run are not possible;
@@ -39,7 +39,8 @@ var readRate = IntOpt("read-rate", 200);
 var readSeconds = IntOpt("read-seconds", 30);
 var edge = new Uri(Opt("edge", Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") ?? "http://127.0.0.1:8080"));
 var auth = new Uri(Opt("auth", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101")));
-const string AdminPhone = "+79000000000";
+// Who creates the courses: the Development bootstrap admin, or (--admin-phone) any phone whose user has the author or admin role.
+var adminPhone = Opt("admin-phone", "+79000000000");
 
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 16), Math.Max(64, Environment.ProcessorCount * 16));
 var run = Random.Shared.Next(1000, 9999);
@@ -54,7 +55,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 
 // ---- set-up ----
 var clock = Stopwatch.StartNew();
-var admin = await SignInAsync(AdminPhone, 0);
+var admin = await SignInAsync(adminPhone, 0);
 var learners = await SignInManyAsync(userCount, offset: 0);
 var readers = await SignInManyAsync(readerCount, offset: userCount);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {learners.Length + readers.Length + 1} users signed in in {clock.Elapsed.TotalSeconds:F1} s"));
