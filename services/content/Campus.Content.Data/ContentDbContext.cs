@@ -23,6 +23,16 @@ public sealed class ContentDbContext(DbContextOptions<ContentDbContext> options)
 
     public DbSet<Document> Documents => Set<Document>();
 
+    public DbSet<Learner> Learners => Set<Learner>();
+
+    public DbSet<Assignment> Assignments => Set<Assignment>();
+
+    public DbSet<Enrolment> Enrolments => Set<Enrolment>();
+
+    public DbSet<MaterialProgress> MaterialProgress => Set<MaterialProgress>();
+
+    public DbSet<CourseCompletion> CourseCompletions => Set<CourseCompletion>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

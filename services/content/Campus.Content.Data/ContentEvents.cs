@@ -35,3 +35,32 @@ public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, dou
 /// <summary>A video could not be transcoded; <see cref="Error"/> is the readable reason (emitted by the worker).</summary>
 [RoutingKey("content.media.failed")]
 public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+
+/// <summary>A learner was enrolled in a course, by themselves (<c>self</c>) or by an assignment (<c>assigned</c>).</summary>
+[RoutingKey("content.enrolment.created")]
+public sealed record EnrolmentCreated(Guid CourseId, string CourseTitle, Guid UserId, string Source, DateTimeOffset? DueAt, Guid? AssignedBy)
+    : IntegrationEvent;
+
+/// <summary>An assignment was withdrawn and the learner's assigned enrolment removed (their progress stays).</summary>
+[RoutingKey("content.enrolment.withdrawn")]
+public sealed record AssignmentWithdrawn(Guid CourseId, string CourseTitle, Guid UserId, Guid WithdrawnBy) : IntegrationEvent;
+
+/// <summary>The due date of an enrolment changed (null: no due date any more).</summary>
+[RoutingKey("content.enrolment.due_changed")]
+public sealed record DueDateChanged(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset? DueAt) : IntegrationEvent;
+
+/// <summary>Once per enrolment and due date, when it is within <c>Content:Learning:DueSoonDays</c> days and not completed.</summary>
+[RoutingKey("content.enrolment.due_soon")]
+public sealed record EnrolmentDueSoon(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset DueAt, int DaysLeft) : IntegrationEvent;
+
+/// <summary>Exactly once per enrolment and due date, when the due date passed without completion.</summary>
+[RoutingKey("content.enrolment.overdue")]
+public sealed record EnrolmentOverdue(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset DueAt) : IntegrationEvent;
+
+/// <summary>A learner completed a material (marked done, or watched enough of a video); once per learner and material.</summary>
+[RoutingKey("content.material.completed")]
+public sealed record MaterialCompleted(Guid CourseId, Guid MaterialId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+/// <summary>A learner completed every published material of a course; exactly once per learner and course.</summary>
+[RoutingKey("content.course.completed")]
+public sealed record CourseCompleted(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;

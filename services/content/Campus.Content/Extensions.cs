@@ -1,4 +1,5 @@
 using Campus.Content.Data;
+using Campus.Content.Learning;
 using Campus.Content.Media;
 using Campus.Content.Uploads;
 using Campus.Storage;
@@ -10,14 +11,19 @@ internal static class Extensions
     /// <summary>The policy of endpoints that create or change content: authors and admins.</summary>
     public const string ManagePolicy = "content_manager";
 
+    /// <summary>The policy of assignment endpoints: admins, and managers (within their department).</summary>
+    public const string AssignPolicy = "content_assigner";
+
     /// <summary>The content service's own registrations: token validation, its database, broker, storage and the upload sweeper.</summary>
     public static void AddContentServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ManagePolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Author, Roles.Admin));
+            .AddPolicy(ManagePolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Author, Roles.Admin))
+            .AddPolicy(AssignPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Manager, Roles.Admin));
         builder.AddCampusDbContext<ContentDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>());
+        builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>()
+            .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue));
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls, StorageBuckets.Documents);
         // Courses are read and written without them: events wait in the outbox, upload checks answer 503 meanwhile.
         builder.AddSoftDependencies("rabbitmq", "s3");
@@ -31,6 +37,15 @@ internal static class Extensions
             .BindConfiguration(ContentOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        // "Content": { "Learning": { "VideoCompletionRatio": 0.9, "MaxPlaybackRate": 2, "HeartbeatSlackSeconds": 3,
+        //   "CursorLifetime": "00:05:00", "DueSoonDays": 3, "DueCheckInterval": "00:01:00", "MaxAssignmentUsers": 1000 } }
+        builder.Services.AddOptions<LearningOptions>()
+            .BindConfiguration(LearningOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<DueDateJob>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 
         builder.Services.AddSingleton<HlsSigner>();
         builder.Services.AddSingleton<UploadSweeper>();

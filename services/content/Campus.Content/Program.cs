@@ -1,6 +1,7 @@
 using Campus.Content;
 using Campus.Content.Courses;
 using Campus.Content.Documents;
+using Campus.Content.Learning;
 using Campus.Content.Media;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,8 @@ app.MapCoursesApi();
 app.MapSectionsApi();
 app.MapMediaApi();
 app.MapDocumentsApi();
+app.MapEnrolmentsApi();
+app.MapProgressApi();
 app.Run();
 
 /// <summary>The content service host; public for <c>WebApplicationFactory</c> in tests.</summary>

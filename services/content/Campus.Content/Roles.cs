@@ -7,6 +7,7 @@ public static class Roles
 {
     public const string Admin = "admin";
     public const string Author = "author";
+    public const string Manager = "manager";
 
     public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(Admin);
 

@@ -22,6 +22,72 @@ namespace Campus.Content.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Campus.Content.Data.Assignment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AssignedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_by");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Department")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("department");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateOnly?>("DueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("due_date");
+
+                    b.Property<int?>("DueInDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("due_in_days");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_assignments");
+
+                    b.HasIndex("Department")
+                        .HasDatabaseName("ix_assignments_department")
+                        .HasFilter("department IS NOT NULL");
+
+                    b.HasIndex("CourseId", "Department")
+                        .IsUnique()
+                        .HasDatabaseName("ix_assignments_course_id_department")
+                        .HasFilter("department IS NOT NULL");
+
+                    b.HasIndex("CourseId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_assignments_course_id_user_id")
+                        .HasFilter("user_id IS NOT NULL");
+
+                    b.ToTable("assignments", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_assignments_target", "(user_id IS NULL) <> (department IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Campus.Content.Data.Course", b =>
                 {
                     b.Property<Guid>("Id")
@@ -78,6 +144,29 @@ namespace Campus.Content.Data.Migrations
                         .HasDatabaseName("ix_courses_status_created_at");
 
                     b.ToTable("courses", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.CourseCompletion", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<DateTimeOffset>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.HasKey("UserId", "CourseId")
+                        .HasName("pk_course_completions");
+
+                    b.HasIndex("CourseId")
+                        .HasDatabaseName("ix_course_completions_course_id");
+
+                    b.ToTable("course_completions", (string)null);
                 });
 
             modelBuilder.Entity("Campus.Content.Data.Document", b =>
@@ -146,6 +235,108 @@ namespace Campus.Content.Data.Migrations
                         .HasFilter("status = 'uploading'");
 
                     b.ToTable("documents", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.Enrolment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AssignedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_by");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTimeOffset?>("DueSoonSentFor")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_soon_sent_for");
+
+                    b.Property<DateTimeOffset?>("OverdueSentFor")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("overdue_sent_for");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_enrolments");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_enrolments_due_at")
+                        .HasFilter("due_at IS NOT NULL");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_enrolments_user_id");
+
+                    b.HasIndex("CourseId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_enrolments_course_id_user_id");
+
+                    b.ToTable("enrolments", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.Learner", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Department")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("department");
+
+                    b.Property<DateTimeOffset>("DepartmentSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("department_since");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<DateTimeOffset>("EventOccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("event_occurred_at");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_learners");
+
+                    b.HasIndex("Department")
+                        .HasDatabaseName("ix_learners_department");
+
+                    b.ToTable("learners", (string)null);
                 });
 
             modelBuilder.Entity("Campus.Content.Data.Material", b =>
@@ -217,6 +408,56 @@ namespace Campus.Content.Data.Migrations
                         .HasDatabaseName("ix_materials_section_id_position");
 
                     b.ToTable("materials", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.MaterialProgress", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("MaterialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("material_id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<double?>("DurationSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_seconds");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WatchState")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("watch_state");
+
+                    b.Property<double>("WatchedSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("watched_seconds");
+
+                    b.HasKey("UserId", "MaterialId")
+                        .HasName("pk_material_progress");
+
+                    b.HasIndex("MaterialId")
+                        .HasDatabaseName("ix_material_progress_material_id");
+
+                    b.HasIndex("UserId", "CourseId")
+                        .HasDatabaseName("ix_material_progress_user_id_course_id");
+
+                    b.ToTable("material_progress", (string)null);
                 });
 
             modelBuilder.Entity("Campus.Content.Data.MediaFile", b =>
@@ -468,6 +709,16 @@ namespace Campus.Content.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Content.Data.Assignment", b =>
+                {
+                    b.HasOne("Campus.Content.Data.Course", null)
+                        .WithMany()
+                        .HasForeignKey("CourseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_assignments_courses_course_id");
+                });
+
             modelBuilder.Entity("Campus.Content.Data.Course", b =>
                 {
                     b.HasOne("Campus.Content.Data.Document", null)
@@ -475,6 +726,26 @@ namespace Campus.Content.Data.Migrations
                         .HasForeignKey("CoverDocumentId")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_courses_documents_cover_document_id");
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.CourseCompletion", b =>
+                {
+                    b.HasOne("Campus.Content.Data.Course", null)
+                        .WithMany()
+                        .HasForeignKey("CourseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_course_completions_courses_course_id");
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.Enrolment", b =>
+                {
+                    b.HasOne("Campus.Content.Data.Course", null)
+                        .WithMany()
+                        .HasForeignKey("CourseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_enrolments_courses_course_id");
                 });
 
             modelBuilder.Entity("Campus.Content.Data.Material", b =>
@@ -497,6 +768,16 @@ namespace Campus.Content.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_materials_sections_section_id");
+                });
+
+            modelBuilder.Entity("Campus.Content.Data.MaterialProgress", b =>
+                {
+                    b.HasOne("Campus.Content.Data.Material", null)
+                        .WithMany()
+                        .HasForeignKey("MaterialId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_material_progress_materials_material_id");
                 });
 
             modelBuilder.Entity("Campus.Content.Data.Section", b =>

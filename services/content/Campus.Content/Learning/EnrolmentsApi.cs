@@ -1,0 +1,452 @@
+using System.Globalization;
+using System.Security.Claims;
+using Campus.Content.Courses;
+using Campus.Content.Data;
+using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Content.Learning;
+
+/// <summary>
+/// Enrolments: a learner enrols in a published course and leaves it (self enrolments only); admins, and managers within
+/// their department, assign courses to users or departments with a due date; everyone reads their learning.
+/// </summary>
+public static class EnrolmentsApi
+{
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapEnrolmentsApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/content").WithTags("Enrolments").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        api.MapPost("/courses/{id:guid}/enrolment", EnrolAsync)
+            .WithName("Enrol")
+            .WithSummary("Enrols the caller in a published course (idempotent: 200 with the enrolment when already enrolled); emits content.enrolment.created.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapDelete("/courses/{id:guid}/enrolment", LeaveAsync)
+            .WithName("LeaveCourse")
+            .WithSummary("Leaves a course the caller enrolled in by themselves; an assigned course cannot be left (409 assigned_enrolment). Progress is kept.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        var assign = api.MapGroup("").RequireAuthorization(Extensions.AssignPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        assign.MapPost("/courses/{id:guid}/assignments", AssignAsync)
+            .WithName("AssignCourse")
+            .WithSummary("Assigns a published course to user_ids (at most 1,000) or a department, with an optional due date (admins; managers within their department). Idempotent; a new due date changes existing assignments.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        assign.MapDelete("/courses/{id:guid}/assignments/users/{user_id:guid}", WithdrawUserAsync)
+            .WithName("WithdrawUserAssignment")
+            .WithSummary("Withdraws a user's assignment: the assigned enrolment goes (unless another assignment still covers them), progress stays; emits content.enrolment.withdrawn.");
+
+        assign.MapDelete("/courses/{id:guid}/assignments/departments/{department}", WithdrawDepartmentAsync)
+            .WithName("WithdrawDepartmentAssignment")
+            .WithSummary("Withdraws a department's assignment: the assigned enrolments of its current members go (unless a personal assignment covers them), progress stays.");
+
+        api.MapGet("/me/learning", MyLearningAsync)
+            .WithName("MyLearning")
+            .WithSummary("The caller's enrolments with state, progress and due date: overdue first, then by due date, then newest.");
+
+        api.MapGet("/courses/{id:guid}/enrolments", ListEnrolmentsAsync)
+            .WithName("ListEnrolments")
+            .WithSummary("Learners of a course with their progress, paged (the course's author and admins: all; managers: their department's). state filters.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return routes;
+    }
+
+    public static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ProblemHttpResult>> EnrolAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return CoursesApi.NotFound();
+        }
+        if (course.Status != CourseStatus.Published)
+        {
+            return NotPublished();
+        }
+        var now = time.GetUtcNow();
+        var source = EnumText.Name(EnrolmentSource.Self);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var inserted = await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO enrolments (id, course_id, user_id, source, created_at, updated_at)
+            VALUES ({Guid.CreateVersion7()}, {id}, {me}, {source}, {now}, {now})
+            ON CONFLICT (course_id, user_id) DO NOTHING
+            """, ct);
+        if (inserted == 1)
+        {
+            db.AddOutboxMessage(new EnrolmentCreated(id, course.Title, me, source, null, null) { OccurredAt = now });
+            await db.SaveChangesAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        var row = await Progress.Rows(db, db.Enrolments.Where(e => e.CourseId == id && e.UserId == me)).SingleAsync(ct);
+        var response = Progress.Response(row, now);
+        return inserted == 1 ? TypedResults.Created($"/api/content/courses/{id}/progress", response) : TypedResults.Ok(response);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var deleted = await db.Enrolments.Where(e => e.CourseId == id && e.UserId == me && e.Source == EnrolmentSource.Self).ExecuteDeleteAsync(ct);
+        if (deleted == 1)
+        {
+            return TypedResults.NoContent();
+        }
+        return await db.Enrolments.AnyAsync(e => e.CourseId == id && e.UserId == me, ct)
+            ? Problems.Create(StatusCodes.Status409Conflict, "assigned_enrolment", "An assigned course cannot be left.",
+                "Ask whoever assigned it to withdraw the assignment.")
+            : NotEnrolled();
+    }
+
+    public static async Task<Results<Ok<AssignmentResult>, ProblemHttpResult>> AssignAsync(
+        Guid id, AssignmentRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time,
+        IOptions<LearningOptions> options, CancellationToken ct)
+    {
+        var userIds = request.UserIds?.Distinct().ToArray() ?? [];
+        var department = string.IsNullOrWhiteSpace(request.Department) ? null : request.Department.Trim();
+        if ((userIds.Length > 0) == (department is not null))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_assignment", "Give either user_ids or a department.");
+        }
+        if (userIds.Length > options.Value.MaxAssignmentUsers)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "too_many_users", $"At most {options.Value.MaxAssignmentUsers} user ids at once.");
+        }
+        if (department?.Length > Learner.DepartmentLength)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_assignment", $"A department has at most {Learner.DepartmentLength} characters.");
+        }
+        var now = time.GetUtcNow();
+        if (ParseDue(request, now) is not { } due)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_due_at", "due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is 1..3650; not both.");
+        }
+        if (due.Past)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "due_in_past", "The due date has already passed.");
+        }
+        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return CoursesApi.NotFound();
+        }
+        if (course.Status != CourseStatus.Published)
+        {
+            return NotPublished();
+        }
+        var me = principal.UserId();
+        string? managed = null;
+        if (!principal.IsAdmin())
+        {
+            managed = await ManagedDepartmentAsync(db, me, ct);
+            if (managed is null)
+            {
+                return NoDepartment();
+            }
+        }
+        var learners = userIds.Length > 0
+            ? await db.Learners.AsNoTracking().Where(l => userIds.Contains(l.UserId)).ToListAsync(ct)
+            : await db.Learners.AsNoTracking().Where(l => l.Department == department).ToListAsync(ct);
+        if (userIds.Length > 0)
+        {
+            var unknown = userIds.Except(learners.Select(l => l.UserId)).ToArray();
+            if (unknown.Length > 0)
+            {
+                return Problem(StatusCodes.Status422UnprocessableEntity, "unknown_users", "Some users are unknown to content (no profile event yet).", unknown);
+            }
+        }
+        if (managed is not null)
+        {
+            if (department is not null && department != managed)
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager assigns only within their own department.");
+            }
+            var outside = learners.Where(l => l.Department != managed).Select(l => l.UserId).ToArray();
+            if (outside.Length > 0)
+            {
+                return Problem(StatusCodes.Status403Forbidden, "outside_department", "Some users are not in your department.", outside);
+            }
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var targets = new List<(Learner Learner, Assignment Rule, DateTimeOffset Since)>();
+        if (department is not null)
+        {
+            var rule = await UpsertAssignmentAsync(db, id, null, department, due, me, now, ct);
+            // Members already there count due_in_days from the assignment; later joiners from joining.
+            targets.AddRange(learners.Select(l => (l, rule, now)));
+        }
+        else
+        {
+            foreach (var learner in learners)
+            {
+                targets.Add((learner, await UpsertAssignmentAsync(db, id, learner.UserId, null, due, me, now, ct), now));
+            }
+        }
+        int created = 0, changed = 0, unchanged = 0;
+        foreach (var (learner, rule, since) in targets)
+        {
+            var dueAt = Enrolling.DueFor(rule, Enrolling.Zone(learner.TimeZone), since);
+            switch (await Enrolling.ApplyAsync(db, course, learner.UserId, dueAt, me, now, ct))
+            {
+                case AssignOutcome.Created: created++; break;
+                case AssignOutcome.DueChanged: changed++; break;
+                default: unchanged++; break;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(new AssignmentResult(id, targets.Count, created, changed, unchanged));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawUserAsync(
+        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        if (!principal.IsAdmin())
+        {
+            var managed = await ManagedDepartmentAsync(db, me, ct);
+            if (managed is null)
+            {
+                return NoDepartment();
+            }
+            if (!await db.Learners.AnyAsync(l => l.UserId == userId && l.Department == managed, ct))
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "The user is not in your department.");
+            }
+        }
+        var course = await db.Courses.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return CoursesApi.NotFound();
+        }
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var removed = await db.Assignments.Where(a => a.CourseId == id && a.UserId == userId).ExecuteDeleteAsync(ct);
+        var withdrawn = await WithdrawEnrolmentsAsync(db, course, [userId], me, now, ct);
+        if (removed == 0 && withdrawn == 0)
+        {
+            return AssignmentNotFound();
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawDepartmentAsync(
+        Guid id, string department, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        if (!principal.IsAdmin())
+        {
+            var managed = await ManagedDepartmentAsync(db, me, ct);
+            if (managed is null)
+            {
+                return NoDepartment();
+            }
+            if (managed != department)
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager withdraws only their own department's assignments.");
+            }
+        }
+        var course = await db.Courses.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return CoursesApi.NotFound();
+        }
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.Assignments.Where(a => a.CourseId == id && a.Department == department).ExecuteDeleteAsync(ct) == 0)
+        {
+            return AssignmentNotFound();
+        }
+        var members = await db.Learners.Where(l => l.Department == department).Select(l => l.UserId).ToListAsync(ct);
+        await WithdrawEnrolmentsAsync(db, course, members, me, now, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<LearningList>> MyLearningAsync(ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var now = time.GetUtcNow();
+        var rows = await Progress.Rows(db, db.Enrolments.AsNoTracking().Where(e => e.UserId == me)).ToListAsync(ct);
+        var items = rows.Select(r => Progress.Response(r, now))
+            .OrderBy(r => r.State == LearningState.Overdue ? 0 : 1)
+            .ThenBy(r => r.DueAt is null ? 1 : 0).ThenBy(r => r.DueAt)
+            .ThenByDescending(r => r.EnrolledAt).ThenBy(r => r.CourseId)
+            .ToList();
+        return TypedResults.Ok(new LearningList(items));
+    }
+
+    public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
+        string? state = null, int limit = 20, int offset = 0)
+    {
+        if (limit is < 1 or > MaxPageSize || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+        }
+        LearningState? wanted = null;
+        if (state is not null)
+        {
+            if (!Enum.GetValues<LearningState>().Any(s => EnumText.Name(s) == state))
+            {
+                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_state", "Unknown state.", "state is not_started, in_progress, completed or overdue.");
+            }
+            wanted = EnumText.Parse<LearningState>(state);
+        }
+        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (course is null)
+        {
+            return CoursesApi.NotFound();
+        }
+        var me = principal.UserId();
+        var enrolments = db.Enrolments.AsNoTracking().Where(e => e.CourseId == id);
+        if (!principal.Manages(course))
+        {
+            var managed = principal.IsInRole(Roles.Manager) ? await ManagedDepartmentAsync(db, me, ct) : null;
+            if (managed is null)
+            {
+                return principal.IsInRole(Roles.Manager)
+                    ? NoDepartment()
+                    : Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only the course's author, managers and admins see its learners.");
+            }
+            enrolments = enrolments.Where(e => db.Learners.Any(l => l.UserId == e.UserId && l.Department == managed));
+        }
+        var now = time.GetUtcNow();
+        var rows = Progress.Rows(db, enrolments);
+        if (wanted is { } only)
+        {
+            rows = rows.InState(only, now);
+        }
+        var total = await rows.CountAsync(ct);
+        var page = await rows.OrderBy(r => r.EnrolledAt).ThenBy(r => r.UserId).Skip(offset).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(new EnrolmentPage([.. page.Select(r => Progress.Response(r, now))], total, limit, offset));
+    }
+
+    /// <summary>The department a manager manages: their own, as content learned it from profile; null when none.</summary>
+    internal static Task<string?> ManagedDepartmentAsync(ContentDbContext db, Guid me, CancellationToken ct) =>
+        db.Learners.Where(l => l.UserId == me).Select(l => l.Department).FirstOrDefaultAsync(ct);
+
+    /// <summary>
+    /// Removes the assigned enrolments of <paramref name="userIds"/> in the course that no remaining assignment covers
+    /// (a personal one, or one of the learner's current department) and publishes <c>content.enrolment.withdrawn</c>
+    /// for each. Self enrolments stay; progress rows are never touched.
+    /// </summary>
+    private static async Task<int> WithdrawEnrolmentsAsync(
+        ContentDbContext db, Course course, IReadOnlyCollection<Guid> userIds, Guid by, DateTimeOffset now, CancellationToken ct)
+    {
+        var gone = await db.Enrolments
+            .Where(e => e.CourseId == course.Id && userIds.Contains(e.UserId) && e.Source == EnrolmentSource.Assigned)
+            .Where(e => !db.Assignments.Any(a => a.CourseId == course.Id && (a.UserId == e.UserId
+                || db.Learners.Any(l => l.UserId == e.UserId && l.Department != null && l.Department == a.Department))))
+            .Select(e => e.UserId).ToListAsync(ct);
+        if (gone.Count == 0)
+        {
+            return 0;
+        }
+        await db.Enrolments.Where(e => e.CourseId == course.Id && gone.Contains(e.UserId) && e.Source == EnrolmentSource.Assigned).ExecuteDeleteAsync(ct);
+        foreach (var userId in gone)
+        {
+            db.AddOutboxMessage(new AssignmentWithdrawn(course.Id, course.Title, userId, by) { OccurredAt = now });
+        }
+        return gone.Count;
+    }
+
+    private static async Task<Assignment> UpsertAssignmentAsync(
+        ContentDbContext db, Guid courseId, Guid? userId, string? department, DueRule due, Guid by, DateTimeOffset now, CancellationToken ct)
+    {
+        var newId = Guid.CreateVersion7();
+        if (userId is not null)
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO assignments (id, course_id, user_id, due_at, due_date, due_in_days, assigned_by, created_at, updated_at)
+                VALUES ({newId}, {courseId}, {userId}, {due.At}, {due.Date}, {due.Days}, {by}, {now}, {now})
+                ON CONFLICT (course_id, user_id) WHERE user_id IS NOT NULL DO UPDATE SET due_at = EXCLUDED.due_at,
+                    due_date = EXCLUDED.due_date, due_in_days = EXCLUDED.due_in_days, assigned_by = EXCLUDED.assigned_by, updated_at = EXCLUDED.updated_at
+                """, ct);
+        }
+        else
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO assignments (id, course_id, department, due_at, due_date, due_in_days, assigned_by, created_at, updated_at)
+                VALUES ({newId}, {courseId}, {department}, {due.At}, {due.Date}, {due.Days}, {by}, {now}, {now})
+                ON CONFLICT (course_id, department) WHERE department IS NOT NULL DO UPDATE SET due_at = EXCLUDED.due_at,
+                    due_date = EXCLUDED.due_date, due_in_days = EXCLUDED.due_in_days, assigned_by = EXCLUDED.assigned_by, updated_at = EXCLUDED.updated_at
+                """, ct);
+        }
+        return new Assignment { CourseId = courseId, UserId = userId, Department = department, DueAt = due.At, DueDate = due.Date, DueInDays = due.Days, AssignedBy = by };
+    }
+
+    private sealed record DueRule(DateTimeOffset? At, DateOnly? Date, int? Days, bool Past);
+
+    private static DueRule? ParseDue(AssignmentRequest request, DateTimeOffset now)
+    {
+        var text = request.DueAt?.Trim();
+        if (!string.IsNullOrEmpty(text) && request.DueInDays is not null)
+        {
+            return null;
+        }
+        if (request.DueInDays is { } days)
+        {
+            return days is >= 1 and <= 3650 ? new DueRule(null, null, days, false) : null;
+        }
+        if (string.IsNullOrEmpty(text))
+        {
+            return new DueRule(null, null, null, false);
+        }
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            // A day is past once it has ended everywhere (UTC-12): a learner far east may then get an overdue enrolment.
+            var endEverywhere = new DateTimeOffset(date.ToDateTime(new TimeOnly(23, 59, 59)), TimeSpan.FromHours(-12));
+            return new DueRule(null, date, null, endEverywhere < now);
+        }
+        // An instant needs its offset (Z or ±hh:mm): a bare local time would be ambiguous.
+        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+        {
+            var utc = at.ToUniversalTime();
+            return new DueRule(utc, null, null, utc <= now);
+        }
+        return null;
+    }
+
+    private static ProblemHttpResult Problem(int status, string code, string title, Guid[] userIds) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: $"{userIds.Length} user id(s): see user_ids.",
+            extensions: new Dictionary<string, object?> { ["code"] = code, ["user_ids"] = userIds });
+
+    internal static ProblemHttpResult NotPublished() =>
+        Problems.Create(StatusCodes.Status409Conflict, "course_not_published", "The course is not published.");
+
+    internal static ProblemHttpResult NotEnrolled() =>
+        Problems.Create(StatusCodes.Status404NotFound, "not_enrolled", "You are not enrolled in this course.");
+
+    private static ProblemHttpResult NoDepartment() =>
+        Problems.Create(StatusCodes.Status403Forbidden, "no_department", "A manager without a department manages no one.");
+
+    private static ProblemHttpResult AssignmentNotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "assignment_not_found", "No such assignment.");
+}

@@ -1,0 +1,245 @@
+using System.Security.Claims;
+using Campus.Content.Courses;
+using Campus.Content.Data;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Content.Learning;
+
+/// <summary>
+/// Progress of an enrolled learner: text, link and document materials are marked done; videos report heartbeats and are
+/// done once enough of them was watched; a course is completed when every published material is done.
+/// </summary>
+public static class ProgressApi
+{
+    private const int MaxAttempts = 8;
+    private const double MaxDurationSeconds = 24 * 3600;
+    private const double PositionTolerance = 1.0;
+
+    public static IEndpointRouteBuilder MapProgressApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/content").WithTags("Progress").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/materials/{id:guid}/complete", CompleteAsync)
+            .WithName("CompleteMaterial")
+            .WithSummary("Marks a text, link or document material done (idempotent); emits content.material.completed once, and content.course.completed with the last one.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/materials/{id:guid}/progress", HeartbeatAsync)
+            .WithName("VideoHeartbeat")
+            .WithSummary("A video player's heartbeat {position_s, duration_s} (every 10–30 s, on play, pause and end): merges the watched intervals; done at the configured share of the duration.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        api.MapGet("/courses/{id:guid}/progress", CourseProgressAsync)
+            .WithName("CourseProgress")
+            .WithSummary("The caller's progress in a course they are enrolled in, per published material.");
+
+        return routes;
+    }
+
+    private sealed record Target(Guid CourseId, string CourseTitle, MaterialKind Kind, double? MediaDuration, Row? Progress);
+
+    /// <summary>The stored progress a heartbeat starts from.</summary>
+    private sealed record Row(string? WatchState, int Version, DateTimeOffset? CompletedAt, double? DurationSeconds);
+
+    /// <summary>The material for an enrolled learner, or the problem that stops them.</summary>
+    private static async Task<(Target? Target, ProblemHttpResult? Problem)> TargetAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
+    {
+        var found = await (
+            from m in db.Materials
+            join s in db.Sections on m.SectionId equals s.Id
+            join c in db.Courses on s.CourseId equals c.Id
+            where m.Id == id
+            select new
+            {
+                m.Kind, m.IsPublished, CourseId = c.Id, c.Title, c.Status,
+                Enrolled = db.Enrolments.Any(e => e.CourseId == c.Id && e.UserId == me),
+                MediaDuration = db.MediaFiles.Where(f => f.Id == m.MediaId).Select(f => f.DurationSeconds).FirstOrDefault(),
+                // Read with the material in the same round trip: the heartbeat is the hottest write.
+                Progress = db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id)
+                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefault(),
+            }).AsNoTracking().FirstOrDefaultAsync(ct);
+        if (found is null || !found.IsPublished)
+        {
+            return (null, Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not published."));
+        }
+        if (found.Status != CourseStatus.Published)
+        {
+            return (null, EnrolmentsApi.NotPublished());
+        }
+        if (!found.Enrolled)
+        {
+            return (null, Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first."));
+        }
+        return (new Target(found.CourseId, found.Title, found.Kind, found.MediaDuration, found.Progress), null);
+    }
+
+    public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> CompleteAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var (target, problem) = await TargetAsync(db, id, me, ct);
+        if (target is null)
+        {
+            return problem!;
+        }
+        if (target.Kind == MaterialKind.Video)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "watch_required", "A video is done when enough of it was watched (heartbeats), not marked.");
+        }
+        var now = time.GetUtcNow();
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            // Of concurrent completes, one inserts (or sets completed_at); the others wait for its row and then change nothing.
+            var changed = await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO material_progress (user_id, material_id, course_id, watched_seconds, completed_at, version, updated_at)
+                VALUES ({me}, {id}, {target.CourseId}, 0, {now}, 1, {now})
+                ON CONFLICT (user_id, material_id) DO UPDATE SET completed_at = EXCLUDED.completed_at,
+                    version = material_progress.version + 1, updated_at = EXCLUDED.updated_at
+                WHERE material_progress.completed_at IS NULL
+                """, ct);
+            if (changed == 1)
+            {
+                await Progress.MaterialDoneAsync(db, me, target.CourseId, target.CourseTitle, id, now, ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
+        var completedAt = await db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id).Select(p => p.CompletedAt).SingleAsync(ct);
+        return TypedResults.Ok(new MaterialProgressResponse(id, null, target.Kind, "", true, completedAt, null, null, null));
+    }
+
+    public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> HeartbeatAsync(
+        Guid id, HeartbeatRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time,
+        IOptions<LearningOptions> options, CancellationToken ct)
+    {
+        if (request.PositionS is not { } position || request.DurationS is not { } reported
+            || !double.IsFinite(position) || !double.IsFinite(reported))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress", "position_s and duration_s (seconds) are required.");
+        }
+        if (reported <= 0 || reported > MaxDurationSeconds)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration", "duration_s must be above 0 and at most 24 h.");
+        }
+        if (position < 0 || position > reported + PositionTolerance)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", "position_s must be within 0..duration_s.");
+        }
+        var me = principal.UserId();
+        var (target, problem) = await TargetAsync(db, id, me, ct);
+        if (target is null)
+        {
+            return problem!;
+        }
+        if (target.Kind != MaterialKind.Video)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "not_a_video", "Heartbeats are for videos; mark other materials complete.");
+        }
+        var settings = options.Value;
+        var row = target.Progress;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            if (attempt > 1)
+            {
+                row = await db.MaterialProgress.AsNoTracking().Where(p => p.UserId == me && p.MaterialId == id)
+                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
+            }
+            // The transcoder's duration is the truth; a video without one keeps the first duration its player reported.
+            var duration = target.MediaDuration is > 0 ? target.MediaDuration.Value : row?.DurationSeconds ?? reported;
+            if (position > duration + PositionTolerance)
+            {
+                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", $"position_s is beyond the video's duration ({duration:0.#} s).");
+            }
+            var watch = VideoWatch.Parse(row?.WatchState);
+            watch.Heartbeat(Math.Min(position, duration), now, settings);
+            var watched = Math.Min(watch.WatchedSeconds, duration);
+            var completes = row?.CompletedAt is null && watched >= settings.VideoCompletionRatio * duration;
+            DateTimeOffset? completedAt = row?.CompletedAt ?? (completes ? now : null);
+            var state = watch.ToJson();
+
+            await using var transaction = completes ? await db.Database.BeginTransactionAsync(ct) : null;
+            int written;
+            if (row is null)
+            {
+                written = await db.Database.ExecuteSqlAsync(
+                    $"""
+                    INSERT INTO material_progress (user_id, material_id, course_id, watch_state, watched_seconds, duration_seconds, completed_at, version, updated_at)
+                    VALUES ({me}, {id}, {target.CourseId}, {state}::jsonb, {watched}, {duration}, {completedAt}, 1, {now})
+                    ON CONFLICT (user_id, material_id) DO NOTHING
+                    """, ct);
+            }
+            else
+            {
+                var version = row.Version;
+                written = await db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id && p.Version == version)
+                    .ExecuteUpdateAsync(set => set
+                        .SetProperty(p => p.WatchState, state)
+                        .SetProperty(p => p.WatchedSeconds, watched)
+                        .SetProperty(p => p.DurationSeconds, duration)
+                        .SetProperty(p => p.CompletedAt, completedAt)
+                        .SetProperty(p => p.Version, version + 1)
+                        .SetProperty(p => p.UpdatedAt, now), ct);
+            }
+            if (written == 0)
+            {
+                // Another heartbeat of the same learner and video (another tab) wrote first: start again from its result.
+                if (attempt >= MaxAttempts)
+                {
+                    return Problems.Create(StatusCodes.Status409Conflict, "progress_conflict", "Too many concurrent heartbeats; send the next one.");
+                }
+                continue;
+            }
+            if (transaction is not null)
+            {
+                await Progress.MaterialDoneAsync(db, me, target.CourseId, target.CourseTitle, id, now, ct);
+                await transaction.CommitAsync(ct);
+            }
+            return TypedResults.Ok(new MaterialProgressResponse(id, null, MaterialKind.Video, "", completedAt is not null, completedAt,
+                Math.Round(watched, 3), duration, (int)Math.Min(100, Math.Floor(watched * 100 / duration))));
+        }
+    }
+
+    public static async Task<Results<Ok<CourseProgressResponse>, ProblemHttpResult>> CourseProgressAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var now = time.GetUtcNow();
+        if (!await db.Courses.Readable(principal).AnyAsync(c => c.Id == id, ct))
+        {
+            return CoursesApi.NotFound();
+        }
+        var row = await Progress.Rows(db, db.Enrolments.AsNoTracking().Where(e => e.CourseId == id && e.UserId == me)).SingleOrDefaultAsync(ct);
+        if (row is null)
+        {
+            return EnrolmentsApi.NotEnrolled();
+        }
+        var materials = await (
+            from m in Progress.Counted(db, id)
+            join s in db.Sections on m.SectionId equals s.Id
+            orderby s.Position, s.CreatedAt, m.Position, m.CreatedAt
+            select new
+            {
+                m.Id, m.SectionId, m.Kind, m.Title,
+                Progress = db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == m.Id)
+                    .Select(p => new { p.CompletedAt, p.WatchedSeconds, p.DurationSeconds }).FirstOrDefault(),
+            }).AsNoTracking().ToListAsync(ct);
+        var zone = Enrolling.Zone(row.TimeZone);
+        var response = Progress.Response(row, now);
+        return TypedResults.Ok(new CourseProgressResponse(id, response.State, response.ProgressPercent, response.DoneMaterials,
+            response.TotalMaterials, response.DueAt, response.CompletedAt,
+            [.. materials.Select(m => new MaterialProgressResponse(m.Id, m.SectionId, m.Kind, m.Title, m.Progress?.CompletedAt is not null,
+                Enrolling.InZone(m.Progress?.CompletedAt, zone),
+                m.Kind == MaterialKind.Video ? Math.Round(m.Progress?.WatchedSeconds ?? 0, 3) : null,
+                m.Kind == MaterialKind.Video ? m.Progress?.DurationSeconds : null,
+                m.Kind == MaterialKind.Video && m.Progress?.DurationSeconds > 0
+                    ? (int)Math.Min(100, Math.Floor(m.Progress.WatchedSeconds * 100 / m.Progress.DurationSeconds.Value)) : null))]));
+    }
+}
