@@ -133,7 +133,7 @@ check "local registry answers on $registry" wait_http "http://$registry/v2/" 200
 for base in "${bases[@]}"; do
   name="${base#localhost/}"
   check "base ${name%%:*} pushed to the local registry" \
-    as_root skopeo copy --quiet --dest-tls-verify=false "containers-storage:$base" "docker://$registry/$name"
+    as_root skopeo copy --quiet --dest-compress-level 1 --dest-tls-verify=false "containers-storage:$base" "docker://$registry/$name"
 done
 phase "registry up, bases pushed" "$t"
 
