@@ -49,9 +49,10 @@ runroot = "$WORK/run"
 EOF
 
 # Root runs podman, buildah and skopeo directly; another user (a GitHub runner) through sudo, settings passed along.
+# fd 8 (the check's lock) is closed for them, so no conmon or registry process outlives the check holding it.
 as_root() {
-  if [[ "$(id -u)" == 0 ]]; then "$@"
-  else sudo -n env CONTAINERS_CONF="$CONTAINERS_CONF" CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF" "$@"; fi
+  if [[ "$(id -u)" == 0 ]]; then "$@" 8>&-
+  else sudo -n env CONTAINERS_CONF="$CONTAINERS_CONF" CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF" "$@" 8>&-; fi
 }
 pm() { as_root podman "$@"; }
 
@@ -98,7 +99,7 @@ mapfile -t stale < <(pm ps -a --format '{{.Names}}' 2>/dev/null | grep '^campus-
 # 1. Bases (cached by their inputs), the local registry, the images
 # ---------------------------------------------------------------------------------------------------------------------
 t=$SECONDS
-if ! mapfile -t bases < <("$ROOT/deploy/images/local-bases" "$WORK" 2> >(sed 's/^/  [images] /' >&2)) || ((${#bases[@]} != 2)); then
+if ! mapfile -t bases < <("$ROOT/deploy/images/local-bases" "$WORK" 2> >(sed 's/^/  [images] /' >&2) 8>&-) || ((${#bases[@]} != 2)); then
   check "local base images (deploy/images/local-bases)" false
   finish; exit
 fi
@@ -127,7 +128,7 @@ if [[ -d "$WORK/registry/docker/registry/v2/repositories" ]]; then
   find "$WORK/registry/docker/registry/v2/repositories" -mindepth 1 -maxdepth 1 ! -name 'campus-local-*' -exec rm -rf {} +
   docker-registry garbage-collect --delete-untagged "$WORK/registry.yml" >"$WORK/registry-gc.log" 2>&1 || rm -rf "$WORK/registry"
 fi
-docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 8>&- &
 registry_pid=$!
 check "local registry answers on $registry" wait_http "http://$registry/v2/" 200 15
 for base in "${bases[@]}"; do
@@ -367,16 +368,16 @@ phase "auth, gateway and commands against the platform" "$t"
 # ---------------------------------------------------------------------------------------------------------------------
 # 4. Sizes (deploy/images/README.md quotes them)
 # ---------------------------------------------------------------------------------------------------------------------
-pull_size() { # compressed bytes of all layers, as a registry serves them
+app_layer() { # the image's own layer (the publish output), compressed as the SDK pushed it
   as_root skopeo inspect --raw --tls-verify=false "docker://$registry/$1" \
-    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log((m.layers.reduce((a,l)=>a+l.size,0)/1e6).toFixed(0)+" MB")})'
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const l=JSON.parse(s).layers;console.log((l[l.length-1].size/1e6).toFixed(1)+" MB")})'
 }
-echo "  [images] sizes (uncompressed as podman stores them; compressed as pulled from a registry):"
+echo "  [images] sizes (podman image ls: uncompressed, base included; app layer: compressed, as pushed):"
 pm image ls --format '{{.Repository}}:{{.Tag}}|{{.Size}}' | grep -E "^localhost/campus-[a-z-]+:($sha|$base_key)\|" | sort \
   | while IFS='|' read -r ref size; do
       name="${ref#localhost/}"
-      [[ "$name" == campus-local-debian:* ]] && { printf '  [images]   %-58s %9s\n' "$name" "$size"; continue; }
-      printf '  [images]   %-58s %9s  %s\n' "$name" "$size" "$(pull_size "$name" 2>/dev/null || echo '?')"
+      if [[ "$name" == campus-local-* ]]; then printf '  [images]   %-40s %9s\n' "${name%%:*} (base)" "$size"; continue; fi
+      printf '  [images]   %-40s %9s   app layer %s\n' "${name%%:*}" "$size" "$(app_layer "$name" 2>/dev/null || echo '?')"
     done
 phase "total"
 finish
