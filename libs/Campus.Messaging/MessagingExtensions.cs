@@ -19,7 +19,7 @@ public static class MessagingExtensions
     /// <summary>
     /// Adds Campus.Messaging: one RabbitMQ connection per process (opened in the background, recovered
     /// automatically), <see cref="IEventPublisher"/>, <see cref="IDeadLetterQueue"/>, consumers and outbox relays
-    /// configured through <paramref name="configure"/>, and the <c>rabbitmq</c> readiness check.
+    /// configured through <paramref name="configure"/>, the <c>rabbitmq</c> readiness check and its <c>check-dependencies</c> check.
     /// </summary>
     /// <example><c>builder.AddCampusMessaging(m => m.AddOutbox&lt;AuthDbContext&gt;().AddSubscription&lt;UserRegistered, Handler&gt;("profile.user-registered"));</c></example>
     public static MessagingBuilder AddCampusMessaging(this IHostApplicationBuilder builder, Action<MessagingBuilder>? configure = null)
@@ -74,6 +74,7 @@ public static class MessagingExtensions
             services.AddHostedService<RabbitMqConnectionStarter>();
             services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(2));
             services.AddDependencyOutage(BrokerOutage);
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RabbitMqDependencyCheck>());
         }
 
         configure?.Invoke(messaging);

@@ -2,6 +2,7 @@ using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -34,9 +35,9 @@ public static class DatabaseExtensions
     }
 
     /// <summary>
-    /// Registers <typeparamref name="TContext"/> on the shared data source with snake_case names and, when
-    /// <c>Database:MigrateOnStart</c> is true (local development), applies its migrations before the host starts.
-    /// Production runs migrations as their own step (a Kubernetes job) instead.
+    /// Registers <typeparamref name="TContext"/> on the shared data source with snake_case names, its migrations for the
+    /// <c>migrate</c> command and, when <c>Database:MigrateOnStart</c> is true (local development), applies them before
+    /// the host starts. Production runs <c>migrate</c> as its own step (a Kubernetes job) instead.
     /// </summary>
     public static IHostApplicationBuilder AddCampusDbContext<TContext>(this IHostApplicationBuilder builder)
         where TContext : DbContext
@@ -45,6 +46,9 @@ public static class DatabaseExtensions
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
             .UseSnakeCaseNamingConvention());
+        builder.Services.TryAddSingleton<DbContextMigration<TContext>>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDatabaseMigration, DbContextMigration<TContext>>(
+            services => services.GetRequiredService<DbContextMigration<TContext>>()));
 
         // { "Database": { "MigrateOnStart": false } }
         if (builder.Configuration.GetValue<bool>("Database:MigrateOnStart"))

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,19 +7,17 @@ namespace Campus.ServiceDefaults;
 /// <summary>
 /// Applies the context's migrations before the server starts listening (development only: see
 /// <c>Database:MigrateOnStart</c>). EF Core takes a database lock, so replicas starting together are safe.
+/// Production runs the image's <c>migrate</c> command as its own step instead (see <see cref="HostCommands"/>).
 /// </summary>
-internal sealed partial class MigrateOnStart<TContext>(IServiceScopeFactory scopes, ILogger<MigrateOnStart<TContext>> logger)
+internal sealed partial class MigrateOnStart<TContext>(DbContextMigration<TContext> migration, ILogger<MigrateOnStart<TContext>> logger)
     : IHostedLifecycleService where TContext : DbContext
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
+        var result = await migration.ApplyAsync(cancellationToken);
+        if (result.Applied.Count > 0)
         {
-            await db.Database.MigrateAsync(cancellationToken);
-            LogMigrated(logger, typeof(TContext).Name, pending.Count);
+            LogMigrated(logger, migration.Name, result.Applied.Count);
         }
     }
 

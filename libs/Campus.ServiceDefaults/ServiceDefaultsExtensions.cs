@@ -25,11 +25,17 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         // A wrong registration (a scoped service captured by a singleton) fails at start, not on the first request.
-        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions
+        var providerOptions = new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true };
+        // `migrate` or `check-dependencies` as the first argument: run it instead of serving (HostCommands).
+        if (HostCommands.FromArguments(Environment.GetCommandLineArgs()[1..]) is { } command)
         {
-            ValidateScopes = true,
-            ValidateOnBuild = true,
-        }));
+            builder.UseCommand(command, providerOptions);
+        }
+        else
+        {
+            builder.ConfigureContainer(new DefaultServiceProviderFactory(providerOptions));
+        }
+        builder.Services.AddDependencyChecks();
 
         builder.AddJsonLogging();
         builder.AddMetricsAndTracing();

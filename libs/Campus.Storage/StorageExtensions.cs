@@ -23,7 +23,7 @@ public static class StorageExtensions
 
     /// <summary>
     /// Adds <see cref="IObjectStorage"/> and <see cref="IMultipartUploads"/> over the S3 API, a hosted service that creates <paramref name="buckets"/>
-    /// (retrying while S3 is down) and the readiness check <c>s3</c>. Can be called more than once; the buckets add up.
+    /// (retrying while S3 is down), the readiness check <c>s3</c> and its <c>check-dependencies</c> check. Can be called more than once; the buckets add up.
     /// </summary>
     /// <param name="builder">The host builder.</param>
     /// <param name="buckets">Logical names (<see cref="StorageBuckets"/>); each is created as <c>Storage:BucketPrefix</c> + name.</param>
@@ -62,6 +62,7 @@ public static class StorageExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<S3HealthCheck>("s3", tags: ["ready"], timeout: S3HealthCheck.Timeout + TimeSpan.FromMilliseconds(500));
         builder.Services.AddDependencyOutage(StorageOutage);
+        builder.Services.AddSingleton<IDependencyCheck, S3DependencyCheck>();
         return builder;
     }
 }

@@ -22,6 +22,14 @@ public static class TestInfrastructure
     public const string S3AccessKey = "S3RVER";
     public const string S3SecretKey = "S3RVER";
 
+    /// <summary>A loopback port nothing listens on (one the system just handed out and took back): a dependency that is down.</summary>
+    public static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>A short unique name for test-owned resources: databases, queue and key prefixes, buckets.</summary>
     public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
 

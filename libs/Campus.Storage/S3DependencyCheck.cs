@@ -1,0 +1,90 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Campus.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Storage;
+
+/// <summary>
+/// <c>check-dependencies</c> for S3: in every bucket the host registered, a random object under <c>healthcheck/</c> is
+/// written with a presigned PUT, read back with a presigned GET and compared, then deleted. The URLs are signed for
+/// <c>Storage:ServiceUrl</c> (the address this process uses; <c>PublicUrl</c> is the browsers' and may not be reachable
+/// from inside the cluster), so the check proves the endpoint, the credentials, the signing and each bucket.
+/// </summary>
+internal sealed class S3DependencyCheck(S3Clients clients, BucketRegistry buckets, IOptions<StorageOptions> options) : IDependencyCheck
+{
+    public const string KeyPrefix = "healthcheck/";
+
+    private static readonly TimeSpan UrlExpiry = TimeSpan.FromMinutes(5);
+
+    public string Name => "s3";
+
+    public string? Target => $"{options.Value.ServiceUrl.TrimEnd('/')} buckets {string.Join(",", buckets.PhysicalNames.Order(StringComparer.Ordinal))}";
+
+    public IEnumerable<string> Secrets => [options.Value.SecretKey, options.Value.AccessKey];
+
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var bucket in buckets.PhysicalNames.Order(StringComparer.Ordinal))
+        {
+            var key = KeyPrefix + Guid.NewGuid().ToString("N");
+            var content = RandomNumberGenerator.GetBytes(64);
+            var written = false;
+            try
+            {
+                using (var put = new HttpRequestMessage(HttpMethod.Put, await PresignAsync(bucket, key, HttpVerb.PUT)))
+                {
+                    put.Content = new ByteArrayContent(content);
+                    put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    using var response = await http.SendAsync(put, cancellationToken);
+                    EnsureSuccess(response, "PUT", bucket);
+                    written = true;
+                }
+                using (var response = await http.GetAsync(await PresignAsync(bucket, key, HttpVerb.GET), cancellationToken))
+                {
+                    EnsureSuccess(response, "GET", bucket);
+                    var read = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                    if (!read.AsSpan().SequenceEqual(content))
+                    {
+                        throw new InvalidOperationException($"{bucket}: the object read back differs from the one written.");
+                    }
+                }
+            }
+            catch when (written)
+            {
+                // Nothing left behind after a failed GET; the GET's failure is the one reported, not a failed delete's.
+                await DeleteAsync(bucket, key).ContinueWith(delete => _ = delete.Exception, TaskScheduler.Default);
+                throw;
+            }
+            // A delete the credentials may not do is a failure too: every host deletes objects.
+            await DeleteAsync(bucket, key);
+        }
+        return $"presigned PUT, GET and delete of a {KeyPrefix} object in each bucket";
+    }
+
+    private Task DeleteAsync(string bucket, string key) =>
+        clients.Internal.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key }, CancellationToken.None);
+
+    private Task<string> PresignAsync(string bucket, string key, HttpVerb verb) =>
+        clients.Internal.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            Verb = verb,
+            ContentType = verb == HttpVerb.PUT ? "application/octet-stream" : null,
+            // The SDK presigns https:// unless told otherwise, whatever the endpoint says.
+            Protocol = new Uri(options.Value.ServiceUrl).Scheme == Uri.UriSchemeHttp ? Protocol.HTTP : Protocol.HTTPS,
+            Expires = DateTime.UtcNow + UrlExpiry,
+        });
+
+    private static void EnsureSuccess(HttpResponseMessage response, string method, string bucket)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{bucket}: presigned {method} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+    }
+}
