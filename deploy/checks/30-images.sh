@@ -85,6 +85,7 @@ psql_platform() { "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT
 registry_pid="" containers=() scratch_db=""
 cleanup() {
   ((${#containers[@]})) && pm rm -f -i -t 0 "${containers[@]}" >/dev/null 2>&1
+  [[ -s "${play:-}" ]] && { pm kube down "$play" >/dev/null 2>&1; pm secret rm campus-redis >/dev/null 2>&1; }
   [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
   [[ -n "$scratch_db" ]] && psql_platform -d postgres -c "DROP DATABASE IF EXISTS \"$scratch_db\" WITH (FORCE)" >/dev/null 2>&1
   return 0
@@ -364,6 +365,42 @@ pm stop -t "$STOP_GRACE" campus-check-auth-live campus-check-gateway-live >/dev/
 check "auth (live): SIGTERM → exit code 0" stopped_cleanly auth-live
 check "gateway (live): SIGTERM → exit code 0" stopped_cleanly gateway-live
 phase "auth, gateway and commands against the platform" "$t"
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 3b. A chart's rendered Deployment under `podman kube play` (the api-gateway chart, dev values, as the charts group
+#     rendered it): podman applies its env/envFrom, secretKeyRef, emptyDir, securityContext and limits. It ignores
+#     Services, probes, NetworkPolicies and hooks: this shows the pod spec runs, not that Kubernetes would schedule it.
+# ---------------------------------------------------------------------------------------------------------------------
+t=$SECONDS
+render="$DEPLOY_WORK/rendered/api-gateway-dev.yaml" play="$WORK/kube-play-gateway.yaml" play_port="$(free_port)"
+play_secret="campus-check-redis-$$"
+kube_play() {
+  [[ -s "$render" ]] || { echo "no $render: the charts group renders it (deploy/check charts images)"; return 1; }
+  local refs
+  refs="$(node "$ROOT/deploy/local/kube-play-manifest.mjs" "$render" campus-gateway "localhost/campus-gateway:$sha" "$play_port" "$play" \
+    "Redis__KeyPrefix=${prefix}play:")" || return 1
+  # The one secret the gateway reads: the platform's Redis, as `podman secret` (a JSON map of base64 values).
+  [[ "$refs" == "campus-redis connection-string" ]] || { echo "unexpected secret references: $refs"; return 1; }
+  pm secret rm campus-redis >/dev/null 2>&1
+  printf '{"connection-string":"%s"}' "$(printf '127.0.0.1:%s' "$REDIS_PORT" | base64 -w0)" >"$WORK/$play_secret.json"
+  pm secret create campus-redis "$WORK/$play_secret.json" >/dev/null || return 1
+  pm kube play --network host --replace "$play" >"$WORK/kube-play.log" 2>&1 || { cat "$WORK/kube-play.log"; return 1; }
+}
+check "api-gateway chart (dev): the rendered Deployment starts under podman kube play (127.0.0.1:$play_port)" kube_play
+played=campus-gateway-pod-gateway   # podman names a Deployment's container <name>-pod-<container>
+check "kube play: /readyz 200 (the platform's Redis from a secretKeyRef)" \
+  wait_http "http://127.0.0.1:$play_port/readyz" 200 60
+played_restricted() { # what the chart asked for is what runs: uid 1000, read-only root, no capabilities, 256 MiB
+  local uid caps ro mem
+  uid="$(pm exec "$played" id -u)"; ro="$(pm inspect "$played" --format '{{.HostConfig.ReadonlyRootfs}}')"
+  caps="$(pm exec "$played" sh -c 'grep CapEff /proc/self/status')"; mem="$(pm inspect "$played" --format '{{.HostConfig.Memory}}')"
+  echo "uid=$uid read-only=$ro $caps memory=$mem"
+  [[ "$uid" == 1000 && "$ro" == true && "$caps" == *0000000000000000 && "$mem" == 268435456 ]] && ! pm exec "$played" touch /app/x 2>/dev/null
+}
+check "kube play: uid 1000, read-only root (a write to /app fails), no capabilities, 256 MiB limit" played_restricted
+kube_down() { pm kube down "$play" >/dev/null && pm secret rm campus-redis >/dev/null; }
+check "kube play: torn down (podman kube down)" kube_down
+phase "a chart's Deployment under podman kube play" "$t"
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 4. Sizes (deploy/images/README.md quotes them)
