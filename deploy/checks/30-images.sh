@@ -384,10 +384,11 @@ kube_play() {
   pm secret rm campus-redis >/dev/null 2>&1
   printf '{"connection-string":"%s"}' "$(printf '127.0.0.1:%s' "$REDIS_PORT" | base64 -w0)" >"$WORK/$play_secret.json"
   pm secret create campus-redis "$WORK/$play_secret.json" >/dev/null || return 1
+  rm -f "$WORK/$play_secret.json"
   pm kube play --network host --replace "$play" >"$WORK/kube-play.log" 2>&1 || { cat "$WORK/kube-play.log"; return 1; }
 }
 check "api-gateway chart (dev): the rendered Deployment starts under podman kube play (127.0.0.1:$play_port)" kube_play
-played=campus-gateway-pod-gateway   # podman names a Deployment's container <name>-pod-<container>
+played=campus-gateway-pod-0-gateway   # podman names a Deployment's container <name>-pod-<replica>-<container>
 check "kube play: /readyz 200 (the platform's Redis from a secretKeyRef)" \
   wait_http "http://127.0.0.1:$play_port/readyz" 200 60
 played_restricted() { # what the chart asked for is what runs: uid 1000, read-only root, no capabilities, 256 MiB

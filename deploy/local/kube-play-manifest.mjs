@@ -16,21 +16,16 @@ const deployment = objects.find(o => o.kind === "Deployment" && o.metadata.name 
 if (!deployment) { console.error(`no Deployment ${name} in ${render}`); process.exit(1); }
 
 const pod = deployment.spec.template.spec;
-const configMaps = new Set(), secrets = new Set();
+const configMaps = new Set(), envFromMaps = new Set(), secrets = new Set();
 deployment.spec.replicas = 1;
 for (const c of pod.containers) {
   c.image = image;
   c.imagePullPolicy = "Never";
-  for (const from of c.envFrom ?? []) if (from.configMapRef) configMaps.add(from.configMapRef.name);
+  for (const from of c.envFrom ?? []) if (from.configMapRef) { configMaps.add(from.configMapRef.name); envFromMaps.add(from.configMapRef.name); }
   for (const e of c.env ?? []) {
     if (e.valueFrom?.configMapKeyRef) configMaps.add(e.valueFrom.configMapKeyRef.name);
     if (e.valueFrom?.secretKeyRef) secrets.add(`${e.valueFrom.secretKeyRef.name} ${e.valueFrom.secretKeyRef.key}`);
   }
-  c.env = [
-    ...(c.env ?? []),
-    { name: "ASPNETCORE_HTTP_PORTS", value: port },
-    ...extra.map(pair => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1) })),
-  ];
   // No hostPort: on the host network the container port is the app's own; 8080 stays the edge's.
   delete c.ports;
   // podman 4.3 knows no `sleep` preStop action (Kubernetes 1.29+); it ignores probes and lifecycle anyway.
@@ -38,5 +33,10 @@ for (const c of pod.containers) {
 }
 const maps = objects.filter(o => o.kind === "ConfigMap" && configMaps.has(o.metadata.name));
 if (maps.length !== configMaps.size) { console.error(`missing ConfigMap(s) of ${name}: ${[...configMaps]}`); process.exit(1); }
+// The overrides go into the ConfigMaps the containers take whole (podman lets envFrom win over env): the address,
+// 127.0.0.1 and the free port (ASPNETCORE_URLS wins over the chart's ASPNETCORE_HTTP_PORTS), and the extra settings.
+const overrides = { ASPNETCORE_URLS: `http://127.0.0.1:${port}` };
+for (const pair of extra) overrides[pair.slice(0, pair.indexOf("="))] = pair.slice(pair.indexOf("=") + 1);
+for (const map of maps) if (envFromMaps.has(map.metadata.name)) { delete map.data.ASPNETCORE_HTTP_PORTS; Object.assign(map.data, overrides); }
 writeFileSync(out, [...maps, deployment].map(o => stringify(o)).join("---\n"));
 for (const s of secrets) console.log(s);
