@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 
 namespace Campus.ServiceDefaults.Tests;
 
@@ -35,7 +34,7 @@ public sealed class HostCommandTests
             var first = await RunAsync(HostCommands.Migrate, Postgres(database), withContext: true);
             Assert.Equal(0, first.ExitCode);
             Assert.Equal($"migrate: {nameof(ProbeDbContext)}: applied 2 of 2 migrations: {ProbeMigrations.First}, {ProbeMigrations.Second}", Assert.Single(first.Lines));
-            Assert.Equal([ProbeMigrations.First, ProbeMigrations.Second], await AppliedMigrationsAsync(database));
+            Assert.Equal([ProbeMigrations.First, ProbeMigrations.Second], await MigrationHistory.AppliedAsync(database, TestContext.Current.CancellationToken));
 
             var second = await RunAsync(HostCommands.Migrate, Postgres(database), withContext: true);
             Assert.Equal(0, second.ExitCode);
@@ -43,7 +42,7 @@ public sealed class HostCommandTests
         }
         finally
         {
-            await DropAsync(database);
+            await MigrationHistory.DropDatabaseAsync(database);
         }
     }
 
@@ -139,29 +138,6 @@ public sealed class HostCommandTests
         await using var output = new StringWriter();
         var exitCode = await HostCommands.RunAsync(app.Services, command, output, TestContext.Current.CancellationToken);
         return new HostProcessResult(exitCode, output.ToString(), "");
-    }
-
-    private static async Task<List<string>> AppliedMigrationsAsync(string database)
-    {
-        await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString(database));
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var query = new NpgsqlCommand("SELECT migration_id FROM \"__EFMigrationsHistory\" ORDER BY migration_id", connection);
-        await using var reader = await query.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        var ids = new List<string>();
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-        return ids;
-    }
-
-    private static async Task DropAsync(string database)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres"));
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
     }
 }
 

@@ -1,7 +1,6 @@
 using Campus.Auth.Data;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Campus.Auth.Tests;
 
@@ -26,7 +25,7 @@ public sealed class CommandLineTests
             var expected = Migrations();
             Assert.Equal($"migrate: AuthDbContext: applied {expected.Count} of {expected.Count} migrations: {string.Join(", ", expected)}",
                 Assert.Single(result.Lines));
-            Assert.Equal(expected, await AppliedMigrationsAsync(database));
+            Assert.Equal(expected, await MigrationHistory.AppliedAsync(database, TestContext.Current.CancellationToken));
 
             var again = await HostProcess.RunAsync(HostAssembly, ["migrate"], Settings(database, TestInfrastructure.RedisConnectionString));
             Assert.True(again.ExitCode == 0, again.ToString());
@@ -34,7 +33,7 @@ public sealed class CommandLineTests
         }
         finally
         {
-            await DropAsync(database);
+            await MigrationHistory.DropDatabaseAsync(database);
         }
     }
 
@@ -67,28 +66,5 @@ public sealed class CommandLineTests
     {
         using var db = new AuthDbContext(new DbContextOptionsBuilder<AuthDbContext>().UseNpgsql("Host=127.0.0.1").Options);
         return [.. db.Database.GetMigrations()];
-    }
-
-    private static async Task<List<string>> AppliedMigrationsAsync(string database)
-    {
-        await using var connection = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString(database));
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var query = new NpgsqlCommand("SELECT migration_id FROM \"__EFMigrationsHistory\" ORDER BY migration_id", connection);
-        await using var reader = await query.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        var ids = new List<string>();
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-        return ids;
-    }
-
-    private static async Task DropAsync(string database)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres"));
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
     }
 }

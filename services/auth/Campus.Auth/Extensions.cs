@@ -1,5 +1,3 @@
-using System.Net;
-using IPNetwork = System.Net.IPNetwork;
 using Campus.Auth.Data;
 using Campus.Auth.Email;
 using Campus.Auth.Passwords;
@@ -7,8 +5,8 @@ using Campus.Auth.Phone;
 using Campus.Auth.Sms;
 using Campus.Auth.Tokens;
 using Campus.Auth.Users;
+using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -79,38 +77,9 @@ internal static class Extensions
         // proxy (Auth:TrustedProxies: the gateway and the edge), at most two hops (edge -> gateway -> auth). Loopback is
         // not trusted by default: another local process is not the gateway, and cannot choose the source it is counted as.
         builder.Services.AddOptions<AuthOptions>().Validate(
-            auth => auth.TrustedProxies.All(entry => TryParseProxy(entry, out _, out _)),
-            "Auth:TrustedProxies: each entry must be an IP address or a CIDR network (10.0.0.0/8).");
-        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<AuthOptions>>((forwarded, auth) =>
-        {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            forwarded.ForwardLimit = 2;
-            forwarded.KnownProxies.Clear();
-            forwarded.KnownIPNetworks.Clear();
-            foreach (var entry in auth.Value.TrustedProxies)
-            {
-                if (TryParseProxy(entry, out var address, out var network))
-                {
-                    if (address is not null)
-                    {
-                        forwarded.KnownProxies.Add(address);
-                    }
-                    else
-                    {
-                        forwarded.KnownIPNetworks.Add(network);
-                    }
-                }
-            }
-        });
-    }
-
-    private static bool TryParseProxy(string entry, out IPAddress? address, out IPNetwork network)
-    {
-        address = null;
-        network = default;
-        return entry.Contains('/', StringComparison.Ordinal)
-            ? IPNetwork.TryParse(entry, out network)
-            : IPAddress.TryParse(entry, out address);
+            auth => TrustedProxies.AreValid(auth.TrustedProxies), "Auth:TrustedProxies: " + TrustedProxies.Rule);
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<AuthOptions>>(
+            (forwarded, auth) => forwarded.Trust(auth.Value.TrustedProxies, hops: 2));
     }
 
     /// <summary>Applies X-Forwarded-For from the trusted proxies (<c>Auth:TrustedProxies</c>), so <c>Connection.RemoteIpAddress</c> is the client's.</summary>

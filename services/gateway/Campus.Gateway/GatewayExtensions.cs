@@ -5,11 +5,9 @@ using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
-using IPNetwork = System.Net.IPNetwork;
 
 namespace Campus.Gateway;
 
@@ -54,30 +52,10 @@ internal static class GatewayExtensions
         // The edge is an address locally (127.0.0.2) and a network in a cluster (the ingress controller's pods come and go;
         // the NetworkPolicy admits only them to the gateway), so each entry is an address or a CIDR network.
         builder.Services.AddOptions<GatewayOptions>().Validate(
-            gateway => gateway.TrustedProxies.All(entry => TryParseProxy(entry, out _, out _)),
-            "Gateway:TrustedProxies: each entry must be an IP address or a CIDR network (10.0.0.0/8).");
-        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
-        {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // One hop: the edge overwrites X-Forwarded-For with the address it saw, so only its last entry counts.
-            forwarded.ForwardLimit = 1;
-            forwarded.KnownIPNetworks.Clear();
-            forwarded.KnownProxies.Clear();
-            foreach (var entry in gateway.Value.TrustedProxies)
-            {
-                if (TryParseProxy(entry, out var address, out var network))
-                {
-                    if (address is not null)
-                    {
-                        forwarded.KnownProxies.Add(address);
-                    }
-                    else
-                    {
-                        forwarded.KnownIPNetworks.Add(network);
-                    }
-                }
-            }
-        });
+            gateway => TrustedProxies.AreValid(gateway.TrustedProxies), "Gateway:TrustedProxies: " + TrustedProxies.Rule);
+        // One hop: the edge overwrites X-Forwarded-For with the address it saw, so only its last entry counts.
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>(
+            (forwarded, gateway) => forwarded.Trust(gateway.Value.TrustedProxies, hops: 1));
 
         builder.Services.AddRequestTimeouts();
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -90,15 +68,6 @@ internal static class GatewayExtensions
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<SecureByDefault>()
             .AddTransforms<HeaderHygiene>();
-    }
-
-    private static bool TryParseProxy(string entry, out IPAddress? address, out IPNetwork network)
-    {
-        address = null;
-        network = default;
-        return entry.Contains('/', StringComparison.Ordinal)
-            ? IPNetwork.TryParse(entry, out network)
-            : IPAddress.TryParse(entry, out address);
     }
 
     /// <summary>Makes the proxy's connections start from <paramref name="address"/> (<c>Gateway:OutboundAddress</c>), when set.</summary>
