@@ -53,6 +53,24 @@ public sealed class DependencyCheckTests(DependencyCheckTests.Buckets buckets) :
     }
 
     [Fact]
+    public async Task With_private_buckets_required_an_object_readable_without_a_signature_fails_the_check()
+    {
+        // s3rver checks no signature and serves anyone: exactly what a cluster's bucket policy must refuse.
+        var settings = new Dictionary<string, string?>(buckets.S3.Settings) { ["Storage:RequirePrivateBuckets"] = "true" };
+
+        var (exitCode, lines) = await CheckAsync(settings, StorageBuckets.Avatars);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(
+            $"{buckets.S3.BucketName(StorageBuckets.Avatars)}: an unsigned GET answered 200 OK, not 401/403: the bucket is not private.",
+            lines[0], StringComparison.Ordinal);
+        var left = await buckets.S3.Client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = buckets.S3.BucketName(StorageBuckets.Avatars), Prefix = "healthcheck/" },
+            TestContext.Current.CancellationToken);
+        Assert.Empty(left.S3Objects ?? []);
+    }
+
+    [Fact]
     public async Task Fails_on_a_closed_port_without_printing_the_keys()
     {
         var settings = new Dictionary<string, string?>(buckets.S3.Settings)

@@ -40,6 +40,13 @@ public sealed class StorageOptions : IValidatableObject
     [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan DownloadUrlExpiry { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// When true, <c>check-dependencies</c> also proves the buckets are private: an unsigned GET and a GET whose signature
+    /// was altered must both be refused (401/403). The Helm charts set it; the local s3rver checks no signature and
+    /// allows anonymous access, so it is off by default.
+    /// </summary>
+    public bool RequirePrivateBuckets { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, value) in new[] { (nameof(ServiceUrl), ServiceUrl), (nameof(PublicUrl), PublicUrl) })

@@ -113,6 +113,8 @@ then the signing key ids. Secrets never come here: see campus.secretEnv.
 {{- $_ := set $data "Storage__PublicUrl" (required "storage.publicUrl is required: the S3 endpoint clients use (presigned URLs are signed for it)" $s.publicUrl) -}}
 {{- $_ := set $data "Storage__Region" $s.region -}}
 {{- $_ := set $data "Storage__BucketPrefix" $s.bucketPrefix -}}
+{{- /* check-dependencies (helm test) also proves the buckets refuse unsigned and altered-signature GETs */ -}}
+{{- $_ := set $data "Storage__RequirePrivateBuckets" "true" -}}
 {{- end -}}
 {{- range $key, $value := $h.config -}}
 {{- if kindIs "slice" $value -}}
