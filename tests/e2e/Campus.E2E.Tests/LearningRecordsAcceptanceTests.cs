@@ -180,8 +180,9 @@ public sealed class LearningRecordsAcceptanceTests
         var refresh = await NotificationsTests.RegisterConfirmedAsync(email);
         using var login = await NotificationsTests.PostAsync("api/auth/email/login", new { email, password = NotificationsTests.Password });
         var token = (await Api.ExpectAsync(login, HttpStatusCode.OK)).GetProperty("access_token").GetString()!;
-        // auth announces auth.user.registered for phone sign-ups only: an e-mail account's profile is created by its
-        // first read, as the app does when it opens; until then an admin cannot set its department (404).
+        // The profile of an e-mail account is created from auth.user.registered (sent when the address is confirmed), a
+        // moment later; a first read creates it at once, as the app's first screen does, so the admin can set the
+        // department without waiting for the event.
         using (var profile = await Api.SendAsync(token, HttpMethod.Get, "api/profile"))
         {
             await Api.ExpectAsync(profile, HttpStatusCode.OK);

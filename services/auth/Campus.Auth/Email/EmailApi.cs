@@ -1,6 +1,7 @@
 using Campus.Auth.Data;
 using Campus.Auth.Passwords;
 using Campus.Auth.Tokens;
+using Campus.Auth.Users;
 using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -114,6 +115,9 @@ public static class EmailApi
         if (user.Status == UserStatus.PendingConfirmation)
         {
             user.Status = UserStatus.Active;
+            // The account exists for the rest of Campus from here (profile, chat, notifications, content learn of it),
+            // as a phone sign-up's does at once: announced once, with the confirmation, in its transaction.
+            db.AddOutboxMessage(new UserRegistered(user.Id, user.Phone, user.Email, user.Roles) { OccurredAt = now });
         }
         user.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
