@@ -12,9 +12,7 @@
 # go two at a time and the reviewer checks run in one node process, then each result is reported in order.
 # shellcheck source=deploy/checks/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-set -uo pipefail
 
-ROOT="${CAMPUS_ROOT:?run through deploy/check}"
 HELM="${HELM:?}"
 ASSERT="$ROOT/deploy/checks/charts/assert.mjs"
 CHARTS=(api-gateway auth profile content notifications chat analytics)

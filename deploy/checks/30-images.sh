@@ -9,10 +9,8 @@
 # objects under healthcheck/ (deleted by the command itself) and short-lived rate-limit counters under its own key prefix.
 # shellcheck source=deploy/checks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-set -uo pipefail
 
-ROOT="${CAMPUS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-WORK="${DEPLOY_WORK:-$ROOT/.data/deploy}/images"
+WORK="$DEPLOY_WORK/images"
 mkdir -p "$WORK"
 t_start=$SECONDS
 

@@ -8,13 +8,10 @@
 #     one deliberate defect, states it (`# expect: <text of the problem>`) and must be refused with it.
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-set -uo pipefail
 shopt -s nullglob globstar
 
-ROOT="${CAMPUS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-cd "$ROOT" || exit 1
 FIXTURES=deploy/checks/fixtures
-WORK="${DEPLOY_WORK:-$ROOT/.data/deploy}/workflows"
+WORK="$DEPLOY_WORK/workflows"
 
 workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
 broken_workflows=("$FIXTURES"/workflows/*.yml)
@@ -24,25 +21,15 @@ broken_yaml=("$FIXTURES"/yamllint/*.yaml)
 out="$(node deploy/local/lint-workflows.mjs "${workflows[@]}" "${broken_workflows[@]}" 2>&1)"
 status=$?
 
-# The block of one file: its status line and the indented lines after it. Succeeds when the file passed.
-block_of() {
-  awk -v file="$1" '
-    /^(ok|FAILED)  / { inside = (substr($0, 9, length(file)) == file && substr($0, 9 + length(file), 1) ~ /^(:|)$/); if (inside) { print; status = ($1 == "ok") ? 0 : 1; found = 1 }; next }
-    inside && /^  / { print }
-    END { if (!found) { print "no result for " file; exit 2 } exit status }' <<<"$out"
-}
-clean() { block_of "$1"; }
+clean() { block_of "$out" "$1"; }
 
 # Succeeds (so `refuse` fails) unless FILE was refused with the problem its `# expect:` line states.
 accepted_or_wrong_reason() {
-  local file="$1" block expect
-  block="$(block_of "$file")"; local verdict=$?
+  local block
+  block="$(block_of "$out" "$1")"; local verdict=$?
   printf '%s\n' "$block"
   ((verdict == 1)) || return 0
-  expect="$(sed -n 's/^# expect: //p' "$file" | head -n1)"
-  if [[ -z "$expect" ]]; then echo "the fixture has no '# expect: ' line"; return 0; fi
-  if ! grep -qF -- "$expect" <<<"$block"; then echo "refused, but not with: $expect"; return 0; fi
-  return 1
+  wrong_reason "$1" "$block"
 }
 crashed() { printf '%s\n' "$out"; return 1; }
 no_workflows() { echo "no .github/workflows/*.yml"; return 1; }
@@ -52,10 +39,7 @@ if ((status > 1)) || ! grep -qE '^(ok|FAILED) ' <<<"$out"; then
 else
   ((${#workflows[@]})) || check "workflows exist" no_workflows
   for f in "${workflows[@]}"; do check "actionlint + shellcheck of run steps: $f" clean "$f"; done
-  for f in "${broken_workflows[@]}"; do
-    defect="$(sed -n 's/^# Defect: //p' "$f" | head -n1)"
-    refuse "lint-workflows refuses fixtures/workflows/$(basename "$f"): ${defect%.}" accepted_or_wrong_reason "$f"
-  done
+  refuse_fixtures lint-workflows accepted_or_wrong_reason "${broken_workflows[@]}"
 fi
 
 # ---- yamllint ------------------------------------------------------------------------------------------------------
@@ -66,20 +50,14 @@ check "yamllint (.yamllint.yaml): ${#yaml_files[@]} files under .github and depl
 
 # A fixture sits in an ignored folder (so `yamllint .` stays clean); it is linted from a scratch copy.
 yamllint_accepts_or_wrong_reason() {
-  local file="$1" expect output
-  expect="$(sed -n 's/^# expect: //p' "$file" | head -n1)"
+  local file="$1" output
   rm -rf "$WORK" && mkdir -p "$WORK" && cp "$file" "$WORK/"
   if output="$(cd "$WORK" && yamllint --format parsable -c "$ROOT/.yamllint.yaml" "$(basename "$file")" 2>&1)"; then
     printf '%s\n' "$output"; return 0
   fi
   printf '%s\n' "$output"
-  [[ -n "$expect" ]] || { echo "the fixture has no '# expect: ' line"; return 0; }
-  grep -qF -- "$expect" <<<"$output" && return 1
-  echo "refused, but not with: $expect"; return 0
+  wrong_reason "$file" "$output"
 }
-for f in "${broken_yaml[@]}"; do
-  defect="$(sed -n 's/^# Defect: //p' "$f" | head -n1)"
-  refuse "yamllint refuses fixtures/yamllint/$(basename "$f"): ${defect%.}" yamllint_accepts_or_wrong_reason "$f"
-done
+refuse_fixtures yamllint yamllint_accepts_or_wrong_reason "${broken_yaml[@]}"
 
 finish

@@ -6,11 +6,8 @@
 # (`# expect: SCnnnn`) and must be refused with it.
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-set -uo pipefail
 shopt -s nullglob
 
-ROOT="${CAMPUS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-cd "$ROOT" || exit 1
 FIXTURES=deploy/checks/fixtures/scripts
 
 is_shell_script() {
@@ -36,17 +33,11 @@ none() { echo "no shell script found (git ls-files)"; return 1; }
 
 # Succeeds (so `refuse` fails) unless shellcheck refused FILE with the rule its `# expect:` line names.
 accepted_or_wrong_reason() {
-  local file="$1" expect output
-  expect="$(sed -n 's/^# expect: //p' "$file" | head -n1)"
-  if output="$(shellcheck --external-sources --format=gcc "$file" 2>&1)"; then printf '%s\n' "$output"; return 0; fi
+  local output
+  if output="$(shellcheck --external-sources --format=gcc "$1" 2>&1)"; then printf '%s\n' "$output"; return 0; fi
   printf '%s\n' "$output"
-  [[ -n "$expect" ]] || { echo "the fixture has no '# expect: ' line"; return 0; }
-  grep -qF -- "[$expect]" <<<"$output" && return 1
-  echo "refused, but not with $expect"; return 0
+  wrong_reason "$1" "$output" '[%s]'
 }
-for f in "$FIXTURES"/*; do
-  defect="$(sed -n 's/^# Defect: //p' "$f" | head -n1)"
-  refuse "shellcheck refuses fixtures/scripts/$(basename "$f"): ${defect%.}" accepted_or_wrong_reason "$f"
-done
+refuse_fixtures shellcheck accepted_or_wrong_reason "$FIXTURES"/*
 
 finish

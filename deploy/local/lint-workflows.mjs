@@ -60,7 +60,7 @@ function runScripts(src) {
   return scripts;
 }
 
-function shellcheckScripts(file, scripts, tmp) {
+function shellcheckScripts(scripts, tmp) {
   if (scripts.length === 0) return [];
   const paths = scripts.map((s, i) => {
     const p = path.join(tmp, `${i}.bash`);
@@ -95,9 +95,9 @@ try {
       failed = true;
       continue;
     }
-    const problems = (await runLint(src, file)).filter((p) => p.message).map((p) => ({ ...p }));
+    const problems = (await runLint(src, file)).filter((p) => p.message);
     const tmp = fs.mkdtempSync(path.join(tmpRoot, `${n}-`));
-    problems.push(...shellcheckScripts(file, runScripts(src), tmp));
+    problems.push(...shellcheckScripts(runScripts(src), tmp));
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     if (problems.length) {
       failed = true;

@@ -203,7 +203,7 @@ const options = { podSecurity: "restricted", inputs: [] };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => (a.includes("=") && a.startsWith("--") && !a.startsWith("--allow-unchecked=") ? a.slice(a.indexOf("=") + 1) : argv[++i]);
+    const value = () => (a.includes("=") && a.startsWith("--") ? a.slice(a.indexOf("=") + 1) : argv[++i]);
     if (a === "--allow-unchecked" || a.startsWith("--allow-unchecked=")) {
       const spec = a === "--allow-unchecked" ? argv[++i] : a.slice("--allow-unchecked=".length);
       const eq = spec ? spec.indexOf("=") : -1;
