@@ -47,10 +47,6 @@ public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : Db
     public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres"));
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await MigrationHistory.DropDatabaseAsync(Name);
     }
 }

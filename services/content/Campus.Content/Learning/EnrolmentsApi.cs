@@ -17,8 +17,6 @@ namespace Campus.Content.Learning;
 /// </summary>
 public static class EnrolmentsApi
 {
-    public const int MaxPageSize = 100;
-
     public static IEndpointRouteBuilder MapEnrolmentsApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/content").WithTags("Enrolments").RequireAuthorization()
@@ -303,9 +301,9 @@ public static class EnrolmentsApi
         Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
         string? state = null, int limit = 20, int offset = 0)
     {
-        if (limit is < 1 or > MaxPageSize || offset < 0)
+        if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{CoursesApi.MaxPageSize} and offset >= 0.");
         }
         LearningState? wanted = null;
         if (state is not null)
