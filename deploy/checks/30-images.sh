@@ -86,6 +86,8 @@ cleanup() {
   [[ -s "${play:-}" ]] && { pm kube down "$play" >/dev/null 2>&1; pm secret rm campus-redis >/dev/null 2>&1; }
   [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
   [[ -n "$scratch_db" ]] && psql_platform -d postgres -c "DROP DATABASE IF EXISTS \"$scratch_db\" WITH (FORCE)" >/dev/null 2>&1
+  # podman leaves its overlay storage mounted; unmounted, the scratch dir (and a clone) can be deleted. The next run mounts it again.
+  mountpoint -q "$WORK/storage/overlay" && as_root umount "$WORK/storage/overlay"
   return 0
 }
 trap cleanup EXIT
