@@ -42,8 +42,7 @@ public sealed class AuthMetrics
 
     public void CodeVerified() => _codesVerified.Add(1);
 
-    /// <param name="reason"><c>phone_not_supported</c>, <c>source_blocked</c>, <c>phone_guarded</c> (another source holds a guarded
-    /// phone's live code) or <c>sms_budget_exhausted</c>.</param>
+    /// <param name="reason"><c>phone_not_supported</c>, <c>source_blocked</c> or <c>sms_budget_exhausted</c>.</param>
     public void CodeRefused(string reason) => _codesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void SmsBudgetExhausted() => _smsBudgetExhausted.Add(1);

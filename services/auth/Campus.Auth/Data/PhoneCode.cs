@@ -4,12 +4,13 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Campus.Auth.Data;
 
 /// <summary>
-/// The current sign-in code of a phone: one row per phone, replaced by every new code (which invalidates the
-/// previous one). Only a salted HMAC of the code is stored.
+/// A sign-in code of a phone, one row per (phone, requesting source). Outside a guard a phone has one code: a new one
+/// from any source replaces (deletes) the others. While the phone is guarded each source has its own, which only that
+/// source may enter and no other source's request touches. Only a salted HMAC of the code is stored.
 /// </summary>
 public sealed class PhoneCode
 {
-    /// <summary>E.164 phone; the key.</summary>
+    /// <summary>E.164 phone; the key with <see cref="RequestedBy"/>.</summary>
     public required string Phone { get; set; }
 
     /// <summary>Changes with every new code, so a verification spends exactly the code it checked.</summary>
@@ -27,8 +28,8 @@ public sealed class PhoneCode
     /// <summary>Set when the code was used (successfully) or withdrawn; a spent code verifies nothing.</summary>
     public DateTimeOffset? SpentAt { get; set; }
 
-    /// <summary>The client IP that asked for this code: the only source that may enter it while the phone is guarded.</summary>
-    public string? RequestedBy { get; set; }
+    /// <summary>The source (client IP) that asked for this code: the only one that may enter it while the phone is guarded.</summary>
+    public required string RequestedBy { get; set; }
 }
 
 /// <summary>
@@ -106,7 +107,7 @@ internal sealed class PhoneCodeConfiguration : IEntityTypeConfiguration<PhoneCod
     public void Configure(EntityTypeBuilder<PhoneCode> code)
     {
         code.ToTable("sms_codes");
-        code.HasKey(c => c.Phone);
+        code.HasKey(c => new { c.Phone, c.RequestedBy });
         code.Property(c => c.Phone).HasMaxLength(16);
         code.Property(c => c.RequestedBy).HasMaxLength(64);
     }

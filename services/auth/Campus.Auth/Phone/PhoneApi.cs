@@ -59,10 +59,6 @@ public static class PhoneApi
                     "Sign-in codes cannot be sent right now; try again later or sign in with e-mail.")),
             PhoneResult.SmsFailed => Problems.Create(StatusCodes.Status503ServiceUnavailable, "sms_unavailable",
                 "The SMS provider did not accept the message; try again in a moment."),
-            // The guard's problem, on send-code: the phone's live code was asked for from another network, which alone may
-            // enter it or ask again; others may ask once it is spent or has expired (Retry-After).
-            PhoneResult.Guarded guarded => WithRetryAfter(context, guarded.RetryAfter, Problems.Create(StatusCodes.Status423Locked,
-                "phone_guarded", "Too many wrong codes for this phone; a new code can be asked for only from the network that asked for the current one, or once it has expired.")),
             _ => Refusal(context, result),
         };
     }

@@ -39,9 +39,9 @@ public abstract record PhoneResult
 /// <remarks>
 /// Wrong codes are counted three ways, and none of them can lock the owner out: per (phone, source), which locks only
 /// that pair; per source over all phones, which puts the source on the block list with exponential backoff; and per
-/// phone over all sources, which guards the phone (its code is accepted only from the source that asked for it, and a
-/// wrong code spends it, and no other source may replace it while it is live), so a guesser spread over many addresses
-/// is stopped while the owner, who asked for the code, still signs in.
+/// phone over all sources, which guards the phone: every source then has its own code, accepted only from that source
+/// and spent by one wrong guess, and no other source's request replaces it or delays a new one, so a guesser spread
+/// over many addresses is stopped while the owner, who asks for their own code, still signs in.
 /// </remarks>
 public sealed class PhoneSignIn(
     AuthDbContext db,
@@ -92,31 +92,29 @@ public sealed class PhoneSignIn(
                 return new PhoneResult.RateLimited(recent[^Options.MaxSendsPerIpPerHour] + Hour - now);
             }
 
-            // The phone next, as verification takes it (source, then phone): a send never replaces the code between a
+            // The phone next, as verification takes it (source, then phone): a send never replaces a code between a
             // verification's read and its save, so a verification spends and counts against exactly the code it read.
             await LockPhoneAsync(phone, ct);
-            if (await HeldByAnotherSourceUntilAsync(phone, clientIp, now, ct) is { } heldUntil)
+            var guarded = await GuardedUntilAsync(phone, now, ct) is not null;
+            // Outside a guard a phone has one code, at most one per resend interval from anywhere, and a new one replaces
+            // the others. Under a guard every source has its own code and interval: no request from elsewhere can take
+            // the owner's code away or make the owner wait.
+            var lastSent = await db.PhoneCodes.Where(c => c.Phone == phone && (!guarded || c.RequestedBy == clientIp))
+                .MaxAsync(c => (DateTimeOffset?)c.SentAt, ct);
+            if (lastSent > resendFrom)
             {
-                // While the phone is guarded its code is accepted only from the source that asked for it: another
-                // source's request must not take that away (it would keep the owner out at one SMS per resend interval).
-                metrics.CodeRefused("phone_guarded");
-                return new PhoneResult.Guarded(heldUntil - now);
+                return new PhoneResult.RateLimited(lastSent.Value + Options.ResendInterval - now);
             }
-
-            // One code per phone: replaces (and so invalidates) the previous code, unless that was sent too recently.
-            var stored = await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO sms_codes (phone, code_id, code_hash, salt, sent_at, expires_at, spent_at, requested_by)
-                VALUES ({phone}, {codeId}, {Hash(salt, phone, code)}, {salt}, {now}, {expiresAt}, NULL, {clientIp})
-                ON CONFLICT (phone) DO UPDATE SET code_id = excluded.code_id, code_hash = excluded.code_hash,
-                    salt = excluded.salt, sent_at = excluded.sent_at, expires_at = excluded.expires_at, spent_at = NULL,
-                    requested_by = excluded.requested_by
-                WHERE sms_codes.sent_at <= {resendFrom}
+            if (!guarded)
+            {
+                await db.PhoneCodes.Where(c => c.Phone == phone && c.RequestedBy != clientIp).ExecuteDeleteAsync(ct);
+            }
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO sms_codes (phone, requested_by, code_id, code_hash, salt, sent_at, expires_at, spent_at)
+                VALUES ({phone}, {clientIp}, {codeId}, {Hash(salt, phone, code)}, {salt}, {now}, {expiresAt}, NULL)
+                ON CONFLICT (phone, requested_by) DO UPDATE SET code_id = excluded.code_id, code_hash = excluded.code_hash,
+                    salt = excluded.salt, sent_at = excluded.sent_at, expires_at = excluded.expires_at, spent_at = NULL
                 """, ct);
-            if (stored == 0)
-            {
-                var sentAt = await db.PhoneCodes.Where(c => c.Phone == phone).Select(c => c.SentAt).FirstAsync(ct);
-                return new PhoneResult.RateLimited(sentAt + Options.ResendInterval - now);
-            }
 
             // The global SMS budget: one row per clock hour, incremented only while under the budget, atomically.
             var sent = await db.Database.SqlQuery<int>($"""
@@ -184,22 +182,24 @@ public sealed class PhoneSignIn(
             return blockedFor is { } blocked ? new PhoneResult.SourceBlocked(blocked) : new PhoneResult.Locked(pair.LockedUntil.Value - now);
         }
 
-        var stored = await db.PhoneCodes.FirstOrDefaultAsync(c => c.Phone == phone && c.SpentAt == null, ct);
-        if (stored is not null && stored.ExpiresAt <= now)
-        {
-            metrics.CodeFailed("expired");
-            return new PhoneResult.ExpiredCode();
-        }
         var guard = await db.Set<PhoneGuard>().FindAsync([phone], ct);
         var guarded = guard?.GuardedUntil > now;
-        if (guarded && stored?.RequestedBy != clientIp)
+        // Under a guard only the code this source asked for is checked; outside one the phone's newest code.
+        var stored = await db.PhoneCodes.Where(c => c.Phone == phone && c.SpentAt == null && (!guarded || c.RequestedBy == clientIp))
+            .OrderByDescending(c => c.SentAt).FirstOrDefaultAsync(ct);
+        if (guarded && stored is null)
         {
-            // Not checked at all: only the source that asked for the code may enter it now.
+            // Not checked at all: this source asked for no code, and only the source that asked for one may enter it now.
             metrics.CodeFailed("guarded");
             var blockedFor = CountSourceFailure(ref source, clientIp, now);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             return blockedFor is { } blocked ? new PhoneResult.SourceBlocked(blocked) : new PhoneResult.Guarded(guard!.GuardedUntil!.Value - now);
+        }
+        if (stored is not null && stored.ExpiresAt <= now)
+        {
+            metrics.CodeFailed("expired");
+            return new PhoneResult.ExpiredCode();
         }
 
         if (stored is null || !CryptographicOperations.FixedTimeEquals(stored.CodeHash, Hash(stored.Salt, phone, code)))
@@ -347,6 +347,8 @@ public sealed class PhoneSignIn(
     private async Task PruneAsync(DateTimeOffset now, CancellationToken ct)
     {
         var windowStart = now - Options.LockDuration;
+        // Codes a guard left per source, long expired (a phone's next code outside a guard removes the others anyway).
+        await db.PhoneCodes.Where(c => c.ExpiresAt <= now - Hour).ExecuteDeleteAsync(ct);
         await db.Set<SmsBudgetWindow>().Where(w => w.WindowStart < now - TimeSpan.FromDays(7)).ExecuteDeleteAsync(ct);
         await db.Set<PhoneSourceLock>().Where(l => l.FirstFailedAt <= windowStart && (l.LockedUntil == null || l.LockedUntil <= now)).ExecuteDeleteAsync(ct);
         await db.Set<PhoneGuard>().Where(g => g.FirstFailedAt <= windowStart && (g.GuardedUntil == null || g.GuardedUntil <= now)).ExecuteDeleteAsync(ct);
@@ -363,21 +365,10 @@ public sealed class PhoneSignIn(
     private Task LockPhoneAsync(string phone, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phone}, 8))", ct);
 
-    /// <summary>
-    /// While <paramref name="phone"/> is guarded and its code is unspent and unexpired, the code belongs to the source that
-    /// asked for it: until when another source may not replace it (the code's expiry, or the guard's end if sooner).
-    /// </summary>
-    private async Task<DateTimeOffset?> HeldByAnotherSourceUntilAsync(string phone, string clientIp, DateTimeOffset now, CancellationToken ct)
+    private async Task<DateTimeOffset?> GuardedUntilAsync(string phone, DateTimeOffset now, CancellationToken ct)
     {
-        var held = await db.PhoneCodes.AsNoTracking()
-            .Where(c => c.Phone == phone && c.SpentAt == null && c.ExpiresAt > now && c.RequestedBy != clientIp)
-            .Select(c => (DateTimeOffset?)c.ExpiresAt).FirstOrDefaultAsync(ct);
-        if (held is null)
-        {
-            return null;
-        }
-        var guardedUntil = await db.Set<PhoneGuard>().Where(g => g.Phone == phone).Select(g => g.GuardedUntil).FirstOrDefaultAsync(ct);
-        return guardedUntil > now ? (held < guardedUntil ? held : guardedUntil) : null;
+        var until = await db.Set<PhoneGuard>().Where(g => g.Phone == phone).Select(g => g.GuardedUntil).FirstOrDefaultAsync(ct);
+        return until > now ? until : null;
     }
 
     private async Task<DateTimeOffset?> BlockedUntilAsync(string clientIp, DateTimeOffset now, CancellationToken ct)

@@ -89,6 +89,11 @@ namespace Campus.Auth.Data.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("phone");
 
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("requested_by");
+
                     b.Property<byte[]>("CodeHash")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -101,11 +106,6 @@ namespace Campus.Auth.Data.Migrations
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
-
-                    b.Property<string>("RequestedBy")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("requested_by");
 
                     b.Property<byte[]>("Salt")
                         .IsRequired()
@@ -120,7 +120,7 @@ namespace Campus.Auth.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("spent_at");
 
-                    b.HasKey("Phone")
+                    b.HasKey("Phone", "RequestedBy")
                         .HasName("pk_sms_codes");
 
                     b.ToTable("sms_codes", (string)null);
