@@ -18,7 +18,7 @@ public sealed class LearningRecordsAcceptanceTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_manager_assigns_a_course_the_learner_completes_it_and_is_mailed_assigned_completed_and_one_overdue()
+    public async Task A_manager_assigns_a_course_the_learner_completes_it_and_is_mailed_assigned_due_soon_completed_and_one_overdue()
     {
         var admin = await SignIn.AdminAsync();
         var author = await SignIn.WithRolesAsync("author");
@@ -38,6 +38,11 @@ public sealed class LearningRecordsAcceptanceTests
             await Api.ExpectCodeAsync(refused, HttpStatusCode.UnprocessableEntity, "due_in_past");
         }
         await AssignAsync(manager, late, () => new { user_ids = new[] { learner.UserId }, due_at = DateTimeOffset.UtcNow.AddSeconds(5).ToString("O", CultureInfo.InvariantCulture) });
+
+        // Due in two days, within Content:Learning:DueSoonDays (3): one "due soon" reminder.
+        var soonTitle = "E2E soon " + Guid.NewGuid().ToString("N")[..8];
+        var soon = await PublishedCourseAsync(author, soonTitle, video: null);
+        await AssignAsync(manager, soon, () => new { user_ids = new[] { learner.UserId }, due_at = DateTimeOffset.UtcNow.AddDays(2).ToString("O", CultureInfo.InvariantCulture) });
 
         // The course: a real transcoded video and a text.
         var clip = await MediaTranscodeTests.ClipAsync(1920, 1080, seconds: 5);
@@ -112,6 +117,8 @@ public sealed class LearningRecordsAcceptanceTests
         // The mails (a new contact reads Russian).
         await WaitForSubjectAsync(email, $"Вам назначен курс «{title}»", TimeSpan.FromSeconds(30));
         await WaitForSubjectAsync(email, $"Курс «{title}» пройден", TimeSpan.FromSeconds(30));
+        var soonPrefix = $"Срок курса «{soonTitle}» истекает через ";
+        await WaitForSubjectAsync(email, s => s.StartsWith(soonPrefix, StringComparison.Ordinal), soonPrefix + "…", TimeSpan.FromSeconds(30));
 
         // The overdue notice comes with the first due-date round after the due date.
         var overdueSubject = $"Курс «{lateTitle}» просрочен";
@@ -128,6 +135,7 @@ public sealed class LearningRecordsAcceptanceTests
         Assert.Single(subjects, s => s == overdueSubject);
         Assert.Single(subjects, s => s == $"Вам назначен курс «{title}»");
         Assert.Single(subjects, s => s == $"Курс «{title}» пройден");
+        Assert.Single(subjects, s => s!.StartsWith(soonPrefix, StringComparison.Ordinal));
         Assert.DoesNotContain(subjects, s => s == $"Курс «{title}» просрочен");
     }
 
@@ -286,10 +294,13 @@ public sealed class LearningRecordsAcceptanceTests
         return item;
     }
 
-    private static async Task WaitForSubjectAsync(string email, string subject, TimeSpan timeout)
+    private static Task WaitForSubjectAsync(string email, string subject, TimeSpan timeout) =>
+        WaitForSubjectAsync(email, s => s == subject, subject, timeout);
+
+    private static async Task WaitForSubjectAsync(string email, Func<string, bool> matches, string subject, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while (!(await NotificationsTests.MailsToAsync(email)).Any(m => m.GetProperty("subject").GetString() == subject))
+        while (!(await NotificationsTests.MailsToAsync(email)).Any(m => m.GetProperty("subject").GetString() is { } s && matches(s)))
         {
             Assert.True(clock.Elapsed < timeout, $"no mail «{subject}» to {email} within {timeout.TotalSeconds:0} s");
             await Task.Delay(250, Ct);
