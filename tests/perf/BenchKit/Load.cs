@@ -46,10 +46,10 @@ public static class OpenLoop
         var tasks = new List<Task>(count);
         for (var i = 0; i < count; i++)
         {
-            var due = TimeSpan.FromSeconds(i / rate);
-            if (due > clock.Elapsed)
+            var wait = TimeSpan.FromSeconds(i / rate) - clock.Elapsed; // read once: the clock moves between two reads
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
             await gate.WaitAsync();
             var index = i;
