@@ -11,7 +11,8 @@
 // --via gateway (default): sockets and posts go through the gateway (it balances sockets over the chat nodes by open
 // sockets), not through the edge: the local nginx edge has worker_connections 1024, fewer than 1,000 proxied sockets
 // need. --via direct: sockets alternate between the nodes' own ports, posts go to the first node.
-// Users sign in on auth's own port with the dev SMS outbox (each with its own X-Forwarded-For, as AuthBench does).
+// Users sign in on auth's own port with the dev SMS outbox, each with its own X-Forwarded-For, connecting from the
+// gateway's address 127.0.0.10 that auth trusts (BenchKit.PhoneSignIn, as AuthBench does).
 // Run it on the platform's machine: the driver, the gateway and both nodes share its cores.
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -21,19 +22,16 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using BenchKit;
 
-var options = ParseArgs(args);
-string Opt(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
-int IntOpt(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-
-var scenario = Opt("scenario", "both");
-var seconds = IntOpt("seconds", 60);
-var userCount = IntOpt("users", 50);
-var via = Opt("via", "gateway");
-var gateway = new Uri(Opt("gateway", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_GATEWAY_PORT") ?? "8000")));
-var auth = new Uri(Opt("auth", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101")));
-var nodes = Opt("nodes", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_CHAT_PORT") ?? "8105") + ",http://127.0.0.1:"
+var options = new Options(args);
+var scenario = options.Get("scenario", "both");
+var seconds = options.Get("seconds", 60);
+var userCount = options.Get("users", 50);
+var via = options.Get("via", "gateway");
+var gateway = options.Local("gateway", "CAMPUS_GATEWAY_PORT", 8000);
+var auth = options.Local("auth", "CAMPUS_AUTH_PORT", 8101);
+var nodes = options.Get("nodes", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_CHAT_PORT") ?? "8105") + ",http://127.0.0.1:"
         + (Environment.GetEnvironmentVariable("CAMPUS_CHAT_2_PORT") ?? "8107"))
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url => new Uri(url)).ToArray();
 if (via is not ("gateway" or "direct") || scenario is not ("one" or "many" or "both"))
@@ -44,35 +42,33 @@ if (via is not ("gateway" or "direct") || scenario is not ("one" or "many" or "b
 
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 8), Math.Max(64, Environment.ProcessorCount * 8));
 var run = Random.Shared.Next(1000, 9999);
-var ipCounter = 0;
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 128, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-{
-    Timeout = TimeSpan.FromSeconds(30),
-};
+using var http = BenchHttp.Create(128, TimeSpan.FromSeconds(30));
+using var authHttp = PhoneSignIn.CreateClient(16, options.Get("auth-source", BenchHttp.TrustedSourceAddress));
+var signIn = new PhoneSignIn(authHttp, auth, run);
 var restBase = via == "gateway" ? gateway : nodes[0];
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"# {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {Environment.ProcessorCount} cores, via {via} ({(via == "gateway" ? gateway : string.Join(" + ", nodes.Select(n => n.Authority)))}), {userCount} users, {seconds} s per scenario"));
 
 var signInClock = Stopwatch.StartNew();
-var users = await SignInUsersAsync(userCount);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {users.Count} users signed in in {signInClock.Elapsed.TotalSeconds:F1} s"));
+var users = await signIn.SignInManyAsync(userCount, i => string.Create(CultureInfo.InvariantCulture, $"+799{run:D4}{i:D4}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {users.Length} users signed in in {signInClock.Elapsed.TotalSeconds:F1} s"));
 
 var ok = true;
 if (scenario is "one" or "both")
 {
-    ok &= await RunScenarioAsync("one chat", IntOpt("sockets", 1000), IntOpt("chats", 1), IntOpt("rate", 10), senders: 1);
+    ok &= await RunScenarioAsync("one chat", options.Get("sockets", 1000), options.Get("chats", 1), options.Get("rate", 10), senders: 1);
 }
 if (scenario is "many" or "both")
 {
-    ok &= await RunScenarioAsync("many chats", IntOpt("sockets", 5000), IntOpt("chats", 100), IntOpt("rate", 100), senders: users.Count);
+    ok &= await RunScenarioAsync("many chats", options.Get("sockets", 5000), options.Get("chats", 100), options.Get("rate", 100), senders: users.Length);
 }
 return ok ? 0 : 1;
 
 async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, int rate, int senders)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"== {name}: {socketCount} sockets over {chatCount} chat(s), {rate} msg/s for {seconds} s, {Math.Min(senders, users.Count)} sender(s)"));
+        $"== {name}: {socketCount} sockets over {chatCount} chat(s), {rate} msg/s for {seconds} s, {Math.Min(senders, users.Length)} sender(s)"));
 
     // Chats: every user is a participant of every chat (so any socket may belong to any user).
     var chats = new List<string>();
@@ -94,7 +90,7 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.AddSubProtocol("campus.v1");
-        socket.Options.AddSubProtocol("bearer." + users[i % users.Count].Token);
+        socket.Options.AddSubProtocol("bearer." + users[i % users.Length].AccessToken);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -116,8 +112,8 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
     {
         perChat[socket.ChatIndex]++;
     }
-    PrintLatencies($"connect ({open.Count}/{socketCount} open in {connectSeconds:F1} s, failed={connectFailures.Count})",
-        [.. connectMs.Where(ms => !double.IsNaN(ms))]);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"   connect ({open.Count}/{socketCount} open in {connectSeconds:F1} s, failed={connectFailures.Count}): {Latencies.Of(connectMs)}"));
     foreach (var failure in connectFailures.GroupBy(f => f).Take(5))
     {
         Console.WriteLine($"   connect failure x{failure.Count()}: {failure.Key}");
@@ -129,8 +125,6 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
     var total = rate * seconds;
     var sentAt = new long[total];
     var expected = new long[total];
-    var postMs = new double[total];
-    var postErrors = 0;
     var latencies = new ConcurrentQueue<double>();
     var deliveredCount = 0L;
     var duplicates = 0L;
@@ -145,52 +139,31 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
     }, () => Interlocked.Increment(ref duplicates), run)).ToList();
     await Task.Delay(1000);
 
-    var gate = new SemaphoreSlim(64);
-    var posts = new List<Task>(total);
-    var clock = Stopwatch.StartNew();
-    for (var k = 0; k < total; k++)
+    var posts = await OpenLoop.RunAsync(total, rate, maxInFlight: 64, async index =>
     {
-        var due = TimeSpan.FromSeconds((double)k / rate);
-        if (due > clock.Elapsed)
-        {
-            await Task.Delay(due - clock.Elapsed);
-        }
-        await gate.WaitAsync();
-        var index = k;
         expected[index] = perChat[index % chatCount];
-        posts.Add(Task.Run(async () =>
+        var sender = users[index % Math.Min(senders, users.Length)];
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, $"/api/chat/chats/{chats[index % chatCount]}/messages"))
         {
-            var sender = users[index % Math.Min(senders, users.Count)];
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, $"/api/chat/chats/{chats[index % chatCount]}/messages"))
+            Content = JsonContent.Create(new { body = $"bench message {index}", client_msg_id = $"{run}-{index}" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sender.AccessToken);
+        Volatile.Write(ref sentAt[index], Stopwatch.GetTimestamp());
+        try
+        {
+            using var response = await http.SendAsync(request);
+            if (!response.IsSuccessStatusCode)
             {
-                Content = JsonContent.Create(new { body = $"bench message {index}", client_msg_id = $"{run}-{index}" }),
-            };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sender.Token);
-            var started = Stopwatch.GetTimestamp();
-            Volatile.Write(ref sentAt[index], started);
-            try
-            {
-                using var response = await http.SendAsync(request);
-                if (!response.IsSuccessStatusCode)
-                {
-                    Interlocked.Increment(ref postErrors);
-                    expected[index] = 0;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                Interlocked.Increment(ref postErrors);
                 expected[index] = 0;
             }
-            finally
-            {
-                postMs[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                gate.Release();
-            }
-        }));
-    }
-    await Task.WhenAll(posts);
-    var postSeconds = clock.Elapsed.TotalSeconds;
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            expected[index] = 0;
+            return false;
+        }
+    });
 
     // Drain: wait until everything expected arrived, at most 10 s after the last post.
     var wanted = expected.Sum();
@@ -203,8 +176,9 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
     var closedEarly = open.Count(socket => socket.ClosedEarly);
     var closeReasons = open.Where(socket => socket.ClosedEarly).GroupBy(socket => socket.CloseReason).Select(g => $"{g.Key} x{g.Count()}");
 
-    PrintLatencies($"post over REST ({total} in {postSeconds:F1} s, errors={postErrors})", postMs);
-    PrintLatencies("fan-out post → message.created", [.. latencies]);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"   post over REST ({total} in {posts.Seconds:F1} s, errors={posts.Errors}): {posts.Latencies}"));
+    Console.WriteLine($"   fan-out post → message.created: {Latencies.Of(latencies)}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"   delivered/expected = {delivered}/{wanted} ({(wanted == 0 ? 0 : 100.0 * delivered / wanted):F3} %), duplicates={Interlocked.Read(ref duplicates)}, sockets closed by the server={closedEarly} {string.Join(", ", closeReasons)}"));
 
@@ -213,20 +187,7 @@ async Task<bool> RunScenarioAsync(string name, int socketCount, int chatCount, i
         socket.Dispose();
     }
     await Task.WhenAll(receiving);
-    return connectFailures.IsEmpty && postErrors == 0 && delivered == wanted && closedEarly == 0;
-}
-
-static void PrintLatencies(string what, double[] values)
-{
-    if (values.Length == 0)
-    {
-        Console.WriteLine($"   {what}: no samples");
-        return;
-    }
-    Array.Sort(values);
-    double P(double p) => values[Math.Clamp((int)Math.Ceiling(p / 100 * values.Length) - 1, 0, values.Length - 1)];
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"   {what}: n={values.Length} p50_ms={P(50):F2} p95_ms={P(95):F2} p99_ms={P(99):F2} max_ms={values[^1]:F2}"));
+    return connectFailures.IsEmpty && posts.Errors == 0 && delivered == wanted && closedEarly == 0;
 }
 
 // Established TCP connections whose local port is `port` (the server side of each connection into a node), from
@@ -253,94 +214,36 @@ static int EstablishedInto(int port)
     return count;
 }
 
-async Task<List<User>> SignInUsersAsync(int count)
-{
-    var result = new User[count];
-    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-    {
-        var phone = string.Create(CultureInfo.InvariantCulture, $"+799{run:D4}{i:D4}");
-        var ip = NextIp();
-        using (var sent = await http.SendAsync(Post(new Uri(auth, "/api/auth/phone/send-code"), new { phone }, ip), ct))
-        {
-            await EnsureAsync(sent, "send-code");
-        }
-        var outbox = await http.GetFromJsonAsync<JsonElement>(new Uri(auth, $"/api/auth/dev/sms-outbox?phone={Uri.EscapeDataString(phone)}"), ct);
-        var code = Regex.Match(outbox[outbox.GetArrayLength() - 1].GetProperty("text").GetString()!, @"\b\d{4,8}\b").Value;
-        using var verified = await http.SendAsync(Post(new Uri(auth, "/api/auth/phone/verify"), new { phone, code }, ip), ct);
-        await EnsureAsync(verified, "verify");
-        var token = (await verified.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("access_token").GetString()!;
-        var payload = Convert.FromBase64String(Pad(token.Split('.')[1].Replace('-', '+').Replace('_', '/')));
-        result[i] = new User(JsonDocument.Parse(payload).RootElement.GetProperty("sub").GetString()!, token);
-    });
-    return [.. result];
-
-    static string Pad(string base64) => base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
-}
-
 // Others are invited and join when they accept; chat learns new users from auth's events, so a fresh user may be
 // unknown to it for a moment (422 unknown_users): the creation is retried.
-async Task<string> CreateChatAsync(User owner, User[] participants, string title)
+async Task<string> CreateChatAsync(SignedIn owner, SignedIn[] participants, string title)
 {
     string? chatId = null;
     for (var attempt = 0; chatId is null; attempt++)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, "/api/chat/chats"))
         {
-            Content = JsonContent.Create(new { type = "group", title, participant_ids = participants.Select(p => p.Id).ToArray() }),
+            Content = JsonContent.Create(new { type = "group", title, participant_ids = participants.Select(p => p.UserId).ToArray() }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.AccessToken);
         using var response = await http.SendAsync(request);
         if (response.StatusCode == HttpStatusCode.UnprocessableEntity && attempt < 50)
         {
             await Task.Delay(200);
             continue;
         }
-        await EnsureAsync(response, "create chat");
+        await BenchHttp.EnsureAsync(response, "create chat");
         chatId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
     await Parallel.ForEachAsync(participants, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (participant, ct) =>
     {
         using var accept = new HttpRequestMessage(HttpMethod.Post, new Uri(restBase, $"/api/chat/chats/{chatId}/invitation/accept"));
-        accept.Headers.Authorization = new AuthenticationHeaderValue("Bearer", participant.Token);
+        accept.Headers.Authorization = new AuthenticationHeaderValue("Bearer", participant.AccessToken);
         using var accepted = await http.SendAsync(accept, ct);
-        await EnsureAsync(accepted, "accept invitation");
+        await BenchHttp.EnsureAsync(accepted, "accept invitation");
     });
     return chatId;
 }
-
-static async Task EnsureAsync(HttpResponseMessage response, string what)
-{
-    if (!response.IsSuccessStatusCode)
-    {
-        throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
-}
-
-static HttpRequestMessage Post(Uri url, object body, string ip)
-{
-    var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
-    request.Headers.Add("X-Forwarded-For", ip);
-    return request;
-}
-
-// One address per user: auth limits code requests per client IP.
-string NextIp()
-{
-    var n = Interlocked.Increment(ref ipCounter);
-    return $"10.{run % 200}.{n / 250 % 250}.{n % 250 + 1}";
-}
-
-static Dictionary<string, string> ParseArgs(string[] args)
-{
-    var result = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i + 1 < args.Length; i += 2)
-    {
-        result[args[i].TrimStart('-')] = args[i + 1];
-    }
-    return result;
-}
-
-internal sealed record User(string Id, string Token);
 
 /// <summary>One open socket: reads frames and reports each <c>message.created</c> of this run once, by message index.</summary>
 internal sealed class Receiver(ClientWebSocket socket, int chatIndex) : IDisposable
