@@ -1,11 +1,30 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Campus.ServiceDefaults.Tests;
 
 public sealed class JsonLogTests
 {
+    [Fact]
+    public void Request_and_sql_command_lines_are_off_by_default_and_configuration_still_sets_levels()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        // As appsettings.json or an environment variable would.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Debug" });
+        builder.AddServiceDefaults();
+        using var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger("Campus.Content.Learning").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.EntityFrameworkCore.Database.Command").IsEnabled(LogLevel.Debug));
+    }
+
     [Fact]
     public async Task Logs_are_json_lines_carrying_the_request_trace_id()
     {
