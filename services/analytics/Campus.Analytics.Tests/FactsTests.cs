@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Analytics.Data;
+using Campus.Analytics.Facts;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Analytics.Tests;
 
@@ -204,6 +206,24 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
         Assert.Equal((1, 1, T0.AddHours(1)), (enrolment.DoneMaterials, enrolment.TotalMaterials, enrolment.CompletedAt!.Value));
         var day = await QueryAsync(db => db.ActivityDaily.AsNoTracking().SingleAsync(a => a.UserId == user, Ct));
         Assert.Equal((4, 1), (day.Messages, day.MaterialsDone));
+    }
+
+    [Fact]
+    public async Task The_inbox_forgets_event_ids_after_its_retention()
+    {
+        var (old, recent) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.ProcessedEvents.AddRange(
+                new ProcessedEvent { EventId = old, ProcessedAt = DateTimeOffset.UtcNow - InboxPruner.Retention - TimeSpan.FromMinutes(1) },
+                new ProcessedEvent { EventId = recent, ProcessedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await factory.Services.GetRequiredService<InboxPruner>().PruneAsync(Ct);
+
+        var left = await QueryAsync(db => db.ProcessedEvents.Where(p => p.EventId == old || p.EventId == recent).Select(p => p.EventId).ToListAsync(Ct));
+        Assert.Equal([recent], left);
     }
 
     private HttpClient Client(string roles)

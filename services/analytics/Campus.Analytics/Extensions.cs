@@ -13,6 +13,8 @@ internal static class Extensions
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<AnalyticsDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>().AddFactSubscriptions());
+        builder.Services.AddSingleton<InboxPruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InboxPruner>());
         builder.AddCampusStorage(StorageBuckets.Reports);
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
