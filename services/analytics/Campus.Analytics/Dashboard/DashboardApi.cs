@@ -36,7 +36,7 @@ public static class DashboardApi
     }
 
     public static async Task<Results<Ok<DashboardResponse>, ProblemHttpResult>> GetAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, CancellationToken ct,
+        ClaimsPrincipal principal, AnalyticsDbContext db, DashboardCache cache, TimeProvider time, CancellationToken ct,
         string? from = null, string? to = null, string? department = null)
     {
         var now = time.GetUtcNow();
@@ -66,9 +66,7 @@ public static class DashboardApi
                 return Problems.Create(StatusCodes.Status403Forbidden, "dashboard_forbidden", "Only managers and admins see the dashboard.");
             }
             var me = principal.UserId();
-            var managed = await db.Database
-                .SqlQuery<string?>($"SELECT department AS \"Value\" FROM users WHERE user_id = {me}")
-                .FirstOrDefaultAsync(ct);
+            var managed = await db.Users.Where(u => u.UserId == me).Select(u => u.Department).SingleOrDefaultAsync(ct);
             if (managed is null)
             {
                 return Problems.Create(StatusCodes.Status403Forbidden, "no_department",
@@ -81,7 +79,9 @@ public static class DashboardApi
             department = managed;
         }
 
-        return TypedResults.Ok(await DashboardQueries.ReadAsync(db, period, department, now, ct));
+        // Keyed by the period as asked (a default period moves with the clock) and the scope as resolved.
+        var key = string.Join('\n', department ?? "", from?.Trim() ?? "", to?.Trim() ?? "");
+        return TypedResults.Ok(await cache.ReadAsync(key, period, department, ct));
     }
 }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Campus.Analytics.Dashboard;
 
 /// <summary>
@@ -22,7 +24,9 @@ public sealed record DashboardResponse(
     IReadOnlyList<DailyPoint> Daily);
 
 /// <summary>Distinct users with any activity (sign-in, material done, chat message) in the 7 and 30 days up to the period's last day.</summary>
-public sealed record ActiveLearners(long Last7Days, long Last30Days);
+public sealed record ActiveLearners(
+    [property: JsonPropertyName("last_7_days")] long Last7Days,
+    [property: JsonPropertyName("last_30_days")] long Last30Days);
 
 /// <summary>A course by the completions in the period.</summary>
 public sealed record TopCourse(Guid CourseId, string? Title, long Completions);

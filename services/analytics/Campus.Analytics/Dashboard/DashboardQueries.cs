@@ -48,7 +48,8 @@ internal static partial class DashboardQueries
                 GROUP BY 1),
             completed AS (
                 SELECT (e.completed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS completions,
-                       sum(extract(epoch FROM e.completed_at - e.enrolled_at))::float8 AS completion_seconds
+                       count(e.enrolled_at) AS timed_completions,
+                       coalesce(sum(extract(epoch FROM e.completed_at - e.enrolled_at)), 0)::float8 AS completion_seconds
                 FROM enrolments e /*scope e*/
                 WHERE e.completed_at >= @from AND e.completed_at < @to
                 GROUP BY 1),
@@ -61,6 +62,7 @@ internal static partial class DashboardQueries
                    coalesce(enrolled.enrolments, 0) AS enrolments,
                    coalesce(enrolled.enrolled_completed, 0) AS enrolled_completed,
                    coalesce(completed.completions, 0) AS completions,
+                   coalesce(completed.timed_completions, 0) AS timed_completions,
                    coalesce(completed.completion_seconds, 0) AS completion_seconds,
                    coalesce(active.active_learners, 0) AS active_learners,
                    coalesce(active.messages, 0) AS messages
@@ -115,6 +117,8 @@ internal static partial class DashboardQueries
 
         var enrolments = daily.Sum(d => d.Enrolments);
         var completions = daily.Sum(d => d.Completions);
+        // A partial row (its create not arrived yet) has no enrolled_at: counted as a completion, not timed.
+        var timed = daily.Sum(d => d.TimedCompletions);
         return new DashboardResponse(
             period.From, period.To, department, now,
             new ActiveLearners(summary.ActiveWeek, summary.ActiveMonth),
@@ -122,7 +126,7 @@ internal static partial class DashboardQueries
             completions,
             enrolments == 0 ? null : Math.Round((double)daily.Sum(d => d.EnrolledCompleted) / enrolments, 4),
             summary.Overdue,
-            completions == 0 ? null : Math.Round(daily.Sum(d => d.CompletionSeconds) / completions / 3600, 2),
+            timed == 0 ? null : Math.Round(daily.Sum(d => d.CompletionSeconds) / timed / 3600, 2),
             [.. top.Select(t => new TopCourse(t.CourseId, t.Title, t.Completions))],
             new MediaPipeline(summary.MediaProcessing, summary.MediaReady, summary.MediaFailed),
             [.. deliveries.Select(d => new ChannelDeliveries(d.Channel, d.Sent, d.Failed))],
@@ -139,6 +143,7 @@ internal static partial class DashboardQueries
         public long Enrolments { get; init; }
         public long EnrolledCompleted { get; init; }
         public long Completions { get; init; }
+        public long TimedCompletions { get; init; }
         public double CompletionSeconds { get; init; }
         public long ActiveLearners { get; init; }
         public long Messages { get; init; }
