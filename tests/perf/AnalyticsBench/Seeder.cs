@@ -172,7 +172,8 @@ internal sealed class Seeder(SeedOptions options)
             FROM generate_series(0, @deliveries - 1) AS n
             """, p);
 
-        await StepAsync(connection, "analyze", $"ANALYZE {string.Join(", ", Tables)}");
+        // VACUUM sets the visibility map, so the dashboard's index-only scans need not visit the heap.
+        await StepAsync(connection, "vacuum analyze", $"VACUUM (ANALYZE) {string.Join(", ", Tables)}");
 
         var counts = new List<string>();
         foreach (var table in Tables)

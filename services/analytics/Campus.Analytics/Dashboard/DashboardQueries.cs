@@ -39,7 +39,7 @@ internal static partial class DashboardQueries
         var daily = await db.Database.SqlQueryRaw<DailyRow>(Sql(
             """
             WITH days AS (
-                SELECT d::date AS day FROM generate_series(@first_day::date, @last_day::date, interval '1 day') AS d),
+                SELECT @first_day::date + i AS day FROM generate_series(0, @last_day::date - @first_day::date) AS i),
             enrolled AS (
                 SELECT (e.enrolled_at AT TIME ZONE 'UTC')::date AS day, count(*) AS enrolments,
                        count(*) FILTER (WHERE e.completed_at IS NOT NULL) AS enrolled_completed
@@ -77,12 +77,7 @@ internal static partial class DashboardQueries
         var summary = await db.Database.SqlQueryRaw<SummaryRow>(Sql(
             """
             SELECT
-                (SELECT count(DISTINCT a.user_id) FROM activity_daily a /*scope a*/
-                 WHERE a.day > @last_day - 7 AND a.day <= @last_day) AS active_week,
-                (SELECT count(DISTINCT a.user_id) FROM activity_daily a /*scope a*/
-                 WHERE a.day > @last_day - 30 AND a.day <= @last_day) AS active_month,
-                (SELECT count(DISTINCT a.user_id) FROM activity_daily a /*scope a*/
-                 WHERE a.day BETWEEN @first_day AND @last_day AND a.messages > 0) AS active_chatters,
+                active.active_week, active.active_month, active.active_chatters,
                 (SELECT count(*) FROM enrolments e /*scope e*/
                  WHERE e.completed_at IS NULL AND e.due_at < @now) AS overdue,
                 (SELECT count(*) FROM media m /*scope m owner_id*/ WHERE m.state = 'processing') AS media_processing,
@@ -90,6 +85,17 @@ internal static partial class DashboardQueries
                  WHERE m.state = 'ready' AND m.version >= @from AND m.version < @to) AS media_ready,
                 (SELECT count(*) FROM media m /*scope m owner_id*/
                  WHERE m.state = 'failed' AND m.version >= @from AND m.version < @to) AS media_failed
+            FROM (
+                -- One pass over the days from the 30-day window's first (or the period's, if earlier) to the last:
+                -- each user's last active day, and whether they posted in the period.
+                SELECT count(*) FILTER (WHERE x.last_active > @last_day - 7) AS active_week,
+                       count(*) FILTER (WHERE x.last_active > @last_day - 30) AS active_month,
+                       count(*) FILTER (WHERE x.chatted) AS active_chatters
+                FROM (
+                    SELECT a.user_id, max(a.day) AS last_active, bool_or(a.messages > 0 AND a.day >= @first_day) AS chatted
+                    FROM activity_daily a /*scope a*/
+                    WHERE a.day > least(@first_day - 1, @last_day - 30) AND a.day <= @last_day
+                    GROUP BY a.user_id) AS x) AS active
             """), Parameters()).SingleAsync(ct);
 
         var top = await db.Database.SqlQueryRaw<TopCourseRow>(Sql(
