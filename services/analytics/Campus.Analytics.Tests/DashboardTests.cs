@@ -164,6 +164,7 @@ public sealed class DashboardTests(AnalyticsFactory factory) : IClassFixture<Ana
 
         await ExpectProblemAsync(client, "/api/analytics/dashboard", HttpStatusCode.Forbidden, "dashboard_forbidden");
         await ExpectProblemAsync(client, "/api/analytics/dashboard?department=Sales", HttpStatusCode.Forbidden, "dashboard_forbidden");
+        await ExpectProblemAsync(client, "/api/analytics/dashboard?from=nonsense", HttpStatusCode.Forbidden, "dashboard_forbidden");
     }
 
     [Fact]

@@ -39,6 +39,10 @@ public static class DashboardApi
         ClaimsPrincipal principal, AnalyticsDbContext db, DashboardCache cache, TimeProvider time, CancellationToken ct,
         string? from = null, string? to = null, string? department = null)
     {
+        if (!principal.IsAdmin() && !principal.IsManager())
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "dashboard_forbidden", "Only managers and admins see the dashboard.");
+        }
         var now = time.GetUtcNow();
         if (Period.Parse(from, to, now) is not { } period)
         {
@@ -61,13 +65,9 @@ public static class DashboardApi
 
         if (!principal.IsAdmin())
         {
-            if (!principal.IsManager())
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "dashboard_forbidden", "Only managers and admins see the dashboard.");
-            }
             var me = principal.UserId();
             var managed = await db.Users.Where(u => u.UserId == me).Select(u => u.Department).SingleOrDefaultAsync(ct);
-            if (managed is null)
+            if (string.IsNullOrWhiteSpace(managed))
             {
                 return Problems.Create(StatusCodes.Status403Forbidden, "no_department",
                     "A manager without a department manages no one.", "Analytics knows your department once your profile names one.");
