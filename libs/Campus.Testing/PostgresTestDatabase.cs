@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -23,6 +24,26 @@ public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : Db
         var options = new DbContextOptionsBuilder<TContext>();
         Configure(options);
         return (TContext)Activator.CreateInstance(typeof(TContext), options.Options)!;
+    }
+
+    /// <summary>
+    /// The payloads a service wrote to its outbox (<c>outbox_messages</c>, published or not) under <paramref name="routingKey"/>,
+    /// oldest first: what its consumers will receive.
+    /// </summary>
+    public async Task<List<JsonElement>> OutboxEventsAsync(string routingKey)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT payload::text FROM outbox_messages WHERE routing_key = @key ORDER BY created_at", connection);
+        query.Parameters.AddWithValue("key", routingKey);
+        await using var reader = await query.ExecuteReaderAsync();
+        var events = new List<JsonElement>();
+        while (await reader.ReadAsync())
+        {
+            events.Add(JsonDocument.Parse(reader.GetString(0)).RootElement.Clone());
+        }
+        return events;
     }
 
     public async ValueTask InitializeAsync()

@@ -1,5 +1,7 @@
 using Campus.Analytics.Dashboard;
 using Campus.Analytics.Data;
+using Campus.Analytics.Facts;
+using Campus.Messaging;
 using Campus.Storage;
 
 namespace Campus.Analytics;
@@ -11,7 +13,7 @@ internal static class Extensions
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<AnalyticsDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>());
+        builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>().AddFactSubscriptions());
         builder.AddCampusStorage(StorageBuckets.Reports);
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
@@ -23,4 +25,39 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<DashboardCache>();
     }
+
+    /// <summary>Queue of every event the facts are kept from (one consumer, in arrival order).</summary>
+    public const string FactsQueue = "analytics.facts";
+
+    private static MessagingBuilder AddFactSubscriptions(this MessagingBuilder messaging) => messaging
+        .AddSubscription<UserRegistered, UserFacts>(FactsQueue)
+        .AddSubscription<UserChanged, UserFacts>(FactsQueue)
+        .AddSubscription<UserSignedIn, UserFacts>(FactsQueue)
+        .AddSubscription<UserSnapshot, UserFacts>(FactsQueue)
+        .AddSubscription<ProfileUpdated, UserFacts>(FactsQueue)
+        .AddSubscription<ProfileSnapshot, UserFacts>(FactsQueue)
+        .AddSubscription<CourseCreated, CourseFacts>(FactsQueue)
+        .AddSubscription<CoursePublished, CourseFacts>(FactsQueue)
+        .AddSubscription<CourseArchived, CourseFacts>(FactsQueue)
+        .AddSubscription<CourseDeleted, CourseFacts>(FactsQueue)
+        .AddSubscription<CourseSnapshot, CourseFacts>(FactsQueue)
+        .AddSubscription<MaterialChanged, CourseFacts>(FactsQueue)
+        .AddSubscription<MaterialSnapshot, CourseFacts>(FactsQueue)
+        .AddSubscription<MaterialDeleted, CourseFacts>(FactsQueue)
+        .AddSubscription<MediaReady, CourseFacts>(FactsQueue)
+        .AddSubscription<MediaFailed, CourseFacts>(FactsQueue)
+        .AddSubscription<MediaSnapshot, CourseFacts>(FactsQueue)
+        .AddSubscription<EnrolmentCreated, LearningFacts>(FactsQueue)
+        .AddSubscription<EnrolmentSnapshot, LearningFacts>(FactsQueue)
+        .AddSubscription<DueDateChanged, LearningFacts>(FactsQueue)
+        .AddSubscription<EnrolmentOverdue, LearningFacts>(FactsQueue)
+        .AddSubscription<CourseCompleted, LearningFacts>(FactsQueue)
+        .AddSubscription<AssignmentWithdrawn, LearningFacts>(FactsQueue)
+        .AddSubscription<EnrolmentLeft, LearningFacts>(FactsQueue)
+        .AddSubscription<MaterialCompleted, LearningFacts>(FactsQueue)
+        .AddSubscription<MaterialCompletionSnapshot, LearningFacts>(FactsQueue)
+        .AddSubscription<ChatMessagePosted, ActivityFacts>(FactsQueue)
+        .AddSubscription<ChatActivitySnapshot, ActivityFacts>(FactsQueue)
+        .AddSubscription<DeliveryCompleted, ActivityFacts>(FactsQueue)
+        .AddSubscription<DeliverySnapshot, ActivityFacts>(FactsQueue);
 }

@@ -1,5 +1,6 @@
 using Campus.Analytics;
 using Campus.Analytics.Dashboard;
+using Campus.Analytics.Facts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -10,6 +11,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
 app.MapDashboardApi();
+app.MapRebuildApi();
 app.Run();
 
 /// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -20,7 +20,8 @@ internal static class Extensions
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<AuthDbContext>();
-        builder.AddCampusMessaging(messaging => messaging.AddOutbox<AuthDbContext>());
+        builder.AddCampusMessaging(messaging => messaging.AddOutbox<AuthDbContext>()
+            .AddSubscription<RebuildRequested, PublishUserSnapshots>(PublishUserSnapshots.Queue));
         builder.AddCampusRedis();
         // Sign-in needs only PostgreSQL; events wait in the outbox while RabbitMQ is down.
         builder.AddSoftDependencies("redis", "rabbitmq");

@@ -20,7 +20,8 @@ internal static class Extensions
             .AddSubscription<UserRegistered, RememberUser>(RememberUser.Queue)
             .AddSubscription<CourseCreated, RememberCreatedCourse>(RememberCreatedCourse.Queue)
             .AddSubscription<CoursePublished, RememberPublishedCourse>(RememberCreatedCourse.Queue)
-            .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue));
+            .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue)
+            .AddSubscription<RebuildRequested, PublishChatActivitySnapshots>(PublishChatActivitySnapshots.Queue));
         builder.AddCampusRedis();
         // Revoked access tokens are refused on REST and on the socket handshake; open sockets close on announcement.
         builder.AddTokenRevocationCheck();

@@ -64,3 +64,60 @@ public sealed record MaterialCompleted(Guid CourseId, Guid MaterialId, Guid User
 /// <summary>A learner completed every published material of a course; exactly once per learner and course.</summary>
 [RoutingKey("content.course.completed")]
 public sealed record CourseCompleted(Guid CourseId, string CourseTitle, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+/// <summary>An author archived a course (emitted once per transition to archived).</summary>
+[RoutingKey("content.course.archived")]
+public sealed record CourseArchived(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
+
+/// <summary>
+/// A material was created or changed (title, kind, published flag, video, or its <see cref="Position"/> within its
+/// section after a reorder or a deletion before it): its current state. <see cref="Kind"/> is text, link, document or video.
+/// </summary>
+[RoutingKey("content.material.changed")]
+public sealed record MaterialChanged(Guid MaterialId, Guid CourseId, string Title, string Kind, bool Published, Guid? MediaId, int Position)
+    : IntegrationEvent
+{
+    public static MaterialChanged Of(Material material, Guid courseId, DateTimeOffset now) =>
+        new(material.Id, courseId, material.Title, EnumText.Name(material.Kind), material.IsPublished, material.MediaId, material.Position)
+        {
+            OccurredAt = now,
+        };
+}
+
+/// <summary>A material was deleted (alone or with its section; a deleted course announces only <see cref="CourseDeleted"/>).</summary>
+[RoutingKey("content.material.deleted")]
+public sealed record MaterialDeleted(Guid MaterialId, Guid CourseId) : IntegrationEvent;
+
+// Snapshots: content's current state, re-published when analytics asks for a rebuild; no notification reacts to them.
+
+/// <summary>A course's current state (<see cref="State"/> draft, published or archived).</summary>
+[RoutingKey("content.course.snapshot")]
+public sealed record CourseSnapshot(Guid CourseId, string Title, Guid AuthorId, string State, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt)
+    : IntegrationEvent;
+
+/// <summary>A material's current state (the shape of <see cref="MaterialChanged"/>).</summary>
+[RoutingKey("content.material.snapshot")]
+public sealed record MaterialSnapshot(Guid MaterialId, Guid CourseId, string Title, string Kind, bool Published, Guid? MediaId, int Position)
+    : IntegrationEvent;
+
+/// <summary>
+/// An enrolment's current state with its progress: <see cref="DoneMaterials"/> of <see cref="TotalMaterials"/> published
+/// materials, the course completion, and <see cref="OverdueAt"/> (its due date, when it was announced overdue).
+/// </summary>
+[RoutingKey("content.enrolment.snapshot")]
+public sealed record EnrolmentSnapshot(
+    Guid CourseId, Guid UserId, string Source, DateTimeOffset EnrolledAt, DateTimeOffset? DueAt, int DoneMaterials, int TotalMaterials,
+    DateTimeOffset? CompletedAt, DateTimeOffset? OverdueAt) : IntegrationEvent;
+
+/// <summary>A learner's completed material (the facts of <see cref="MaterialCompleted"/>).</summary>
+[RoutingKey("content.material_completion.snapshot")]
+public sealed record MaterialCompletionSnapshot(Guid CourseId, Guid MaterialId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+/// <summary>An uploaded video's state: processing (queued or transcoding), ready or failed; uploads in progress are left out.</summary>
+[RoutingKey("content.media.snapshot")]
+public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string Filename, string State, double? DurationSeconds, string? Error)
+    : IntegrationEvent;
+
+/// <summary>A learner left a course they had enrolled in by themselves (their progress stays).</summary>
+[RoutingKey("content.enrolment.left")]
+public sealed record EnrolmentLeft(Guid CourseId, Guid UserId) : IntegrationEvent;

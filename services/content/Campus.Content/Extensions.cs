@@ -23,7 +23,9 @@ internal static class Extensions
             .AddPolicy(AssignPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Manager, Roles.Admin));
         builder.AddCampusDbContext<ContentDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>()
-            .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue));
+            .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue)
+            .AddSubscription<ProfileSnapshot, RememberLearner>(RememberLearner.Queue)
+            .AddSubscription<RebuildRequested, PublishContentSnapshots>(PublishContentSnapshots.Queue));
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls, StorageBuckets.Documents);
         // Courses are read and written without them: events wait in the outbox, upload checks answer 503 meanwhile.
         builder.AddSoftDependencies("rabbitmq", "s3");

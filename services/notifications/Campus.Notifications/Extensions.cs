@@ -1,6 +1,7 @@
 using Campus.Notifications.Auth;
 using Campus.Notifications.Content;
 using Campus.Notifications.Data;
+using Campus.Notifications.Deliveries;
 using Campus.Notifications.Sending;
 using Campus.Notifications.Templates;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,7 +41,8 @@ internal static class Extensions
             .AddSubscription<EnrolmentCreated, LearningNotifications>(ContentQueue)
             .AddSubscription<EnrolmentDueSoon, LearningNotifications>(ContentQueue)
             .AddSubscription<EnrolmentOverdue, LearningNotifications>(ContentQueue)
-            .AddSubscription<CourseCompleted, LearningNotifications>(ContentQueue));
+            .AddSubscription<CourseCompleted, LearningNotifications>(ContentQueue)
+            .AddSubscription<RebuildRequested, PublishDeliverySnapshots>(PublishDeliverySnapshots.Queue));
         // Settings and the delivery log are served without the broker; its consumers resume when it is back.
         builder.AddSoftDependencies("rabbitmq");
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -15,7 +15,8 @@ internal static class Extensions
         builder.AddCampusMessaging(messaging => messaging
             .AddOutbox<ProfileDbContext>()
             .AddSubscription<UserRegistered, CreateProfileOnRegistration>(CreateProfileOnRegistration.Queue)
-            .AddSubscription<TelegramLinked, BindTelegramOnLink>(BindTelegramOnLink.Queue));
+            .AddSubscription<TelegramLinked, BindTelegramOnLink>(BindTelegramOnLink.Queue)
+            .AddSubscription<RebuildRequested, PublishProfileSnapshots>(PublishProfileSnapshots.Queue));
         builder.AddCampusStorage(StorageBuckets.Avatars);
         // Profiles are read and written without them: events wait in the outbox, avatar uploads answer 503 meanwhile.
         builder.AddSoftDependencies("rabbitmq", "s3");

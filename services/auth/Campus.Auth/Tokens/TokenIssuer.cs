@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using Campus.Auth.Data;
 using Campus.Auth.Users;
+using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -54,6 +55,7 @@ public sealed class TokenIssuer(
         var (refreshToken, row) = NewRefreshToken(session, now);
         db.Sessions.Add(session);
         db.RefreshTokens.Add(row);
+        db.AddOutboxMessage(new UserSignedIn(user.Id, method) { OccurredAt = now });
         await db.SaveChangesAsync(ct);
         metrics.Login(method);
         return Respond(user, session.Id, refreshToken, row.ExpiresAt, now);
@@ -150,6 +152,7 @@ public sealed class TokenIssuer(
         {
             user.Roles = [.. user.Roles, Roles.Admin];
             user.UpdatedAt = now;
+            db.AddOutboxMessage(UserChanged.Of(user, now));
         }
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Campus.Auth.Data;
 using Campus.Auth.Tokens;
+using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -123,6 +124,7 @@ public static class UsersApi
         }
         user.Roles = newRoles;
         user.UpdatedAt = time.GetUtcNow();
+        db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
         await db.SaveChangesAsync(ct);
         // Sessions stay: the user's access tokens are void at once, and the next refresh issues one with the new roles.
         var version = await issuer.RaiseSecurityVersionAsync(id, ct);
@@ -152,8 +154,13 @@ public static class UsersApi
         {
             return LastAdmin();
         }
+        var wasBlocked = user.Status == UserStatus.Blocked;
         user.Status = UserStatus.Blocked;
         user.UpdatedAt = time.GetUtcNow();
+        if (!wasBlocked)
+        {
+            db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
+        }
         await db.SaveChangesAsync(ct);
         var version = await issuer.RevokeAllSessionsAsync(id, "blocked", ct);
         await transaction.CommitAsync(ct);
@@ -186,6 +193,7 @@ public static class UsersApi
                 ? UserStatus.PendingConfirmation
                 : UserStatus.Active;
             user.UpdatedAt = time.GetUtcNow();
+            db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
             await db.SaveChangesAsync(ct);
         }
         await transaction.CommitAsync(ct);

@@ -213,10 +213,21 @@ public static class CoursesApi
         Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await db.Courses.Managed(principal).Where(c => c.Id == id && c.Status != CourseStatus.Archived)
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var changed = await db.Courses.Managed(principal).Where(c => c.Id == id && c.Status != CourseStatus.Archived)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, CourseStatus.Archived).SetProperty(c => c.UpdatedAt, now), ct);
         var course = await db.Courses.AsNoTracking().Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        return course is null ? NotFound() : TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
+        if (course is null)
+        {
+            return NotFound();
+        }
+        if (changed == 1)
+        {
+            db.AddOutboxMessage(new CourseArchived(course.Id, course.Title, course.AuthorId) { OccurredAt = now });
+            await db.SaveChangesAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
     }
 
     /// <summary>The course with its sections and materials as <paramref name="principal"/> may see them.</summary>

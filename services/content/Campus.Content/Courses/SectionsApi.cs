@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Campus.Content.Data;
+using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -109,14 +110,20 @@ public static class SectionsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteSectionAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
     {
         var section = await ManagedSections(db, principal).AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
         if (section is null)
         {
             return SectionNotFound();
         }
+        var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        foreach (var materialId in await db.Materials.Where(m => m.SectionId == id).Select(m => m.Id).ToListAsync(ct))
+        {
+            db.AddOutboxMessage(new MaterialDeleted(materialId, section.CourseId) { OccurredAt = now });
+        }
+        await db.SaveChangesAsync(ct);
         await db.Sections.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
         await db.Sections.Where(s => s.CourseId == section.CourseId && s.Position > section.Position)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.Position, s => s.Position - 1), ct);
@@ -149,7 +156,7 @@ public static class SectionsApi
         var found = await (from s in db.Sections
                            join c in db.Courses.Managed(principal) on s.CourseId equals c.Id
                            where s.Id == id
-                           select new { s.Id, c.AuthorId }).FirstOrDefaultAsync(ct);
+                           select new { s.Id, s.CourseId, c.AuthorId }).FirstOrDefaultAsync(ct);
         if (found is null)
         {
             return SectionNotFound();
@@ -163,6 +170,7 @@ public static class SectionsApi
         }
         material.Position = await db.Materials.CountAsync(m => m.SectionId == id, ct);
         db.Materials.Add(material);
+        db.AddOutboxMessage(MaterialChanged.Of(material, found.CourseId, now));
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/content/materials/{material.Id}", MaterialResponse.From(material));
     }
@@ -186,7 +194,7 @@ public static class SectionsApi
                            join s in db.Sections on m.SectionId equals s.Id
                            join c in db.Courses.Managed(principal) on s.CourseId equals c.Id
                            where m.Id == id
-                           select new { Material = m, c.AuthorId }).FirstOrDefaultAsync(ct);
+                           select new { Material = m, s.CourseId, c.AuthorId }).FirstOrDefaultAsync(ct);
         if (found is null)
         {
             return MaterialNotFound();
@@ -197,32 +205,42 @@ public static class SectionsApi
             return TypedResults.ValidationProblem(errors);
         }
         found.Material.UpdatedAt = time.GetUtcNow();
+        db.AddOutboxMessage(MaterialChanged.Of(found.Material, found.CourseId, found.Material.UpdatedAt));
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(MaterialResponse.From(found.Material));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMaterialAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
     {
-        var material = await (from m in db.Materials
-                              join s in db.Sections on m.SectionId equals s.Id
-                              join c in db.Courses.Managed(principal) on s.CourseId equals c.Id
-                              where m.Id == id
-                              select m).AsNoTracking().FirstOrDefaultAsync(ct);
-        if (material is null)
+        var found = await (from m in db.Materials
+                           join s in db.Sections on m.SectionId equals s.Id
+                           join c in db.Courses.Managed(principal) on s.CourseId equals c.Id
+                           where m.Id == id
+                           select new { Material = m, s.CourseId }).AsNoTracking().FirstOrDefaultAsync(ct);
+        if (found is null)
         {
             return MaterialNotFound();
         }
+        var material = found.Material;
+        var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Materials.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         await db.Materials.Where(m => m.SectionId == material.SectionId && m.Position > material.Position)
             .ExecuteUpdateAsync(set => set.SetProperty(m => m.Position, m => m.Position - 1), ct);
+        db.AddOutboxMessage(new MaterialDeleted(id, found.CourseId) { OccurredAt = now });
+        // The materials after it moved up: their new positions are announced too.
+        foreach (var moved in await db.Materials.AsNoTracking().Where(m => m.SectionId == material.SectionId && m.Position >= material.Position).ToListAsync(ct))
+        {
+            db.AddOutboxMessage(MaterialChanged.Of(moved, found.CourseId, now));
+        }
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<SectionResponse>, ProblemHttpResult>> ReorderMaterialsAsync(
-        Guid id, OrderRequest request, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+        Guid id, OrderRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
     {
         var section = await ManagedSections(db, principal).AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
         if (section is null)
@@ -235,7 +253,12 @@ public static class SectionsApi
             return InvalidOrder("materials of the section");
         }
         var positions = request.Ids!.Select((materialId, index) => (materialId, index)).ToDictionary(p => p.materialId, p => p.index);
-        materials.ForEach(m => m.Position = positions[m.Id]);
+        var now = time.GetUtcNow();
+        foreach (var material in materials.Where(m => m.Position != positions[m.Id]))
+        {
+            material.Position = positions[material.Id];
+            db.AddOutboxMessage(MaterialChanged.Of(material, section.CourseId, now));
+        }
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(new SectionResponse(section.Id, section.CourseId, section.Title, section.Position,
             [.. materials.OrderBy(m => m.Position).Select(MaterialResponse.From)]));

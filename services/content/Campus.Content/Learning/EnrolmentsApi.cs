@@ -101,12 +101,16 @@ public static class EnrolmentsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
     {
         var me = principal.UserId();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var deleted = await db.Enrolments.Where(e => e.CourseId == id && e.UserId == me && e.Source == EnrolmentSource.Self).ExecuteDeleteAsync(ct);
         if (deleted == 1)
         {
+            db.AddOutboxMessage(new EnrolmentLeft(id, me) { OccurredAt = time.GetUtcNow() });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
             return TypedResults.NoContent();
         }
         return await db.Enrolments.AnyAsync(e => e.CourseId == id && e.UserId == me, ct)

@@ -5,14 +5,20 @@ using Microsoft.EntityFrameworkCore;
 namespace Campus.Content.Learning;
 
 /// <summary>
-/// Keeps <c>learners</c> (department, time zone) from profile's <c>profile.profile.updated</c>. The newest event wins
+/// Keeps <c>learners</c> (department, time zone) from profile's <c>profile.profile.updated</c> and <c>profile.profile.snapshot</c>. The newest event wins
 /// (occurred-at, then id), so redelivery and reordering are harmless. When a learner's department changes, the
 /// department assignments of the new department enrol them (with the assignment's due rule, days counted from the
 /// change). Leaving a department changes nothing: enrolments and progress stay.
 /// </summary>
-public sealed class RememberLearner(ContentDbContext db, TimeProvider time) : IIntegrationEventHandler<ProfileUpdated>
+public sealed class RememberLearner(ContentDbContext db, TimeProvider time)
+    : IIntegrationEventHandler<ProfileUpdated>, IIntegrationEventHandler<ProfileSnapshot>
 {
     public const string Queue = "content.profile-events";
+
+    /// <summary>A snapshot is the profile's state like an update (same ordering rule: a newer update is never overwritten).</summary>
+    public Task HandleAsync(ProfileSnapshot evt, MessageContext context, CancellationToken cancellationToken) =>
+        HandleAsync(new ProfileUpdated(evt.UserId, [], evt.UserId, evt.Department, evt.TimeZone) { Id = evt.Id, OccurredAt = evt.OccurredAt },
+            context, cancellationToken);
 
     public async Task HandleAsync(ProfileUpdated evt, MessageContext context, CancellationToken cancellationToken)
     {

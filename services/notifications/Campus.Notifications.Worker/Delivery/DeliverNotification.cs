@@ -1,5 +1,6 @@
 using System.Globalization;
 using Campus.Messaging;
+using Campus.Messaging.Outbox;
 using Campus.Notifications.Data;
 using Campus.Notifications.Worker.Email;
 using Campus.Notifications.Worker.Telegram;
@@ -88,6 +89,11 @@ public sealed partial class DeliverNotification(
             NotificationStatus.Failed => "failed",
             _ => "retry",
         }, time.GetElapsedTime(started));
+        if (notification.Status is NotificationStatus.Sent or NotificationStatus.Failed)
+        {
+            // Analytics counts deliveries that ended; a retry to come is not one.
+            db.AddOutboxMessage(DeliveryCompleted.Of(notification, time.GetUtcNow()));
+        }
         // Not cancelled by a shutdown: the mail has gone out (or not), and that must be on the row either way, or a
         // redelivery would send it again.
         await db.SaveChangesAsync(CancellationToken.None);

@@ -1,0 +1,110 @@
+using Campus.Messaging;
+
+namespace Campus.Analytics.Facts;
+
+// The owners' events analytics keeps facts from, copied by their JSON shape (services share no code). Snapshots are the
+// owners' current state, re-published after a rebuild request.
+
+[RoutingKey("auth.user.registered")]
+public sealed record UserRegistered(Guid UserId, string? Phone, string? Email, string[] Roles) : IntegrationEvent;
+
+/// <summary><see cref="Status"/>: active, pending_confirmation or blocked.</summary>
+[RoutingKey("auth.user.changed")]
+public sealed record UserChanged(Guid UserId, string[] Roles, string Status) : IntegrationEvent;
+
+[RoutingKey("auth.user.signed_in")]
+public sealed record UserSignedIn(Guid UserId, string Method) : IntegrationEvent;
+
+[RoutingKey("auth.user.snapshot")]
+public sealed record UserSnapshot(
+    Guid UserId, string? Phone, string? Email, string[] Roles, string Status, DateTimeOffset RegisteredAt, DateTimeOffset? LastSignInAt)
+    : IntegrationEvent;
+
+[RoutingKey("profile.profile.updated")]
+public sealed record ProfileUpdated(Guid UserId, string? Department, string? TimeZone, string? DisplayName) : IntegrationEvent;
+
+[RoutingKey("profile.profile.snapshot")]
+public sealed record ProfileSnapshot(Guid UserId, string? DisplayName, string? Department, string? TimeZone) : IntegrationEvent;
+
+[RoutingKey("content.course.created")]
+public sealed record CourseCreated(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
+
+[RoutingKey("content.course.published")]
+public sealed record CoursePublished(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
+
+[RoutingKey("content.course.archived")]
+public sealed record CourseArchived(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
+
+[RoutingKey("content.course.deleted")]
+public sealed record CourseDeleted(Guid CourseId, Guid AuthorId) : IntegrationEvent;
+
+[RoutingKey("content.course.snapshot")]
+public sealed record CourseSnapshot(Guid CourseId, string Title, Guid AuthorId, string State, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt)
+    : IntegrationEvent;
+
+[RoutingKey("content.material.changed")]
+public sealed record MaterialChanged(Guid MaterialId, Guid CourseId, string Title, string Kind, bool Published, Guid? MediaId, int Position)
+    : IntegrationEvent;
+
+[RoutingKey("content.material.snapshot")]
+public sealed record MaterialSnapshot(Guid MaterialId, Guid CourseId, string Title, string Kind, bool Published, Guid? MediaId, int Position)
+    : IntegrationEvent;
+
+[RoutingKey("content.material.deleted")]
+public sealed record MaterialDeleted(Guid MaterialId, Guid CourseId) : IntegrationEvent;
+
+[RoutingKey("content.media.ready")]
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, double DurationSeconds) : IntegrationEvent;
+
+[RoutingKey("content.media.failed")]
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+
+[RoutingKey("content.media.snapshot")]
+public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string Filename, string State, double? DurationSeconds, string? Error)
+    : IntegrationEvent;
+
+[RoutingKey("content.enrolment.created")]
+public sealed record EnrolmentCreated(Guid CourseId, Guid UserId, string Source, DateTimeOffset? DueAt) : IntegrationEvent;
+
+[RoutingKey("content.enrolment.withdrawn")]
+public sealed record AssignmentWithdrawn(Guid CourseId, Guid UserId) : IntegrationEvent;
+
+[RoutingKey("content.enrolment.left")]
+public sealed record EnrolmentLeft(Guid CourseId, Guid UserId) : IntegrationEvent;
+
+[RoutingKey("content.enrolment.due_changed")]
+public sealed record DueDateChanged(Guid CourseId, Guid UserId, DateTimeOffset? DueAt) : IntegrationEvent;
+
+[RoutingKey("content.enrolment.overdue")]
+public sealed record EnrolmentOverdue(Guid CourseId, Guid UserId, DateTimeOffset DueAt) : IntegrationEvent;
+
+[RoutingKey("content.enrolment.snapshot")]
+public sealed record EnrolmentSnapshot(
+    Guid CourseId, Guid UserId, string Source, DateTimeOffset EnrolledAt, DateTimeOffset? DueAt, int DoneMaterials, int TotalMaterials,
+    DateTimeOffset? CompletedAt, DateTimeOffset? OverdueAt) : IntegrationEvent;
+
+[RoutingKey("content.material.completed")]
+public sealed record MaterialCompleted(Guid CourseId, Guid MaterialId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+[RoutingKey("content.material_completion.snapshot")]
+public sealed record MaterialCompletionSnapshot(Guid CourseId, Guid MaterialId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+[RoutingKey("content.course.completed")]
+public sealed record CourseCompleted(Guid CourseId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
+
+[RoutingKey("chat.message.posted")]
+public sealed record ChatMessagePosted(Guid ChatId, long Seq, Guid AuthorId) : IntegrationEvent;
+
+/// <summary>Messages a user posted on one UTC day.</summary>
+[RoutingKey("chat.activity.snapshot")]
+public sealed record ChatActivitySnapshot(Guid UserId, DateOnly Day, int Messages) : IntegrationEvent;
+
+[RoutingKey("notifications.delivery.completed")]
+public sealed record DeliveryCompleted(Guid NotificationId, Guid UserId, string NotificationType, string Channel, string State, int Attempts) : IntegrationEvent;
+
+[RoutingKey("notifications.delivery.snapshot")]
+public sealed record DeliverySnapshot(Guid NotificationId, Guid UserId, string NotificationType, string Channel, string State, int Attempts) : IntegrationEvent;
+
+/// <summary>Analytics emptied its facts and asks every owner for its current state (published by <see cref="RebuildApi"/>).</summary>
+[RoutingKey("analytics.rebuild.requested")]
+public sealed record RebuildRequested(Guid RebuildId) : IntegrationEvent;
