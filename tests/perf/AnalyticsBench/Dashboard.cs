@@ -56,8 +56,17 @@ internal sealed class Dashboard(DashboardOptions options)
             var department = string.Create(CultureInfo.InvariantCulture, $"Department {i % options.Departments + 1:00}");
             var user = await SignInAsync(auth, Phone(100 + i));
             await SetRolesAsync(edge, admin, user, ["student", "manager"]);
-            await SendAsync(edge, admin.Token, HttpMethod.Put, $"/api/profile/users/{user.Id}",
-                new { display_name = $"Bench manager {i}", department }, HttpStatusCode.OK);
+            // Profile creates the profile from auth's registration event: poll until it exists.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await TrySendAsync(edge, admin.Token, HttpMethod.Put, $"/api/profile/users/{user.Id}",
+                new { display_name = $"Bench manager {i}", department }, HttpStatusCode.OK, retryOn: HttpStatusCode.NotFound))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException($"profile did not know user {user.Id} within 30 s");
+                }
+                await Task.Delay(200);
+            }
             await using (var command = analytics.CreateCommand(
                 """
                 INSERT INTO users (user_id, department, roles, status) VALUES ($1, $2, ARRAY['student', 'manager'], 'active')
@@ -190,7 +199,12 @@ internal sealed class Dashboard(DashboardOptions options)
     private static Task SetRolesAsync(HttpClient edge, User admin, User user, string[] roles) =>
         SendAsync(edge, admin.Token, HttpMethod.Put, $"/api/auth/users/{user.Id}/roles", new { roles }, HttpStatusCode.OK);
 
-    private static async Task SendAsync(HttpClient edge, string token, HttpMethod method, string path, object? body, HttpStatusCode expected)
+    private static async Task SendAsync(HttpClient edge, string token, HttpMethod method, string path, object? body, HttpStatusCode expected) =>
+        await TrySendAsync(edge, token, method, path, body, expected, retryOn: null);
+
+    /// <summary>False when the answer is <paramref name="retryOn"/>; throws on any other unexpected answer.</summary>
+    private static async Task<bool> TrySendAsync(
+        HttpClient edge, string token, HttpMethod method, string path, object? body, HttpStatusCode expected, HttpStatusCode? retryOn)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -199,10 +213,15 @@ internal sealed class Dashboard(DashboardOptions options)
             request.Content = JsonContent.Create(body);
         }
         using var response = await edge.SendAsync(request);
-        if (response.StatusCode != expected)
+        if (response.StatusCode == expected)
         {
-            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}, not {(int)expected}: {await response.Content.ReadAsStringAsync()}");
+            return true;
         }
+        if (response.StatusCode == retryOn)
+        {
+            return false;
+        }
+        throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}, not {(int)expected}: {await response.Content.ReadAsStringAsync()}");
     }
 
     private static Guid SubjectOf(string token)
