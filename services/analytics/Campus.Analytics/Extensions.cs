@@ -1,3 +1,4 @@
+using Campus.Analytics.Dashboard;
 using Campus.Analytics.Data;
 using Campus.Analytics.Facts;
 using Campus.Messaging;
@@ -18,6 +19,13 @@ internal static class Extensions
         builder.AddCampusStorage(StorageBuckets.Reports);
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
+
+        // "Analytics": { "Dashboard": { "CacheDuration": "00:01:00" } }
+        builder.Services.AddOptions<DashboardOptions>()
+            .BindConfiguration(DashboardOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<DashboardCache>();
     }
 
     /// <summary>Queue of every event the facts are kept from (one consumer, in arrival order).</summary>

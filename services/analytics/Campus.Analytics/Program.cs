@@ -1,4 +1,5 @@
 using Campus.Analytics;
+using Campus.Analytics.Dashboard;
 using Campus.Analytics.Facts;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddAnalyticsServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
+app.MapDashboardApi();
 app.MapRebuildApi();
 app.Run();
 

@@ -50,6 +50,11 @@ namespace Campus.Analytics.Data.Migrations
                     b.HasIndex("Day")
                         .HasDatabaseName("ix_activity_daily_day");
 
+                    b.HasIndex(new[] { "Day", "UserId" }, "ix_activity_daily_day_user_id")
+                        .HasDatabaseName("ix_activity_daily_day_user_id");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "Day", "UserId" }, "ix_activity_daily_day_user_id"), new[] { "Messages" });
+
                     b.ToTable("activity_daily", (string)null);
                 });
 
@@ -147,6 +152,18 @@ namespace Campus.Analytics.Data.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_enrolments_user_id");
+
+                    b.HasIndex(new[] { "CompletedAt" }, "ix_enrolments_completed_at")
+                        .HasDatabaseName("ix_enrolments_completed_at")
+                        .HasFilter("completed_at IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "CompletedAt" }, "ix_enrolments_completed_at"), new[] { "EnrolledAt", "CourseId", "UserId" });
+
+                    b.HasIndex(new[] { "EnrolledAt" }, "ix_enrolments_enrolled_at")
+                        .HasDatabaseName("ix_enrolments_enrolled_at")
+                        .HasFilter("enrolled_at IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "EnrolledAt" }, "ix_enrolments_enrolled_at"), new[] { "CompletedAt", "UserId" });
 
                     b.ToTable("enrolments", null, t =>
                         {
@@ -318,6 +335,11 @@ namespace Campus.Analytics.Data.Migrations
 
                     b.HasIndex("UserId")
                         .HasDatabaseName("ix_notification_deliveries_user_id");
+
+                    b.HasIndex(new[] { "OccurredAt" }, "ix_notification_deliveries_occurred_at_channel")
+                        .HasDatabaseName("ix_notification_deliveries_occurred_at_channel");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "OccurredAt" }, "ix_notification_deliveries_occurred_at_channel"), new[] { "Channel", "State", "UserId" });
 
                     b.ToTable("notification_deliveries", null, t =>
                         {

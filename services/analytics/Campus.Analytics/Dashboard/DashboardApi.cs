@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Security.Claims;
+using Campus.Analytics.Data;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Campus.Analytics.Dashboard;
+
+/// <summary>
+/// The learning dashboard: admins see everyone or one department, managers their own department (as analytics knows
+/// it from profile events), nobody else anything. Every figure is aggregated in PostgreSQL from the fact tables.
+/// </summary>
+public static class DashboardApi
+{
+    /// <summary>The period when none is given: the last 30 days.</summary>
+    public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
+
+    /// <summary>The longest period one request may cover.</summary>
+    public const int MaxPeriodDays = 366;
+
+    /// <summary>The longest department name (profile's limit).</summary>
+    public const int MaxDepartmentLength = 200;
+
+    public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/api/analytics").WithTags("Dashboard").RequireAuthorization()
+            .MapGet("/dashboard", GetAsync)
+            .WithName("GetDashboard")
+            .WithSummary("Learning figures of a period (from, to: ISO dates or instants with their offset; default the last 30 days, at most 366) for everyone or a department (admins), or the caller's department (managers).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return routes;
+    }
+
+    public static async Task<Results<Ok<DashboardResponse>, ProblemHttpResult>> GetAsync(
+        ClaimsPrincipal principal, AnalyticsDbContext db, DashboardCache cache, TimeProvider time, CancellationToken ct,
+        string? from = null, string? to = null, string? department = null)
+    {
+        if (!principal.IsAdmin() && !principal.IsManager())
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "dashboard_forbidden", "Only managers and admins see the dashboard.");
+        }
+        var now = time.GetUtcNow();
+        if (Period.Parse(from, to, now) is not { } period)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_date",
+                "from and to are dates (YYYY-MM-DD, UTC days; to is included) or instants with their offset (2026-12-01T09:00:00+03:00).");
+        }
+        if (period.From > period.To)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_period", "from is after to.");
+        }
+        if (period.To - period.From > TimeSpan.FromDays(MaxPeriodDays))
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_too_long", $"A period covers at most {MaxPeriodDays} days.");
+        }
+        department = string.IsNullOrWhiteSpace(department) ? null : department.Trim();
+        if (department?.Length > MaxDepartmentLength)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_department", $"A department has at most {MaxDepartmentLength} characters.");
+        }
+
+        if (!principal.IsAdmin())
+        {
+            var me = principal.UserId();
+            var managed = await db.Users.Where(u => u.UserId == me).Select(u => u.Department).SingleOrDefaultAsync(ct);
+            if (string.IsNullOrWhiteSpace(managed))
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "no_department",
+                    "A manager without a department manages no one.", "Analytics knows your department once your profile names one.");
+            }
+            if (department is not null && department != managed)
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager sees only their own department.");
+            }
+            department = managed;
+        }
+
+        // Keyed by the period as asked (a default period moves with the clock) and the scope as resolved.
+        var key = string.Join('\n', department ?? "", from?.Trim() ?? "", to?.Trim() ?? "");
+        return TypedResults.Ok(await cache.ReadAsync(key, period, department, ct));
+    }
+}
+
+/// <summary>
+/// A period [<see cref="From"/>, <see cref="To"/>) and its UTC days. A date as <c>from</c> starts at its UTC midnight,
+/// as <c>to</c> it is included (the period ends at the next UTC midnight); an instant needs its offset.
+/// </summary>
+public sealed record Period(DateTimeOffset From, DateTimeOffset To)
+{
+    // Far enough from DateTimeOffset's ends that the default period and the day after a date stay in range.
+    private const int MinYear = 1900;
+    private const int MaxYear = 9000;
+
+    /// <summary>The first UTC day of the period.</summary>
+    public DateOnly FirstDay => DateOnly.FromDateTime(From.UtcDateTime);
+
+    /// <summary>The last UTC day of the period (the one holding its last instant).</summary>
+    public DateOnly LastDay => DateOnly.FromDateTime((To > From ? To.AddTicks(-1) : To).UtcDateTime);
+
+    /// <summary>The period asked for, or null when <paramref name="from"/> or <paramref name="to"/> cannot be read.</summary>
+    public static Period? Parse(string? from, string? to, DateTimeOffset now)
+    {
+        DateTimeOffset? end = null, start = null;
+        if (!string.IsNullOrWhiteSpace(to))
+        {
+            end = Read(to.Trim(), endOfDay: true);
+            if (end is null)
+            {
+                return null;
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(from))
+        {
+            start = Read(from.Trim(), endOfDay: false);
+            if (start is null)
+            {
+                return null;
+            }
+        }
+        var last = end ?? now;
+        return new Period(start ?? last - DashboardApi.DefaultPeriod, last);
+    }
+
+    private static DateTimeOffset? Read(string text, bool endOfDay)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            if (date.Year is < MinYear or > MaxYear)
+            {
+                return null;
+            }
+            var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            return endOfDay ? midnight.AddDays(1) : midnight;
+        }
+        // An instant needs its offset (Z or ±hh:mm): a bare local time would be ambiguous.
+        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+            && at.Year is >= MinYear and <= MaxYear)
+        {
+            return at.ToUniversalTime();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,17 @@
+using Campus.ServiceDefaults;
+
+namespace Campus.Analytics.Dashboard;
+
+/// <summary>Settings of the dashboard (configuration section <c>Analytics:Dashboard</c>).</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Analytics:Dashboard";
+
+    /// <summary>
+    /// How long computed figures are answered again for the same scope and period (default 1 min; zero: never). The
+    /// figures are then up to this old (<c>generated_at</c> says when they were computed); concurrent requests for the
+    /// same figures share one computation.
+    /// </summary>
+    [TimeSpanRange("00:00:00", "01:00:00")]
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+}
