@@ -20,7 +20,7 @@ internal static class Extensions
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
 
-        // "Analytics": { "Dashboard": { "CacheDuration": "00:01:00" } }
+        // "Analytics": { "Dashboard": { "CacheDuration": "00:00:04" } }
         builder.Services.AddOptions<DashboardOptions>()
             .BindConfiguration(DashboardOptions.Section)
             .ValidateDataAnnotations()
