@@ -9,6 +9,24 @@ namespace Campus.Analytics.Data;
 /// </remarks>
 public sealed class AnalyticsDbContext(DbContextOptions<AnalyticsDbContext> options) : DbContext(options)
 {
+    public DbSet<UserFact> Users => Set<UserFact>();
+
+    public DbSet<CourseFact> Courses => Set<CourseFact>();
+
+    public DbSet<MaterialFact> Materials => Set<MaterialFact>();
+
+    public DbSet<MediaFact> Media => Set<MediaFact>();
+
+    public DbSet<EnrolmentFact> Enrolments => Set<EnrolmentFact>();
+
+    public DbSet<MaterialCompletionFact> MaterialCompletions => Set<MaterialCompletionFact>();
+
+    public DbSet<ActivityDay> ActivityDaily => Set<ActivityDay>();
+
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
+
+    public DbSet<ProcessedEvent> ProcessedEvents => Set<ProcessedEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutbox();

@@ -22,6 +22,394 @@ namespace Campus.Analytics.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Campus.Analytics.Data.ActivityDay", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<int>("MaterialsDone")
+                        .HasColumnType("integer")
+                        .HasColumnName("materials_done");
+
+                    b.Property<int>("Messages")
+                        .HasColumnType("integer")
+                        .HasColumnName("messages");
+
+                    b.Property<int>("SignIns")
+                        .HasColumnType("integer")
+                        .HasColumnName("sign_ins");
+
+                    b.HasKey("UserId", "Day")
+                        .HasName("pk_activity_daily");
+
+                    b.HasIndex("Day")
+                        .HasDatabaseName("ix_activity_daily_day");
+
+                    b.ToTable("activity_daily", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.CourseFact", b =>
+                {
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<Guid?>("AuthorId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("author_id");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Title")
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("Version")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("version");
+
+                    b.HasKey("CourseId")
+                        .HasName("pk_courses");
+
+                    b.HasIndex("AuthorId")
+                        .HasDatabaseName("ix_courses_author_id");
+
+                    b.ToTable("courses", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_courses_state", "state IN ('draft', 'published', 'archived', 'deleted')");
+                        });
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.EnrolmentFact", b =>
+                {
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<int>("DoneMaterials")
+                        .HasColumnType("integer")
+                        .HasColumnName("done_materials");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<DateTimeOffset?>("EnrolledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("enrolled_at");
+
+                    b.Property<DateTimeOffset?>("OverdueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("overdue_at");
+
+                    b.Property<string>("Source")
+                        .HasColumnType("text")
+                        .HasColumnName("source");
+
+                    b.Property<int>("TotalMaterials")
+                        .HasColumnType("integer")
+                        .HasColumnName("total_materials");
+
+                    b.Property<DateTimeOffset>("Version")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("version");
+
+                    b.HasKey("CourseId", "UserId")
+                        .HasName("pk_enrolments");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_enrolments_due_at")
+                        .HasFilter("due_at IS NOT NULL AND completed_at IS NULL");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_enrolments_user_id");
+
+                    b.ToTable("enrolments", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_enrolments_source", "source IN ('self', 'assigned')");
+                        });
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.MaterialCompletionFact", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("MaterialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("material_id");
+
+                    b.Property<DateTimeOffset>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.HasKey("UserId", "MaterialId")
+                        .HasName("pk_material_completions");
+
+                    b.HasIndex("MaterialId")
+                        .HasDatabaseName("ix_material_completions_material_id");
+
+                    b.HasIndex("UserId", "CourseId")
+                        .HasDatabaseName("ix_material_completions_user_id_course_id");
+
+                    b.ToTable("material_completions", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.MaterialFact", b =>
+                {
+                    b.Property<Guid>("MaterialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("material_id");
+
+                    b.Property<Guid>("CourseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("course_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<bool>("Published")
+                        .HasColumnType("boolean")
+                        .HasColumnName("published");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("Version")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("version");
+
+                    b.HasKey("MaterialId")
+                        .HasName("pk_materials");
+
+                    b.HasIndex("CourseId")
+                        .HasDatabaseName("ix_materials_course_id");
+
+                    b.HasIndex("MediaId")
+                        .HasDatabaseName("ix_materials_media_id")
+                        .HasFilter("media_id IS NOT NULL");
+
+                    b.ToTable("materials", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.MediaFact", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<double?>("DurationS")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_s");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("filename");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("Version")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("version");
+
+                    b.HasKey("MediaId")
+                        .HasName("pk_media");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_media_owner_id");
+
+                    b.ToTable("media", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_media_state", "state IN ('processing', 'ready', 'failed')");
+                        });
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.NotificationDelivery", b =>
+                {
+                    b.Property<Guid>("NotificationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("notification_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("channel");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("NotificationId")
+                        .HasName("pk_notification_deliveries");
+
+                    b.HasIndex("OccurredAt")
+                        .HasDatabaseName("ix_notification_deliveries_occurred_at");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_notification_deliveries_user_id");
+
+                    b.ToTable("notification_deliveries", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_notification_deliveries_channel", "channel IN ('email', 'telegram')");
+
+                            t.HasCheckConstraint("ck_notification_deliveries_state", "state IN ('sent', 'failed')");
+                        });
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.ProcessedEvent", b =>
+                {
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<DateTimeOffset>("ProcessedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("processed_at");
+
+                    b.HasKey("EventId")
+                        .HasName("pk_processed_events");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_processed_events_processed_at");
+
+                    b.ToTable("processed_events", (string)null);
+                });
+
+            modelBuilder.Entity("Campus.Analytics.Data.UserFact", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset?>("AuthVersion")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("auth_version");
+
+                    b.Property<string>("Department")
+                        .HasColumnType("text")
+                        .HasColumnName("department");
+
+                    b.Property<string>("DisplayName")
+                        .HasColumnType("text")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("Email")
+                        .HasColumnType("text")
+                        .HasColumnName("email");
+
+                    b.Property<DateTimeOffset?>("LastSignInAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sign_in_at");
+
+                    b.Property<string>("Phone")
+                        .HasColumnType("text")
+                        .HasColumnName("phone");
+
+                    b.Property<DateTimeOffset?>("ProfileVersion")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("profile_version");
+
+                    b.Property<DateTimeOffset?>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.PrimitiveCollection<string[]>("Roles")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("roles");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TimeZone")
+                        .HasColumnType("text")
+                        .HasColumnName("time_zone");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_users");
+
+                    b.HasIndex("Department")
+                        .HasDatabaseName("ix_users_department");
+
+                    b.ToTable("users", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_users_status", "status IN ('active', 'blocked')");
+                        });
+                });
+
             modelBuilder.Entity("Campus.Messaging.Outbox.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
