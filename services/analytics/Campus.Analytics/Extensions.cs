@@ -1,4 +1,5 @@
 using Campus.Analytics.Data;
+using Campus.Analytics.Reports;
 using Campus.Storage;
 
 namespace Campus.Analytics;
@@ -12,6 +13,7 @@ internal static class Extensions
         builder.AddCampusDbContext<AnalyticsDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<AnalyticsDbContext>());
         builder.AddCampusStorage(StorageBuckets.Reports);
+        builder.AddReports();
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
     }

@@ -1,4 +1,5 @@
 using Campus.Analytics;
+using Campus.Analytics.Reports;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -8,6 +9,7 @@ builder.AddAnalyticsServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
+app.MapReportsApi();
 app.Run();
 
 /// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>
