@@ -96,7 +96,7 @@ public sealed partial class ReportHandler(
     private async Task<(ReportRequest Request, (string Key, string UploadId)? StaleUpload)?> ClaimAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE").FirstOrDefaultAsync(cancellationToken);
+        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstOrDefaultAsync(cancellationToken);
         var now = time.GetUtcNow();
         if (request is null)
         {
@@ -193,7 +193,7 @@ public sealed partial class ReportHandler(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {claimed.Id} FOR UPDATE").FirstAsync(cancellationToken);
+        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {claimed.Id} FOR UPDATE").AsAsyncEnumerable().FirstAsync(cancellationToken);
         if (request.State != ReportStates.Running || request.Attempts != claimed.Attempts)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -222,7 +222,7 @@ public static class ReportsApi
         var me = principal.UserId();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var request = await db.Set<ReportRequest>().FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE")
-            .FirstOrDefaultAsync(r => r.UserId == me, ct);
+            .AsAsyncEnumerable().FirstOrDefaultAsync(r => r.UserId == me, ct);
         if (request is null)
         {
             return NotFound();
