@@ -40,7 +40,18 @@ public sealed record ReportChart(Text Title, int CategoryColumn, int? ValueColum
 /// <c>@from_day</c>/<c>@to_day</c> (date, both included), <c>@department</c>, <c>@course</c> and <c>@now</c>; a null
 /// parameter does not filter.
 /// </summary>
-public sealed record ReportDefinition(string Type, Text Title, Text DateFilter, IReadOnlyList<ReportColumn> Columns, string Sql, ReportChart Chart);
+public sealed record ReportDefinition(string Type, Text Title, Text DateFilter, IReadOnlyList<ReportColumn> Columns, string Sql, ReportChart Chart)
+{
+    /// <summary>The number of rows <see cref="Sql"/> answers, without its sort (the progress's denominator).</summary>
+    public string CountSql
+    {
+        get
+        {
+            var order = Sql.LastIndexOf("ORDER BY", StringComparison.Ordinal);
+            return $"SELECT count(*) FROM ({(order < 0 ? Sql : Sql[..order])}) AS report";
+        }
+    }
+}
 
 /// <summary>The six report types.</summary>
 public static class ReportCatalog

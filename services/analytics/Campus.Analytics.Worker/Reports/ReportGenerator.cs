@@ -50,7 +50,7 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
         }
 
         long expected;
-        await using (var count = Command($"SELECT count(*) FROM ({definition.Sql}) AS report", connection, transaction, request, zone, generatedAt))
+        await using (var count = Command(definition.CountSql, connection, transaction, request, zone, generatedAt))
         {
             expected = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
