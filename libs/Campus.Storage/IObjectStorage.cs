@@ -35,6 +35,26 @@ public interface IObjectStorage
     /// <summary>Stores an object written by the service itself (worker output). <paramref name="content"/> must be seekable and is left open.</summary>
     Task PutAsync(string bucket, string key, Stream content, string contentType, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Starts a multipart upload to <paramref name="key"/> (a key only the service writes, never an upload key) and
+    /// answers a stream that uploads it part by part: for output of unknown length written by the service itself
+    /// (reports). Call <see cref="ObjectUploadStream.CompleteAsync"/> when the writer is done; disposing it without
+    /// completing aborts the upload.
+    /// </summary>
+    /// <param name="bucket">Logical bucket name.</param>
+    /// <param name="key">Object key (not in the upload area).</param>
+    /// <param name="contentType">The object's content type.</param>
+    /// <param name="partSize">Bytes per part, at least 5 MiB (S3's minimum for every part but the last).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    Task<ObjectUploadStream> OpenUploadStreamAsync(string bucket, string key, string contentType, int partSize = 8 * 1024 * 1024,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aborts a multipart upload started by <see cref="OpenUploadStreamAsync"/> whose stream is gone (its process was
+    /// killed): its parts are discarded. An unknown or finished upload is not an error.
+    /// </summary>
+    Task AbortUploadAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken = default);
+
     /// <summary>A stream over the object's content, or null when there is none. The caller disposes it.</summary>
     Task<Stream?> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken = default);
 

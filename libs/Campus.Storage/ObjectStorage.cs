@@ -108,6 +108,38 @@ internal sealed partial class ObjectStorage(
             cancellationToken);
     }
 
+    public async Task<ObjectUploadStream> OpenUploadStreamAsync(string bucket, string key, string contentType, int partSize = 8 * 1024 * 1024,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partSize, ObjectUploadStream.MinPartSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partSize, 512 * 1024 * 1024);
+        if (ObjectKeys.IsUpload(key))
+        {
+            throw new ArgumentException("Upload keys are written by clients; the service writes its own keys.", nameof(key));
+        }
+        var physical = buckets.Resolve(bucket);
+        var response = await clients.Internal.InitiateMultipartUploadAsync(
+            new InitiateMultipartUploadRequest { BucketName = physical, Key = ObjectKeys.EnsureSafe(key), ContentType = contentType },
+            cancellationToken);
+        return new ObjectUploadStream(clients.Internal, physical, key, response.UploadId, partSize);
+    }
+
+    public Task AbortUploadAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken = default) =>
+        AbortUploadAsync(clients.Internal, buckets.Resolve(bucket), ObjectKeys.EnsureSafe(key), uploadId, cancellationToken);
+
+    internal static async Task AbortUploadAsync(IAmazonS3 client, string physicalBucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = physicalBucket, Key = key, UploadId = uploadId }, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+        {
+            // Already completed or aborted (or a local S3 server without abort, s3rver): nothing left to discard.
+        }
+    }
+
     public async Task<Stream?> OpenReadAsync(string bucket, string key, CancellationToken cancellationToken = default)
     {
         try

@@ -1,6 +1,7 @@
 using Campus.Analytics.Dashboard;
 using Campus.Analytics.Data;
 using Campus.Analytics.Facts;
+using Campus.Analytics.Reports;
 using Campus.Messaging;
 using Campus.Storage;
 
@@ -17,6 +18,7 @@ internal static class Extensions
         builder.Services.AddSingleton<InboxPruner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InboxPruner>());
         builder.AddCampusStorage(StorageBuckets.Reports);
+        builder.AddReports();
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
 

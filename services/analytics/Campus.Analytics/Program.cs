@@ -1,6 +1,7 @@
 using Campus.Analytics;
 using Campus.Analytics.Dashboard;
 using Campus.Analytics.Facts;
+using Campus.Analytics.Reports;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,6 +13,7 @@ app.MapDefaultEndpoints();
 app.MapCampusOpenApi();
 app.MapDashboardApi();
 app.MapRebuildApi();
+app.MapReportsApi();
 app.Run();
 
 /// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>

@@ -20,6 +20,7 @@ internal static class DefaultContent
         new() { Key = NotificationTypes.CourseDueSoon, Description = "An assigned course is due in a few days", DefaultChannels = [Channels.Email, Channels.Telegram] },
         new() { Key = NotificationTypes.CourseOverdue, Description = "An assigned course is overdue", DefaultChannels = [Channels.Email, Channels.Telegram] },
         new() { Key = NotificationTypes.CourseCompleted, Description = "You completed a course", DefaultChannels = [Channels.Email, Channels.Telegram] },
+        new() { Key = NotificationTypes.ReportReady, Description = "A report you requested is ready to download", DefaultChannels = [Channels.Email, Channels.Telegram] },
     ];
 
     public static readonly Template[] Templates =
@@ -78,6 +79,14 @@ internal static class DefaultContent
             "<p>Congratulations! You completed the course \"{{title}}\" ({{completed_at}}).</p><p><a href=\"{{link}}\">Open the course</a></p>"),
         Telegram(31, NotificationTypes.CourseCompleted, Locales.Russian, "Поздравляем! Вы прошли курс «{{title}}».\n{{link}}"),
         Telegram(32, NotificationTypes.CourseCompleted, Locales.English, "Congratulations! You completed the course \"{{title}}\".\n{{link}}"),
+        Email(33, NotificationTypes.ReportReady, Locales.Russian, "Отчёт готов: {{file_name}}",
+            "<p>Отчёт «{{file_name}}» ({{format}}) сформирован.</p><p><a href=\"{{link}}\">Скачать отчёт</a></p>"
+            + "<p>Файл хранится ограниченное время; после этого закажите отчёт снова.</p>"),
+        Email(34, NotificationTypes.ReportReady, Locales.English, "Report ready: {{file_name}}",
+            "<p>Your report \"{{file_name}}\" ({{format}}) is ready.</p><p><a href=\"{{link}}\">Download the report</a></p>"
+            + "<p>The file is kept for a limited time; after that, request the report again.</p>"),
+        Telegram(35, NotificationTypes.ReportReady, Locales.Russian, "Отчёт «{{file_name}}» ({{format}}) готов.\n{{link}}"),
+        Telegram(36, NotificationTypes.ReportReady, Locales.English, "Your report \"{{file_name}}\" ({{format}}) is ready.\n{{link}}"),
     ];
 
     private static Template Email(int n, string type, string locale, string subject, string body) => new()

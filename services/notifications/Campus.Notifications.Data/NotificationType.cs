@@ -30,6 +30,7 @@ public static class NotificationTypes
     public const string CourseDueSoon = "course_due_soon";
     public const string CourseOverdue = "course_overdue";
     public const string CourseCompleted = "course_completed";
+    public const string ReportReady = "report_ready";
 }
 
 internal sealed class NotificationTypeConfiguration : IEntityTypeConfiguration<NotificationType>

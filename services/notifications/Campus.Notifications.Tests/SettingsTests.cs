@@ -18,11 +18,11 @@ public sealed class SettingsTests(NotificationsFactory factory) : IClassFixture<
                 Channels: string.Join(",", t.GetProperty("default_channels").EnumerateArray().Select(c => c.GetString()))));
 
         Assert.Equal(["course_assigned", "course_completed", "course_due_soon", "course_overdue", "course_published",
-            "email_confirmation", "media_failed", "media_ready", "password_reset"], types.Keys.Order());
+            "email_confirmation", "media_failed", "media_ready", "password_reset", "report_ready"], types.Keys.Order());
         Assert.Equal((true, "email"), types["password_reset"]);
         Assert.Equal((true, "email"), types["email_confirmation"]);
         Assert.Equal((false, "email,telegram"), types["media_ready"]);
-        Assert.All(["course_assigned", "course_due_soon", "course_overdue", "course_completed"],
+        Assert.All(["course_assigned", "course_due_soon", "course_overdue", "course_completed", "report_ready"],
             key => Assert.Equal((false, "email,telegram"), types[key]));
     }
 
@@ -34,7 +34,7 @@ public sealed class SettingsTests(NotificationsFactory factory) : IClassFixture<
         Assert.Equal("ru", initial.GetProperty("locale").GetString());
         Assert.False(initial.GetProperty("telegram_linked").GetBoolean());
         Assert.All(initial.GetProperty("items").EnumerateArray(), item => Assert.True(item.GetProperty("enabled").GetBoolean()));
-        Assert.Equal(16, initial.GetProperty("items").GetArrayLength()); // 2 critical × email + 7 × (email, telegram)
+        Assert.Equal(18, initial.GetProperty("items").GetArrayLength()); // 2 critical × email + 8 × (email, telegram)
 
         var put = await client.PutAsJsonAsync("/api/notifications/settings", new
         {

@@ -1,3 +1,4 @@
+using Campus.Notifications.Analytics;
 using Campus.Notifications.Auth;
 using Campus.Notifications.Content;
 using Campus.Notifications.Data;
@@ -15,6 +16,9 @@ internal static class Extensions
 
     /// <summary>Queue of content's events (media ready/failed, course published).</summary>
     public const string ContentQueue = "notifications.content-events";
+
+    /// <summary>Queue of analytics' events (a requested report is ready).</summary>
+    public const string AnalyticsQueue = "notifications.analytics-events";
 
     /// <summary>The notifications service's own registrations: token validation, its database, broker, consumers, templates.</summary>
     public static void AddNotificationsServices(this IHostApplicationBuilder builder)
@@ -42,7 +46,8 @@ internal static class Extensions
             .AddSubscription<EnrolmentDueSoon, LearningNotifications>(ContentQueue)
             .AddSubscription<EnrolmentOverdue, LearningNotifications>(ContentQueue)
             .AddSubscription<CourseCompleted, LearningNotifications>(ContentQueue)
-            .AddSubscription<RebuildRequested, PublishDeliverySnapshots>(PublishDeliverySnapshots.Queue));
+            .AddSubscription<RebuildRequested, PublishDeliverySnapshots>(PublishDeliverySnapshots.Queue)
+            .AddSubscription<ReportReady, NotifyReportReady>(AnalyticsQueue));
         // Settings and the delivery log are served without the broker; its consumers resume when it is back.
         builder.AddSoftDependencies("rabbitmq");
         builder.Services.TryAddSingleton(TimeProvider.System);

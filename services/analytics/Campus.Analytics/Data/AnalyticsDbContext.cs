@@ -1,3 +1,4 @@
+using Campus.Analytics.Reports;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 
@@ -31,5 +32,7 @@ public sealed class AnalyticsDbContext(DbContextOptions<AnalyticsDbContext> opti
     {
         modelBuilder.AddOutbox();
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AnalyticsDbContext).Assembly);
+        // report_requests: mapped in Campus.Analytics.Reports, shared with the report worker.
+        modelBuilder.AddReports();
     }
 }

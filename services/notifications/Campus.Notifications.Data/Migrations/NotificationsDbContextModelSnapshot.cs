@@ -326,6 +326,13 @@ namespace Campus.Notifications.Data.Migrations
                             Critical = false,
                             DefaultChannels = new[] { "email", "telegram" },
                             Description = "You completed a course"
+                        },
+                        new
+                        {
+                            Key = "report_ready",
+                            Critical = false,
+                            DefaultChannels = new[] { "email", "telegram" },
+                            Description = "A report you requested is ready to download"
                         });
                 });
 
@@ -711,6 +718,44 @@ namespace Campus.Notifications.Data.Migrations
                             Channel = "telegram",
                             Locale = "en",
                             TypeKey = "course_completed",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000033"),
+                            Body = "<p>Отчёт «{{file_name}}» ({{format}}) сформирован.</p><p><a href=\"{{link}}\">Скачать отчёт</a></p><p>Файл хранится ограниченное время; после этого закажите отчёт снова.</p>",
+                            Channel = "email",
+                            Locale = "ru",
+                            Subject = "Отчёт готов: {{file_name}}",
+                            TypeKey = "report_ready",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000034"),
+                            Body = "<p>Your report \"{{file_name}}\" ({{format}}) is ready.</p><p><a href=\"{{link}}\">Download the report</a></p><p>The file is kept for a limited time; after that, request the report again.</p>",
+                            Channel = "email",
+                            Locale = "en",
+                            Subject = "Report ready: {{file_name}}",
+                            TypeKey = "report_ready",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000035"),
+                            Body = "Отчёт «{{file_name}}» ({{format}}) готов.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "ru",
+                            TypeKey = "report_ready",
+                            UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
+                        },
+                        new
+                        {
+                            Id = new Guid("5eed0000-0000-0000-0000-000000000036"),
+                            Body = "Your report \"{{file_name}}\" ({{format}}) is ready.\n{{link}}",
+                            Channel = "telegram",
+                            Locale = "en",
+                            TypeKey = "report_ready",
                             UpdatedAt = new DateTimeOffset(new DateTime(2026, 11, 26, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
                         });
                 });

@@ -1,0 +1,276 @@
+using System.Security.Claims;
+using Campus.Analytics.Data;
+using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
+using Campus.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Analytics.Reports;
+
+/// <summary>Report parameters: a day range (in the requester's zone, both days included), a department, a course.</summary>
+public sealed record ReportParams(DateOnly? From, DateOnly? To, string? Department, Guid? CourseId);
+
+/// <summary>The body of <c>POST /api/analytics/reports</c>.</summary>
+/// <param name="Type">One of the six report types.</param>
+/// <param name="Format"><c>xlsx</c> or <c>pdf</c>.</param>
+/// <param name="Params">Optional filters.</param>
+/// <param name="Locale"><c>ru</c> or <c>en</c>; default from <c>Accept-Language</c> (English only when it asks for it), else Russian.</param>
+public sealed record CreateReportRequest(string? Type, string? Format, ReportParams? Params, string? Locale);
+
+public sealed record ReportResponse(
+    Guid Id, string Type, string Format, ReportParams Params, string Locale, string TimeZone, string State, int Progress, int Attempts,
+    string? FileName, long? SizeBytes, long? RowCount, bool Truncated, string? Error,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, string? DownloadPath)
+{
+    public static ReportResponse From(ReportRequest r) => new(
+        r.Id, r.Type, r.Format, new ReportParams(r.FromDate, r.ToDate, r.Department, r.CourseId), r.Locale, r.TimeZone, r.State, r.Progress,
+        r.Attempts, r.FileName, r.SizeBytes, r.RowCount, r.Truncated, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt, r.ExpiresAt,
+        r.State == ReportStates.Ready ? ReportsApi.DownloadPath(r.Id) : null);
+}
+
+public sealed record ReportPage(IReadOnlyList<ReportResponse> Items, int Total, int Limit, int Offset);
+
+public sealed record ReportDownload(Uri Url, DateTimeOffset ExpiresAt, string FileName);
+
+/// <summary>
+/// Report requests: create (202, queued through the outbox), status, my list, cancel, download (302 to a presigned GET
+/// naming the file). Managers report on their own department only, admins on any; nobody else may request reports.
+/// A request is visible to its requester only (404 for everyone else, admins included: the file may hold another
+/// department's data).
+/// </summary>
+public static class ReportsApi
+{
+    public const int MaxPageSize = 100;
+    public const string Admin = "admin";
+    public const string Manager = "manager";
+
+    public static string DownloadPath(Guid id) => $"/api/analytics/reports/{id}/download";
+
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder routes)
+    {
+        var reports = routes.MapGroup("/api/analytics/reports").WithTags("Reports").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        reports.MapPost("/", CreateAsync)
+            .WithName("CreateReport")
+            .WithSummary("Queues a report (managers: their department only; admins: any); 202 with the request and its Location.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        reports.MapGet("/", ListAsync)
+            .WithName("ListReports")
+            .WithSummary("The caller's report requests, newest first; limit 1..100.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        reports.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetReport")
+            .WithSummary("One of the caller's report requests: state, progress, file.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        reports.MapPost("/{id:guid}/cancel", CancelAsync)
+            .WithName("CancelReport")
+            .WithSummary("Cancels a queued or running request.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        reports.MapGet("/{id:guid}/download", DownloadAsync)
+            .WithName("DownloadReport")
+            .WithSummary("302 to a short-lived presigned GET that downloads the file under its name (redirect=false: the URL as JSON); 409 until ready, 410 once expired.")
+            .Produces(StatusCodes.Status302Found)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone);
+
+        return routes;
+    }
+
+    public static async Task<Results<Accepted<ReportResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateReportRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ReportOptions> options,
+        TimeProvider time, CancellationToken ct)
+    {
+        var isAdmin = principal.IsInRole(Admin);
+        if (!isAdmin && !principal.IsInRole(Manager))
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "reports_forbidden", "Only managers and admins request reports.");
+        }
+        var errors = Validate(body);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The report request is not valid.",
+                extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
+        }
+        var me = principal.UserId();
+        var profile = await db.Users.AsNoTracking().Where(u => u.UserId == me)
+            .Select(u => new { u.Department, u.TimeZone }).FirstOrDefaultAsync(ct);
+        var department = string.IsNullOrWhiteSpace(body.Params?.Department) ? null : body.Params!.Department!.Trim();
+        if (!isAdmin)
+        {
+            // A manager's reports cover their own department, named or not.
+            if (string.IsNullOrWhiteSpace(profile?.Department))
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
+                    "Your profile names no department, so there is nothing you may report on.");
+            }
+            if (department is not null && !string.Equals(department, profile.Department, StringComparison.Ordinal))
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
+                    "Managers report on their own department only.", $"Your department is '{profile.Department}'.");
+            }
+            department = profile.Department;
+        }
+
+        var settings = options.Value;
+        var active = await db.Set<ReportRequest>().CountAsync(
+            r => r.UserId == me && (r.State == ReportStates.Queued || r.State == ReportStates.Running), ct);
+        if (active >= settings.MaxActivePerUser)
+        {
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_reports",
+                $"You already have {active} reports queued or running; wait for one to finish or cancel one.");
+        }
+
+        var request = new ReportRequest
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = me,
+            Type = body.Type!,
+            Format = body.Format!,
+            FromDate = body.Params?.From,
+            ToDate = body.Params?.To,
+            Department = department,
+            CourseId = body.Params?.CourseId,
+            Locale = LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString()),
+            TimeZone = TimeZones.IsKnown(profile?.TimeZone) ? profile!.TimeZone! : settings.DefaultTimeZone,
+            State = ReportStates.Queued,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Add(request);
+        // The row and the work message commit together: no request without its message, no message without its row.
+        db.AddOutboxMessage(new ReportRequested(request.Id));
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Accepted($"/api/analytics/reports/{request.Id}", ReportResponse.From(request));
+    }
+
+    internal static Dictionary<string, string[]> Validate(CreateReportRequest body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (ReportCatalog.Find(body.Type) is null)
+        {
+            errors["type"] = [$"unknown_type: one of {string.Join(", ", ReportCatalog.Types)}."];
+        }
+        if (body.Format is null || !ReportFormats.All.Contains(body.Format))
+        {
+            errors["format"] = ["unknown_format: xlsx or pdf."];
+        }
+        if (body.Locale is not null and not ("ru" or "en"))
+        {
+            errors["locale"] = ["invalid_locale: ru or en."];
+        }
+        if (body.Params is { } p)
+        {
+            if (p.From is { } from && p.To is { } to && from > to)
+            {
+                errors["params.to"] = ["invalid_range: to is before from."];
+            }
+            if (p.Department is { Length: > 200 })
+            {
+                errors["params.department"] = ["too_long: at most 200 characters."];
+            }
+            if (p.CourseId == Guid.Empty)
+            {
+                errors["params.course_id"] = ["invalid_course: not a course id."];
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>The body's locale, else English when <c>Accept-Language</c> prefers it, else Russian.</summary>
+    internal static string LocaleOf(string? locale, string acceptLanguage)
+    {
+        if (locale is "ru" or "en")
+        {
+            return locale;
+        }
+        var first = acceptLanguage.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        return first.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en" : "ru";
+    }
+
+    public static async Task<Results<Ok<ReportPage>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = 20, int offset = 0)
+    {
+        if (limit is < 1 or > MaxPageSize || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+        }
+        var mine = Mine(db, principal);
+        var items = await mine.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(offset).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(new ReportPage([.. items.Select(ReportResponse.From)], await mine.CountAsync(ct), limit, offset));
+    }
+
+    public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct)
+    {
+        var request = await Mine(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
+        return request is null ? NotFound() : TypedResults.Ok(ReportResponse.From(request));
+    }
+
+    public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult>> CancelAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var request = await db.Set<ReportRequest>().FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE")
+            .AsAsyncEnumerable().FirstOrDefaultAsync(r => r.UserId == me, ct);
+        if (request is null)
+        {
+            return NotFound();
+        }
+        if (request.State is not (ReportStates.Queued or ReportStates.Running))
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "report_finished", "The request has finished and cannot be canceled.",
+                $"Its state is {request.State}.");
+        }
+        // A running worker sees this at its next heartbeat, stops and aborts its upload.
+        request.State = ReportStates.Canceled;
+        request.FinishedAt = time.GetUtcNow();
+        request.LeaseUntil = null;
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(ReportResponse.From(request));
+    }
+
+    public static async Task<Results<RedirectHttpResult, Ok<ReportDownload>, ProblemHttpResult>> DownloadAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, IObjectStorage storage, IOptions<ReportOptions> options,
+        HttpContext http, TimeProvider time, CancellationToken ct, bool redirect = true)
+    {
+        var request = await Mine(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (request is null)
+        {
+            return NotFound();
+        }
+        if (request.State == ReportStates.Expired || (request.State == ReportStates.Ready && request.ExpiresAt <= time.GetUtcNow()))
+        {
+            return Problems.Create(StatusCodes.Status410Gone, "report_expired", "The report's file was deleted after its retention period; request it again.");
+        }
+        if (request.State != ReportStates.Ready || request.ObjectKey is null)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "report_not_ready", "The report is not ready.", $"Its state is {request.State}.");
+        }
+        var presigned = await storage.PresignDownloadAsync(StorageBuckets.Reports, request.ObjectKey, request.FileName, options.Value.DownloadUrlExpiry);
+        http.Response.Headers.CacheControl = "no-store";
+        return redirect
+            ? TypedResults.Redirect(presigned.Url.AbsoluteUri)
+            : TypedResults.Ok(new ReportDownload(presigned.Url, presigned.ExpiresAt, request.FileName!));
+    }
+
+    private static IQueryable<ReportRequest> Mine(AnalyticsDbContext db, ClaimsPrincipal principal)
+    {
+        var me = principal.UserId();
+        return db.Set<ReportRequest>().AsNoTracking().Where(r => r.UserId == me);
+    }
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "report_not_found", "No such report request of yours.");
+}
