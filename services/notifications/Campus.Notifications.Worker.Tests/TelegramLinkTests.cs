@@ -41,7 +41,8 @@ public sealed class TelegramLinkTests(PollingWorkerFactory factory) : IClassFixt
                 .OrderBy(s => s.TypeKey).Select(s => new { s.TypeKey, s.Enabled }).ToListAsync(Ct);
             Assert.Equal(
                 [NotificationTypes.CourseAssigned, NotificationTypes.CourseCompleted, NotificationTypes.CourseDueSoon,
-                    NotificationTypes.CourseOverdue, NotificationTypes.CoursePublished, NotificationTypes.MediaFailed, NotificationTypes.MediaReady],
+                    NotificationTypes.CourseOverdue, NotificationTypes.CoursePublished, NotificationTypes.MediaFailed, NotificationTypes.MediaReady,
+                    NotificationTypes.ReportReady],
                 settings.Select(s => s.TypeKey));
             Assert.All(settings, s => Assert.True(s.Enabled));
             Assert.NotNull((await db.TelegramLinkCodes.SingleAsync(c => c.UserId == user, Ct)).UsedAt);
