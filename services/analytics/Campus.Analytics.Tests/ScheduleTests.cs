@@ -316,6 +316,20 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
     }
 
     [Fact]
+    public void An_hourly_expression_fires_in_both_hours_of_the_autumn_overlap()
+    {
+        var occurrences = new List<DateTimeOffset>();
+        var at = new DateTimeOffset(2027, 10, 30, 23, 30, 0, TimeSpan.Zero);
+        for (var i = 0; i < 4; i++)
+        {
+            at = ScheduleClock.Next("0 * * * *", "Europe/Berlin", at)!.Value;
+            occurrences.Add(at);
+        }
+        // 02:00 CEST, 02:00 CET (the hour repeated), 03:00 CET: every hour of real time, none skipped or doubled.
+        Assert.Equal([0, 1, 2, 3], occurrences.Select(o => (int)(o - new DateTimeOffset(2027, 10, 31, 0, 0, 0, TimeSpan.Zero)).TotalHours));
+    }
+
+    [Fact]
     public async Task Occurrences_missed_while_nothing_ran_fire_once_on_catch_up()
     {
         var team = await SeedTeamAsync();
