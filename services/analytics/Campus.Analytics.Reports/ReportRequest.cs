@@ -1,3 +1,4 @@
+using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -98,6 +99,28 @@ public sealed class ReportRequest
 
     /// <summary>When a ready file is deleted and the request becomes <c>expired</c>.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>The schedule that fired it, if any.</summary>
+    public Guid? ScheduleId { get; set; }
+
+    /// <summary>The schedule's occurrence it was fired for; (schedule, occurrence) is unique.</summary>
+    public DateTimeOffset? OccurrenceAt { get; set; }
+
+    /// <summary>Users sent the report besides the requester (a schedule's recipients); they may read and download it.</summary>
+    public List<Guid> Recipients { get; set; } = [];
+
+    /// <summary>
+    /// A new queued request and its <c>analytics.report.requested</c>, added to <paramref name="db"/> so that both commit
+    /// together: no request without its message, no message without its row. Used by the API and by the schedules.
+    /// </summary>
+    public static ReportRequest Enqueue(DbContext db, ReportRequest request)
+    {
+        request.Id = request.Id == Guid.Empty ? Guid.CreateVersion7() : request.Id;
+        request.State = ReportStates.Queued;
+        db.Add(request);
+        db.AddOutboxMessage(new ReportRequested(request.Id));
+        return request;
+    }
 }
 
 internal sealed class ReportRequestConfiguration : IEntityTypeConfiguration<ReportRequest>
@@ -126,6 +149,10 @@ internal sealed class ReportRequestConfiguration : IEntityTypeConfiguration<Repo
         // The sweeper: running leases that ran out, ready files past their expiry.
         builder.HasIndex(r => r.LeaseUntil).HasFilter("state = 'running'");
         builder.HasIndex(r => r.ExpiresAt).HasFilter("state = 'ready'");
+        // Existing rows (and requests nobody else receives) have none.
+        builder.Property(r => r.Recipients).HasColumnType("uuid[]").HasDefaultValueSql("'{}'");
+        // Exactly one request per occurrence of a schedule, however many firing jobs run.
+        builder.HasIndex(r => new { r.ScheduleId, r.OccurrenceAt }).IsUnique().HasFilter("schedule_id IS NOT NULL");
     }
 }
 
@@ -133,5 +160,5 @@ internal sealed class ReportRequestConfiguration : IEntityTypeConfiguration<Repo
 public static class ReportModel
 {
     public static ModelBuilder AddReports(this ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfiguration(new ReportRequestConfiguration());
+        modelBuilder.ApplyConfiguration(new ReportRequestConfiguration()).ApplyConfiguration(new ReportScheduleConfiguration());
 }

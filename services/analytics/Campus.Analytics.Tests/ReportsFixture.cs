@@ -26,6 +26,8 @@ public sealed class ReportsServiceFactory : CampusHostFactory<Program, Analytics
             settings["Reports:LeaseDuration"] = "00:00:05";
             // Sweeps run when a test calls them (the first one at start excepted).
             settings["Reports:SweepInterval"] = "01:00:00";
+            // Likewise schedules fire when a test calls the firing job.
+            settings["Schedules:PollInterval"] = "01:00:00";
             settings["Reports:PdfMaxRows"] = "50";
             settings["Reports:XlsxRowsPerSheet"] = "10";
             return settings;

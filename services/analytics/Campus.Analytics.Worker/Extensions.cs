@@ -10,16 +10,14 @@ namespace Campus.Analytics.Worker;
 
 internal static class Extensions
 {
-    /// <summary>The worker's registrations: the analytics database (report requests and the outbox), the report queue, storage, the sweeper.</summary>
+    /// <summary>The worker's registrations: the analytics database (report requests and the outbox), the report queue, storage, the sweeper, the schedule firing job.</summary>
     public static void AddWorkerServices(this IHostApplicationBuilder builder)
     {
         // "Reports": { "Concurrency": 1, "MaxAttempts": 3, "LeaseDuration": "00:00:30", "HeartbeatInterval": "00:00:02",
         //              "SweepInterval": "00:00:10", "Retention": "14.00:00:00", "PdfMaxRows": 10000,
         //              "XlsxRowsPerSheet": 1048575, "UploadPartSize": 8388608, "DefaultTimeZone": "Europe/Moscow" }
-        builder.Services.AddOptions<ReportOptions>()
-            .BindConfiguration(ReportOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        // "Schedules": { "PollInterval": "00:00:15", "PauseAfterFailures": 3 }
+        builder.AddReportSettings();
         // Prefetch = concurrency = reports made at once: a worker holds no more requests than it runs.
         builder.Services.AddOptions<MessagingOptions>()
             .PostConfigure<IOptions<ReportOptions>>((messaging, reports) =>
@@ -38,5 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ReportGenerator>();
         builder.Services.AddSingleton<ReportSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReportSweeper>());
+        builder.Services.AddSingleton<ScheduleFirer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ScheduleFirer>());
     }
 }

@@ -18,7 +18,7 @@ internal static class Extensions
         builder.Services.AddSingleton<InboxPruner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InboxPruner>());
         builder.AddCampusStorage(StorageBuckets.Reports);
-        builder.AddReports();
+        builder.AddReportSettings();
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");
 

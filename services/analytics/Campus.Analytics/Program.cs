@@ -14,6 +14,7 @@ app.MapCampusOpenApi();
 app.MapDashboardApi();
 app.MapRebuildApi();
 app.MapReportsApi();
+app.MapSchedulesApi();
 app.Run();
 
 /// <summary>The analytics service host; public for <c>WebApplicationFactory</c> in tests.</summary>

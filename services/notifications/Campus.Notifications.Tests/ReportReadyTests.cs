@@ -53,4 +53,31 @@ public sealed class ReportReadyTests(NotificationsFactory factory) : IClassFixtu
         Assert.Equal("Report ready: Learner activity — 2026-12-06.pdf", englishEmail.Subject);
         Assert.Contains($"/api/analytics/reports/{englishRequest}/download", englishEmail.Body);
     }
+
+    [Fact]
+    public async Task A_scheduled_reports_recipients_get_it_too_once_each()
+    {
+        var (owner, colleague) = (Guid.NewGuid(), Guid.NewGuid());
+        await factory.QueryAsync(db =>
+        {
+            db.Contacts.Add(new Contact { UserId = owner, Email = "owner@example.org", Locale = "ru", UpdatedAt = DateTimeOffset.UtcNow });
+            db.Contacts.Add(new Contact { UserId = colleague, Email = "colleague@example.org", Locale = "ru", UpdatedAt = DateTimeOffset.UtcNow });
+            return db.SaveChangesAsync(Ct);
+        });
+        var request = Guid.NewGuid();
+
+        // The owner listed among the recipients as well gets one notification, not two.
+        await factory.PublishAsync("analytics.report.ready", new
+        {
+            id = Guid.NewGuid(), request_id = request, user_id = owner, report_type = "learner_progress", format = "xlsx",
+            file_name = "Прогресс слушателей — 2026-12-07.xlsx", recipients = new[] { colleague, owner },
+        });
+
+        await Wait.UntilAsync(async () => await factory.QueryAsync(db => db.Notifications.CountAsync(n => n.UserId == colleague, Ct)) == 1);
+        var rows = await factory.QueryAsync(db => db.Notifications.AsNoTracking()
+            .Where(n => (n.UserId == owner || n.UserId == colleague) && n.Channel == Channels.Email).ToListAsync(Ct));
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Contains($"/api/analytics/reports/{request}/download", r.Body));
+        Assert.Equal(["colleague@example.org", "owner@example.org"], rows.Select(r => r.Recipient).Order());
+    }
 }

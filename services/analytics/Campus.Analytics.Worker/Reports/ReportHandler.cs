@@ -26,10 +26,12 @@ public sealed partial class ReportHandler(
     NpgsqlDataSource dataSource,
     IObjectStorage storage,
     IOptions<ReportOptions> options,
+    IOptions<ScheduleOptions> schedules,
     TimeProvider time,
     ILogger<ReportHandler> logger) : IIntegrationEventHandler<ReportRequested>
 {
     private readonly ReportOptions _options = options.Value;
+    private readonly int _pauseAfter = schedules.Value.PauseAfterFailures;
 
     public async Task HandleAsync(ReportRequested message, MessageContext context, CancellationToken cancellationToken)
     {
@@ -113,6 +115,7 @@ public sealed partial class ReportHandler(
         {
             Finish(request, ReportStates.Failed, $"The report did not finish in {request.Attempts} attempts.", now);
             await db.SaveChangesAsync(cancellationToken);
+            await ScheduleOutcomes.RecordAsync(db, request, _pauseAfter, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             LogFailed(id, request.Error!);
             if (stale is { } s)
@@ -212,8 +215,9 @@ public sealed partial class ReportHandler(
         request.Truncated = report.Truncated;
         request.FinishedAt = now;
         request.ExpiresAt = now + _options.Retention;
-        db.AddOutboxMessage(new ReportReady(request.Id, request.UserId, request.Type, request.Format, report.FileName));
+        db.AddOutboxMessage(new ReportReady(request.Id, request.UserId, request.Type, request.Format, report.FileName, request.Recipients));
         await db.SaveChangesAsync(cancellationToken);
+        await ScheduleOutcomes.RecordAsync(db, request, _pauseAfter, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogReady(request.Id, report.Rows, report.SizeBytes, now - (request.StartedAt ?? now));
     }
@@ -221,13 +225,17 @@ public sealed partial class ReportHandler(
     private async Task FailAsync(Guid id, int attempt, string reason)
     {
         db.ChangeTracker.Clear();
-        var request = await db.ReportRequests.FirstAsync(r => r.Id == id);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstAsync();
         if (request.State != ReportStates.Running || request.Attempts != attempt)
         {
             return;
         }
-        Finish(request, ReportStates.Failed, reason, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        Finish(request, ReportStates.Failed, reason, now);
         await db.SaveChangesAsync();
+        await ScheduleOutcomes.RecordAsync(db, request, _pauseAfter, now, CancellationToken.None);
+        await transaction.CommitAsync();
         LogFailed(id, request.Error!);
     }
 

@@ -13,7 +13,8 @@ namespace Campus.Analytics.Worker.Reports;
 /// <c>expired</c>. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several replicas sweep without doubling work.
 /// </summary>
 public sealed partial class ReportSweeper(
-    IServiceScopeFactory scopes, IObjectStorage storage, IOptions<ReportOptions> options, TimeProvider time, ILogger<ReportSweeper> logger)
+    IServiceScopeFactory scopes, IObjectStorage storage, IOptions<ReportOptions> options, IOptions<ScheduleOptions> schedules, TimeProvider time,
+    ILogger<ReportSweeper> logger)
     : BackgroundService
 {
     private const int Batch = 100;
@@ -90,6 +91,10 @@ public sealed partial class ReportSweeper(
             request.LeaseUntil = null;
         }
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var failed in stale.Where(r => r.State == ReportStates.Failed))
+        {
+            await ScheduleOutcomes.RecordAsync(db, failed, schedules.Value.PauseAfterFailures, now, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         foreach (var (key, upload) in aborts)
         {

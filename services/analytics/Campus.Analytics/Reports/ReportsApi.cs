@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Campus.Analytics.Data;
-using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,12 +19,13 @@ public sealed record ReportParams(DateOnly? From, DateOnly? To, string? Departme
 public sealed record CreateReportRequest(string? Type, string? Format, ReportParams? Params, string? Locale);
 
 public sealed record ReportResponse(
-    Guid Id, string Type, string Format, ReportParams Params, string Locale, string TimeZone, string State, int Progress, int Attempts,
+    Guid Id, Guid UserId, Guid? ScheduleId, string Type, string Format, ReportParams Params, string Locale, string TimeZone, string State,
+    int Progress, int Attempts,
     string? FileName, long? SizeBytes, long? RowCount, bool Truncated, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, string? DownloadPath)
 {
     public static ReportResponse From(ReportRequest r) => new(
-        r.Id, r.Type, r.Format, new ReportParams(r.FromDate, r.ToDate, r.Department, r.CourseId), r.Locale, r.TimeZone, r.State, r.Progress,
+        r.Id, r.UserId, r.ScheduleId, r.Type, r.Format, new ReportParams(r.FromDate, r.ToDate, r.Department, r.CourseId), r.Locale, r.TimeZone, r.State, r.Progress,
         r.Attempts, r.FileName, r.SizeBytes, r.RowCount, r.Truncated, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt, r.ExpiresAt,
         r.State == ReportStates.Ready ? ReportsApi.DownloadPath(r.Id) : null);
 }
@@ -37,14 +37,12 @@ public sealed record ReportDownload(Uri Url, DateTimeOffset ExpiresAt, string Fi
 /// <summary>
 /// Report requests: create (202, queued through the outbox), status, my list, cancel, download (302 to a presigned GET
 /// naming the file). Managers report on their own department only, admins on any; nobody else may request reports.
-/// A request is visible to its requester only (404 for everyone else, admins included: the file may hold another
-/// department's data).
+/// A request is visible to its requester and, for a scheduled one, to the schedule's recipients (404 for everyone else,
+/// admins included: the file may hold another department's data); only the requester lists and cancels it.
 /// </summary>
 public static class ReportsApi
 {
     public const int MaxPageSize = 100;
-    public const string Admin = "admin";
-    public const string Manager = "manager";
 
     public static string DownloadPath(Guid id) => $"/api/analytics/reports/{id}/download";
 
@@ -67,7 +65,7 @@ public static class ReportsApi
 
         reports.MapGet("/{id:guid}", GetAsync)
             .WithName("GetReport")
-            .WithSummary("One of the caller's report requests: state, progress, file.")
+            .WithSummary("One of the caller's report requests (or one a schedule sent them): state, progress, file.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         reports.MapPost("/{id:guid}/cancel", CancelAsync)
@@ -91,8 +89,7 @@ public static class ReportsApi
         CreateReportRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ReportOptions> options,
         TimeProvider time, CancellationToken ct)
     {
-        var isAdmin = principal.IsInRole(Admin);
-        if (!isAdmin && !principal.IsInRole(Manager))
+        if (!principal.IsAdmin() && !principal.IsManager())
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "reports_forbidden", "Only managers and admins request reports.");
         }
@@ -103,23 +100,10 @@ public static class ReportsApi
                 extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
         }
         var me = principal.UserId();
-        var profile = await db.Users.AsNoTracking().Where(u => u.UserId == me)
-            .Select(u => new { u.Department, u.TimeZone }).FirstOrDefaultAsync(ct);
-        var department = string.IsNullOrWhiteSpace(body.Params?.Department) ? null : body.Params!.Department!.Trim();
-        if (!isAdmin)
+        var (department, profile, problem) = await ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
+        if (problem is not null)
         {
-            // A manager's reports cover their own department, named or not.
-            if (string.IsNullOrWhiteSpace(profile?.Department))
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
-                    "Your profile names no department, so there is nothing you may report on.");
-            }
-            if (department is not null && !string.Equals(department, profile.Department, StringComparison.Ordinal))
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
-                    "Managers report on their own department only.", $"Your department is '{profile.Department}'.");
-            }
-            department = profile.Department;
+            return problem;
         }
 
         var settings = options.Value;
@@ -131,9 +115,8 @@ public static class ReportsApi
                 $"You already have {active} reports queued or running; wait for one to finish or cancel one.");
         }
 
-        var request = new ReportRequest
+        var request = ReportRequest.Enqueue(db, new ReportRequest
         {
-            Id = Guid.CreateVersion7(),
             UserId = me,
             Type = body.Type!,
             Format = body.Format!,
@@ -143,14 +126,42 @@ public static class ReportsApi
             CourseId = body.Params?.CourseId,
             Locale = LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString()),
             TimeZone = TimeZones.IsKnown(profile?.TimeZone) ? profile!.TimeZone! : settings.DefaultTimeZone,
-            State = ReportStates.Queued,
             CreatedAt = time.GetUtcNow(),
-        };
-        db.Add(request);
-        // The row and the work message commit together: no request without its message, no message without its row.
-        db.AddOutboxMessage(new ReportRequested(request.Id));
+        });
         await db.SaveChangesAsync(ct);
         return TypedResults.Accepted($"/api/analytics/reports/{request.Id}", ReportResponse.From(request));
+    }
+
+    /// <summary>The caller's profile as analytics knows it (department, zone).</summary>
+    internal sealed record Profile(string? Department, string? TimeZone);
+
+    /// <summary>
+    /// The department a report of the caller covers: a manager's own (asked for or not; another one is 403
+    /// <c>department_forbidden</c>, none known 403 <c>department_unknown</c>), an admin's choice (null: everyone).
+    /// </summary>
+    internal static async Task<(string? Department, Profile? Profile, ProblemHttpResult? Problem)> ResolveDepartmentAsync(
+        AnalyticsDbContext db, ClaimsPrincipal principal, string? asked, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        var profile = await db.Users.AsNoTracking().Where(u => u.UserId == me)
+            .Select(u => new Profile(u.Department, u.TimeZone)).FirstOrDefaultAsync(ct);
+        var department = string.IsNullOrWhiteSpace(asked) ? null : asked.Trim();
+        if (principal.IsAdmin())
+        {
+            return (department, profile, null);
+        }
+        // A manager's reports cover their own department, named or not.
+        if (string.IsNullOrWhiteSpace(profile?.Department))
+        {
+            return (null, profile, Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
+                "Your profile names no department, so there is nothing you may report on."));
+        }
+        if (department is not null && !string.Equals(department, profile.Department, StringComparison.Ordinal))
+        {
+            return (null, profile, Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
+                "Managers report on their own department only.", $"Your department is '{profile.Department}'."));
+        }
+        return (profile.Department, profile, null);
     }
 
     internal static Dictionary<string, string[]> Validate(CreateReportRequest body)
@@ -212,7 +223,7 @@ public static class ReportsApi
     public static async Task<Results<Ok<ReportResponse>, ProblemHttpResult>> GetAsync(
         Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct)
     {
-        var request = await Mine(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
+        var request = await Visible(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
         return request is null ? NotFound() : TypedResults.Ok(ReportResponse.From(request));
     }
 
@@ -245,7 +256,7 @@ public static class ReportsApi
         Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, IObjectStorage storage, IOptions<ReportOptions> options,
         HttpContext http, TimeProvider time, CancellationToken ct, bool redirect = true)
     {
-        var request = await Mine(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
+        var request = await Visible(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
         if (request is null)
         {
             return NotFound();
@@ -269,6 +280,13 @@ public static class ReportsApi
     {
         var me = principal.UserId();
         return db.Set<ReportRequest>().AsNoTracking().Where(r => r.UserId == me);
+    }
+
+    /// <summary>Requests the caller may read and download: theirs, and those a schedule sent them.</summary>
+    private static IQueryable<ReportRequest> Visible(AnalyticsDbContext db, ClaimsPrincipal principal)
+    {
+        var me = principal.UserId();
+        return db.Set<ReportRequest>().AsNoTracking().Where(r => r.UserId == me || r.Recipients.Contains(me));
     }
 
     private static ProblemHttpResult NotFound() =>

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Campus.Analytics.Reports;
+
+public static class ReportSettings
+{
+    /// <summary>The report and schedule settings (sections <c>Reports</c>, <c>Schedules</c>), validated at start; both hosts read them.</summary>
+    public static void AddReportSettings(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReportOptions>()
+            .BindConfiguration(ReportOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<ScheduleOptions>()
+            .BindConfiguration(ScheduleOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+    }
+}

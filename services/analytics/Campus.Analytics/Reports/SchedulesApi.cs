@@ -1,0 +1,340 @@
+using System.Security.Claims;
+using Campus.Analytics.Data;
+using Campus.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Analytics.Reports;
+
+/// <summary>The body of <c>POST /api/analytics/schedules</c> and <c>PUT /api/analytics/schedules/{id}</c> (a full replacement).</summary>
+/// <param name="Name">Optional label, at most 200 characters.</param>
+/// <param name="Type">A report type, as for a request.</param>
+/// <param name="Format"><c>xlsx</c> or <c>pdf</c>.</param>
+/// <param name="Params">The report's filters, as for a request.</param>
+/// <param name="Locale"><c>ru</c> or <c>en</c>; default from <c>Accept-Language</c>, else Russian.</param>
+/// <param name="Cron">Five fields: minute hour day-of-month month day-of-week, e.g. <c>0 8 * * 1</c>.</param>
+/// <param name="TimeZone">IANA zone the expression is read in; default Europe/Moscow.</param>
+/// <param name="Recipients">User ids who get the report besides the owner (a manager's: their department only).</param>
+/// <param name="Paused">True: kept but not fired; false on a paused schedule resumes it.</param>
+public sealed record ScheduleRequest(
+    string? Name, string? Type, string? Format, ReportParams? Params, string? Locale, string? Cron, string? TimeZone,
+    IReadOnlyList<Guid>? Recipients, bool? Paused);
+
+public sealed record ScheduleResponse(
+    Guid Id, Guid OwnerId, string? Name, string Type, string Format, ReportParams Params, string Locale, string Cron, string TimeZone,
+    IReadOnlyList<Guid> Recipients, bool Paused, string? PausedReason, int ConsecutiveFailures, DateTimeOffset? NextRunAt,
+    DateTimeOffset? LastRunAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static ScheduleResponse From(ReportSchedule s) => new(
+        s.Id, s.OwnerId, s.Name, s.Type, s.Format, new ReportParams(s.FromDate, s.ToDate, s.Department, s.CourseId), s.Locale, s.Cron,
+        s.TimeZone, s.Recipients, s.Paused, s.PausedReason, s.ConsecutiveFailures, s.NextRunAt, s.LastRunAt, s.CreatedAt, s.UpdatedAt);
+}
+
+public sealed record SchedulePage(IReadOnlyList<ScheduleResponse> Items, int Total, int Limit, int Offset);
+
+/// <summary>
+/// Report schedules: managers and admins only. A manager sees and changes their own schedules; an admin may also list
+/// (<c>?all=true</c>), read, pause, resume and delete anyone's, but only the owner replaces one (its department and
+/// recipients are checked against the owner's scope). The report worker fires them (<c>ScheduleFirer</c>).
+/// </summary>
+public static class SchedulesApi
+{
+    public static IEndpointRouteBuilder MapSchedulesApi(this IEndpointRouteBuilder routes)
+    {
+        var schedules = routes.MapGroup("/api/analytics/schedules").WithTags("Schedules").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        schedules.MapPost("/", CreateAsync)
+            .WithName("CreateSchedule")
+            .WithSummary("Creates a report schedule (cron + IANA zone, recipients); 201 with its Location.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        schedules.MapGet("/", ListAsync)
+            .WithName("ListSchedules")
+            .WithSummary("The caller's schedules, newest first (admins: all=true for everyone's); limit 1..100.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        schedules.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetSchedule")
+            .WithSummary("One schedule: its report, cron, zone, recipients, next run, paused and why.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        schedules.MapPut("/{id:guid}", ReplaceAsync)
+            .WithName("ReplaceSchedule")
+            .WithSummary("Replaces the caller's schedule (paused=false resumes it); the next run is computed again.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        schedules.MapPost("/{id:guid}/pause", PauseAsync)
+            .WithName("PauseSchedule")
+            .WithSummary("Pauses a schedule (owner or admin).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        schedules.MapPost("/{id:guid}/resume", ResumeAsync)
+            .WithName("ResumeSchedule")
+            .WithSummary("Resumes a paused schedule from its next occurrence after now, with its failure count reset (owner or admin).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        schedules.MapDelete("/{id:guid}", DeleteAsync)
+            .WithName("DeleteSchedule")
+            .WithSummary("Deletes a schedule (owner or admin); the reports it made stay.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return routes;
+    }
+
+    public static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ScheduleOptions> options,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var me = principal.UserId();
+        var schedule = new ReportSchedule { Id = Guid.CreateVersion7(), OwnerId = me, CreatedAt = time.GetUtcNow() };
+        var (invalid, problem) = await ApplyAsync(schedule, body, principal, db, http, options.Value, time, ct);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var owned = await db.Set<ReportSchedule>().CountAsync(s => s.OwnerId == me, ct);
+        if (owned >= options.Value.MaxPerUser)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "too_many_schedules",
+                $"You have {owned} schedules, the most one may own; delete one first.");
+        }
+        db.Add(schedule);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/analytics/schedules/{schedule.Id}", ScheduleResponse.From(schedule));
+    }
+
+    public static async Task<Results<Ok<SchedulePage>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = 20, int offset = 0, bool all = false)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        if (limit is < 1 or > ReportsApi.MaxPageSize || offset < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{ReportsApi.MaxPageSize} and offset >= 0.");
+        }
+        if (all && !principal.IsAdmin())
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "schedules_all_forbidden", "Only admins list everyone's schedules.");
+        }
+        var me = principal.UserId();
+        var query = db.Set<ReportSchedule>().AsNoTracking().Where(s => all || s.OwnerId == me);
+        var items = await query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Skip(offset).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(new SchedulePage([.. items.Select(ScheduleResponse.From)], await query.CountAsync(ct), limit, offset));
+    }
+
+    public static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        var schedule = await db.Set<ReportSchedule>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+        return schedule is null || !MaySee(principal, schedule) ? NotFound() : TypedResults.Ok(ScheduleResponse.From(schedule));
+    }
+
+    public static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
+        Guid id, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ScheduleOptions> options,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var schedule = await LockAsync(db, id, ct);
+        if (schedule is null || !MaySee(principal, schedule))
+        {
+            return NotFound();
+        }
+        if (schedule.OwnerId != principal.UserId())
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, "schedule_not_owner",
+                "Only the schedule's owner replaces it (its department and recipients are the owner's); admins may pause, resume or delete it.");
+        }
+        var (invalid, problem) = await ApplyAsync(schedule, body, principal, db, http, options.Value, time, ct);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+        if (problem is not null)
+        {
+            return problem;
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(ScheduleResponse.From(schedule));
+    }
+
+    public static Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, CancellationToken ct) =>
+        ChangeAsync(id, principal, db, time, paused: true, ct);
+
+    public static Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ResumeAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, CancellationToken ct) =>
+        ChangeAsync(id, principal, db, time, paused: false, ct);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var schedule = await LockAsync(db, id, ct);
+        if (schedule is null || !MaySee(principal, schedule))
+        {
+            return NotFound();
+        }
+        db.Remove(schedule);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> ChangeAsync(
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, bool paused, CancellationToken ct)
+    {
+        if (Forbidden(principal) is { } forbidden)
+        {
+            return forbidden;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var schedule = await LockAsync(db, id, ct);
+        if (schedule is null || !MaySee(principal, schedule))
+        {
+            return NotFound();
+        }
+        SetPaused(schedule, paused, time.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(ScheduleResponse.From(schedule));
+    }
+
+    /// <summary>
+    /// Pausing clears the next run; resuming (only when paused: resuming a running schedule changes nothing) clears the
+    /// reason and the failure count and fires from the next occurrence after now, not the ones missed while paused.
+    /// </summary>
+    private static void SetPaused(ReportSchedule schedule, bool paused, DateTimeOffset now)
+    {
+        if (paused == schedule.Paused)
+        {
+            return;
+        }
+        schedule.Paused = paused;
+        schedule.PausedReason = null;
+        schedule.ConsecutiveFailures = 0;
+        schedule.NextRunAt = paused ? null : ScheduleClock.Next(schedule.Cron, schedule.TimeZone, now);
+        schedule.UpdatedAt = now;
+    }
+
+    /// <summary>Validates the body against the caller's scope and writes it into <paramref name="schedule"/>; a problem otherwise.</summary>
+    private static async Task<(ValidationProblem? Invalid, ProblemHttpResult? Problem)> ApplyAsync(
+        ReportSchedule schedule, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http,
+        ScheduleOptions options, TimeProvider time, CancellationToken ct)
+    {
+        // The report part is validated exactly as a request is.
+        var errors = ReportsApi.Validate(new CreateReportRequest(body.Type, body.Format, body.Params, body.Locale));
+        if (body.Name is { Length: > 200 })
+        {
+            errors["name"] = ["too_long: at most 200 characters."];
+        }
+        if (!ScheduleClock.TryParse(body.Cron, out _, out var cronError))
+        {
+            errors["cron"] = [$"invalid_cron: {cronError}"];
+        }
+        var zone = string.IsNullOrWhiteSpace(body.TimeZone) ? ScheduleClock.DefaultZone : body.TimeZone.Trim();
+        if (!TimeZones.IsKnown(zone))
+        {
+            errors["time_zone"] = ["unknown_time_zone: an IANA zone such as Europe/Moscow."];
+        }
+        var now = time.GetUtcNow();
+        if (!errors.ContainsKey("cron") && !errors.ContainsKey("time_zone") && ScheduleClock.Next(body.Cron!.Trim(), zone, now) is null)
+        {
+            errors["cron"] = ["invalid_cron: the expression never occurs."];
+        }
+        var recipients = (body.Recipients ?? []).Distinct().Where(r => r != schedule.OwnerId).ToList();
+        if (recipients.Count > options.MaxRecipients)
+        {
+            errors["recipients"] = [$"too_many_recipients: at most {options.MaxRecipients}."];
+        }
+        var known = await db.Users.AsNoTracking().Where(u => recipients.Contains(u.UserId))
+            .Select(u => new { u.UserId, u.Department }).ToListAsync(ct);
+        var unknown = recipients.Except(known.Select(u => u.UserId)).ToList();
+        if (unknown.Count > 0 && !errors.ContainsKey("recipients"))
+        {
+            errors["recipients"] = [$"unknown_recipient: no such user: {string.Join(", ", unknown)}."];
+        }
+        if (errors.Count > 0)
+        {
+            return (TypedResults.ValidationProblem(errors, title: "The schedule is not valid.",
+                extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" }), null);
+        }
+
+        // The scope is the request's: a manager's own department, an admin's choice; a manager sends to colleagues only.
+        var (department, _, problem) = await ReportsApi.ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+        if (!principal.IsAdmin() && known.FirstOrDefault(u => !string.Equals(u.Department, department, StringComparison.Ordinal)) is { } outsider)
+        {
+            return (null, Problems.Create(StatusCodes.Status403Forbidden, "recipient_outside_department",
+                "Managers send reports to users of their own department only.", $"User {outsider.UserId} is not in '{department}'."));
+        }
+
+        schedule.Name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
+        schedule.Type = body.Type!;
+        schedule.Format = body.Format!;
+        schedule.FromDate = body.Params?.From;
+        schedule.ToDate = body.Params?.To;
+        schedule.Department = department;
+        schedule.CourseId = body.Params?.CourseId;
+        schedule.Locale = ReportsApi.LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString());
+        schedule.Cron = body.Cron!.Trim();
+        schedule.TimeZone = zone;
+        schedule.Recipients = recipients;
+        schedule.UpdatedAt = now;
+        if (body.Paused is { } paused && paused != schedule.Paused)
+        {
+            SetPaused(schedule, paused, now);
+        }
+        else if (!schedule.Paused)
+        {
+            // A new expression or zone: the next run follows it from now on.
+            schedule.NextRunAt = ScheduleClock.Next(schedule.Cron, schedule.TimeZone, now);
+        }
+        return (null, null);
+    }
+
+    private static ProblemHttpResult? Forbidden(ClaimsPrincipal principal) =>
+        principal.IsAdmin() || principal.IsManager()
+            ? null
+            : Problems.Create(StatusCodes.Status403Forbidden, "schedules_forbidden", "Only managers and admins schedule reports.");
+
+    private static bool MaySee(ClaimsPrincipal principal, ReportSchedule schedule) =>
+        schedule.OwnerId == principal.UserId() || principal.IsAdmin();
+
+    private static Task<ReportSchedule?> LockAsync(AnalyticsDbContext db, Guid id, CancellationToken ct) =>
+        db.Set<ReportSchedule>().FromSql($"SELECT * FROM report_schedules WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstOrDefaultAsync(ct).AsTask();
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "schedule_not_found", "No such schedule of yours.");
+}
