@@ -12,7 +12,7 @@
 //       (everyone, or one department every other request), half as managers (their department); p50/p95/p99,
 //       throughput, errors. See Dashboard.cs.
 //
-//   tests/perf/analytics reports [--scenario all|xlsx,bare,pair,pdf,small] [--poll-ms 100] [--timeout 300]
+//   tests/perf/analytics reports [--scenario all|pdf,small,xlsx,bare,pair] (in this order) [--poll-ms 100] [--timeout 300]
 //                                [--pdf-pages 50] [--small 30] [--small-rate 0.5] [--bare-dir /tmp]
 //                                [--pid-file $CAMPUS_DATA_DIR/pids/analytics-worker.pid] [--edge URL] [--auth URL]
 //                                [--connection CS] [--admin-phone +79000000000]
