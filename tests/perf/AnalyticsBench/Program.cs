@@ -11,12 +11,20 @@
 //       GET /api/analytics/dashboard through the edge at --rate requests/s (open loop) for --seconds, half as admins
 //       (everyone, or one department every other request), half as managers (their department); p50/p95/p99,
 //       throughput, errors. See Dashboard.cs.
+//
+//   tests/perf/analytics reports [--scenario all|pdf,small,xlsx,bare,pair] (in this order) [--poll-ms 100] [--timeout 300]
+//                                [--pdf-pages 50] [--small 30] [--small-rate 0.5] [--bare-dir /tmp]
+//                                [--pid-file $CAMPUS_DATA_DIR/pids/analytics-worker.pid] [--edge URL] [--auth URL]
+//                                [--connection CS] [--admin-phone +79000000000]
+//       report requests through the edge as the bootstrap admin, polled until ready: the learner-progress XLSX of
+//       everything (time, size, rows, the worker's peak RSS), the same rows written by bare SpreadCheetah to a local
+//       file (ratio), two exports at once, a ~50-page PDF, small reports' p50/p95. See Reports.cs.
 using System.Globalization;
 using AnalyticsBench;
 
-if (args.Length == 0 || args[0] is not ("seed" or "dashboard"))
+if (args.Length == 0 || args[0] is not ("seed" or "dashboard" or "reports"))
 {
-    Console.Error.WriteLine("usage: tests/perf/analytics seed|dashboard [--option value]... (see tests/perf/AnalyticsBench/Program.cs)");
+    Console.Error.WriteLine("usage: tests/perf/analytics seed|dashboard|reports [--option value]... (see tests/perf/AnalyticsBench/Program.cs)");
     return 2;
 }
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -58,9 +66,28 @@ if (args[0] == "seed")
         Seed: DoubleOpt("seed", 0.42))).RunAsync();
 }
 
+var edge = new Uri(Opt("edge", Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") ?? "http://127.0.0.1:8080"));
+var auth = new Uri(Opt("auth", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101")));
+if (args[0] == "reports")
+{
+    return await new Reports(new ReportsOptions(
+        Edge: edge,
+        Auth: auth,
+        Connection: connection,
+        AdminPhone: Opt("admin-phone", "+79000000000"),
+        Scenarios: Opt("scenario", "all"),
+        PidFile: Opt("pid-file", Path.Combine(Environment.GetEnvironmentVariable("CAMPUS_DATA_DIR") ?? ".data", "pids", "analytics-worker.pid")),
+        BareDirectory: Opt("bare-dir", Path.GetTempPath()),
+        PollMs: IntOpt("poll-ms", 100),
+        TimeoutSeconds: IntOpt("timeout", 300),
+        PdfPages: IntOpt("pdf-pages", 50),
+        Small: IntOpt("small", 30),
+        SmallRate: DoubleOpt("small-rate", 0.5))).RunAsync();
+}
+
 return await new Dashboard(new DashboardOptions(
-    Edge: new Uri(Opt("edge", Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") ?? "http://127.0.0.1:8080")),
-    Auth: new Uri(Opt("auth", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101"))),
+    Edge: edge,
+    Auth: auth,
     Connection: connection,
     AdminPhone: Opt("admin-phone", "+79000000000"),
     Rate: IntOpt("rate", 50),
