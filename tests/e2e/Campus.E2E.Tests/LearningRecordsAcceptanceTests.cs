@@ -199,7 +199,7 @@ public sealed class LearningRecordsAcceptanceTests
     }
 
     /// <summary>The admin sets a department (the profile may not exist yet right after sign-up: 404 is retried).</summary>
-    private static async Task SetDepartmentAsync(SignIn.Session admin, string userId, string department)
+    internal static async Task SetDepartmentAsync(SignIn.Session admin, string userId, string department)
     {
         await Campus.Testing.Wait.UntilAsync(async () =>
         {
@@ -214,7 +214,7 @@ public sealed class LearningRecordsAcceptanceTests
     }
 
     /// <summary>A published course with one section: the video (when given) then a text.</summary>
-    private static async Task<Guid> PublishedCourseAsync(SignIn.Session author, string title, string? video)
+    internal static async Task<Guid> PublishedCourseAsync(SignIn.Session author, string title, string? video)
     {
         Guid course;
         using (var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/courses", new { title, description = "Learning records e2e" }))

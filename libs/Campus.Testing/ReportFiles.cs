@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using ExcelDataReader;
 
-namespace Campus.Analytics.Tests;
+namespace Campus.Testing;
 
-/// <summary>Reads the report files back with tools other than the ones that wrote them.</summary>
-internal static class ReportFiles
+/// <summary>Reads report files back with tools other than the ones that wrote them (ExcelDataReader, poppler's pdftotext).</summary>
+public static class ReportFiles
 {
     // ExcelDataReader reads legacy code pages when it opens a workbook; .NET ships them but does not register them.
     static ReportFiles() => System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
