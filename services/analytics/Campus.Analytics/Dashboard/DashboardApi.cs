@@ -3,7 +3,6 @@ using System.Security.Claims;
 using Campus.Analytics.Data;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Analytics.Dashboard;
 
@@ -63,20 +62,14 @@ public static class DashboardApi
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_department", $"A department has at most {MaxDepartmentLength} characters.");
         }
 
-        if (!principal.IsAdmin())
+        (department, _, var refusal) = await DepartmentScope.ResolveAsync(db, principal, department, ct);
+        switch (refusal)
         {
-            var me = principal.UserId();
-            var managed = await db.Users.Where(u => u.UserId == me).Select(u => u.Department).SingleOrDefaultAsync(ct);
-            if (string.IsNullOrWhiteSpace(managed))
-            {
+            case DepartmentScope.Refusal.NoDepartment:
                 return Problems.Create(StatusCodes.Status403Forbidden, "no_department",
                     "A manager without a department manages no one.", "Analytics knows your department once your profile names one.");
-            }
-            if (department is not null && department != managed)
-            {
+            case DepartmentScope.Refusal.OtherDepartment:
                 return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager sees only their own department.");
-            }
-            department = managed;
         }
 
         // Keyed by the period as asked (a default period moves with the clock) and the scope as resolved.

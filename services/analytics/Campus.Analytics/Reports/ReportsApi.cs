@@ -100,7 +100,7 @@ public static class ReportsApi
                 extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
         }
         var me = principal.UserId();
-        var (department, profile, problem) = await ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
+        var (department, caller, problem) = await ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
         if (problem is not null)
         {
             return problem;
@@ -125,43 +125,31 @@ public static class ReportsApi
             Department = department,
             CourseId = body.Params?.CourseId,
             Locale = LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString()),
-            TimeZone = TimeZones.IsKnown(profile?.TimeZone) ? profile!.TimeZone! : settings.DefaultTimeZone,
+            TimeZone = TimeZones.IsKnown(caller?.TimeZone) ? caller!.TimeZone! : settings.DefaultTimeZone,
             CreatedAt = time.GetUtcNow(),
         });
         await db.SaveChangesAsync(ct);
         return TypedResults.Accepted($"/api/analytics/reports/{request.Id}", ReportResponse.From(request));
     }
 
-    /// <summary>The caller's profile as analytics knows it (department, zone).</summary>
-    internal sealed record Profile(string? Department, string? TimeZone);
-
     /// <summary>
-    /// The department a report of the caller covers: a manager's own (asked for or not; another one is 403
-    /// <c>department_forbidden</c>, none known 403 <c>department_unknown</c>), an admin's choice (null: everyone).
+    /// The department a report of the caller covers (<see cref="DepartmentScope"/>): a manager's own, asked for or not
+    /// (another one is 403 <c>department_forbidden</c>, none known 403 <c>department_unknown</c>), an admin's choice
+    /// (null: everyone).
     /// </summary>
-    internal static async Task<(string? Department, Profile? Profile, ProblemHttpResult? Problem)> ResolveDepartmentAsync(
+    internal static async Task<(string? Department, DepartmentScope.Caller? Caller, ProblemHttpResult? Problem)> ResolveDepartmentAsync(
         AnalyticsDbContext db, ClaimsPrincipal principal, string? asked, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var profile = await db.Users.AsNoTracking().Where(u => u.UserId == me)
-            .Select(u => new Profile(u.Department, u.TimeZone)).FirstOrDefaultAsync(ct);
-        var department = string.IsNullOrWhiteSpace(asked) ? null : asked.Trim();
-        if (principal.IsAdmin())
+        var (department, caller, refusal) = await DepartmentScope.ResolveAsync(
+            db, principal, string.IsNullOrWhiteSpace(asked) ? null : asked.Trim(), ct);
+        return refusal switch
         {
-            return (department, profile, null);
-        }
-        // A manager's reports cover their own department, named or not.
-        if (string.IsNullOrWhiteSpace(profile?.Department))
-        {
-            return (null, profile, Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
-                "Your profile names no department, so there is nothing you may report on."));
-        }
-        if (department is not null && !string.Equals(department, profile.Department, StringComparison.Ordinal))
-        {
-            return (null, profile, Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
-                "Managers report on their own department only.", $"Your department is '{profile.Department}'."));
-        }
-        return (profile.Department, profile, null);
+            DepartmentScope.Refusal.NoDepartment => (null, caller, Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
+                "Your profile names no department, so there is nothing you may report on.")),
+            DepartmentScope.Refusal.OtherDepartment => (null, caller, Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
+                "Managers report on their own department only.", $"Your department is '{caller!.Department}'.")),
+            _ => (department, caller, null),
+        };
     }
 
     internal static Dictionary<string, string[]> Validate(CreateReportRequest body)
