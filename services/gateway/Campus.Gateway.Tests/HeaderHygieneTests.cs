@@ -71,12 +71,13 @@ public sealed partial class HeaderHygieneTests(GatewayFactory factory) : IClassF
     }
 
     [Fact]
-    public async Task Every_request_gets_a_fresh_request_id_the_trace_id()
+    public async Task Every_request_gets_a_fresh_trace_whatever_trace_context_the_client_sent()
     {
         using var client = factory.CreateClient();
         var traceId = "0af7651916cd43dd8448eb211c80319c";
         var first = await (await client.SendAsync(GatewayRequests.Get("/api/auth/phone/echo", null, ("X-Request-Id", "mine"),
-            ("traceparent", $"00-{traceId}-b7ad6b7169203331-01")), Ct)).EchoedHeadersAsync(Ct);
+            ("traceparent", $"00-{traceId}-b7ad6b7169203331-01"), ("tracestate", "client=chosen"), ("baggage", "user=someone")), Ct))
+            .EchoedHeadersAsync(Ct);
         var second = await (await client.SendAsync(GatewayRequests.Get("/api/auth/phone/echo"), Ct)).EchoedHeadersAsync(Ct);
 
         Assert.Matches(TraceIdPattern(), first["X-Request-Id"]);
@@ -84,6 +85,10 @@ public sealed partial class HeaderHygieneTests(GatewayFactory factory) : IClassF
         Assert.NotEqual(first["X-Request-Id"], second["X-Request-Id"]);
         // The request id is the W3C trace id the service sees in traceparent, so logs of both hosts line up.
         Assert.Contains(first["X-Request-Id"], first["traceparent"], StringComparison.Ordinal);
+        // The client's trace context is not continued: the gateway roots a trace of its own.
+        Assert.NotEqual(traceId, first["X-Request-Id"]);
+        Assert.False(first.ContainsKey("tracestate"));
+        Assert.False(first.ContainsKey("baggage"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,6 +8,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Campus.Gateway;
@@ -27,6 +30,10 @@ internal static class GatewayExtensions
         builder.Services.AddOptions<JwtOptions>()
             .Validate(jwt => jwt.ClockSkew <= MaxClockSkew, $"Jwt:ClockSkew must be at most {MaxClockSkew} at the gateway.");
         builder.AddCampusRedis();
+        // ASP.NET Core reads the incoming trace context with the propagator registered here, and OpenTelemetry's
+        // instrumentation again with its own default one: neither continues a client's trace.
+        builder.Services.AddSingleton<DistributedContextPropagator, FreshTraces>();
+        Sdk.SetDefaultTextMapPropagator(new CompositeTextMapPropagator([]));
         // Rate limits fail open without Redis (the edge's per-IP limit stays): the gateway serves, degraded.
         builder.AddSoftDependencies("redis");
 

@@ -15,7 +15,12 @@ namespace Campus.Gateway;
 internal sealed class HeaderHygiene : ITransformProvider
 {
     /// <summary>Removed whatever their value: exact names.</summary>
-    private static readonly string[] OwnedHeaders = ["X-Session-Id", "X-Request-Id", "Forwarded", "X-Real-IP"];
+    private static readonly string[] OwnedHeaders =
+    [
+        "X-Session-Id", "X-Request-Id", "Forwarded", "X-Real-IP",
+        // Trace context: the gateway's own is sent instead (FreshTraces), never the client's.
+        "traceparent", "tracestate", "baggage", "Correlation-Context", "Request-Id",
+    ];
 
     /// <summary>Removed whatever their value: name prefixes (case-insensitive).</summary>
     private static readonly string[] OwnedPrefixes = ["X-User-", "X-Internal-", "X-Forwarded-", "X-Original-"];
