@@ -5,11 +5,13 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -145,6 +147,12 @@ public static class ServiceDefaultsExtensions
 
     private static void AddMetricsAndTracing(this IHostApplicationBuilder builder)
     {
+        // The standard OpenTelemetry variable: set, spans go there over OTLP (with OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES).
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        // { "Tracing": { "Detailed": true } }: spans for outgoing HTTP calls, SQL commands and Redis commands too. On by
+        // default only where spans are exported: nobody reads them otherwise, and every request would pay for them.
+        var detailed = builder.Configuration.GetValue("Tracing:Detailed", otlp);
+
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithMetrics(metrics => metrics
@@ -154,11 +162,22 @@ public static class ServiceDefaultsExtensions
                 .AddMeter("System.Runtime")
                 .AddMeter("Campus.*")
                 .AddPrometheusExporter())
-            // No exporter yet: the tracer makes ASP.NET Core start an Activity per request, so logs and problem
-            // details carry a W3C trace id and Campus.Messaging can pass it on in message headers.
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperationalPath(context.Request.Path))
-                .AddSource("Campus.*"));
+            // Always: the tracer makes ASP.NET Core start an Activity per request, so logs and problem details carry a
+            // W3C trace id, and Campus.Messaging carries it on through the outbox and the broker to every consumer.
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsOperationalPath(context.Request.Path))
+                    .AddSource("Campus.*");
+                if (detailed)
+                {
+                    tracing.AddHttpClientInstrumentation().AddNpgsql().AddRedisInstrumentation();
+                }
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
     }
 
     private static void AddRequestLimits(this IHostApplicationBuilder builder)
