@@ -48,10 +48,19 @@ public sealed class ApiReferenceTests(GatewayFactory factory) : IClassFixture<Ga
         Assert.Contains("javascript", script.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task A_link_to_one_service_reference_loads_that_service_contract(string service)
+    {
+        var html = await factory.CreateClient().GetStringAsync($"/api/docs/{service}", Ct);
+
+        Assert.Contains($"\"url\":\"api/{service}/openapi.json\"", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_start_here_document_explains_the_bearer_sign_in_flow()
     {
-        var response = await factory.CreateClient().GetAsync("/api/docs/campus.json", Ct);
+        var response = await factory.CreateClient().GetAsync("/api/docs/openapi.json", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -96,7 +105,7 @@ public sealed class ApiReferenceDisabledTests(ApiReferenceDisabledFactory factor
     [Theory]
     [InlineData("/api/docs")]
     [InlineData("/api/docs/scalar.js")]
-    [InlineData("/api/docs/campus.json")]
+    [InlineData("/api/docs/openapi.json")]
     public async Task The_reference_is_not_served_when_disabled(string path)
     {
         var response = await factory.CreateClient().GetAsync(path, Ct);

@@ -8,7 +8,7 @@ namespace Campus.Gateway;
 /// <summary>
 /// The API reference of every Campus service in one place: the committed contracts (<c>libs/contracts/*.json</c>,
 /// embedded in the gateway at build time) at <c>/api/&lt;service&gt;/openapi.json</c>, a "getting started" document
-/// (<c>ApiReference/intro.md</c>: how to sign in and use the tokens) at <c>/api/docs/campus.json</c>, and the Scalar
+/// (<c>ApiReference/intro.md</c>: how to sign in and use the tokens) at <c>/api/docs/openapi.json</c>, and the Scalar
 /// reference over all seven at <c>/api/docs</c>, with its script served by the gateway (no CDN, no web fonts, no
 /// telemetry). On in Development; elsewhere <c>Gateway:ApiReference:Enabled</c> (default false): when off nothing is
 /// mapped, so the paths answer what the proxy answers for them.
@@ -17,6 +17,9 @@ internal static class ApiReference
 {
     public const string EnabledKey = "Gateway:ApiReference:Enabled";
     public const string Path = "/api/docs";
+
+    /// <summary>The "start here" document's name: served at <c>/api/docs/openapi.json</c>, shown at <c>/api/docs/docs</c>.</summary>
+    private const string IntroName = "docs";
 
     /// <summary>The services whose contracts are served, in the order the reference lists them.</summary>
     public static readonly string[] Services = ["auth", "profile", "content", "notifications", "chat", "analytics"];
@@ -47,13 +50,15 @@ internal static class ApiReference
                 .ExcludeFromDescription();
         }
         var intro = IntroDocument(Resource("ApiReference/intro.md"));
-        app.MapMethods($"{Path}/campus.json", ["GET", "HEAD"], (HttpContext context) => Json(context, intro))
+        app.MapMethods($"/api/{IntroName}/openapi.json", ["GET", "HEAD"], (HttpContext context) => Json(context, intro))
             .AllowAnonymous()
             .ExcludeFromDescription();
 
         app.MapScalarApiReference(Path, options =>
         {
+            // One pattern for every document, so /api/docs/<name> (a link to one document) finds it too.
             options.WithTitle("Campus API reference")
+                .WithOpenApiRoutePattern("/api/{documentName}/openapi.json")
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 // Nothing that calls a third party (the AI agent, MCP) or advertises one (developer tools, hosted deploy).
@@ -61,10 +66,10 @@ internal static class ApiReference
                 .DisableMcp()
                 .HideDeveloperTools()
                 .AddPreferredSecuritySchemes("Bearer")
-                .AddDocument("campus", "Start here: signing in", $"{Path}/campus.json", isDefault: true);
+                .AddDocument(IntroName, "Start here: signing in", isDefault: true);
             foreach (var service in Services)
             {
-                options.AddDocument(service, $"{char.ToUpperInvariant(service[0])}{service[1..]} API", $"/api/{service}/openapi.json");
+                options.AddDocument(service, $"{char.ToUpperInvariant(service[0])}{service[1..]} API");
             }
         }).AllowAnonymous();
 

@@ -55,7 +55,7 @@ public sealed class ApiReferenceTests
             Assert.Equal("default-src 'none'; frame-ancestors 'none'", Assert.Single(response.Headers.GetValues("Content-Security-Policy")));
         }
 
-        using var intro = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, "api/docs/campus.json"), Ct);
+        using var intro = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, "api/docs/openapi.json"), Ct);
         Assert.Equal(HttpStatusCode.OK, intro.StatusCode);
         Assert.Contains("/api/auth/token/refresh", await intro.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
