@@ -47,8 +47,29 @@ public sealed class StorageOptions : IValidatableObject
     /// </summary>
     public bool RequirePrivateBuckets { get; set; }
 
+    /// <summary>
+    /// The web origins (<c>https://campus.example.com</c>; S3 allows one <c>*</c> per origin, e.g. <c>http://127.0.0.1:*</c>)
+    /// whose pages may fetch from and upload to the buckets: a browser's HLS player, avatar and document GETs, presigned
+    /// PUTs. When set, every registered bucket gets this CORS rule at start (<c>PutBucketCors</c>, see README.md); empty
+    /// (the default) leaves the buckets' CORS to whoever manages the storage.
+    /// </summary>
+    public string[] CorsOrigins { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var origin in CorsOrigins)
+        {
+            // An origin is scheme://host[:port], no path; "*" alone would let any site read presigned URLs' objects.
+            if (origin == "*" || origin.Count(c => c == '*') > 1
+                || !Uri.TryCreate(origin.Replace("*", "0", StringComparison.Ordinal), UriKind.Absolute, out var parsed)
+                || parsed.Scheme is not ("http" or "https") || origin.TrimEnd('/').Length != origin.Length
+                || parsed.AbsolutePath != "/" || parsed.Query.Length != 0)
+            {
+                yield return new ValidationResult(
+                    $"Storage:CorsOrigins: '{origin}' must be an origin (http(s)://host[:port], at most one '*', not '*' alone).",
+                    [nameof(CorsOrigins)]);
+            }
+        }
         foreach (var (name, value) in new[] { (nameof(ServiceUrl), ServiceUrl), (nameof(PublicUrl), PublicUrl) })
         {
             // The path is part of the SigV4 signature, and the SDK keeps only scheme, host and port of an endpoint.

@@ -183,6 +183,8 @@ function chartSchema(name, chart) {
       publicUrl: ref("httpUrl"),
       region: str("", { minLength: 1 }),
       bucketPrefix: str("", { pattern: "^([a-z0-9][a-z0-9-]{0,29})?$" }),
+      // Web origins whose pages read and upload to the buckets (Storage:CorsOrigins): scheme://host[:port], at most one *.
+      corsOrigins: { type: "array", uniqueItems: true, items: str("", { pattern: "^https?://[^/*]*\\*?[^/*]*$" }) },
     });
   }
   if (chart.migrations) {
@@ -208,6 +210,7 @@ function chartSchema(name, chart) {
       kind: { enum: ["ingress", "httproute", "none"] },
       host: ref("dnsSubdomain"),
       tls: obj({ secretName: str("", { pattern: "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$" }) }),
+      apiReference: bool(),
       securityHeaders: { type: "object", propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9-]*$" }, additionalProperties: str("", { minLength: 1 }) },
       ingress: obj({
         className: ref("dnsSubdomain"),

@@ -8,6 +8,7 @@ var app = builder.Build();
 app.UseGatewayForwardedHeaders();
 app.UseDevRouteRefusal();
 app.MapDefaultEndpoints();
+app.MapApiReference();
 app.MapGateway();
 app.Run();
 

@@ -86,6 +86,23 @@ data:
   "nginx.ingress.kubernetes.io/proxy-read-timeout" (toString $i.webSocketTimeoutSeconds)
   "nginx.ingress.kubernetes.io/proxy-buffering" "off"
 )) }}
+{{- if $e.apiReference }}
+{{- /* The API reference page (/api/docs) runs scripts: the gateway sends its Content-Security-Policy there, so this
+       Ingress sets every security header but that one (custom-headers would replace the gateway's). */}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: campus-edge-docs-headers
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    app.kubernetes.io/component: edge
+data:
+  {{- toYaml (omit $e.securityHeaders "Content-Security-Policy") | nindent 2 }}
+{{- include "campus.edgeIngress" (list . "campus-api-docs" "/api/docs" "Prefix" (merge (dict
+  "nginx.ingress.kubernetes.io/custom-headers" (printf "%s/campus-edge-docs-headers" .Release.Namespace)
+) $http)) }}
+{{- end }}
 {{- if $i.refuseInternalPaths }}
 {{- include "campus.edgeIngress" (list . "campus-api-internal" "/api/[^/]+/(readyz|metrics|dev)(/|$)" "ImplementationSpecific" (dict
   "nginx.ingress.kubernetes.io/use-regex" "true"
@@ -110,8 +127,17 @@ spec:
   parentRefs:
     {{- required "edge.httpRoute.parentRefs must name the Gateway" $r.parentRefs | toYaml | nindent 4 }}
   hostnames: [{{ $e.host | quote }}]
+{{- $docsHeaders := list }}
+{{- range $name, $value := omit $e.securityHeaders "Content-Security-Policy" }}
+{{- $docsHeaders = append $docsHeaders (dict "name" $name "value" $value) }}
+{{- end }}
+{{- $rules := list (dict "path" "/api" "timeout" $r.requestTimeout "headers" $headers) (dict "path" "/ws" "timeout" "0s" "headers" $headers) }}
+{{- if $e.apiReference }}
+{{- /* /api/docs: the gateway's own Content-Security-Policy passes (set replaces it on the other rules) */}}
+{{- $rules = append $rules (dict "path" "/api/docs" "timeout" $r.requestTimeout "headers" $docsHeaders) }}
+{{- end }}
   rules:
-    {{- range $rule := list (dict "path" "/api" "timeout" $r.requestTimeout) (dict "path" "/ws" "timeout" "0s") }}
+    {{- range $rule := $rules }}
     - matches:
         - path:
             type: PathPrefix
@@ -120,7 +146,7 @@ spec:
         - type: ResponseHeaderModifier
           responseHeaderModifier:
             set:
-              {{- toYaml $headers | nindent 14 }}
+              {{- toYaml $rule.headers | nindent 14 }}
       backendRefs:
         - name: campus-gateway
           port: 8080

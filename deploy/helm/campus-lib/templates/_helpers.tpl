@@ -113,8 +113,15 @@ then the signing key ids. Secrets never come here: see campus.secretEnv.
 {{- $_ := set $data "Storage__PublicUrl" (required "storage.publicUrl is required: the S3 endpoint clients use (presigned URLs are signed for it)" $s.publicUrl) -}}
 {{- $_ := set $data "Storage__Region" $s.region -}}
 {{- $_ := set $data "Storage__BucketPrefix" $s.bucketPrefix -}}
+{{- range $i, $origin := $s.corsOrigins -}}
+{{- $_ := set $data (printf "Storage__CorsOrigins__%d" $i) $origin -}}
+{{- end -}}
 {{- /* check-dependencies (helm test) also proves the buckets refuse unsigned and altered-signature GETs */ -}}
 {{- $_ := set $data "Storage__RequirePrivateBuckets" "true" -}}
+{{- end -}}
+{{- if and (eq $h.role "gateway") $root.Values.edge -}}
+{{- /* edge.apiReference: the gateway serves /api/docs and the contracts (the edge gives the page its own CSP) */ -}}
+{{- $_ := set $data "Gateway__ApiReference__Enabled" (ternary "true" "false" (eq true $root.Values.edge.apiReference)) -}}
 {{- end -}}
 {{- range $key, $value := $h.config -}}
 {{- if kindIs "slice" $value -}}

@@ -1,0 +1,17 @@
+using Campus.Messaging;
+using Campus.Testing;
+
+namespace Campus.Analytics.Tests;
+
+/// <summary>
+/// The integration events of analytics against libs/contracts/events: the ones analytics publishes match their committed schema,
+/// and its copies of other services' events read what their producers write (see <see cref="EventContracts"/>).
+/// </summary>
+public sealed class EventContractTests
+{
+    public static TheoryData<string> Events => EventContracts.EventsOf("analytics");
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Event_record_agrees_with_its_contract(string record) => EventContracts.Check("analytics", record, IntegrationEventJson.Options);
+}
