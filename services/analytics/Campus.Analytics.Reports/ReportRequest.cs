@@ -48,16 +48,11 @@ public sealed class ReportRequest
     public string Type { get; set; } = "";
     public string Format { get; set; } = ReportFormats.Xlsx;
 
-    /// <summary>First day included (in the requester's time zone), or null for no lower bound.</summary>
-    public DateOnly? FromDate { get; set; }
-
-    /// <summary>Last day included, or null for no upper bound.</summary>
-    public DateOnly? ToDate { get; set; }
-
-    /// <summary>Only learners of this department; always set for a manager's request (their own department).</summary>
-    public string? Department { get; set; }
-
-    public Guid? CourseId { get; set; }
+    /// <summary>
+    /// The range (days in <see cref="TimeZone"/>), department (always set for a manager's request: their own) and course.
+    /// A period is resolved into its days when the request is made (or fired), and kept as a label.
+    /// </summary>
+    public ReportParams Params { get; set; } = ReportParams.None;
 
     /// <summary><c>ru</c> or <c>en</c>: titles, headers and the file name.</summary>
     public string Locale { get; set; } = "ru";
@@ -136,7 +131,7 @@ internal sealed class ReportRequestConfiguration : IEntityTypeConfiguration<Repo
         builder.HasKey(r => r.Id);
         builder.Property(r => r.Type).HasMaxLength(64);
         builder.Property(r => r.Format).HasMaxLength(8);
-        builder.Property(r => r.Department).HasMaxLength(200);
+        builder.ComplexProperty(r => r.Params, ReportParams.Map);
         builder.Property(r => r.Locale).HasMaxLength(8);
         builder.Property(r => r.TimeZone).HasMaxLength(64);
         builder.Property(r => r.State).HasMaxLength(16);

@@ -23,13 +23,12 @@ public sealed class ReportSchedule
 
     public string Type { get; set; } = "";
     public string Format { get; set; } = ReportFormats.Xlsx;
-    public DateOnly? FromDate { get; set; }
-    public DateOnly? ToDate { get; set; }
+    /// <summary>
+    /// A fixed range, or a period resolved at each occurrence in <see cref="TimeZone"/>; the department is always set for
+    /// a manager's schedule (their own).
+    /// </summary>
+    public ReportParams Params { get; set; } = ReportParams.None;
 
-    /// <summary>Always set for a manager's schedule (their own department).</summary>
-    public string? Department { get; set; }
-
-    public Guid? CourseId { get; set; }
     public string Locale { get; set; } = "ru";
 
     /// <summary>Five fields: minute hour day-of-month month day-of-week.</summary>
@@ -67,7 +66,7 @@ internal sealed class ReportScheduleConfiguration : IEntityTypeConfiguration<Rep
         builder.Property(s => s.Name).HasMaxLength(200);
         builder.Property(s => s.Type).HasMaxLength(64);
         builder.Property(s => s.Format).HasMaxLength(8);
-        builder.Property(s => s.Department).HasMaxLength(200);
+        builder.ComplexProperty(s => s.Params, ReportParams.Map);
         builder.Property(s => s.Locale).HasMaxLength(8);
         builder.Property(s => s.Cron).HasMaxLength(ScheduleClock.CronLength);
         builder.Property(s => s.TimeZone).HasMaxLength(64);

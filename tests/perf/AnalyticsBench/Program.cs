@@ -19,12 +19,18 @@
 //       report requests through the edge as the bootstrap admin, polled until ready: the learner-progress XLSX of
 //       everything (time, size, rows, the worker's peak RSS), the same rows written by bare SpreadCheetah to a local
 //       file (ratio), two exports at once, a ~50-page PDF, small reports' p50/p95. See Reports.cs.
+//
+//   tests/perf/analytics freshness [--trials 20] [--poll-ms 100] [--timeout 60] [--edge URL] [--auth URL]
+//                                  [--connection CS] [--admin-phone +79000000000]
+//       a learner enrols in a course through the edge, then the dashboard (through the edge, as the bootstrap admin)
+//       is polled until its enrolments figure moves; p50/p95/max over the trials, and when the fact row appeared in
+//       analytics' database. See Freshness.cs.
 using System.Globalization;
 using AnalyticsBench;
 
-if (args.Length == 0 || args[0] is not ("seed" or "dashboard" or "reports"))
+if (args.Length == 0 || args[0] is not ("seed" or "dashboard" or "reports" or "freshness"))
 {
-    Console.Error.WriteLine("usage: tests/perf/analytics seed|dashboard|reports [--option value]... (see tests/perf/AnalyticsBench/Program.cs)");
+    Console.Error.WriteLine("usage: tests/perf/analytics seed|dashboard|reports|freshness [--option value]... (see tests/perf/AnalyticsBench/Program.cs)");
     return 2;
 }
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -68,6 +74,17 @@ if (args[0] == "seed")
 
 var edge = new Uri(Opt("edge", Environment.GetEnvironmentVariable("CAMPUS_EDGE_URL") ?? "http://127.0.0.1:8080"));
 var auth = new Uri(Opt("auth", "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("CAMPUS_AUTH_PORT") ?? "8101")));
+if (args[0] == "freshness")
+{
+    return await new Freshness(new FreshnessOptions(
+        Edge: edge,
+        Auth: auth,
+        Connection: connection,
+        AdminPhone: Opt("admin-phone", "+79000000000"),
+        Trials: IntOpt("trials", 20),
+        PollMs: IntOpt("poll-ms", 100),
+        TimeoutSeconds: IntOpt("timeout", 60))).RunAsync();
+}
 if (args[0] == "reports")
 {
     return await new Reports(new ReportsOptions(

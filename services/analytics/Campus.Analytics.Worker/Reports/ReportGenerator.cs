@@ -42,7 +42,7 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
         }
 
         string? courseTitle = null;
-        if (request.CourseId is { } courseId)
+        if (request.Params.CourseId is { } courseId)
         {
             await using var course = new NpgsqlCommand("SELECT title FROM courses WHERE course_id = @id", connection, transaction);
             course.Parameters.AddWithValue("id", courseId);
@@ -61,8 +61,8 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
         }
         progress(0, expected);
 
-        var document = new ReportDocument(definition, request.Locale, zone, generatedAt, request.FromDate, request.ToDate, request.Department, courseTitle);
-        var fileName = ReportDocument.FileName(definition, request.Locale, request.Department, generatedAt, zone, format);
+        var document = new ReportDocument(definition, request.Locale, zone, generatedAt, request.Params.From, request.Params.To, request.Params.Department, courseTitle);
+        var fileName = ReportDocument.FileName(definition, request.Locale, request.Params.Department, generatedAt, zone, format);
         await using var query = Command(definition.Sql, connection, transaction, request, zone, generatedAt);
         await using var reader = await query.ExecuteReaderAsync(cancellationToken);
 
@@ -98,12 +98,12 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
     {
         var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
         var parameters = command.Parameters;
-        parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)StartOf(request.FromDate, zone) ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)StartOf(request.ToDate?.AddDays(1), zone) ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("from_day", NpgsqlDbType.Date) { Value = (object?)request.FromDate ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("to_day", NpgsqlDbType.Date) { Value = (object?)request.ToDate ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("department", NpgsqlDbType.Text) { Value = (object?)request.Department ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter("course", NpgsqlDbType.Uuid) { Value = (object?)request.CourseId ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = (object?)StartOf(request.Params.From, zone) ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = (object?)StartOf(request.Params.To?.AddDays(1), zone) ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("from_day", NpgsqlDbType.Date) { Value = (object?)request.Params.From ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("to_day", NpgsqlDbType.Date) { Value = (object?)request.Params.To ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("department", NpgsqlDbType.Text) { Value = (object?)request.Params.Department ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("course", NpgsqlDbType.Uuid) { Value = (object?)request.Params.CourseId ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now.UtcDateTime });
         return command;
     }

@@ -98,7 +98,7 @@ public sealed partial class ReportHandler(
     private async Task<(ReportRequest Request, (string Key, string UploadId)? StaleUpload)?> ClaimAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstOrDefaultAsync(cancellationToken);
+        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", cancellationToken)).FirstOrDefault();
         var now = time.GetUtcNow();
         if (request is null)
         {
@@ -196,7 +196,7 @@ public sealed partial class ReportHandler(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {claimed.Id} FOR UPDATE").AsAsyncEnumerable().FirstAsync(cancellationToken);
+        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {claimed.Id} FOR UPDATE", cancellationToken)).First();
         if (request.State != ReportStates.Running || request.Attempts != claimed.Attempts)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -226,7 +226,7 @@ public sealed partial class ReportHandler(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var request = await db.ReportRequests.FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstAsync();
+        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", CancellationToken.None)).First();
         if (request.State != ReportStates.Running || request.Attempts != attempt)
         {
             return;

@@ -1,7 +1,6 @@
 using Campus.Analytics.Reports;
 using Campus.Messaging.Outbox;
 using Campus.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Campus.Analytics.Worker.Reports;
@@ -61,9 +60,9 @@ public sealed partial class ReportSweeper(
         var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var stale = await db.ReportRequests
-            .FromSql($"SELECT * FROM report_requests WHERE state = 'running' AND lease_until < {now} ORDER BY lease_until LIMIT {Batch} FOR UPDATE SKIP LOCKED")
-            .ToListAsync(cancellationToken);
+        var stale = await db.LockRequestsAsync(
+            $"SELECT id AS \"Value\" FROM report_requests WHERE state = 'running' AND lease_until < {now} ORDER BY lease_until LIMIT {Batch} FOR UPDATE SKIP LOCKED",
+            cancellationToken);
         var aborts = new List<(string Key, string UploadId)>();
         foreach (var request in stale)
         {
@@ -109,9 +108,9 @@ public sealed partial class ReportSweeper(
         var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var due = await db.ReportRequests
-            .FromSql($"SELECT * FROM report_requests WHERE state = 'ready' AND expires_at <= {now} ORDER BY expires_at LIMIT {Batch} FOR UPDATE SKIP LOCKED")
-            .ToListAsync(cancellationToken);
+        var due = await db.LockRequestsAsync(
+            $"SELECT id AS \"Value\" FROM report_requests WHERE state = 'ready' AND expires_at <= {now} ORDER BY expires_at LIMIT {Batch} FOR UPDATE SKIP LOCKED",
+            cancellationToken);
         foreach (var request in due)
         {
             // The file first: should the commit fail, the next sweep deletes again (deleting a missing object is fine).

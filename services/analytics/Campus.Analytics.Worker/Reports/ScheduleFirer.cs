@@ -16,8 +16,10 @@ namespace Campus.Analytics.Worker.Reports;
 /// </summary>
 /// <remarks>
 /// Occurrences missed while nothing ran fire once on catch-up (keyed by the first one missed), not once each: the next
-/// occurrence is computed from now. The owner is checked at every firing against the facts: an owner no longer admin,
-/// or a manager no longer in the schedule's department, pauses it with the reason instead of firing.
+/// occurrence is computed from now. The owner and the recipients are checked at every firing against the facts: an owner
+/// unknown, blocked, no longer admin, or a manager no longer in the schedule's department pauses it with the reason
+/// instead of firing; a recipient blocked, unknown, or (for a manager's schedule) no longer in its department is left
+/// off that firing's request. A period in the parameters is resolved as of the occurrence, in the schedule's zone.
 /// </remarks>
 public sealed partial class ScheduleFirer(
     IServiceScopeFactory scopes, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<ScheduleFirer> logger) : BackgroundService
@@ -56,7 +58,11 @@ public sealed partial class ScheduleFirer(
         }
     }
 
-    private sealed record Owner(Guid UserId, string[] Roles, string? Department);
+    /// <summary>An owner's or a recipient's row of the <c>users</c> facts, as far as the checks need it.</summary>
+    private sealed record Person(Guid UserId, string[] Roles, string? Department, bool Blocked)
+    {
+        public bool IsAdmin => Roles.Contains("admin");
+    }
 
     /// <summary>One batch: fires the due schedules it could lock; answers how many it claimed.</summary>
     public async Task<int> FireDueAsync(CancellationToken cancellationToken)
@@ -65,18 +71,19 @@ public sealed partial class ScheduleFirer(
         var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var due = await db.ReportSchedules
-            .FromSql($"SELECT * FROM report_schedules WHERE NOT paused AND next_run_at <= {now} ORDER BY next_run_at LIMIT {Batch} FOR UPDATE SKIP LOCKED")
-            .ToListAsync(cancellationToken);
+        var due = await db.LockSchedulesAsync(
+            $"SELECT id AS \"Value\" FROM report_schedules WHERE NOT paused AND next_run_at <= {now} ORDER BY next_run_at LIMIT {Batch} FOR UPDATE SKIP LOCKED",
+            cancellationToken);
         if (due.Count == 0)
         {
             return 0;
         }
-        var owners = await OwnersAsync(db, [.. due.Select(s => s.OwnerId).Distinct()], cancellationToken);
+        var people = await PeopleAsync(db, [.. due.SelectMany(s => s.Recipients.Append(s.OwnerId)).Distinct()], cancellationToken);
         foreach (var schedule in due)
         {
             var occurrence = schedule.NextRunAt!.Value;
-            if (Refusal(schedule, owners.GetValueOrDefault(schedule.OwnerId)) is { } reason)
+            var owner = people.GetValueOrDefault(schedule.OwnerId);
+            if (Refusal(schedule, owner) is { } reason)
             {
                 schedule.Paused = true;
                 schedule.PausedReason = reason;
@@ -85,22 +92,26 @@ public sealed partial class ScheduleFirer(
                 LogRefused(schedule.Id, reason);
                 continue;
             }
+            // Recipients are checked again too: one who left the department or lost access gets nothing from now on.
+            var recipients = schedule.Recipients.Where(r => MayReceive(owner!, schedule, people.GetValueOrDefault(r))).ToList();
+            if (recipients.Count < schedule.Recipients.Count)
+            {
+                LogRecipientsDropped(schedule.Id, string.Join(", ", schedule.Recipients.Except(recipients)));
+            }
             ReportRequest.Enqueue(db, new ReportRequest
             {
                 UserId = schedule.OwnerId,
                 Type = schedule.Type,
                 Format = schedule.Format,
-                FromDate = schedule.FromDate,
-                ToDate = schedule.ToDate,
-                Department = schedule.Department,
-                CourseId = schedule.CourseId,
+                // A period's days as of the occurrence, in the schedule's zone: Monday 08:00's previous_week is the week before.
+                Params = schedule.Params.Resolve(occurrence, TimeZones.Find(schedule.TimeZone, ScheduleClock.DefaultZone)),
                 Locale = schedule.Locale,
                 // The zone the owner chose for the schedule is the one its reports speak.
                 TimeZone = schedule.TimeZone,
                 CreatedAt = now,
                 ScheduleId = schedule.Id,
                 OccurrenceAt = occurrence,
-                Recipients = [.. schedule.Recipients],
+                Recipients = recipients,
             });
             schedule.LastRunAt = occurrence;
             // From now, not from the occurrence: occurrences missed while nothing ran are not fired one by one.
@@ -112,31 +123,36 @@ public sealed partial class ScheduleFirer(
         return due.Count;
     }
 
-    /// <summary>The owners' roles and department from the facts (the report worker's context maps no fact table).</summary>
-    private static async Task<Dictionary<Guid, Owner>> OwnersAsync(ReportsDbContext db, Guid[] ids, CancellationToken cancellationToken)
+    /// <summary>The owners' and recipients' roles, department and status from the facts (the report worker's context maps no fact table).</summary>
+    private static async Task<Dictionary<Guid, Person>> PeopleAsync(ReportsDbContext db, Guid[] ids, CancellationToken cancellationToken)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText = "SELECT user_id, roles, department FROM users WHERE user_id = ANY(@ids)";
+        command.CommandText = "SELECT user_id, roles, department, status = 'blocked' FROM users WHERE user_id = ANY(@ids)";
         command.Parameters.Add(new NpgsqlParameter("ids", ids));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var owners = new Dictionary<Guid, Owner>();
+        var people = new Dictionary<Guid, Person>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var owner = new Owner(reader.GetGuid(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2));
-            owners[owner.UserId] = owner;
+            var person = new Person(reader.GetGuid(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                !reader.IsDBNull(3) && reader.GetBoolean(3));
+            people[person.UserId] = person;
         }
-        return owners;
+        return people;
     }
 
     /// <summary>Why the owner may no longer have this report made (null: they may).</summary>
-    private static string? Refusal(ReportSchedule schedule, Owner? owner)
+    private static string? Refusal(ReportSchedule schedule, Person? owner)
     {
         if (owner is null)
         {
             return "owner_unknown: analytics no longer knows the schedule's owner.";
         }
-        if (owner.Roles.Contains("admin"))
+        if (owner.Blocked)
+        {
+            return "owner_not_allowed: the owner is blocked.";
+        }
+        if (owner.IsAdmin)
         {
             return null;
         }
@@ -144,16 +160,27 @@ public sealed partial class ScheduleFirer(
         {
             return "owner_not_allowed: the owner is no longer a manager or an admin.";
         }
-        return string.Equals(owner.Department, schedule.Department, StringComparison.Ordinal)
+        return string.Equals(owner.Department, schedule.Params.Department, StringComparison.Ordinal)
             ? null
             : "owner_not_allowed: the owner is no longer in the schedule's department.";
     }
+
+    /// <summary>
+    /// The rule a recipient was accepted under, checked again at the firing: a user analytics still knows and who is not
+    /// blocked; for a manager's schedule, still of the schedule's department (an admin's schedule may send to anyone).
+    /// </summary>
+    private static bool MayReceive(Person owner, ReportSchedule schedule, Person? recipient) =>
+        recipient is { Blocked: false }
+        && (owner.IsAdmin || string.Equals(recipient.Department, schedule.Params.Department, StringComparison.Ordinal));
 
     [LoggerMessage(LogLevel.Information, "Schedule {ScheduleId} fired for {Occurrence} ({Delay} late)")]
     private partial void LogFired(Guid scheduleId, DateTimeOffset occurrence, TimeSpan delay);
 
     [LoggerMessage(LogLevel.Warning, "Schedule {ScheduleId} paused instead of firing: {Reason}")]
     private partial void LogRefused(Guid scheduleId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Schedule {ScheduleId} fired without the recipients who may no longer receive it: {Recipients}")]
+    private partial void LogRecipientsDropped(Guid scheduleId, string recipients);
 
     [LoggerMessage(LogLevel.Warning, "Firing the due schedules failed; trying again after the interval")]
     private partial void LogFiringFailed(Exception exception);

@@ -8,13 +8,10 @@ using Microsoft.Extensions.Options;
 
 namespace Campus.Analytics.Reports;
 
-/// <summary>Report parameters: a day range (in the requester's zone, both days included), a department, a course.</summary>
-public sealed record ReportParams(DateOnly? From, DateOnly? To, string? Department, Guid? CourseId);
-
 /// <summary>The body of <c>POST /api/analytics/reports</c>.</summary>
 /// <param name="Type">One of the six report types.</param>
 /// <param name="Format"><c>xlsx</c> or <c>pdf</c>.</param>
-/// <param name="Params">Optional filters.</param>
+/// <param name="Params">Optional filters; a period is resolved into its days in the requester's zone when the request is made.</param>
 /// <param name="Locale"><c>ru</c> or <c>en</c>; default from <c>Accept-Language</c> (English only when it asks for it), else Russian.</param>
 public sealed record CreateReportRequest(string? Type, string? Format, ReportParams? Params, string? Locale);
 
@@ -25,7 +22,7 @@ public sealed record ReportResponse(
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, string? DownloadPath)
 {
     public static ReportResponse From(ReportRequest r) => new(
-        r.Id, r.UserId, r.ScheduleId, r.Type, r.Format, new ReportParams(r.FromDate, r.ToDate, r.Department, r.CourseId), r.Locale, r.TimeZone, r.State, r.Progress,
+        r.Id, r.UserId, r.ScheduleId, r.Type, r.Format, r.Params, r.Locale, r.TimeZone, r.State, r.Progress,
         r.Attempts, r.FileName, r.SizeBytes, r.RowCount, r.Truncated, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt, r.ExpiresAt,
         r.State == ReportStates.Ready ? ReportsApi.DownloadPath(r.Id) : null);
 }
@@ -99,6 +96,10 @@ public static class ReportsApi
             return TypedResults.ValidationProblem(errors, title: "The report request is not valid.",
                 extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
         }
+        if (PeriodAndRange(body.Params) is { } conflict)
+        {
+            return conflict;
+        }
         var me = principal.UserId();
         var (department, caller, problem) = await ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
         if (problem is not null)
@@ -115,18 +116,17 @@ public static class ReportsApi
                 $"You already have {active} reports queued or running; wait for one to finish or cancel one.");
         }
 
+        var zone = TimeZones.IsKnown(caller?.TimeZone) ? caller!.TimeZone! : settings.DefaultTimeZone;
+        var now = time.GetUtcNow();
         var request = ReportRequest.Enqueue(db, new ReportRequest
         {
             UserId = me,
             Type = body.Type!,
             Format = body.Format!,
-            FromDate = body.Params?.From,
-            ToDate = body.Params?.To,
-            Department = department,
-            CourseId = body.Params?.CourseId,
+            Params = ((body.Params ?? ReportParams.None) with { Department = department }).Resolve(now, TimeZones.Find(zone, settings.DefaultTimeZone)),
             Locale = LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString()),
-            TimeZone = TimeZones.IsKnown(caller?.TimeZone) ? caller!.TimeZone! : settings.DefaultTimeZone,
-            CreatedAt = time.GetUtcNow(),
+            TimeZone = zone,
+            CreatedAt = now,
         });
         await db.SaveChangesAsync(ct);
         return TypedResults.Accepted($"/api/analytics/reports/{request.Id}", ReportResponse.From(request));
@@ -167,23 +167,15 @@ public static class ReportsApi
         {
             errors["locale"] = ["invalid_locale: ru or en."];
         }
-        if (body.Params is { } p)
-        {
-            if (p.From is { } from && p.To is { } to && from > to)
-            {
-                errors["params.to"] = ["invalid_range: to is before from."];
-            }
-            if (p.Department is { Length: > 200 })
-            {
-                errors["params.department"] = ["too_long: at most 200 characters."];
-            }
-            if (p.CourseId == Guid.Empty)
-            {
-                errors["params.course_id"] = ["invalid_course: not a course id."];
-            }
-        }
+        body.Params?.Validate(errors);
         return errors;
     }
+
+    /// <summary>422 <c>period_and_range</c> when the parameters name both a period and a fixed day; null otherwise.</summary>
+    internal static ProblemHttpResult? PeriodAndRange(ReportParams? parameters) => parameters is { HasPeriodAndRange: true }
+        ? Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_and_range",
+            "Give either a period or from/to, not both.", "A period's days are computed when the report is made.")
+        : null;
 
     /// <summary>The body's locale, else English when <c>Accept-Language</c> prefers it, else Russian.</summary>
     internal static string LocaleOf(string? locale, string acceptLanguage)
@@ -220,8 +212,8 @@ public static class ReportsApi
     {
         var me = principal.UserId();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var request = await db.Set<ReportRequest>().FromSql($"SELECT * FROM report_requests WHERE id = {id} FOR UPDATE")
-            .AsAsyncEnumerable().FirstOrDefaultAsync(r => r.UserId == me, ct);
+        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", ct))
+            .FirstOrDefault(r => r.UserId == me);
         if (request is null)
         {
             return NotFound();

@@ -11,7 +11,7 @@ namespace Campus.Analytics.Reports;
 /// <param name="Name">Optional label, at most 200 characters.</param>
 /// <param name="Type">A report type, as for a request.</param>
 /// <param name="Format"><c>xlsx</c> or <c>pdf</c>.</param>
-/// <param name="Params">The report's filters, as for a request.</param>
+/// <param name="Params">The report's filters, as for a request; a period is resolved at each occurrence in the schedule's zone.</param>
 /// <param name="Locale"><c>ru</c> or <c>en</c>; default from <c>Accept-Language</c>, else Russian.</param>
 /// <param name="Cron">Five fields: minute hour day-of-month month day-of-week, e.g. <c>0 8 * * 1</c>.</param>
 /// <param name="TimeZone">IANA zone the expression is read in; default Europe/Moscow.</param>
@@ -27,7 +27,7 @@ public sealed record ScheduleResponse(
     DateTimeOffset? LastRunAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static ScheduleResponse From(ReportSchedule s) => new(
-        s.Id, s.OwnerId, s.Name, s.Type, s.Format, new ReportParams(s.FromDate, s.ToDate, s.Department, s.CourseId), s.Locale, s.Cron,
+        s.Id, s.OwnerId, s.Name, s.Type, s.Format, s.Params, s.Locale, s.Cron,
         s.TimeZone, s.Recipients, s.Paused, s.PausedReason, s.ConsecutiveFailures, s.NextRunAt, s.LastRunAt, s.CreatedAt, s.UpdatedAt);
 }
 
@@ -288,6 +288,11 @@ public static class SchedulesApi
                 extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" }), null);
         }
 
+        if (ReportsApi.PeriodAndRange(body.Params) is { } conflict)
+        {
+            return (null, conflict);
+        }
+
         // The scope is the request's: a manager's own department, an admin's choice; a manager sends to colleagues only.
         var (department, _, problem) = await ReportsApi.ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
         if (problem is not null)
@@ -303,10 +308,7 @@ public static class SchedulesApi
         schedule.Name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
         schedule.Type = body.Type!;
         schedule.Format = body.Format!;
-        schedule.FromDate = body.Params?.From;
-        schedule.ToDate = body.Params?.To;
-        schedule.Department = department;
-        schedule.CourseId = body.Params?.CourseId;
+        schedule.Params = (body.Params ?? ReportParams.None) with { Department = department };
         schedule.Locale = ReportsApi.LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString());
         schedule.Cron = body.Cron!.Trim();
         schedule.TimeZone = zone;
@@ -332,8 +334,8 @@ public static class SchedulesApi
     private static bool MaySee(ClaimsPrincipal principal, ReportSchedule schedule) =>
         schedule.OwnerId == principal.UserId() || principal.IsAdmin();
 
-    private static Task<ReportSchedule?> LockAsync(AnalyticsDbContext db, Guid id, CancellationToken ct) =>
-        db.Set<ReportSchedule>().FromSql($"SELECT * FROM report_schedules WHERE id = {id} FOR UPDATE").AsAsyncEnumerable().FirstOrDefaultAsync(ct).AsTask();
+    private static async Task<ReportSchedule?> LockAsync(AnalyticsDbContext db, Guid id, CancellationToken ct) =>
+        (await db.LockSchedulesAsync($"SELECT id AS \"Value\" FROM report_schedules WHERE id = {id} FOR UPDATE", ct)).FirstOrDefault();
 
     private static ProblemHttpResult NotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "schedule_not_found", "No such schedule of yours.");

@@ -444,18 +444,9 @@ namespace Campus.Analytics.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
-                    b.Property<Guid?>("CourseId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("course_id");
-
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
-
-                    b.Property<string>("Department")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("department");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
@@ -480,10 +471,6 @@ namespace Campus.Analytics.Data.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("format");
-
-                    b.Property<DateOnly?>("FromDate")
-                        .HasColumnType("date")
-                        .HasColumnName("from_date");
 
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone")
@@ -543,10 +530,6 @@ namespace Campus.Analytics.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("time_zone");
 
-                    b.Property<DateOnly?>("ToDate")
-                        .HasColumnType("date")
-                        .HasColumnName("to_date");
-
                     b.Property<bool>("Truncated")
                         .HasColumnType("boolean")
                         .HasColumnName("truncated");
@@ -565,6 +548,33 @@ namespace Campus.Analytics.Data.Migrations
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Params", "Campus.Analytics.Reports.ReportRequest.Params#ReportParams", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<Guid?>("CourseId")
+                                .HasColumnType("uuid")
+                                .HasColumnName("course_id");
+
+                            b1.Property<string>("Department")
+                                .HasMaxLength(200)
+                                .HasColumnType("character varying(200)")
+                                .HasColumnName("department");
+
+                            b1.Property<DateOnly?>("From")
+                                .HasColumnType("date")
+                                .HasColumnName("from_date");
+
+                            b1.Property<string>("Period")
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)")
+                                .HasColumnName("period");
+
+                            b1.Property<DateOnly?>("To")
+                                .HasColumnType("date")
+                                .HasColumnName("to_date");
+                        });
 
                     b.HasKey("Id")
                         .HasName("pk_report_requests");
@@ -606,10 +616,6 @@ namespace Campus.Analytics.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("consecutive_failures");
 
-                    b.Property<Guid?>("CourseId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("course_id");
-
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -620,20 +626,11 @@ namespace Campus.Analytics.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("cron");
 
-                    b.Property<string>("Department")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("department");
-
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasColumnName("format");
-
-                    b.Property<DateOnly?>("FromDate")
-                        .HasColumnType("date")
-                        .HasColumnName("from_date");
 
                     b.Property<DateTimeOffset?>("LastRunAt")
                         .HasColumnType("timestamp with time zone")
@@ -678,10 +675,6 @@ namespace Campus.Analytics.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("time_zone");
 
-                    b.Property<DateOnly?>("ToDate")
-                        .HasColumnType("date")
-                        .HasColumnName("to_date");
-
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -691,6 +684,33 @@ namespace Campus.Analytics.Data.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Params", "Campus.Analytics.Reports.ReportSchedule.Params#ReportParams", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<Guid?>("CourseId")
+                                .HasColumnType("uuid")
+                                .HasColumnName("course_id");
+
+                            b1.Property<string>("Department")
+                                .HasMaxLength(200)
+                                .HasColumnType("character varying(200)")
+                                .HasColumnName("department");
+
+                            b1.Property<DateOnly?>("From")
+                                .HasColumnType("date")
+                                .HasColumnName("from_date");
+
+                            b1.Property<string>("Period")
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)")
+                                .HasColumnName("period");
+
+                            b1.Property<DateOnly?>("To")
+                                .HasColumnType("date")
+                                .HasColumnName("to_date");
+                        });
 
                     b.HasKey("Id")
                         .HasName("pk_report_schedules");
