@@ -35,7 +35,7 @@ public static class AttachmentsApi
         attachments.MapPost("/", CreateAsync)
             .WithName("CreateAttachmentUpload")
             .WithSummary("A presigned PUT for one file (send exactly the returned headers), then confirm it.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
@@ -60,12 +60,12 @@ public static class AttachmentsApi
         if (string.IsNullOrEmpty(fileName) || fileName.Length > ChatRules.FileNameLength || fileName.Any(char.IsControl)
             || fileName.Contains('/') || fileName.Contains('\\'))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_file_name", "The request is not valid.",
-                $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.");
+            return Problems.InvalidField("file_name", $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.",
+                "invalid_file_name");
         }
         if (request.Size <= 0)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_size", "The request is not valid.", "size is the file size in bytes, above 0.");
+            return Problems.InvalidField("size", "size is the file size in bytes, above 0.", "invalid_size");
         }
         var rules = Rules(options.Value);
         if (rules.Precheck(request.ContentType, request.Size) is { } problem)
