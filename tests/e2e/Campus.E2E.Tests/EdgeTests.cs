@@ -62,7 +62,7 @@ public sealed class EdgeTests
     [InlineData("photo.jpg")]
     [InlineData("anim.gif")]
     [InlineData("index.html")]
-    [InlineData("api/auth/readyz.css")]
+    [InlineData("api/auth/readyz/x.css")]
     [InlineData("api/auth/dev/sms.js")]
     public async Task An_edge_error_is_problem_json_with_a_trace_id_whatever_the_extension(string path)
     {
