@@ -14,7 +14,7 @@ namespace Campus.Content.Documents;
 public sealed record DocumentUploadResponse(Guid DocumentId, Uri UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
 
 public sealed record DocumentResponse(
-    Guid Id, string Filename, string ContentType, long SizeBytes, DocumentStatus Status, string? Error, DateTimeOffset CreatedAt)
+    Guid Id, string FileName, string ContentType, long SizeBytes, DocumentStatus Status, string? Error, DateTimeOffset CreatedAt)
 {
     public static DocumentResponse From(Document d) => new(d.Id, d.Filename, d.ContentType, d.SizeBytes, d.Status, d.Error, d.CreatedAt);
 }
@@ -107,7 +107,7 @@ public static class DocumentsApi
         var now = time.GetUtcNow();
         var document = new Document
         {
-            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
+            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
             SizeBytes = request.Size, Key = ObjectKeys.NewUpload(type.Extension), Status = DocumentStatus.Uploading,
             CreatedAt = now, UpdatedAt = now, UploadExpiresAt = now + options.Value.UploadCompletionWindow,
         };

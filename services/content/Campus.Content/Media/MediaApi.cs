@@ -104,7 +104,7 @@ public static class MediaApi
         var now = time.GetUtcNow();
         var media = new MediaFile
         {
-            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
+            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
             SizeBytes = request.Size, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
             UploadExpiresAt = now + settings.UploadCompletionWindow,
         };
