@@ -26,7 +26,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var png = TestImages.Png(40, 30);
 
         var id = await UploadAsync(alice, chat, "diagram.png", "image/png", png);
-        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/complete", null, Ct);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         Assert.Equal(png.Length, (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("size").GetInt64());
 
@@ -111,7 +111,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync(_bob);
         var png = TestImages.Png(16, 16);
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
             new { file_name = "photo.png", content_type = "image/png", size = png.Length }, Ct);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, [.. png, .. new byte[100_000]], "image/png");
