@@ -152,7 +152,7 @@ async Task<bool> ReadAsync(int n)
 {
     try
     {
-        using var request = Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning", null);
+        using var request = Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning?limit=100", null);
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.OK)
