@@ -86,6 +86,26 @@ public sealed class ProblemDetailsTests
     }
 
     [Fact]
+    public async Task A_missing_required_member_or_a_wrong_type_is_a_validation_problem_with_field_errors()
+    {
+        await using var app = await TestApp.StartAsync(map: a => a.MapPost("/settings", (Settings settings) => settings));
+
+        var missing = await app.Client.PostAsync("/settings",
+            new StringContent("{\"items\":[{\"channel\":\"email\"}]}", Encoding.UTF8, "application/json"), Ct);
+        var wrongType = await app.Client.PostAsync("/settings",
+            new StringContent("{\"items\":[{\"channel\":\"email\",\"enabled\":\"yes\"}]}", Encoding.UTF8, "application/json"), Ct);
+        var empty = await app.Client.PostAsync("/settings", new StringContent("{}", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        var problem = await ReadProblem(missing);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        Assert.Equal("Required.", problem.GetProperty("errors").GetProperty("items[0].enabled")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.True((await ReadProblem(wrongType)).GetProperty("errors").TryGetProperty("items[0].enabled", out _));
+        Assert.True((await ReadProblem(empty)).GetProperty("errors").TryGetProperty("items", out _));
+    }
+
+    [Fact]
     public async Task Problems_created_by_features_keep_their_code_and_json_is_snake_case()
     {
         await using var app = await TestApp.StartAsync(map: a =>
@@ -103,4 +123,8 @@ public sealed class ProblemDetailsTests
     }
 
     private sealed record Payload(string Text, int RetryCount = 0);
+
+    private sealed record Setting(string Channel, [property: System.Text.Json.Serialization.JsonRequired] bool Enabled);
+
+    private sealed record Settings([property: System.Text.Json.Serialization.JsonRequired] IReadOnlyList<Setting> Items);
 }

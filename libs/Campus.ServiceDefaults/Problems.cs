@@ -15,6 +15,39 @@ public static class Problems
         TypedResults.Problem(detail: detail, statusCode: status, title: title,
             extensions: new Dictionary<string, object?> { ["code"] = code });
 
+    /// <summary>
+    /// The one validation problem (400): field errors as <c>errors: {field: [messages]}</c>, field names as on the wire
+    /// (<c>items[0].enabled</c>), and a stable <c>code</c>: <c>validation_failed</c> unless the caller names a more precise
+    /// one (e.g. <c>body_too_long</c>) that clients already rely on.
+    /// </summary>
+    public static ValidationProblem Invalid(IEnumerable<KeyValuePair<string, string[]>> errors, string code = ValidationFailed, string? detail = null) =>
+        TypedResults.ValidationProblem(errors, detail: detail, title: "One or more validation errors occurred.",
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    /// <summary>A validation problem with one field error.</summary>
+    public static ValidationProblem Invalid(string field, string message, string code = ValidationFailed) =>
+        Invalid(new Dictionary<string, string[]> { [field] = [message] }, code, message);
+
+    /// <summary>
+    /// The same validation problem as <see cref="Invalid(string, string, string)"/>, typed as a <see cref="ProblemHttpResult"/>
+    /// for endpoints whose other refusals are problems too (declare it with <c>ProducesValidationProblem()</c>).
+    /// </summary>
+    public static ProblemHttpResult InvalidField(string field, string message, string code = ValidationFailed) =>
+        InvalidFields(new Dictionary<string, string[]> { [field] = [message] }, code, message);
+
+    /// <summary>A validation problem with several field errors, typed as a <see cref="ProblemHttpResult"/>.</summary>
+    public static ProblemHttpResult InvalidFields(IDictionary<string, string[]> errors, string code = ValidationFailed, string? detail = null) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more validation errors occurred.",
+            Detail = detail,
+            Extensions = { ["code"] = code },
+        });
+
+    /// <summary>The code of a validation problem that names no more precise one.</summary>
+    public const string ValidationFailed = "validation_failed";
+
     /// <summary>The code a problem gets when its producer (routing, Kestrel, the auth handler) gave it none.</summary>
     public static string DefaultCode(int status) => status switch
     {
@@ -51,7 +84,7 @@ public static class Problems
         }
         if (!problem.Extensions.ContainsKey("code"))
         {
-            problem.Extensions["code"] = problem is HttpValidationProblemDetails ? "validation_failed" : DefaultCode(status);
+            problem.Extensions["code"] = problem is HttpValidationProblemDetails ? ValidationFailed : DefaultCode(status);
         }
     }
 }

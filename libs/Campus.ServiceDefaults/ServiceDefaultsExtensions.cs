@@ -47,6 +47,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        // Binding failures (a body that does not fit its type, a query value that does not parse) throw in every
+        // environment, so UnhandledExceptionHandler answers them the same way (field errors where it can name the field).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         // { "Outages": { "RetryAfter": "00:00:05" } }: Retry-After of a 503 for an unreachable dependency.
         builder.Services.AddOptions<OutageOptions>()
             .BindConfiguration(OutageOptions.Section)

@@ -40,6 +40,23 @@ internal sealed partial class UnhandledExceptionHandler(
             });
         }
 
+        // A body that is JSON but misses a required member or has a value of the wrong type: field errors, like any
+        // other validation problem.
+        if (exception is BadHttpRequestException bodyError && JsonBodyErrors.From(bodyError) is { } errors)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new HttpValidationProblemDetails(errors)
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "One or more validation errors occurred.",
+                },
+            });
+        }
+
         var (status, title) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge

@@ -26,7 +26,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var png = TestImages.Png(40, 30);
 
         var id = await UploadAsync(alice, chat, "diagram.png", "image/png", png);
-        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
+        var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/complete", null, Ct);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         Assert.Equal(png.Length, (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("size").GetInt64());
 
@@ -45,7 +45,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
 
         // Attached once only.
-        var reuse = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "again", attachment_ids = new[] { id } }, Ct);
+        var reuse = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "again", client_msg_id = "again", attachment_ids = new[] { id } }, Ct);
         Assert.Equal("invalid_attachment", await CodeAsync(reuse));
     }
 
@@ -57,7 +57,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var checkedBefore = await CountAsync("checked/");
         var (id, upload) = await UploadWithUrlAsync(alice, chat, "fake.png", "image/png", "MZ this is no image"u8.ToArray());
 
-        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "x", attachment_ids = new[] { id } }, Ct);
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "x", client_msg_id = "x", attachment_ids = new[] { id } }, Ct);
         Assert.Equal("invalid_attachment", await CodeAsync(posted)); // not confirmed yet
         var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
 
@@ -92,7 +92,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var (id, upload) = await UploadWithUrlAsync(alice, chat, "photo.png", "image/png", png);
         var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "photo", attachment_ids = new[] { id } }, Ct);
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "photo", client_msg_id = "photo", attachment_ids = new[] { id } }, Ct);
         Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
 
         // The upload URL is still valid: 25 MB of anything, under the name of the checked image.
@@ -111,7 +111,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync(_bob);
         var png = TestImages.Png(16, 16);
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
             new { file_name = "photo.png", content_type = "image/png", size = png.Length }, Ct);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, [.. png, .. new byte[100_000]], "image/png");

@@ -89,7 +89,7 @@ public sealed class BudgetAndRevocationTests(SmallBudgetCluster cluster) : IClas
         await onB.SendAsync(new { type = "message.post", body = "one too many", client_msg_id = Guid.NewGuid().ToString() });
         var error = await onB.NextAsync("error");
         Assert.Equal("rate_limited", error.GetProperty("code").GetString());
-        var rest = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "rest too" }, Ct);
+        var rest = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "rest too", client_msg_id = "r1" }, Ct);
         Assert.Equal(HttpStatusCode.TooManyRequests, rest.StatusCode);
         Assert.Equal("rate_limited", await CodeAsync(rest));
         Assert.NotNull(rest.Headers.RetryAfter?.Delta);

@@ -80,11 +80,53 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
     {
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync();
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = body ?? new string('x', 4001) }, Ct);
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = body ?? new string('x', 4001), client_msg_id = "m1" }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(code, await CodeAsync(response));
         Assert.Equal(HttpStatusCode.Created,
-            (await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = new string('x', 4000) }, Ct)).StatusCode);
+            (await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = new string('x', 4000), client_msg_id = "m2" }, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Required_fields_are_enforced_with_field_errors_and_pages_are_never_capped_silently()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        await alice.PostMessageAsync(chat, "one");
+
+        // A post without client_msg_id could not be retried safely: refused, naming the field.
+        var noId = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noId.StatusCode);
+        var noIdProblem = await noId.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("client_msg_id_required", noIdProblem.GetProperty("code").GetString());
+        Assert.True(noIdProblem.GetProperty("errors").TryGetProperty("client_msg_id", out _));
+
+        // {} to mark-read is not "seq 0": it is refused, and nothing moves.
+        var empty = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var emptyProblem = await empty.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("validation_failed", emptyProblem.GetProperty("code").GetString());
+        Assert.Equal("Required.", emptyProblem.GetProperty("errors").GetProperty("seq")[0].GetString());
+
+        // A body field error has the same shape.
+        var blank = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = " ", client_msg_id = "b" }, Ct);
+        Assert.True((await blank.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("body", out _));
+
+        // Limits over the maximum are refused, not capped.
+        var history = await alice.GetAsync($"/api/chat/chats/{chat}/messages?limit=201", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, history.StatusCode);
+        Assert.Equal("invalid_limit", await CodeAsync(history));
+        var chats = await alice.GetAsync("/api/chat/chats?limit=101", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, chats.StatusCode);
+        var chatsProblem = await chats.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("invalid_page", chatsProblem.GetProperty("code").GetString());
+        Assert.True(chatsProblem.GetProperty("errors").TryGetProperty("limit", out _));
+
+        // The page shape: items, total, limit, offset.
+        var page = await alice.GetFromJsonAsync<JsonElement>("/api/chat/chats?limit=1", Ct);
+        Assert.Equal((1, 1, 0), (page.GetProperty("total").GetInt32(), page.GetProperty("limit").GetInt32(), page.GetProperty("offset").GetInt32()));
+        var invitations = await alice.GetFromJsonAsync<JsonElement>("/api/chat/invitations", Ct);
+        Assert.Equal(0, invitations.GetProperty("total").GetInt32());
     }
 
     [Fact]
@@ -99,7 +141,7 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
         {
             await stranger.GetAsync($"/api/chat/chats/{chat}", Ct),
             await stranger.GetAsync($"/api/chat/chats/{chat}/messages", Ct),
-            await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi" }, Ct),
+            await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi", client_msg_id = "s1" }, Ct),
             await stranger.PatchAsJsonAsync($"/api/chat/chats/{chat}/messages/1", new { body = "hi" }, Ct),
             await stranger.DeleteAsync($"/api/chat/chats/{chat}/messages/1", Ct),
             await stranger.PostAsJsonAsync($"/api/chat/chats/{chat}/read", new { seq = 1 }, Ct),

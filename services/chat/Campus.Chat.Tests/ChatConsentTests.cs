@@ -33,7 +33,7 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
 
         // Invited is not in: bob neither reads nor posts, and the chat is not among his chats, until he accepts.
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/chat/chats/{chat}", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "hi", client_msg_id = "c1" }, Ct)).StatusCode);
         Assert.DoesNotContain((await bob.GetFromJsonAsync<JsonElement>("/api/chat/chats", Ct)).GetProperty("items").EnumerateArray(),
             c => c.GetProperty("id").GetGuid() == chat);
         var invitation = Assert.Single((await bob.GetFromJsonAsync<JsonElement>("/api/chat/invitations", Ct)).GetProperty("items").EnumerateArray());

@@ -178,7 +178,7 @@ public sealed class ClusterTests(ChatCluster cluster) : IClassFixture<ChatCluste
         Assert.Equal(2, pages);
         Assert.Equal(Enumerable.Range(1, 25).Reverse().Select(i => (long)i), seqs);
 
-        var after = await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/messages?after_seq=25&limit=500", Ct);
+        var after = await alice.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/messages?after_seq=25&limit=200", Ct);
         Assert.Equal([26L, 27L], Seqs(after));
         Assert.False(after.GetProperty("has_more").GetBoolean());
 

@@ -41,6 +41,16 @@ public sealed class AuthenticationTests(GatewayFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task Logout_needs_no_access_token_but_only_as_a_post()
+    {
+        // A client whose access token expired signs out with its refresh token alone.
+        var post = await factory.CreateClient().PostAsync("/api/auth/logout", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+
+        await AssertInvalidTokenAsync(await factory.CreateClient().GetAsync("/api/auth/logout", Ct));
+    }
+
+    [Fact]
     public async Task Public_prefix_does_not_open_a_sibling_path()
     {
         // /api/auth/phone is public only as a folder: /api/auth/phonebook is not under it.

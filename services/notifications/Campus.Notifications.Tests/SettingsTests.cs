@@ -75,6 +75,17 @@ public sealed class SettingsTests(NotificationsFactory factory) : IClassFixture<
         await ExpectAsync(new { items = new[] { new { type_key = "password_reset", channel = "telegram", enabled = true } } },
             HttpStatusCode.BadRequest, "channel_not_supported");
         await ExpectAsync(new { locale = "fr" }, HttpStatusCode.BadRequest, "invalid_locale");
+        // An item without enabled is refused with the field named, never read as "off".
+        var missing = await client.PutAsJsonAsync("/api/notifications/settings",
+            new { items = new[] { new { type_key = "course_published", channel = "email" } } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        var problem = await missing.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.Equal("Required.", errors.GetProperty("items[0].enabled")[0].GetString());
+        var unknown = await client.PutAsJsonAsync("/api/notifications/settings",
+            new { items = new[] { new { type_key = "no_such_type", channel = "email", enabled = true } } }, Ct);
+        Assert.True((await unknown.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("items[0].type_key", out _));
 
         // Nothing of a refused request was applied.
         var settings = await client.GetFromJsonAsync<JsonElement>("/api/notifications/settings", Ct);

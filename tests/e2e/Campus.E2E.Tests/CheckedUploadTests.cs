@@ -20,7 +20,7 @@ public sealed class CheckedUploadTests
         var checkedClip = await File.ReadAllBytesAsync(await MediaTranscodeTests.ClipAsync(640, 360, seconds: 2), Ct);
         var replacement = await File.ReadAllBytesAsync(await MediaTranscodeTests.ClipAsync(1280, 720, seconds: 2), Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
-            new { filename = "lecture.m3u8", content_type = "video/mp4", size = checkedClip.Length });
+            new { file_name = "lecture.m3u8", content_type = "video/mp4", size = checkedClip.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
         await PresignedUpload.PutAsync(upload, checkedClip);

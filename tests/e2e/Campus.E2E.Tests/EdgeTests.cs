@@ -54,6 +54,28 @@ public sealed class EdgeTests
         Assert.Contains("\"status\":404", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The edge's own errors are problem+json whatever the path's extension (nginx would otherwise pick image/jpeg or
+    /// text/html from it), and carry the trace id of the request.
+    /// </summary>
+    [Theory]
+    [InlineData("photo.jpg")]
+    [InlineData("anim.gif")]
+    [InlineData("index.html")]
+    [InlineData("api/auth/readyz/x.css")]
+    [InlineData("api/auth/dev/sms.js")]
+    public async Task An_edge_error_is_problem_json_with_a_trace_id_whatever_the_extension(string path)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var response = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, path), ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+        Assert.Equal("not_found", problem.GetProperty("code").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("trace_id").GetString());
+    }
+
     [Theory]
     [InlineData("api/auth/healthz")]
     [InlineData("no-such-page")]
@@ -92,6 +114,7 @@ public sealed class EdgeTests
         Assert.StartsWith($"HTTP/1.1 {status} ", answer, StringComparison.Ordinal);
         Assert.Contains("Content-Type: application/problem+json", answer, StringComparison.OrdinalIgnoreCase);
         Assert.Contains($"\"code\":\"{code}\"", answer, StringComparison.Ordinal);
+        Assert.Matches("\"trace_id\":\"[0-9a-f]{32}\"", answer);
         Assert.Contains("X-Content-Type-Options: nosniff", answer, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<html>", answer, StringComparison.OrdinalIgnoreCase);
     }
@@ -112,6 +135,8 @@ public sealed class EdgeTests
         using var response = await Http.Client.PostAsync(new Uri(Platform.EdgeUrl, "api/content/healthz"), content, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"trace_id\":", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public sealed class MediaTranscodeTests
     {
         var bytes = await File.ReadAllBytesAsync(file, Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
-            new { filename, content_type = "video/mp4", size = bytes.Length });
+            new { file_name = filename, content_type = "video/mp4", size = bytes.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
 

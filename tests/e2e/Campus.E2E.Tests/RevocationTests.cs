@@ -86,6 +86,23 @@ public sealed class RevocationTests
     }
 
     [Fact]
+    public async Task Logout_needs_only_the_refresh_token()
+    {
+        var user = await SignIn.PhoneAsync();
+
+        // No Authorization header at all, as a client whose access token expired would send it.
+        using (var logout = await Http.Client.PostAsync(new Uri(Platform.EdgeUrl, "api/auth/logout"),
+            Api.Json(new { refresh_token = user.RefreshToken }), TestContext.Current.CancellationToken))
+        {
+            await Api.ExpectAsync(logout, HttpStatusCode.NoContent);
+        }
+
+        using var refresh = await Http.Client.PostAsync(new Uri(Platform.EdgeUrl, "api/auth/token/refresh"),
+            Api.Json(new { refresh_token = user.RefreshToken }), TestContext.Current.CancellationToken);
+        await Api.ExpectCodeAsync(refresh, HttpStatusCode.Unauthorized, "refresh_token_invalid");
+    }
+
+    [Fact]
     public async Task Logout_makes_the_access_token_fail_within_seconds()
     {
         var user = await SignIn.PhoneAsync();

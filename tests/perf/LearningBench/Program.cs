@@ -158,7 +158,7 @@ async Task<bool> ReadAsync(int n)
 {
     try
     {
-        using var request = Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning", null);
+        using var request = Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning?limit=100", null);
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.OK)
@@ -231,7 +231,7 @@ async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(SignedIn owner
         {
             // A registered upload is enough for a material; the player reports the duration.
             var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-                new { filename = "bench.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
+                new { file_name = "bench.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
             material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
         }
         else

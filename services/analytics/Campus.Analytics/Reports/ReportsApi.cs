@@ -58,7 +58,7 @@ public static class ReportsApi
         reports.MapGet("/", ListAsync)
             .WithName("ListReports")
             .WithSummary("The caller's report requests, newest first; limit 1..100.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         reports.MapGet("/{id:guid}", GetAsync)
             .WithName("GetReport")
@@ -189,11 +189,11 @@ public static class ReportsApi
     }
 
     public static async Task<Results<Ok<ReportPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = 20, int offset = 0)
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         var mine = Mine(db, principal);
         var items = await mine.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Skip(offset).Take(limit).ToListAsync(ct);

@@ -55,7 +55,7 @@ public static class SchedulesApi
         schedules.MapGet("/", ListAsync)
             .WithName("ListSchedules")
             .WithSummary("The caller's schedules, newest first (admins: all=true for everyone's); limit 1..100.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         schedules.MapGet("/{id:guid}", GetAsync)
             .WithName("GetSchedule")
@@ -118,15 +118,15 @@ public static class SchedulesApi
     }
 
     public static async Task<Results<Ok<SchedulePage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = 20, int offset = 0, bool all = false)
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0, bool all = false)
     {
         if (Forbidden(principal) is { } forbidden)
         {
             return forbidden;
         }
-        if (limit is < 1 or > ReportsApi.MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{ReportsApi.MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         if (all && !principal.IsAdmin())
         {

@@ -30,6 +30,8 @@ public static class TokensApi
         group.MapPost("/logout", LogoutAsync)
             .WithName("Logout")
             .WithSummary("Revokes the session of a refresh token, or every session of its user; 204 also when already revoked.")
+            .WithDescription("Needs no access token: the refresh token in the body is the credential, so a client whose access token expired still signs out. No Authorization header is required or read.")
+            .AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/.well-known/jwks.json", Jwks)

@@ -38,7 +38,7 @@ public static class UsersApi
         admin.MapGet("/", ListAsync)
             .WithName("ListUsers")
             .WithSummary("Users, newest first, optionally filtered by a phone or e-mail fragment.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         admin.MapPut("/{id:guid}/roles", SetRolesAsync)
             .WithName("SetUserRoles")
@@ -72,11 +72,11 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListAsync(
-        AuthDbContext db, CancellationToken ct, string? search = null, int limit = 20, int offset = 0)
+        AuthDbContext db, CancellationToken ct, string? search = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         var query = db.Users.AsNoTracking();
         if (search?.Trim() is { Length: > 0 } term)

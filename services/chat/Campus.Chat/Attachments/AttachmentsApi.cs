@@ -32,23 +32,46 @@ public static class AttachmentsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        attachments.MapPost("/", CreateAsync)
-            .WithName("CreateAttachmentUpload")
-            .WithSummary("A presigned PUT for one file (send exactly the returned headers), then confirm it.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+        // The upload protocol of every Campus service: POST …/upload-url, PUT the bytes, POST …/{id}/complete.
+        attachments.MapPost("/upload-url", CreateAsync)
+            .WithName("CreateAttachmentUploadUrl")
+            .WithSummary("A presigned PUT for one file (send exactly the returned headers), then complete it.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        attachments.MapPost("/{attachment_id:guid}/confirm", ConfirmAsync)
-            .WithName("ConfirmAttachment")
+        attachments.MapPost("/{attachment_id:guid}/complete", ConfirmAsync)
+            .WithName("CompleteAttachmentUpload")
             .WithSummary("Checks the uploaded object (size, type, magic number); a refused object is deleted. Then attach it with attachment_ids.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        // The routes before the common protocol, kept for existing clients (deprecated in the contract).
+        attachments.MapPost("/", CreateAsync)
+            .WithName("CreateAttachmentUpload")
+            .WithSummary("Deprecated: POST …/attachments/upload-url.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .AddOpenApiOperationTransformer(Deprecated);
+
+        attachments.MapPost("/{attachment_id:guid}/confirm", ConfirmAsync)
+            .WithName("ConfirmAttachment")
+            .WithSummary("Deprecated: POST …/attachments/{attachment_id}/complete.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .AddOpenApiOperationTransformer(Deprecated);
 
         attachments.MapGet("/{attachment_id:guid}", GetAsync)
             .WithName("GetAttachment")
             .WithSummary("A confirmed attachment with a short-lived presigned GET url (download with its file name).");
 
         return routes;
+    }
+
+    private static Task Deprecated(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context,
+        CancellationToken ct)
+    {
+        operation.Deprecated = true;
+        return Task.CompletedTask;
     }
 
     public static async Task<Results<Created<AttachmentUploadResponse>, ProblemHttpResult>> CreateAsync(
@@ -60,12 +83,12 @@ public static class AttachmentsApi
         if (string.IsNullOrEmpty(fileName) || fileName.Length > ChatRules.FileNameLength || fileName.Any(char.IsControl)
             || fileName.Contains('/') || fileName.Contains('\\'))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_file_name", "The request is not valid.",
-                $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.");
+            return Problems.InvalidField("file_name", $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.",
+                "invalid_file_name");
         }
         if (request.Size <= 0)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_size", "The request is not valid.", "size is the file size in bytes, above 0.");
+            return Problems.InvalidField("size", "size is the file size in bytes, above 0.", "invalid_size");
         }
         var rules = Rules(options.Value);
         if (rules.Precheck(request.ContentType, request.Size) is { } problem)

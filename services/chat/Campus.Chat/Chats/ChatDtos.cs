@@ -22,7 +22,7 @@ public sealed record ChatSummary(
     int UnreadCount,
     MessageResponse? LastMessage);
 
-public sealed record ChatList(IReadOnlyList<ChatSummary> Items);
+public sealed record ChatList(IReadOnlyList<ChatSummary> Items, int Total, int Limit, int Offset);
 
 /// <summary>One chat with its participants and the users invited who have not accepted yet.</summary>
 public sealed record ChatDetails(

@@ -26,12 +26,12 @@ public static class ChatsApi
         chats.MapGet("/", ListAsync)
             .WithName("ListChats")
             .WithSummary("The caller's chats, most recent activity first, with unread counts and the newest message.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         chats.MapPost("/", CreateAsync)
             .WithName("CreateChat")
             .WithSummary("Creates a group, course or direct chat; the creator moderates it and the others named are invited (a direct chat's other user is a member at once). A direct chat per pair is unique: 200 with the existing one. A course chat: the course's author or an admin.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -43,7 +43,7 @@ public static class ChatsApi
         chats.MapPost("/{id:guid}/participants", AddParticipantsAsync)
             .WithName("AddParticipants")
             .WithSummary("Invites users to the chat (chat moderators and admins); they join when they accept. Users already in it or invited are ignored.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -59,16 +59,15 @@ public static class ChatsApi
     }
 
     public static async Task<Results<Ok<ChatList>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, int limit = ChatRules.DefaultPageSize, int offset = 0)
+        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit < 1 || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalid)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit is 1..{ChatRules.MaxPageSize}, offset 0 or more.");
+            return invalid;
         }
-        limit = Math.Min(limit, ChatRules.MaxPageSize);
         var me = principal.UserId();
-        var rows = await db.Participants.AsNoTracking()
-            .Where(p => p.UserId == me)
+        var mine = db.Participants.AsNoTracking().Where(p => p.UserId == me);
+        var rows = await mine
             .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => new { p, c })
             .OrderByDescending(x => x.c.LastActivityAt).ThenBy(x => x.c.Id)
             .Skip(offset).Take(limit)
@@ -84,7 +83,7 @@ public static class ChatsApi
         var items = rows.Select(r => new ChatSummary(
             r.Chat.Id, r.Chat.Type, r.Chat.Title, r.Chat.CourseId, r.Chat.CreatedBy, r.Chat.CreatedAt, r.Chat.LastSeq,
             r.Role, r.LastReadSeq, r.Unread, r.Last is null ? null : MessageResponse.From(r.Last))).ToList();
-        return TypedResults.Ok(new ChatList(items));
+        return TypedResults.Ok(new ChatList(items, await mine.CountAsync(ct), limit, offset));
     }
 
     public static async Task<Results<Created<ChatDetails>, Ok<ChatDetails>, ProblemHttpResult>> CreateAsync(
@@ -95,15 +94,15 @@ public static class ChatsApi
         var title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim();
         if (request.Type is not { } type)
         {
-            return Invalid("invalid_type", "type is one of group, direct, course.");
+            return Invalid("type", "invalid_type", "type is one of group, direct, course.");
         }
         if (others.Count > ChatRules.MaxParticipantsPerRequest)
         {
-            return Invalid("too_many_participants", $"At most {ChatRules.MaxParticipantsPerRequest} participants per request.");
+            return Invalid("participant_ids", "too_many_participants", $"At most {ChatRules.MaxParticipantsPerRequest} participants per request.");
         }
         if (title?.Length > ChatRules.TitleLength)
         {
-            return Invalid("title_too_long", $"A title has at most {ChatRules.TitleLength} characters.");
+            return Invalid("title", "title_too_long", $"A title has at most {ChatRules.TitleLength} characters.");
         }
         var now = time.GetUtcNow();
         var chat = new ChatRoom { Id = Guid.CreateVersion7(), Type = type, CreatedBy = me, CreatedAt = now, LastActivityAt = now };
@@ -112,7 +111,7 @@ public static class ChatsApi
             case ChatType.Direct:
                 if (others.Count != 1 || request.ParticipantIds!.Length != 1)
                 {
-                    return Invalid("direct_needs_one_participant", "A direct chat has exactly one other user in participant_ids.");
+                    return Invalid("participant_ids", "direct_needs_one_participant", "A direct chat has exactly one other user in participant_ids.");
                 }
                 chat.DirectKey = ChatRoom.DirectKeyOf(me, others[0]);
                 if (await FindDirectAsync(db, chat.DirectKey, me, ct) is { } existing)
@@ -123,14 +122,14 @@ public static class ChatsApi
             case ChatType.Group:
                 if (title is null)
                 {
-                    return Invalid("title_required", "A group chat has a title.");
+                    return Invalid("title", "title_required", "A group chat has a title.");
                 }
                 chat.Title = title;
                 break;
             case ChatType.Course:
                 if (title is null || request.CourseId is not { } courseId || courseId == Guid.Empty)
                 {
-                    return Invalid("course_required", "A course chat has a title and a course_id.");
+                    return Invalid("course_id", "course_required", "A course chat has a title and a course_id.");
                 }
                 var course = await db.KnownCourses.AsNoTracking().FirstOrDefaultAsync(c => c.CourseId == courseId && !c.Deleted, ct);
                 if (course is null)
@@ -202,7 +201,7 @@ public static class ChatsApi
         var userIds = (request.UserIds ?? []).Where(u => u != Guid.Empty).Distinct().ToList();
         if (userIds.Count is 0 or > ChatRules.MaxParticipantsPerRequest)
         {
-            return Invalid("invalid_user_ids", $"user_ids holds 1 to {ChatRules.MaxParticipantsPerRequest} user ids.");
+            return Invalid("user_ids", "invalid_user_ids", $"user_ids holds 1 to {ChatRules.MaxParticipantsPerRequest} user ids.");
         }
         var (chat, error) = await ManagedChatAsync(db, id, principal, ct);
         if (error is not null)
@@ -316,8 +315,7 @@ public static class ChatsApi
             mine?.Role, lastRead, unread, participants, invited);
     }
 
-    private static ProblemHttpResult Invalid(string code, string detail) =>
-        Problems.Create(StatusCodes.Status400BadRequest, code, "The request is not valid.", detail);
+    private static ProblemHttpResult Invalid(string field, string code, string detail) => Problems.InvalidField(field, detail, code);
 
     private static ProblemHttpResult NotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, ChatAccess.NotFound.Code, "Chat not found.", ChatAccess.NotFound.Detail);

@@ -9,7 +9,7 @@ namespace Campus.Chat.Chats;
 /// <summary>An invitation as its invitee sees it: which chat, and who asked.</summary>
 public sealed record InvitationResponse(Guid ChatId, ChatType Type, string? Title, Guid? CourseId, Guid InvitedBy, DateTimeOffset InvitedAt);
 
-public sealed record InvitationList(IReadOnlyList<InvitationResponse> Items);
+public sealed record InvitationList(IReadOnlyList<InvitationResponse> Items, int Total, int Limit, int Offset);
 
 /// <summary>The caller's invitations to group and course chats: list, accept (become a member), decline.</summary>
 public static class InvitationsApi
@@ -21,7 +21,8 @@ public static class InvitationsApi
 
         invitations.MapGet("/invitations", ListAsync)
             .WithName("ListInvitations")
-            .WithSummary("The caller's pending invitations, newest first.");
+            .WithSummary("The caller's pending invitations, newest first.")
+            .ProducesValidationProblem();
 
         invitations.MapPost("/chats/{id:guid}/invitation/accept", AcceptAsync)
             .WithName("AcceptInvitation")
@@ -36,16 +37,22 @@ public static class InvitationsApi
         return routes;
     }
 
-    public static async Task<Ok<InvitationList>> ListAsync(ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<InvitationList>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
+        if (Paging.Check(limit, offset) is { } invalidPage)
+        {
+            return invalidPage;
+        }
         var me = principal.UserId();
-        var items = await db.Invitations.AsNoTracking().Where(i => i.UserId == me)
+        var mine = db.Invitations.AsNoTracking().Where(i => i.UserId == me);
+        var items = await mine
             .Join(db.Chats, i => i.ChatId, c => c.Id, (i, c) => new { i, c })
             .OrderByDescending(x => x.i.InvitedAt).ThenBy(x => x.i.ChatId)
-            .Take(ChatRules.MaxPageSize)
+            .Skip(offset).Take(limit)
             .Select(x => new InvitationResponse(x.c.Id, x.c.Type, x.c.Title, x.c.CourseId, x.i.InvitedBy, x.i.InvitedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(new InvitationList(items));
+        return TypedResults.Ok(new InvitationList(items, await mine.CountAsync(ct), limit, offset));
     }
 
     public static async Task<Results<Ok<ChatDetails>, ProblemHttpResult>> AcceptAsync(

@@ -9,7 +9,11 @@ using Npgsql;
 namespace Campus.Chat.Messages;
 
 /// <summary>Why a change was refused: HTTP status, stable code and a sentence (problem details on REST, an error frame on the socket).</summary>
-public sealed record Failure(int Status, string Code, string Detail);
+/// <param name="Status">The HTTP status of the REST answer.</param>
+/// <param name="Code">The stable machine code (problem <c>code</c>, error frame <c>code</c>).</param>
+/// <param name="Detail">A sentence for the developer.</param>
+/// <param name="Field">The request field at fault (wire name): a REST answer is then a validation problem naming it.</param>
+public sealed record Failure(int Status, string Code, string Detail, string? Field = null);
 
 public sealed record PostOutcome(MessageResponse? Message, bool Created, Failure? Error);
 
@@ -26,7 +30,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     /// </summary>
     public async Task<PostOutcome> PostAsync(Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
     {
-        if (Validate(request.Body, request.ClientMsgId) is { } invalid)
+        if (Validate(request.Body, request.ClientMsgId, required: true) is { } invalid)
         {
             return new PostOutcome(null, false, invalid);
         }
@@ -34,7 +38,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
         if (attachmentIds.Count > ChatRules.MaxAttachmentsPerMessage)
         {
             return new PostOutcome(null, false, new Failure(400, "too_many_attachments",
-                $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message."));
+                $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message.", "attachment_ids"));
         }
 
         var now = time.GetUtcNow();
@@ -113,7 +117,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     /// <summary>Replaces the body of the caller's own message.</summary>
     public async Task<(MessageResponse? Message, Failure? Error)> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
     {
-        if (Validate(body, null) is { } invalid)
+        if (Validate(body, null, required: false) is { } invalid)
         {
             return (null, invalid);
         }
@@ -180,7 +184,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     {
         if (seq < 0)
         {
-            return new Failure(400, "invalid_seq", "seq is 0 or more.");
+            return new Failure(400, "invalid_seq", "seq is 0 or more.", "seq");
         }
         var lastSeq = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me)
             .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => (long?)c.LastSeq)
@@ -204,19 +208,29 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
 
     private static readonly Failure MessageNotFound = new(404, "message_not_found", "No message with this seq in the chat.");
 
-    private static Failure? Validate(string? body, string? clientMsgId)
+    /// <summary>
+    /// A post needs its <c>client_msg_id</c>: it is what makes a retried send (after a timeout or a lost socket) idempotent,
+    /// and what a socket ack names. An edit has none.
+    /// </summary>
+    private static Failure? Validate(string? body, string? clientMsgId, bool required)
     {
         if (string.IsNullOrWhiteSpace(body))
         {
-            return new Failure(400, "body_required", "The message body is 1 to 4000 characters, not only whitespace.");
+            return new Failure(400, "body_required", "The message body is 1 to 4000 characters, not only whitespace.", "body");
         }
         if (body.Length > ChatRules.MaxBodyLength)
         {
-            return new Failure(400, "body_too_long", $"The message body has {body.Length} characters; at most {ChatRules.MaxBodyLength}.");
+            return new Failure(400, "body_too_long", $"The message body has {body.Length} characters; at most {ChatRules.MaxBodyLength}.", "body");
+        }
+        if (required && clientMsgId is null)
+        {
+            return new Failure(400, "client_msg_id_required",
+                $"client_msg_id (1 to {ChatRules.ClientMsgIdLength} printable characters, unique per message) makes a retried post idempotent.",
+                "client_msg_id");
         }
         if (clientMsgId is not null && (clientMsgId.Length is 0 or > ChatRules.ClientMsgIdLength || clientMsgId.Any(char.IsControl)))
         {
-            return new Failure(400, "invalid_client_msg_id", $"client_msg_id is 1 to {ChatRules.ClientMsgIdLength} printable characters.");
+            return new Failure(400, "invalid_client_msg_id", $"client_msg_id is 1 to {ChatRules.ClientMsgIdLength} printable characters.", "client_msg_id");
         }
         return null;
     }

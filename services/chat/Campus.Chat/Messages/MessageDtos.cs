@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Campus.Chat.Attachments;
 
 namespace Campus.Chat.Messages;
@@ -6,7 +7,7 @@ public sealed record PostMessageRequest(string? Body, string? ClientMsgId, Guid[
 
 public sealed record EditMessageRequest(string? Body);
 
-public sealed record ReadRequest(long Seq);
+public sealed record ReadRequest([property: JsonRequired] long Seq);
 
 public sealed record AttachmentInfo(Guid Id, string FileName, string ContentType, long Size);
 

@@ -19,19 +19,19 @@ public static class MessagesApi
 
         messages.MapGet("/messages", ListAsync)
             .WithName("ListMessages")
-            .WithSummary("History: newest first without a cursor or with before_seq; ascending with after_seq. limit 1..200 (larger is capped), default 50.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("History: newest first without a cursor or with before_seq; ascending with after_seq. limit 1..200 (default 50; outside is a 400).")
+            .ProducesValidationProblem();
 
         messages.MapPost("/messages", PostAsync)
             .WithName("PostMessage")
-            .WithSummary("Posts a message (201); the same client_msg_id again answers 200 with the stored message.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Posts a message (201); client_msg_id is required, and the same client_msg_id again answers 200 with the stored message.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         messages.MapPatch("/messages/{seq:long}", EditAsync)
             .WithName("EditMessage")
             .WithSummary("Replaces the body of one of your own messages.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -42,8 +42,8 @@ public static class MessagesApi
 
         messages.MapPost("/read", ReadAsync)
             .WithName("MarkRead")
-            .WithSummary("Moves your read marker forward to seq (capped at the newest message, never backwards).")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Moves your read marker forward to seq (required; capped at the newest message, never backwards).")
+            .ProducesValidationProblem();
 
         return routes;
     }
@@ -55,17 +55,20 @@ public static class MessagesApi
     {
         if (beforeSeq is not null && afterSeq is not null)
         {
-            return Problem(new Failure(400, "invalid_cursor", "Give before_seq or after_seq, not both."));
+            return Problem(new Failure(400, "invalid_cursor", "Give before_seq or after_seq, not both.", "after_seq"));
         }
-        if (beforeSeq < 1 || afterSeq < 0)
+        if (beforeSeq < 1)
         {
-            return Problem(new Failure(400, "invalid_cursor", "before_seq is 1 or more, after_seq 0 or more."));
+            return Problem(new Failure(400, "invalid_cursor", "before_seq is 1 or more.", "before_seq"));
         }
-        if (limit < 1)
+        if (afterSeq < 0)
         {
-            return Problem(new Failure(400, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}."));
+            return Problem(new Failure(400, "invalid_cursor", "after_seq is 0 or more.", "after_seq"));
         }
-        limit = Math.Min(limit, ChatRules.MaxPageSize);
+        if (limit is < 1 or > ChatRules.MaxPageSize)
+        {
+            return Problem(new Failure(400, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}.", "limit"));
+        }
         if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
         {
             return Problem(ChatAccess.NotFound);
@@ -119,8 +122,9 @@ public static class MessagesApi
         return error is null ? TypedResults.NoContent() : Problem(error);
     }
 
-    internal static ProblemHttpResult Problem(Failure failure) =>
-        Problems.Create(failure.Status, failure.Code, Title(failure.Status), failure.Detail);
+    internal static ProblemHttpResult Problem(Failure failure) => failure.Field is { } field
+        ? Problems.InvalidField(field, failure.Detail, failure.Code)
+        : Problems.Create(failure.Status, failure.Code, Title(failure.Status), failure.Detail);
 
     private static string Title(int status) => status switch
     {

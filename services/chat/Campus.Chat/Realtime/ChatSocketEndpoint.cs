@@ -43,7 +43,7 @@ public static partial class ChatSocketEndpoint
         }
         if (sinceSeq < 0)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_since_seq", "since_seq is 0 or more.");
+            return Problems.InvalidField("since_seq", "since_seq is 0 or more.", "invalid_since_seq");
         }
         var me = principal.UserId();
         var ct = context.RequestAborted;

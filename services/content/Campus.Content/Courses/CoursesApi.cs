@@ -21,7 +21,7 @@ public static class CoursesApi
         courses.MapGet("/", ListAsync)
             .WithName("ListCourses")
             .WithSummary("Courses the caller may see, newest first: search in title and description, filter by status or mine=true; limit 1..100.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         courses.MapPost("/", CreateAsync)
             .RequireAuthorization(Extensions.ManagePolicy)
@@ -69,11 +69,11 @@ public static class CoursesApi
 
     public static async Task<Results<Ok<CoursePage>, ProblemHttpResult>> ListAsync(
         ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct,
-        string? search = null, string? status = null, bool mine = false, int limit = 20, int offset = 0)
+        string? search = null, string? status = null, bool mine = false, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         CourseStatus? wanted = null;
         if (status is not null)

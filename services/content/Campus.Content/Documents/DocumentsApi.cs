@@ -14,7 +14,7 @@ namespace Campus.Content.Documents;
 public sealed record DocumentUploadResponse(Guid DocumentId, Uri UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
 
 public sealed record DocumentResponse(
-    Guid Id, string Filename, string ContentType, long SizeBytes, DocumentStatus Status, string? Error, DateTimeOffset CreatedAt)
+    Guid Id, string FileName, string ContentType, long SizeBytes, DocumentStatus Status, string? Error, DateTimeOffset CreatedAt)
 {
     public static DocumentResponse From(Document d) => new(d.Id, d.Filename, d.ContentType, d.SizeBytes, d.Status, d.Error, d.CreatedAt);
 }
@@ -44,7 +44,7 @@ public static class DocumentsApi
         manage.MapGet("/", ListAsync)
             .WithName("ListDocuments")
             .WithSummary("The caller's own documents and cover images, newest first; limit 1..100.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         manage.MapPost("/upload-url", UploadUrlAsync)
             .WithName("CreateDocumentUploadUrl")
@@ -76,11 +76,11 @@ public static class DocumentsApi
     }
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = 20, int offset = 0)
+        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{CoursesApi.MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         var me = principal.UserId();
         var mine = db.Documents.AsNoTracking().Where(d => d.OwnerId == me);
@@ -107,7 +107,7 @@ public static class DocumentsApi
         var now = time.GetUtcNow();
         var document = new Document
         {
-            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
+            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
             SizeBytes = request.Size, Key = ObjectKeys.NewUpload(type.Extension), Status = DocumentStatus.Uploading,
             CreatedAt = now, UpdatedAt = now, UploadExpiresAt = now + options.Value.UploadCompletionWindow,
         };

@@ -55,12 +55,13 @@ public static class EnrolmentsApi
 
         api.MapGet("/me/learning", MyLearningAsync)
             .WithName("MyLearning")
-            .WithSummary("The caller's enrolments with state, progress and due date: overdue first, then by due date, then newest.");
+            .WithSummary("The caller's enrolments with state, progress and due date: overdue first, then by due date, then newest.")
+            .ProducesValidationProblem();
 
         api.MapGet("/courses/{id:guid}/enrolments", ListEnrolmentsAsync)
             .WithName("ListEnrolments")
             .WithSummary("Learners of a course with their progress, paged (the course's author and admins: all; managers: their department's). state filters.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -288,8 +289,13 @@ public static class EnrolmentsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<LearningList>> MyLearningAsync(ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<Ok<LearningList>, ProblemHttpResult>> MyLearningAsync(
+        ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
+        if (Paging.Check(limit, offset) is { } invalidPage)
+        {
+            return invalidPage;
+        }
         var me = principal.UserId();
         var now = time.GetUtcNow();
         var rows = await Progress.Rows(db, db.Enrolments.AsNoTracking().Where(e => e.UserId == me)).ToListAsync(ct);
@@ -298,16 +304,16 @@ public static class EnrolmentsApi
             .ThenBy(r => r.DueAt is null ? 1 : 0).ThenBy(r => r.DueAt)
             .ThenByDescending(r => r.EnrolledAt).ThenBy(r => r.CourseId)
             .ToList();
-        return TypedResults.Ok(new LearningList(items));
+        return TypedResults.Ok(new LearningList([.. items.Skip(offset).Take(limit)], items.Count, limit, offset));
     }
 
     public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
-        string? state = null, int limit = 20, int offset = 0)
+        string? state = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{CoursesApi.MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         LearningState? wanted = null;
         if (state is not null)

@@ -28,7 +28,7 @@ public sealed record EnrolmentResponse(
     int DoneMaterials, int TotalMaterials, DateTimeOffset? DueAt, DateTimeOffset? CompletedAt, DateTimeOffset EnrolledAt,
     string? Department);
 
-public sealed record LearningList(IReadOnlyList<EnrolmentResponse> Items);
+public sealed record LearningList(IReadOnlyList<EnrolmentResponse> Items, int Total, int Limit, int Offset);
 
 public sealed record EnrolmentPage(IReadOnlyList<EnrolmentResponse> Items, int Total, int Limit, int Offset);
 

@@ -31,7 +31,7 @@ public static class MediaApi
         manage.MapGet("/", ListAsync)
             .WithName("ListMedia")
             .WithSummary("The caller's own videos, newest first; limit 1..100.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         manage.MapPost("/upload-url", UploadUrlAsync)
             .WithName("CreateMediaUploadUrl")
@@ -71,11 +71,11 @@ public static class MediaApi
     }
 
     public static async Task<Results<Ok<MediaPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = 20, int offset = 0)
+        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{CoursesApi.MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         var me = principal.UserId();
         var mine = db.MediaFiles.AsNoTracking().Where(m => m.OwnerId == me);
@@ -104,7 +104,7 @@ public static class MediaApi
         var now = time.GetUtcNow();
         var media = new MediaFile
         {
-            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.Filename!.Trim(), ContentType = type.ContentType,
+            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
             SizeBytes = request.Size, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
             UploadExpiresAt = now + settings.UploadCompletionWindow,
         };

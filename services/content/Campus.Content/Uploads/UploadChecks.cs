@@ -17,10 +17,10 @@ public static class UploadChecks
     public static IResult? Check(UploadRequest request, UploadRules rules)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Filename) || request.Filename.Trim().Length > MediaFile.FilenameLength
-            || request.Filename.Any(char.IsControl))
+        if (string.IsNullOrWhiteSpace(request.FileName) || request.FileName.Trim().Length > MediaFile.FilenameLength
+            || request.FileName.Any(char.IsControl))
         {
-            errors["filename"] = [$"The file's name, at most {MediaFile.FilenameLength} characters without control characters."];
+            errors["file_name"] = [$"The file's name, at most {MediaFile.FilenameLength} characters without control characters."];
         }
         if (request.Size <= 0)
         {

@@ -15,7 +15,7 @@ public sealed record DeliveryResponse(
     Guid Id, Guid UserId, string TypeKey, string Channel, string Recipient, string? Subject, NotificationStatus Status,
     int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, DateTimeOffset CreatedAt);
 
-public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Limit, int Offset);
+public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Total, int Limit, int Offset);
 
 /// <summary>The delivery log, the dead letters (failed notifications) and their re-drive, for admins.</summary>
 public static class DeliveriesApi
@@ -32,12 +32,12 @@ public static class DeliveriesApi
         admin.MapGet("/deliveries", ListAsync)
             .WithName("ListDeliveries")
             .WithSummary("The delivery log, newest first, filtered by user, type, status and channel.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         admin.MapGet("/dlq", ListFailedAsync)
             .WithName("ListFailedDeliveries")
             .WithSummary("The dead-letter queue: notifications that failed for good, newest first.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         admin.MapPost("/deliveries/{id:guid}/redrive", RedriveAsync)
             .WithName("RedriveDelivery")
@@ -51,7 +51,7 @@ public static class DeliveriesApi
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
         NotificationsDbContext db, CancellationToken ct,
         [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
-        string? status = null, string? channel = null, int limit = 50, int offset = 0)
+        string? status = null, string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (InvalidPage(limit, offset) is { } invalid)
         {
@@ -77,7 +77,7 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListFailedAsync(
-        NotificationsDbContext db, CancellationToken ct, int limit = 50, int offset = 0) =>
+        NotificationsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0) =>
         InvalidPage(limit, offset) is { } invalid
             ? invalid
             : TypedResults.Ok(await PageAsync(db.Notifications.AsNoTracking().Where(n => n.Status == NotificationStatus.Failed), limit, offset, ct));
@@ -110,12 +110,10 @@ public static class DeliveriesApi
 
     private static async Task<DeliveryPage> PageAsync(IQueryable<Notification> query, int limit, int offset, CancellationToken ct) => new(
         await query.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Skip(offset).Take(limit).Select(Projection).ToListAsync(ct),
-        limit, offset);
+        await query.CountAsync(ct), limit, offset);
 
     private static readonly System.Linq.Expressions.Expression<Func<Notification, DeliveryResponse>> Projection = n => new DeliveryResponse(
         n.Id, n.UserId, n.TypeKey, n.Channel, n.Recipient, n.Subject, n.Status, n.Attempts, n.LastError, n.NextAttemptAt, n.SentAt, n.CreatedAt);
 
-    private static ProblemHttpResult? InvalidPage(int limit, int offset) => limit is < 1 or > MaxPageSize || offset < 0
-        ? Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.")
-        : null;
+    private static ProblemHttpResult? InvalidPage(int limit, int offset) => Paging.Check(limit, offset, MaxPageSize);
 }

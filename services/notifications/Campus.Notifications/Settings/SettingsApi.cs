@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Campus.Notifications.Data;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +18,8 @@ public sealed record SettingItem(string TypeKey, string Channel, bool Enabled, b
 /// <param name="Items">Every type × channel it is delivered on.</param>
 public sealed record SettingsResponse(string Locale, bool EmailKnown, bool TelegramLinked, IReadOnlyList<SettingItem> Items);
 
-public sealed record SettingChange(string? TypeKey, string? Channel, bool Enabled);
+/// <summary>One type × channel to turn on or off; <c>enabled</c> is required (a missing one is a 400, never "off").</summary>
+public sealed record SettingChange(string? TypeKey, string? Channel, [property: JsonRequired] bool Enabled);
 
 /// <summary>Changes only what it names: the locale if given, and each listed type × channel.</summary>
 public sealed record UpdateSettingsRequest(string? Locale = null, IReadOnlyList<SettingChange>? Items = null);
@@ -46,8 +48,8 @@ public static class SettingsApi
 
         group.MapPut("/settings", UpdateAsync)
             .WithName("UpdateNotificationSettings")
-            .WithSummary("Turns the listed type × channel pairs on or off and sets the locale; a critical type cannot be turned off (422).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Turns the listed type × channel pairs on or off and sets the locale (each item needs type_key, channel and enabled); a critical type cannot be turned off (422).")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         return routes;
@@ -60,36 +62,41 @@ public static class SettingsApi
     public static async Task<Ok<SettingsResponse>> GetAsync(ClaimsPrincipal principal, NotificationsDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await ReadAsync(db, principal.UserId(), ct));
 
-    public static async Task<Results<Ok<SettingsResponse>, ProblemHttpResult>> UpdateAsync(
+    public static async Task<Results<Ok<SettingsResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         UpdateSettingsRequest request, ClaimsPrincipal principal, NotificationsDbContext db, TimeProvider time, CancellationToken ct)
     {
         var me = principal.UserId();
         if (request.Locale is { } locale && !Locales.IsKnown(locale))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_locale", $"locale must be one of: {string.Join(", ", Locales.All)}.");
+            return Problems.Invalid("locale", $"locale must be one of: {string.Join(", ", Locales.All)}.", "invalid_locale");
         }
         var changes = request.Items ?? [];
         if (changes.Count > MaxItems)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "too_many_items", $"items holds at most {MaxItems} entries.");
+            return Problems.Invalid("items", $"items holds at most {MaxItems} entries.", "too_many_items");
         }
         // A pair named twice is refused rather than "last one wins": on and off in one request is a client bug.
-        if (changes.GroupBy(c => (c.TypeKey, c.Channel)).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        var seen = new HashSet<(string?, string?)>();
+        for (var i = 0; i < changes.Count; i++)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "duplicate_item",
-                "Each type_key × channel appears at most once in items.", $"{repeated.Key.TypeKey} × {repeated.Key.Channel}");
+            if (!seen.Add((changes[i].TypeKey, changes[i].Channel)))
+            {
+                return Problems.Invalid($"items[{i}]",
+                    $"Each type_key × channel appears at most once in items ({changes[i].TypeKey} × {changes[i].Channel}).", "duplicate_item");
+            }
         }
         var types = await db.NotificationTypes.AsNoTracking().ToDictionaryAsync(t => t.Key, ct);
-        foreach (var change in changes)
+        for (var i = 0; i < changes.Count; i++)
         {
+            var change = changes[i];
             if (change.TypeKey is null || !types.TryGetValue(change.TypeKey, out var type))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "unknown_type", "No notification type with this key.", change.TypeKey);
+                return Problems.Invalid($"items[{i}].type_key", "No notification type with this key.", "unknown_type");
             }
             if (change.Channel is null || !type.DefaultChannels.Contains(change.Channel))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "channel_not_supported",
-                    $"Type {type.Key} is delivered on: {string.Join(", ", type.DefaultChannels)}.", change.Channel);
+                return Problems.Invalid($"items[{i}].channel",
+                    $"Type {type.Key} is delivered on: {string.Join(", ", type.DefaultChannels)}.", "channel_not_supported");
             }
             if (type.Critical && !change.Enabled)
             {

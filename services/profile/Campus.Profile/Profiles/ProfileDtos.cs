@@ -37,4 +37,4 @@ public sealed record ProfileResponse(
 
 public sealed record ProfileHistoryItem(string Field, string? OldValue, string? NewValue, Guid ChangedBy, DateTimeOffset ChangedAt);
 
-public sealed record ProfileHistoryPage(IReadOnlyList<ProfileHistoryItem> Items, int Limit, int Offset);
+public sealed record ProfileHistoryPage(IReadOnlyList<ProfileHistoryItem> Items, int Total, int Limit, int Offset);

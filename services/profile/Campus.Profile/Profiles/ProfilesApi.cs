@@ -34,7 +34,7 @@ public static class ProfilesApi
         own.MapGet("/history", HistoryAsync)
             .WithName("GetProfileHistory")
             .WithSummary("Changes of the caller's profile, newest first; admins may pass user_id for anyone's.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         var admin = routes.MapGroup("/api/profile/users").WithTags("Profile administration")
@@ -103,11 +103,11 @@ public static class ProfilesApi
 
     public static async Task<Results<Ok<ProfileHistoryPage>, ProblemHttpResult>> HistoryAsync(
         ClaimsPrincipal principal, ProfileDbContext db, CancellationToken ct,
-        [FromQuery(Name = "user_id")] Guid? userId = null, int limit = 20, int offset = 0)
+        [FromQuery(Name = "user_id")] Guid? userId = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
-        if (limit is < 1 or > MaxPageSize || offset < 0)
+        if (Paging.Check(limit, offset) is { } invalidPage)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_page", $"limit must be 1..{MaxPageSize} and offset >= 0.");
+            return invalidPage;
         }
         var me = principal.UserId();
         var target = userId ?? me;
@@ -115,13 +115,13 @@ public static class ProfilesApi
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only admins read another user's history.");
         }
-        var items = await db.ProfileHistory.AsNoTracking()
-            .Where(e => e.UserId == target)
+        var history = db.ProfileHistory.AsNoTracking().Where(e => e.UserId == target);
+        var items = await history
             .OrderByDescending(e => e.ChangedAt).ThenByDescending(e => e.Id)
             .Skip(offset).Take(limit)
             .Select(e => new ProfileHistoryItem(e.Field, e.OldValue, e.NewValue, e.ChangedBy, e.ChangedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(new ProfileHistoryPage(items, limit, offset));
+        return TypedResults.Ok(new ProfileHistoryPage(items, await history.CountAsync(ct), limit, offset));
     }
 
     /// <summary>
