@@ -73,16 +73,35 @@ public static class OpenApiExtensions
             options.AddDocumentTransformer((document, _, _) =>
             {
                 Describe(document, service);
+                OpenApiConventions.DescribeProblems(document);
+                OpenApiConventions.TightenRequestBodies(document);
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                OpenApiConventions.ApplyOneOf(schema, context);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 RequireBearerWhenAuthorized(operation, context);
+                OpenApiConventions.DescribeStandardResponses(operation, context);
                 return Task.CompletedTask;
             });
         });
         return builder;
     }
+
+    /// <summary>The setting that makes a host map its development-only routes for the document (the contract test sets it).</summary>
+    public const string DocumentRunSetting = "OpenApi:DocumentRun";
+
+    /// <summary>
+    /// True while the host runs to produce its contract: the build-time run, or a host started with
+    /// <c>OpenApi:DocumentRun=true</c> (the contract test). Development-only routes are then mapped so that the contract
+    /// describes them (<see cref="OpenApiConventions.DevelopmentOnly{TBuilder}"/>); a route mapped only for this answers 404.
+    /// </summary>
+    public static bool IsDocumentRun(IConfiguration configuration) =>
+        IsGeneratingDocument || configuration.GetValue<bool>(DocumentRunSetting);
 
     /// <summary>Maps the document at <c>/openapi/v1.json</c>. Call after <c>MapDefaultEndpoints()</c>.</summary>
     public static WebApplication MapCampusOpenApi(this WebApplication app)

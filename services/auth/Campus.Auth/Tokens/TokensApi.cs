@@ -25,7 +25,8 @@ public static class TokensApi
             .WithSummary("Exchanges a refresh token for a new pair (rotation with reuse detection).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapPost("/logout", LogoutAsync)
             .WithName("Logout")
@@ -34,7 +35,9 @@ public static class TokensApi
 
         group.MapGet("/.well-known/jwks.json", Jwks)
             .WithName("GetJwks")
-            .WithSummary("The public ES256 keys that verify access tokens.");
+            .WithSummary("The public ES256 keys that verify access tokens.")
+            .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`public, max-age=600`: how long a verifier may cache the key set.")
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         return routes;
     }

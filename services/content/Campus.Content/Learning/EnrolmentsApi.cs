@@ -301,9 +301,12 @@ public static class EnrolmentsApi
         return TypedResults.Ok(new LearningList(items));
     }
 
+    /// <summary>The learning states an enrolment list filters on, as on the wire.</summary>
+    public static IReadOnlyList<string> States { get; } = [.. Enum.GetValues<LearningState>().Select(s => EnumText.Name(s))];
+
     public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
-        string? state = null, int limit = 20, int offset = 0)
+        [OneOf(typeof(EnrolmentsApi), nameof(States))] string? state = null, int limit = 20, int offset = 0)
     {
         if (limit is < 1 or > CoursesApi.MaxPageSize || offset < 0)
         {
