@@ -33,7 +33,7 @@ public static class OpenApiConventions
     /// <summary>The schema of every problem answer (RFC 9457 plus the Campus extensions).</summary>
     public const string ProblemSchema = "ProblemDetails";
 
-    /// <summary>The schema of every 400 with field errors: a problem plus <c>errors</c>.</summary>
+    /// <summary>The schema of every 400: a problem plus <c>errors</c>, the field errors of a <c>validation_failed</c>.</summary>
     public const string ValidationProblemSchema = "HttpValidationProblemDetails";
 
     /// <summary>The extension marking an operation that only a Development host serves.</summary>
@@ -96,13 +96,13 @@ public static class OpenApiConventions
         if (validation)
         {
             properties["errors"] = FieldErrors();
-            required.Add("errors");
         }
         return new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
             Description = validation
-                ? "A problem (RFC 9457) with field errors: every 400 whose `code` is `validation_failed`."
+                ? "The problem of every 400: with `errors` (the field errors) when `code` is `validation_failed`, " +
+                    "without them for a 400 about the request as a whole (`invalid_page`, `otp_invalid`, ...)."
                 : "A problem (RFC 9457, application/problem+json) with the Campus extensions: always `code` and `trace_id`.",
             Properties = properties,
             Required = required,
@@ -117,10 +117,7 @@ public static class OpenApiConventions
         document.Components ??= new OpenApiComponents();
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         document.Components.Schemas[ProblemSchema] = Problem(validation: false);
-        if (document.Components.Schemas.ContainsKey(ValidationProblemSchema))
-        {
-            document.Components.Schemas[ValidationProblemSchema] = Problem(validation: true);
-        }
+        document.Components.Schemas[ValidationProblemSchema] = Problem(validation: true);
     }
 
     /// <summary>
@@ -199,6 +196,9 @@ public static class OpenApiConventions
             Ensure(operation, document, StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.");
         }
 
+        Ensure(operation, document, StatusCodes.Status500InternalServerError,
+            "An unexpected failure: `code` `internal_error` with the `trace_id` to quote, never a stack trace.");
+
         foreach (var (status, response) in operation.Responses)
         {
             if (response is not OpenApiResponse concrete)
@@ -238,15 +238,14 @@ public static class OpenApiConventions
                 "(with the development SMS provider); no other host, the gateway or the edge serves it.";
         }
 
-        // Every problem body is one of the two problem schemas, whatever the endpoint declared.
+        // Every problem body is one of the two problem schemas, whatever the endpoint declared: a 400 the validation problem
+        // (field errors or not), any other status the problem.
         foreach (var (status, response) in operation.Responses)
         {
-            if (response.Content is { } content && content.TryGetValue(ProblemJson, out var media) && media is OpenApiMediaType concreteMedia
-                && concreteMedia.Schema is not OpenApiSchemaReference { Reference.Id: ValidationProblemSchema })
+            if (response.Content is { } content && content.TryGetValue(ProblemJson, out var media) && media is OpenApiMediaType concreteMedia)
             {
-                concreteMedia.Schema = new OpenApiSchemaReference(ProblemSchema, document);
+                concreteMedia.Schema = new OpenApiSchemaReference(status == "400" ? ValidationProblemSchema : ProblemSchema, document);
             }
-            _ = status;
         }
     }
 
@@ -324,7 +323,7 @@ public static class OpenApiConventions
             Description = description,
             Required = required,
             Schema = name == "Retry-After"
-                ? new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" }
+                ? new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1" }
                 : new OpenApiSchema { Type = JsonSchemaType.String },
         };
     }

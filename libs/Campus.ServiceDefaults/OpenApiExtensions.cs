@@ -121,7 +121,16 @@ public static class OpenApiExtensions
         };
 
         // Relative on purpose: the document must not depend on the machine or port that produced it.
-        document.Servers = [new OpenApiServer { Url = "/", Description = "The host that serves this document." }];
+        // x-internal false: the API is what clients call through the edge, in every environment.
+        document.Servers =
+        [
+            new OpenApiServer
+            {
+                Url = "/",
+                Description = "The host that serves this document: the edge of the environment (local development, staging or production).",
+                Extensions = new Dictionary<string, IOpenApiExtension> { ["x-internal"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(false)) },
+            },
+        ];
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
@@ -130,7 +139,8 @@ public static class OpenApiExtensions
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "JWT",
-            Description = "A Campus access token (ES256, issued by the auth service) in `Authorization: Bearer <token>`.",
+            Description = "A Campus access token (ES256, issued by the auth service) in `Authorization: Bearer <token>`: " +
+                "short-lived, validated as RFC8725 (JWT best current practices) asks: the algorithm pinned, issuer, audience and lifetime checked.",
         };
     }
 

@@ -62,6 +62,7 @@ public static class DevSmsApi
             .MapGet("/sms-outbox", ListAsync)
             .WithName("GetDevSmsOutbox")
             .WithSummary("Development only: messages sent to a phone, newest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .DevelopmentOnly();
         if (documentOnly)
         {

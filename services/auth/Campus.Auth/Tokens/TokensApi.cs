@@ -31,7 +31,8 @@ public static class TokensApi
         group.MapPost("/logout", LogoutAsync)
             .WithName("Logout")
             .WithSummary("Revokes the session of a refresh token, or every session of its user; 204 also when already revoked.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapGet("/.well-known/jwks.json", Jwks)
             .WithName("GetJwks")

@@ -352,7 +352,7 @@ public static class SectionsApi
         Problems.Create(StatusCodes.Status400BadRequest, "invalid_order", "The order is not a permutation.", $"ids must list every one of the {what} exactly once.");
 
     private static ProblemHttpResult SectionNotFound() =>
-        Problems.Create(StatusCodes.Status404NotFound, "section_not_found", "No such section in a course you manage.");
+        Problems.Create(StatusCodes.Status404NotFound, "section_not_found", "No such section in a course you can see.");
 
     private static ProblemHttpResult MaterialNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not visible to you.");
