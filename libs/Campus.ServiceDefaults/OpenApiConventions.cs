@@ -198,6 +198,9 @@ public static class OpenApiConventions
 
         Ensure(operation, document, StatusCodes.Status500InternalServerError,
             "An unexpected failure: `code` `internal_error` with the `trace_id` to quote, never a stack trace.");
+        // Every host answers a dependency it cannot reach (database, broker, cache, storage) with 503 and Retry-After.
+        Ensure(operation, document, StatusCodes.Status503ServiceUnavailable,
+            "A dependency is unreachable for a moment (`unavailable`, or the operation's own code): try again after `Retry-After`.");
 
         foreach (var (status, response) in operation.Responses)
         {

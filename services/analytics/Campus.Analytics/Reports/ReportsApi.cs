@@ -24,7 +24,8 @@ public sealed record CreateReportRequest(
 
 public sealed record ReportResponse(
     Guid Id, Guid UserId, Guid? ScheduleId,
-    [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Types))] string Type,
+    // Not an enum: a report keeps a type that was retired after it was requested.
+    string Type,
     [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string Format,
     ReportParams Params,
     [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string Locale,

@@ -30,7 +30,8 @@ public sealed record ScheduleRequest(
 
 public sealed record ScheduleResponse(
     Guid Id, Guid OwnerId, string? Name,
-    [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Types))] string Type,
+    // Not an enum: a schedule (or a report) keeps a type that was retired after it was made.
+    string Type,
     [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string Format,
     ReportParams Params,
     [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string Locale,
