@@ -73,16 +73,35 @@ public static class OpenApiExtensions
             options.AddDocumentTransformer((document, _, _) =>
             {
                 Describe(document, service);
+                OpenApiConventions.DescribeProblems(document);
+                OpenApiConventions.TightenRequestBodies(document);
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                OpenApiConventions.ApplyOneOf(schema, context);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 RequireBearerWhenAuthorized(operation, context);
+                OpenApiConventions.DescribeStandardResponses(operation, context);
                 return Task.CompletedTask;
             });
         });
         return builder;
     }
+
+    /// <summary>The setting that makes a host map its development-only routes for the document (the contract test sets it).</summary>
+    public const string DocumentRunSetting = "OpenApi:DocumentRun";
+
+    /// <summary>
+    /// True while the host runs to produce its contract: the build-time run, or a host started with
+    /// <c>OpenApi:DocumentRun=true</c> (the contract test). Development-only routes are then mapped so that the contract
+    /// describes them (<see cref="OpenApiConventions.DevelopmentOnly{TBuilder}"/>); a route mapped only for this answers 404.
+    /// </summary>
+    public static bool IsDocumentRun(IConfiguration configuration) =>
+        IsGeneratingDocument || configuration.GetValue<bool>(DocumentRunSetting);
 
     /// <summary>Maps the document at <c>/openapi/v1.json</c>. Call after <c>MapDefaultEndpoints()</c>.</summary>
     public static WebApplication MapCampusOpenApi(this WebApplication app)
@@ -102,7 +121,16 @@ public static class OpenApiExtensions
         };
 
         // Relative on purpose: the document must not depend on the machine or port that produced it.
-        document.Servers = [new OpenApiServer { Url = "/", Description = "The host that serves this document." }];
+        // x-internal false: the API is what clients call through the edge, in every environment.
+        document.Servers =
+        [
+            new OpenApiServer
+            {
+                Url = "/",
+                Description = "The host that serves this document: the edge of the environment (local development, staging or production).",
+                Extensions = new Dictionary<string, IOpenApiExtension> { ["x-internal"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(false)) },
+            },
+        ];
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
@@ -111,7 +139,8 @@ public static class OpenApiExtensions
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
             BearerFormat = "JWT",
-            Description = "A Campus access token (ES256, issued by the auth service) in `Authorization: Bearer <token>`.",
+            Description = "A Campus access token (ES256, issued by the auth service) in `Authorization: Bearer <token>`: " +
+                "short-lived, validated as RFC8725 (JWT best current practices) asks: the algorithm pinned, issuer, audience and lifetime checked.",
         };
     }
 

@@ -51,6 +51,8 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
             builder.UseSetting(key, value);
         }
         builder.ConfigureLogging(logging => logging.AddFilter("Microsoft", LogLevel.Warning));
+        // Every response of a service host is checked against its committed contract (libs/contracts/<service>.json).
+        builder.ConfigureServices(services => services.AddSingleton(ContractCheck.StartupFilter()));
     }
 
     /// <summary>

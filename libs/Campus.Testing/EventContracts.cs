@@ -268,8 +268,7 @@ public static class EventContracts
     private static void AssertValid(JsonNode schema, JsonNode instance, string what)
     {
         var compiled = JsonSchema.FromText(schema.ToJsonString());
-        using var document = JsonDocument.Parse(instance.ToJsonString());
-        var result = compiled.Evaluate(document.RootElement, new EvaluationOptions
+        var result = compiled.Evaluate(instance, new EvaluationOptions
         {
             OutputFormat = OutputFormat.List,
             RequireFormatValidation = true,

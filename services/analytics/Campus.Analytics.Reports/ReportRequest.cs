@@ -14,6 +14,9 @@ public static class ReportStates
     public const string Canceled = "canceled";
     public const string Expired = "expired";
 
+    /// <summary>Every state, in the order a request passes them.</summary>
+    public static readonly IReadOnlyList<string> All = [Queued, Running, Ready, Failed, Canceled, Expired];
+
     /// <summary>States a request never leaves except to <see cref="Expired"/>.</summary>
     public static bool IsFinal(string state) => state is Ready or Failed or Canceled or Expired;
 }

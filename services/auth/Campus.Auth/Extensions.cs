@@ -98,10 +98,23 @@ internal static class Extensions
         app.MapTokensApi();
         app.MapUsersApi();
         // Only with the dev SMS provider, which the host refuses outside Development (SmsExtensions.AddSms).
+        // The contract describes them all the same, marked development-only: a host producing its document maps them
+        // too, and there they answer 404.
         if (app.Services.GetRequiredService<IOptions<SmsOptions>>().Value.Provider == SmsOptions.DevProvider)
         {
             app.MapDevSmsApi();
         }
+        else if (OpenApiExtensions.IsDocumentRun(app.Configuration))
+        {
+            app.MapDevSmsApi(documentOnly: true);
+        }
         return app;
     }
+}
+
+/// <summary>What the auth contract says about every anonymous sign-in route.</summary>
+internal static class AuthApi
+{
+    /// <summary>The gateway limits the anonymous auth routes per client address (its <c>AuthPerIp</c> rule).</summary>
+    public const string EdgeRateLimit = "Too many requests from this network address (the gateway's per-address limit on the anonymous auth routes).";
 }

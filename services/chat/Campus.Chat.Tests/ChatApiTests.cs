@@ -15,6 +15,30 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
     private readonly Guid _bob = Guid.NewGuid();
 
     [Fact]
+    public async Task The_location_of_a_posted_message_is_a_get_for_participants_only()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        using var bob = factory.ClientFor(factory.Jwt, _bob);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages",
+            new { body = "hello", client_msg_id = Guid.NewGuid().ToString() }, Ct);
+        Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        var seq = (await posted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("seq").GetInt64();
+
+        var message = await bob.GetAsync(posted.Headers.Location, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, message.StatusCode);
+        var body = await message.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("hello", body.GetProperty("body").GetString());
+        Assert.Equal(seq, body.GetProperty("seq").GetInt64());
+        var missing = await bob.GetAsync($"/api/chat/chats/{chat}/messages/{seq + 100}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("message_not_found", await CodeAsync(missing));
+        using var stranger = factory.ClientFor(factory.Jwt, Guid.NewGuid());
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync(posted.Headers.Location, Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task My_chats_show_unread_counts_and_the_last_message()
     {
         using var alice = factory.ClientFor(factory.Jwt, _alice);

@@ -158,6 +158,35 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
     }
 
     [Fact]
+    public async Task The_location_of_a_created_section_is_a_get_students_see_once_the_course_is_published()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        var course = await author.CreateCourseAsync("Located");
+        using var created = await author.PostAsJsonAsync($"/api/content/courses/{course}/sections", new { title = "First" }, Ct);
+        await created.ExpectAsync(HttpStatusCode.Created);
+        var section = created.Headers.Location!;
+        var sectionId = Guid.Parse(section.OriginalString.Split('/')[^1]);
+        await author.CreateMaterialAsync(sectionId, new { kind = "text", title = "Shown", body = "Hello", published = true });
+        await author.CreateMaterialAsync(sectionId, new { kind = "text", title = "Hidden", body = "Draft", published = false });
+
+        using (var own = await author.GetAsync(section, Ct))
+        {
+            var body = await own.ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal(("First", course), (body.GetProperty("title").GetString(), body.GetProperty("course_id").GetGuid()));
+            Assert.Equal(2, body.GetProperty("materials").GetArrayLength());
+        }
+        using var student = factory.ClientFor(Guid.NewGuid());
+        using (var draft = await student.GetAsync(section, Ct))
+        {
+            await draft.ExpectCodeAsync(HttpStatusCode.NotFound, "section_not_found");
+        }
+        await author.PublishAsync(course);
+        using var published = await student.GetAsync(section, Ct);
+        var visible = await published.ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(["Shown"], visible.GetProperty("materials").EnumerateArray().Select(m => m.GetProperty("title").GetString()));
+    }
+
+    [Fact]
     public async Task Sections_and_materials_are_reordered_by_a_full_permutation()
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");

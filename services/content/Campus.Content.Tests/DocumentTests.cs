@@ -30,6 +30,14 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         using var file = await ContentClient.Browser.GetAsync(download.Headers.Location, Ct);
         Assert.Equal(pdf, await file.Content.ReadAsByteArrayAsync(Ct));
         Assert.Contains("Syllabus 2026.pdf", file.Content.Headers.ContentDisposition?.ToString());
+
+        // A client that cannot follow a redirect to another host asks for the URL as JSON.
+        using var link = await author.GetAsync($"/api/content/documents/{id}/download?redirect=false", Ct);
+        var body = await link.ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("no-store", link.Headers.CacheControl?.ToString());
+        Assert.True(body.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        using var again = await ContentClient.Browser.GetAsync(body.GetProperty("url").GetString(), Ct);
+        Assert.Equal(pdf, await again.Content.ReadAsByteArrayAsync(Ct));
     }
 
     [Fact]

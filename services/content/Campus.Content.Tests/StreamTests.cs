@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Content.Data;
 using Campus.Testing;
@@ -41,6 +42,15 @@ public sealed class StreamTests(ContentFactory factory) : IClassFixture<ContentF
         // A second viewer in the same window gets the same signed playlist object, not a new one.
         using var again = await author.GetAsync($"/api/content/media/{id}/stream?bitrate=720", Ct);
         Assert.Equal(location.AbsolutePath, again.Headers.Location!.AbsolutePath);
+
+        // redirect=false: the same URL as JSON, for a player that needs it (hls.js) or a generated client.
+        using var link = await author.GetAsync($"/api/content/media/{id}/stream?bitrate=720&redirect=false", Ct);
+        Assert.Equal(HttpStatusCode.OK, link.StatusCode);
+        Assert.Equal("no-store", link.Headers.CacheControl?.ToString());
+        var body = await link.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(location.AbsolutePath, new Uri(body.GetProperty("url").GetString()!).AbsolutePath);
+        Assert.True(body.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+        Assert.StartsWith("#EXTM3U", await ContentClient.Browser.GetStringAsync(body.GetProperty("url").GetString(), Ct));
     }
 
     [Fact]

@@ -37,6 +37,28 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task The_location_of_a_created_level_is_a_get_everyone_may_read()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+        var name = UniqueName();
+        var created = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name, rank = 7, description = "Seven" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        using var student = factory.ClientFor(Guid.NewGuid());
+        var level = await student.GetAsync(created.Headers.Location, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, level.StatusCode);
+        var body = await level.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(name, body.GetProperty("name").GetString());
+        Assert.Equal(7, body.GetProperty("rank").GetInt32());
+        var missing = await student.GetAsync($"/api/profile/experience-levels/{Guid.NewGuid()}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("experience_level_not_found", await ProfileTests.CodeAsync(missing));
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(created.Headers.Location, Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_duplicate_name_is_409_experience_level_exists()
     {
         using var admin = factory.ClientFor(Guid.NewGuid(), "admin");

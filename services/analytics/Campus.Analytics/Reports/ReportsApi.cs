@@ -13,10 +13,21 @@ namespace Campus.Analytics.Reports;
 /// <param name="Format"><c>xlsx</c> or <c>pdf</c>.</param>
 /// <param name="Params">Optional filters; a period is resolved into its days in the requester's zone when the request is made.</param>
 /// <param name="Locale"><c>ru</c> or <c>en</c>; default from <c>Accept-Language</c> (English only when it asks for it), else Russian.</param>
-public sealed record CreateReportRequest(string? Type, string? Format, ReportParams? Params, string? Locale);
+public sealed record CreateReportRequest(
+    [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Types))] string? Type,
+    [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string? Format,
+    ReportParams? Params = null,
+    [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string? Locale = null);
 
 public sealed record ReportResponse(
-    Guid Id, Guid UserId, Guid? ScheduleId, string Type, string Format, ReportParams Params, string Locale, string TimeZone, string State,
+    Guid Id, Guid UserId, Guid? ScheduleId,
+    // Not an enum: a report keeps a type that was retired after it was requested.
+    string Type,
+    [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string Format,
+    ReportParams Params,
+    [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string Locale,
+    string TimeZone,
+    [property: OneOf(typeof(ReportStates), nameof(ReportStates.All))] string State,
     int Progress, int Attempts,
     string? FileName, long? SizeBytes, long? RowCount, bool Truncated, string? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? ExpiresAt, string? DownloadPath)
@@ -51,6 +62,7 @@ public static class ReportsApi
         reports.MapPost("/", CreateAsync)
             .WithName("CreateReport")
             .WithSummary("Queues a report (managers: their department only; admins: any); 202 with the request and its Location.")
+            .ProducesHeader(StatusCodes.Status202Accepted, "Location", "The URL of the report request; a GET answers its state.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -75,6 +87,8 @@ public static class ReportsApi
             .WithName("DownloadReport")
             .WithSummary("302 to a short-lived presigned GET that downloads the file under its name (redirect=false: the URL as JSON); 409 until ready, 410 once expired.")
             .Produces(StatusCodes.Status302Found)
+            .ProducesHeader(StatusCodes.Status302Found, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
+            .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status410Gone);
@@ -152,6 +166,9 @@ public static class ReportsApi
         };
     }
 
+    /// <summary>The languages a report is written in.</summary>
+    public static IReadOnlyList<string> Locales { get; } = ["ru", "en"];
+
     internal static Dictionary<string, string[]> Validate(CreateReportRequest body)
     {
         var errors = new Dictionary<string, string[]>();
@@ -163,7 +180,7 @@ public static class ReportsApi
         {
             errors["format"] = ["unknown_format: xlsx or pdf."];
         }
-        if (body.Locale is not null and not ("ru" or "en"))
+        if (body.Locale is not null && !Locales.Contains(body.Locale))
         {
             errors["locale"] = ["invalid_locale: ru or en."];
         }

@@ -18,11 +18,24 @@ namespace Campus.Analytics.Reports;
 /// <param name="Recipients">User ids who get the report besides the owner (a manager's: their department only).</param>
 /// <param name="Paused">True: kept but not fired; false on a paused schedule resumes it.</param>
 public sealed record ScheduleRequest(
-    string? Name, string? Type, string? Format, ReportParams? Params, string? Locale, string? Cron, string? TimeZone,
-    IReadOnlyList<Guid>? Recipients, bool? Paused);
+    [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Types))] string? Type,
+    [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string? Format,
+    string? Cron,
+    string? Name = null,
+    ReportParams? Params = null,
+    [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string? Locale = null,
+    string? TimeZone = null,
+    IReadOnlyList<Guid>? Recipients = null,
+    bool? Paused = null);
 
 public sealed record ScheduleResponse(
-    Guid Id, Guid OwnerId, string? Name, string Type, string Format, ReportParams Params, string Locale, string Cron, string TimeZone,
+    Guid Id, Guid OwnerId, string? Name,
+    // Not an enum: a schedule (or a report) keeps a type that was retired after it was made.
+    string Type,
+    [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string Format,
+    ReportParams Params,
+    [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string Locale,
+    string Cron, string TimeZone,
     IReadOnlyList<Guid> Recipients, bool Paused, string? PausedReason, int ConsecutiveFailures, DateTimeOffset? NextRunAt,
     DateTimeOffset? LastRunAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {

@@ -16,7 +16,8 @@ public static class EmailApi
 {
     public static IEndpointRouteBuilder MapEmailApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/auth/email").WithTags("Email");
+        var group = app.MapGroup("/api/auth/email").WithTags("Email")
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapPost("/register", RegisterAsync)
             .WithName("RegisterWithEmail")

@@ -14,7 +14,8 @@ public static class PasswordApi
 {
     public static IEndpointRouteBuilder MapPasswordApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/auth/password").WithTags("Password");
+        var group = app.MapGroup("/api/auth/password").WithTags("Password")
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapPost("/forgot", ForgotAsync)
             .WithName("ForgotPassword")

@@ -19,7 +19,8 @@ public static class PhoneApi
 {
     public static IEndpointRouteBuilder MapPhoneApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/auth/phone").WithTags("Phone sign-in");
+        var group = routes.MapGroup("/api/auth/phone").WithTags("Phone sign-in")
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapPost("/send-code", SendCodeAsync)
             .WithName("SendPhoneCode")

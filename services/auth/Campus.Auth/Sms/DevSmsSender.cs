@@ -51,12 +51,23 @@ public sealed record DevSmsResponse(string Phone, string Text, DateTimeOffset Se
 /// </summary>
 public static class DevSmsApi
 {
-    public static IEndpointRouteBuilder MapDevSmsApi(this IEndpointRouteBuilder routes)
+    /// <param name="routes">The host's routes.</param>
+    /// <param name="documentOnly">
+    /// Mapped only so that the contract describes the route (the host is producing its OpenAPI document and has no dev
+    /// SMS provider): the route then answers 404 like an unmapped one.
+    /// </param>
+    public static IEndpointRouteBuilder MapDevSmsApi(this IEndpointRouteBuilder routes, bool documentOnly = false)
     {
-        routes.MapGroup("/api/auth/dev").WithTags("Development")
+        var outbox = routes.MapGroup("/api/auth/dev")
             .MapGet("/sms-outbox", ListAsync)
             .WithName("GetDevSmsOutbox")
-            .WithSummary("Development only: messages sent to a phone, newest first.");
+            .WithSummary("Development only: messages sent to a phone, newest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .DevelopmentOnly();
+        if (documentOnly)
+        {
+            outbox.AddEndpointFilter((_, _) => ValueTask.FromResult<object?>(TypedResults.NotFound()));
+        }
         return routes;
     }
 

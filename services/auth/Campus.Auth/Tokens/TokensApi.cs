@@ -25,18 +25,22 @@ public static class TokensApi
             .WithSummary("Exchanges a refresh token for a new pair (rotation with reuse detection).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapPost("/logout", LogoutAsync)
             .WithName("Logout")
             .WithSummary("Revokes the session of a refresh token, or every session of its user; 204 also when already revoked.")
             .WithDescription("Needs no access token: the refresh token in the body is the credential, so a client whose access token expired still signs out. No Authorization header is required or read.")
             .AllowAnonymous()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         group.MapGet("/.well-known/jwks.json", Jwks)
             .WithName("GetJwks")
-            .WithSummary("The public ES256 keys that verify access tokens.");
+            .WithSummary("The public ES256 keys that verify access tokens.")
+            .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`public, max-age=600`: how long a verifier may cache the key set.")
+            .RateLimited(AuthApi.EdgeRateLimit);
 
         return routes;
     }

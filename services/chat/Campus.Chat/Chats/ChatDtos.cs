@@ -2,7 +2,7 @@ using Campus.Chat.Messages;
 
 namespace Campus.Chat.Chats;
 
-public sealed record CreateChatRequest(ChatType? Type, string? Title, Guid[]? ParticipantIds, Guid? CourseId = null);
+public sealed record CreateChatRequest(ChatType? Type, string? Title = null, Guid[]? ParticipantIds = null, Guid? CourseId = null);
 
 public sealed record AddParticipantsRequest(Guid[]? UserIds);
 

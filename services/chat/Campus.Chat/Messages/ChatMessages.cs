@@ -206,7 +206,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     private static readonly Failure InvalidAttachment = new(400, "invalid_attachment",
         "An attachment is unknown, not yours, not confirmed, or already attached to a message.");
 
-    private static readonly Failure MessageNotFound = new(404, "message_not_found", "No message with this seq in the chat.");
+    internal static readonly Failure MessageNotFound = new(404, "message_not_found", "No message with this seq in the chat.");
 
     /// <summary>
     /// A post needs its <c>client_msg_id</c>: it is what makes a retried send (after a timeout or a lost socket) idempotent,

@@ -28,6 +28,10 @@ public static class MessagesApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
+        messages.MapGet("/messages/{seq:long}", GetAsync)
+            .WithName("GetMessage")
+            .WithSummary("One message of a chat you take part in, by seq (the Location of a posted message).");
+
         messages.MapPatch("/messages/{seq:long}", EditAsync)
             .WithName("EditMessage")
             .WithSummary("Replaces the body of one of your own messages.")
@@ -46,6 +50,18 @@ public static class MessagesApi
             .ProducesValidationProblem();
 
         return routes;
+    }
+
+    public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, long seq, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct)
+    {
+        if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
+        {
+            return Problem(ChatAccess.NotFound);
+        }
+        return await MessageQueries.FindAsync(db, id, seq, ct) is { } message
+            ? TypedResults.Ok(message)
+            : Problem(ChatMessages.MessageNotFound);
     }
 
     public static async Task<Results<Ok<MessagePage>, ProblemHttpResult>> ListAsync(

@@ -67,9 +67,13 @@ public static class CoursesApi
         return routes;
     }
 
+    /// <summary>The course statuses a list filters on, as on the wire.</summary>
+    public static IReadOnlyList<string> Statuses { get; } = [.. Enum.GetValues<CourseStatus>().Select(s => EnumText.Name(s))];
+
     public static async Task<Results<Ok<CoursePage>, ProblemHttpResult>> ListAsync(
         ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct,
-        string? search = null, string? status = null, bool mine = false, int limit = Paging.DefaultLimit, int offset = 0)
+        string? search = null, [OneOf(typeof(CoursesApi), nameof(Statuses))] string? status = null, bool mine = false,
+        int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {

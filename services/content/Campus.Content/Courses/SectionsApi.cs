@@ -51,6 +51,11 @@ public static class SectionsApi
             .WithSummary("Sets the order of the section's materials: ids lists every material of the section exactly once.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
+        api.MapGet("/sections/{id:guid}", GetSectionAsync)
+            .WithName("GetSection")
+            .WithSummary("A section with its materials (the Location of a created one); students see sections of published courses with their published materials only.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/materials/{id:guid}", GetMaterialAsync)
             .WithName("GetMaterial")
             .WithSummary("A material; students see only published materials of published courses.")
@@ -173,6 +178,24 @@ public static class SectionsApi
         db.AddOutboxMessage(MaterialChanged.Of(material, found.CourseId, now));
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/content/materials/{material.Id}", MaterialResponse.From(material));
+    }
+
+    public static async Task<Results<Ok<SectionResponse>, ProblemHttpResult>> GetSectionAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
+    {
+        var section = await ManagedSections(db, principal).AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+        var manages = section is not null;
+        section ??= await (from s in db.Sections
+                           join c in db.Courses on s.CourseId equals c.Id
+                           where s.Id == id && c.Status == CourseStatus.Published
+                           select s).AsNoTracking().FirstOrDefaultAsync(ct);
+        if (section is null)
+        {
+            return SectionNotFound();
+        }
+        var materials = await db.Materials.AsNoTracking().Where(m => m.SectionId == id && (manages || m.IsPublished))
+            .OrderBy(m => m.Position).ThenBy(m => m.CreatedAt).ToListAsync(ct);
+        return TypedResults.Ok(new SectionResponse(section.Id, section.CourseId, section.Title, section.Position, [.. materials.Select(MaterialResponse.From)]));
     }
 
     public static async Task<Results<Ok<MaterialResponse>, ProblemHttpResult>> GetMaterialAsync(
@@ -329,7 +352,7 @@ public static class SectionsApi
         Problems.Create(StatusCodes.Status400BadRequest, "invalid_order", "The order is not a permutation.", $"ids must list every one of the {what} exactly once.");
 
     private static ProblemHttpResult SectionNotFound() =>
-        Problems.Create(StatusCodes.Status404NotFound, "section_not_found", "No such section in a course you manage.");
+        Problems.Create(StatusCodes.Status404NotFound, "section_not_found", "No such section in a course you can see.");
 
     private static ProblemHttpResult MaterialNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not visible to you.");

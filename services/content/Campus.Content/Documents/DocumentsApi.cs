@@ -67,8 +67,10 @@ public static class DocumentsApi
 
         documents.MapGet("/{id:guid}/download", DownloadAsync)
             .WithName("DownloadDocument")
-            .WithSummary("302 to a short-lived presigned GET that downloads the file under its name.")
+            .WithSummary("302 to a short-lived presigned GET that downloads the file under its name; redirect=false answers the URL as JSON.")
             .Produces(StatusCodes.Status302Found)
+            .ProducesHeader(StatusCodes.Status302Found, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
+            .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -194,8 +196,9 @@ public static class DocumentsApi
         return document is null ? NotFound() : TypedResults.Ok(DocumentResponse.From(document));
     }
 
-    public static async Task<Results<RedirectHttpResult, ProblemHttpResult>> DownloadAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, HttpContext http, CancellationToken ct)
+    public static async Task<Results<RedirectHttpResult, Ok<DownloadLink>, ProblemHttpResult>> DownloadAsync(
+        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, HttpContext http, CancellationToken ct,
+        bool redirect = true)
     {
         var document = await Readable(db, principal).AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, ct);
         if (document is null)
@@ -209,7 +212,9 @@ public static class DocumentsApi
         }
         var presigned = await storage.PresignDownloadAsync(StorageBuckets.Documents, document.Key, document.Filename);
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Redirect(presigned.Url.AbsoluteUri);
+        return redirect
+            ? TypedResults.Redirect(presigned.Url.AbsoluteUri)
+            : TypedResults.Ok(new DownloadLink(presigned.Url, presigned.ExpiresAt));
     }
 
     private static IQueryable<Document> Owned(ContentDbContext db, ClaimsPrincipal principal)

@@ -307,9 +307,12 @@ public static class EnrolmentsApi
         return TypedResults.Ok(new LearningList([.. items.Skip(offset).Take(limit)], items.Count, limit, offset));
     }
 
+    /// <summary>The learning states an enrolment list filters on, as on the wire.</summary>
+    public static IReadOnlyList<string> States { get; } = [.. Enum.GetValues<LearningState>().Select(s => EnumText.Name(s))];
+
     public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
-        string? state = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [OneOf(typeof(EnrolmentsApi), nameof(States))] string? state = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Campus.Content.Data;
+using Campus.Content.Uploads;
 using Campus.Storage;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +24,11 @@ public sealed partial class HlsSigner(IObjectStorage storage, IOptions<ContentOp
 {
     public const string PlaylistContentType = "application/vnd.apple.mpegurl";
 
-    /// <summary>A presigned URL of the signed master playlist (<paramref name="height"/> null) or of one variant playlist.</summary>
-    public async Task<Uri> PlaylistUrlAsync(MediaFile media, int? height, CancellationToken ct)
+    /// <summary>
+    /// A presigned URL of the signed master playlist (<paramref name="height"/> null) or of one variant playlist, and
+    /// until when it and every URL in it work (at least half the expiry: the signed copies are reused within a window).
+    /// </summary>
+    public async Task<DownloadLink> PlaylistUrlAsync(MediaFile media, int? height, CancellationToken ct)
     {
         var prefix = media.HlsPrefix ?? throw new InvalidOperationException("A ready video has an HLS prefix.");
         var expiry = options.Value.StreamUrlExpiry;
@@ -33,7 +37,9 @@ public sealed partial class HlsSigner(IObjectStorage storage, IOptions<ContentOp
         var source = height is { } h ? $"{prefix}/{h}p/index.m3u8" : $"{prefix}/master.m3u8";
         var signedKey = await SignAsync(prefix, source, window.ToString(CultureInfo.InvariantCulture), expiry, depth: 0, ct)
             ?? throw new FileNotFoundException("The playlist is missing in the HLS bucket.", source);
-        return (await storage.PresignDownloadAsync(StorageBuckets.MediaHls, signedKey, expiresIn: expiry)).Url;
+        var presigned = await storage.PresignDownloadAsync(StorageBuckets.MediaHls, signedKey, expiresIn: expiry);
+        var inner = DateTimeOffset.UtcNow + expiry / 2;
+        return new DownloadLink(presigned.Url, presigned.ExpiresAt < inner ? presigned.ExpiresAt : inner);
     }
 
     /// <summary>Stores the signed copy of the playlist at <paramref name="key"/> (once per window) and returns its key; null when there is no such playlist.</summary>

@@ -21,6 +21,9 @@ public static class MediaApi
     /// <summary>The bitrate query values: a rendition height, or auto (the master playlist, the player picks).</summary>
     public static readonly int[] Heights = [480, 720, 1080];
 
+    /// <summary>What <c>bitrate</c> of the stream endpoint takes: a rendition's height, or <c>auto</c> for the master playlist.</summary>
+    public static IReadOnlyList<string> Bitrates { get; } = [.. Heights.Select(h => h.ToString(System.Globalization.CultureInfo.InvariantCulture)), "auto"];
+
     public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder routes)
     {
         var media = routes.MapGroup("/api/content/media").WithTags("Media").RequireAuthorization()
@@ -55,8 +58,10 @@ public static class MediaApi
 
         media.MapGet("/{id:guid}/stream", StreamAsync)
             .WithName("StreamMedia")
-            .WithSummary("302 to an HLS playlist any player can fetch without credentials: bitrate=480|720|1080 for one rendition, auto (default) for the master.")
+            .WithSummary("302 to an HLS playlist any player can fetch without credentials: bitrate=480|720|1080 for one rendition, auto (default) for the master; redirect=false answers the URL as JSON.")
             .Produces(StatusCodes.Status302Found)
+            .ProducesHeader(StatusCodes.Status302Found, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
+            .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -233,9 +238,9 @@ public static class MediaApi
         return media is null ? NotFound() : TypedResults.Ok(MediaStatusResponse.From(media));
     }
 
-    public static async Task<Results<RedirectHttpResult, ProblemHttpResult>> StreamAsync(
+    public static async Task<Results<RedirectHttpResult, Ok<DownloadLink>, ProblemHttpResult>> StreamAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, HlsSigner signer, HttpContext http, CancellationToken ct,
-        string? bitrate = null)
+        [OneOf(typeof(MediaApi), nameof(Bitrates))] string? bitrate = null, bool redirect = true)
     {
         int? height = null;
         if (bitrate is not (null or "auto"))
@@ -262,10 +267,10 @@ public static class MediaApi
             return Problems.Create(StatusCodes.Status404NotFound, "rendition_not_found", "The video has no such rendition.",
                 $"Its renditions are {string.Join(", ", media.Renditions)} (none above the source's height).");
         }
-        Uri url;
+        DownloadLink link;
         try
         {
-            url = await signer.PlaylistUrlAsync(media, height, ct);
+            link = await signer.PlaylistUrlAsync(media, height, ct);
         }
         catch (FileNotFoundException)
         {
@@ -273,7 +278,7 @@ public static class MediaApi
         }
         // The URL is a bearer credential with its own expiry: no cache may keep the redirect.
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Redirect(url.AbsoluteUri);
+        return redirect ? TypedResults.Redirect(link.Url.AbsoluteUri) : TypedResults.Ok(link);
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> RetryAsync(

@@ -10,19 +10,20 @@ namespace Campus.Notifications.Settings;
 public sealed record NotificationTypeResponse(string Key, string Description, string[] DefaultChannels, bool Critical);
 
 /// <summary>One type on one channel: on or off, and whether it may be turned off at all.</summary>
-public sealed record SettingItem(string TypeKey, string Channel, bool Enabled, bool Critical);
+public sealed record SettingItem(string TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string Channel, bool Enabled, bool Critical);
 
 /// <param name="Locale">The language messages are written in: <c>ru</c> or <c>en</c>.</param>
 /// <param name="EmailKnown">Whether the service knows an e-mail address of the caller (e-mails need one).</param>
 /// <param name="TelegramLinked">Whether a Telegram chat is linked (Telegram messages need one).</param>
 /// <param name="Items">Every type × channel it is delivered on.</param>
-public sealed record SettingsResponse(string Locale, bool EmailKnown, bool TelegramLinked, IReadOnlyList<SettingItem> Items);
+public sealed record SettingsResponse([property: OneOf(typeof(Locales), nameof(Locales.All))] string Locale, bool EmailKnown, bool TelegramLinked, IReadOnlyList<SettingItem> Items);
 
 /// <summary>One type × channel to turn on or off; <c>enabled</c> is required (a missing one is a 400, never "off").</summary>
-public sealed record SettingChange(string? TypeKey, string? Channel, [property: JsonRequired] bool Enabled);
+public sealed record SettingChange(string? TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string? Channel,
+    [property: JsonRequired] bool Enabled);
 
 /// <summary>Changes only what it names: the locale if given, and each listed type × channel.</summary>
-public sealed record UpdateSettingsRequest(string? Locale = null, IReadOnlyList<SettingChange>? Items = null);
+public sealed record UpdateSettingsRequest([property: OneOf(typeof(Locales), nameof(Locales.All))] string? Locale = null, IReadOnlyList<SettingChange>? Items = null);
 
 /// <summary>Notification types and the caller's settings (type × channel on/off, locale).</summary>
 public static class SettingsApi

@@ -8,9 +8,18 @@ using Npgsql;
 
 namespace Campus.Notifications.Templates;
 
-public sealed record TemplateRequest(string? TypeKey, string? Channel, string? Locale, string? Subject, string? Body);
+public sealed record TemplateRequest(
+    string? TypeKey,
+    [property: OneOf(typeof(Channels), nameof(Channels.All))] string? Channel,
+    [property: OneOf(typeof(Locales), nameof(Locales.All))] string? Locale,
+    string? Body,
+    string? Subject = null);
 
-public sealed record TemplateResponse(Guid Id, string TypeKey, string Channel, string Locale, string? Subject, string Body, DateTimeOffset UpdatedAt)
+public sealed record TemplateResponse(
+    Guid Id, string TypeKey,
+    [property: OneOf(typeof(Channels), nameof(Channels.All))] string Channel,
+    [property: OneOf(typeof(Locales), nameof(Locales.All))] string Locale,
+    string? Subject, string Body, DateTimeOffset UpdatedAt)
 {
     public static TemplateResponse From(Template t) => new(t.Id, t.TypeKey, t.Channel, t.Locale, t.Subject, t.Body, t.UpdatedAt);
 }

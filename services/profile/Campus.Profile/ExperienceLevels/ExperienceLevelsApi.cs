@@ -24,6 +24,13 @@ public static class ExperienceLevelsApi
             .WithSummary("All experience levels, by rank.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
+        routes.MapGroup("/api/profile/experience-levels").WithTags("Experience levels").RequireAuthorization()
+            .MapGet("/{id:guid}", GetAsync)
+            .WithName("GetExperienceLevel")
+            .WithSummary("One experience level (the Location of a created one).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         var admin = routes.MapGroup("/api/profile/experience-levels").WithTags("Experience levels")
             .RequireAuthorization(policy => policy.RequireRole("admin"))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -54,6 +61,12 @@ public static class ExperienceLevelsApi
     public static async Task<Ok<List<ExperienceLevelResponse>>> ListAsync(ProfileDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await db.ExperienceLevels.AsNoTracking().OrderBy(l => l.Rank).ThenBy(l => l.Name)
             .Select(l => new ExperienceLevelResponse(l.Id, l.Name, l.Rank, l.Description)).ToListAsync(ct));
+
+    public static async Task<Results<Ok<ExperienceLevelResponse>, ProblemHttpResult>> GetAsync(Guid id, ProfileDbContext db, CancellationToken ct) =>
+        await db.ExperienceLevels.AsNoTracking().Where(l => l.Id == id)
+            .Select(l => new ExperienceLevelResponse(l.Id, l.Name, l.Rank, l.Description)).FirstOrDefaultAsync(ct) is { } level
+            ? TypedResults.Ok(level)
+            : NotFound();
 
     public static async Task<Results<Created<ExperienceLevelResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         ExperienceLevelRequest request, ProfileDbContext db, CancellationToken ct)

@@ -12,7 +12,7 @@ public sealed record UpdateProfileRequest(
     string? About = null,
     string? City = null,
     string? TimeZone = null,
-    string? Locale = null);
+    [property: OneOf(typeof(ProfileRules), nameof(ProfileRules.Locales))] string? Locale = null);
 
 public sealed record ProfileResponse(
     Guid UserId,
@@ -26,7 +26,7 @@ public sealed record ProfileResponse(
     string? About,
     string? City,
     string? TimeZone,
-    string? Locale,
+    [property: OneOf(typeof(ProfileRules), nameof(ProfileRules.Locales))] string? Locale,
     string? AvatarUrl,
     DateTimeOffset UpdatedAt)
 {

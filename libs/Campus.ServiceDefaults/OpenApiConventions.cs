@@ -1,0 +1,357 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Endpoint metadata the contracts read: a response header an operation sets
+/// (<see cref="OpenApiConventions.ProducesHeader{TBuilder}"/>), a rate limit in front of an anonymous operation
+/// (<see cref="OpenApiConventions.RateLimited{TBuilder}"/>), a route that exists only in Development
+/// (<see cref="OpenApiConventions.DevelopmentOnly{TBuilder}"/>).
+/// </summary>
+public sealed record ResponseHeaderMetadata(int StatusCode, string Name, string Description, bool Required = true);
+
+/// <summary>The operation may answer 429 with <c>Retry-After</c> (a limit of the service or of the edge in front of it).</summary>
+public sealed record RateLimitedMetadata(string Description);
+
+/// <summary>The operation exists only in the Development environment.</summary>
+public sealed record DevelopmentOnlyMetadata;
+
+/// <summary>
+/// What every Campus contract says the same way, in one place: the problem schemas (<c>ProblemDetails</c> and the one
+/// validation problem, <c>HttpValidationProblemDetails</c>), the statuses an operation can answer because of what it is
+/// (401 for a token, 413/415 for a JSON body, 429 behind a rate limit) and the response headers that carry meaning
+/// (<c>Location</c>, <c>Retry-After</c>, <c>WWW-Authenticate</c>, and what an endpoint declares with
+/// <see cref="ProducesHeader{TBuilder}"/>). Applied by <c>AddCampusOpenApi</c>.
+/// </summary>
+public static class OpenApiConventions
+{
+    /// <summary>The schema of every problem answer (RFC 9457 plus the Campus extensions).</summary>
+    public const string ProblemSchema = "ProblemDetails";
+
+    /// <summary>The schema of every 400: a problem plus <c>errors</c>, the field errors of a <c>validation_failed</c>.</summary>
+    public const string ValidationProblemSchema = "HttpValidationProblemDetails";
+
+    /// <summary>The extension marking an operation that only a Development host serves.</summary>
+    public const string DevelopmentOnlyExtension = "x-campus-development-only";
+
+    private const string ProblemJson = "application/problem+json";
+
+    /// <summary>Documents a response header the endpoint sets on <paramref name="statusCode"/>.</summary>
+    public static TBuilder ProducesHeader<TBuilder>(this TBuilder builder, int statusCode, string name, string description,
+        bool required = true) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ResponseHeaderMetadata(statusCode, name, description, required));
+
+    /// <summary>Documents 429 with <c>Retry-After</c> on an operation behind a rate limit.</summary>
+    public static TBuilder RateLimited<TBuilder>(this TBuilder builder, string description) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RateLimitedMetadata(description));
+
+    /// <summary>Marks an operation that only exists in Development: tag <c>Development</c>, <c>x-campus-development-only: true</c>.</summary>
+    public static TBuilder DevelopmentOnly<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithTags("Development").WithMetadata(new DevelopmentOnlyMetadata());
+
+    // The field errors of a validation problem: the JSON name of the field (or "" for the whole body) -> messages.
+    // The one place that says what `errors` looks like in every contract.
+    private static OpenApiSchema FieldErrors() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "Field errors: the snake_case name of the field (a JSON path for nested ones) -> what is wrong with it.",
+        AdditionalProperties = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Items = new OpenApiSchema { Type = JsonSchemaType.String },
+        },
+    };
+
+    private static OpenApiSchema Problem(bool validation)
+    {
+        var properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["type"] = Text("A URI reference that identifies the problem type."),
+            ["title"] = Text("A short, human-readable summary of the problem type."),
+            ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = "The HTTP status code." },
+            ["detail"] = Text("A human-readable explanation of this occurrence."),
+            ["instance"] = Text("A URI reference that identifies this occurrence."),
+            ["code"] = Text("The stable machine code of the problem (e.g. `validation_failed`, `otp_invalid`, `not_found`): what a client branches on."),
+            ["trace_id"] = Text("The W3C trace id of the request, as in the logs: quote it to support."),
+            ["attempts_left"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Integer,
+                Format = "int32",
+                Minimum = "0",
+                Description = "Only with `otp_invalid` (auth): wrong codes left before the lock.",
+            },
+            ["user_ids"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
+                Description = "Only with the assignment problems of content: the users the problem is about.",
+            },
+        };
+        var required = new HashSet<string> { "status", "code", "trace_id" };
+        if (validation)
+        {
+            properties["errors"] = FieldErrors();
+        }
+        return new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = validation
+                ? "The problem of every 400: with `errors` (the field errors) when `code` is `validation_failed`, " +
+                    "without them for a 400 about the request as a whole (`invalid_page`, `otp_invalid`, ...)."
+                : "A problem (RFC 9457, application/problem+json) with the Campus extensions: always `code` and `trace_id`.",
+            Properties = properties,
+            Required = required,
+        };
+    }
+
+    private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
+
+    /// <summary>Document transformer: the problem schemas, whatever the generator made of them.</summary>
+    internal static void DescribeProblems(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas[ProblemSchema] = Problem(validation: false);
+        document.Components.Schemas[ValidationProblemSchema] = Problem(validation: true);
+    }
+
+    /// <summary>
+    /// Document transformer: in a request body's schema a <c>required</c> property is not nullable. A Campus request record
+    /// declares a field the server checks for presence without a default (so the generator marks it required) and one the
+    /// server treats as optional with <c>= null</c> (not required); a required field the server gets as null is refused
+    /// with a 400, so the contract does not offer null for it.
+    /// </summary>
+    internal static void TightenRequestBodies(OpenApiDocument document)
+    {
+        var schemas = document.Components?.Schemas;
+        if (schemas is null || document.Paths is null)
+        {
+            return;
+        }
+        var requestTypes = document.Paths.Values
+            .SelectMany(path => path.Operations?.Values.AsEnumerable() ?? [])
+            .Select(operation => operation.RequestBody?.Content)
+            .Where(content => content is not null)
+            .SelectMany(content => content!.Values)
+            .Select(media => (media.Schema as OpenApiSchemaReference)?.Reference.Id)
+            .Where(id => id is not null)
+            .Distinct();
+        foreach (var id in requestTypes)
+        {
+            if (schemas.TryGetValue(id!, out var found) && found is OpenApiSchema { Properties: { } properties, Required: { } required })
+            {
+                foreach (var name in required)
+                {
+                    switch (properties.TryGetValue(name, out var value) ? value : null)
+                    {
+                        case OpenApiSchema { Type: { } type } property when type.HasFlag(JsonSchemaType.Null):
+                            property.Type = type & ~JsonSchemaType.Null;
+                            property.Enum = property.Enum?.Where(value => value is not null).ToList();
+                            break;
+                        case OpenApiSchema { OneOf: { Count: 2 } oneOf } when oneOf.Any(IsNull) && oneOf.FirstOrDefault(o => !IsNull(o)) is OpenApiSchemaReference reference:
+                            properties[name] = reference;
+                            break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool IsNull(IOpenApiSchema schema) => schema is OpenApiSchema { Type: JsonSchemaType.Null };
+
+    /// <summary>Operation transformer: statuses and headers that follow from the endpoint's metadata.</summary>
+    internal static void DescribeStandardResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var document = context.Document!;
+        operation.Responses ??= new OpenApiResponses();
+
+        var needsToken = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
+        if (needsToken)
+        {
+            var unauthorized = Ensure(operation, document, StatusCodes.Status401Unauthorized,
+                "No valid access token: missing, expired, revoked (`code` `token_revoked`) or not trusted.");
+            AddHeader(unauthorized, "WWW-Authenticate", "The bearer challenge: `Bearer` with `error` and `error_description` when a token was sent.",
+                required: true);
+            var limited = Ensure(operation, document, StatusCodes.Status429TooManyRequests,
+                "Too many requests from this user (the edge's per-user limit).");
+            AddHeader(limited, "Retry-After", RetryAfter, required: true);
+        }
+        foreach (var limit in metadata.OfType<RateLimitedMetadata>())
+        {
+            var limited = Ensure(operation, document, StatusCodes.Status429TooManyRequests, limit.Description);
+            AddHeader(limited, "Retry-After", RetryAfter, required: true);
+        }
+
+        var jsonBody = operation.RequestBody?.Content?.Keys.Any(type => type.Contains("json", StringComparison.OrdinalIgnoreCase)) == true;
+        if (jsonBody)
+        {
+            Ensure(operation, document, StatusCodes.Status400BadRequest, "The body is not valid JSON or does not fit the schema.");
+            Ensure(operation, document, StatusCodes.Status413PayloadTooLarge, "The body is larger than the service accepts.");
+            Ensure(operation, document, StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.");
+        }
+
+        Ensure(operation, document, StatusCodes.Status500InternalServerError,
+            "An unexpected failure: `code` `internal_error` with the `trace_id` to quote, never a stack trace.");
+        // Every host answers a dependency it cannot reach (database, broker, cache, storage) with 503 and Retry-After.
+        Ensure(operation, document, StatusCodes.Status503ServiceUnavailable,
+            "A dependency is unreachable for a moment (`unavailable`, or the operation's own code): try again after `Retry-After`.");
+
+        foreach (var (status, response) in operation.Responses)
+        {
+            if (response is not OpenApiResponse concrete)
+            {
+                continue;
+            }
+            switch (status)
+            {
+                case "201":
+                    AddHeader(concrete, "Location", "The URL of the created resource; a GET answers it.", required: true);
+                    break;
+                case "302":
+                    AddHeader(concrete, "Location", "Where to go: a short-lived presigned URL (`?redirect=false` answers it as JSON instead).", required: true);
+                    break;
+                case "429":
+                    AddHeader(concrete, "Retry-After", RetryAfter, required: true);
+                    break;
+                case "503":
+                    AddHeader(concrete, "Retry-After", RetryAfter, required: false);
+                    break;
+            }
+        }
+        foreach (var header in metadata.OfType<ResponseHeaderMetadata>())
+        {
+            if (operation.Responses.TryGetValue(header.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), out var response)
+                && response is OpenApiResponse concrete)
+            {
+                AddHeader(concrete, header.Name, header.Description, header.Required);
+            }
+        }
+
+        if (metadata.OfType<DevelopmentOnlyMetadata>().Any())
+        {
+            operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            operation.Extensions[DevelopmentOnlyExtension] = new JsonNodeExtension(JsonValue.Create(true));
+            operation.Description = "Development only: this route exists only on a host running in the Development environment " +
+                "(with the development SMS provider); no other host, the gateway or the edge serves it.";
+        }
+
+        // Every problem body is one of the two problem schemas, whatever the endpoint declared: a 400 the validation problem
+        // (field errors or not), any other status the problem.
+        foreach (var (status, response) in operation.Responses)
+        {
+            if (response.Content is { } content && content.TryGetValue(ProblemJson, out var media) && media is OpenApiMediaType concreteMedia)
+            {
+                concreteMedia.Schema = new OpenApiSchemaReference(status == "400" ? ValidationProblemSchema : ProblemSchema, document);
+            }
+        }
+    }
+
+    private const string RetryAfter = "Seconds to wait before trying again.";
+
+    /// <summary>Schema transformer: <see cref="OneOfAttribute"/> on a property or parameter becomes the schema's <c>enum</c>.</summary>
+    internal static void ApplyOneOf(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
+    {
+        var attribute = OneOf(context);
+        if (attribute is null)
+        {
+            return;
+        }
+        var target = schema.Type?.HasFlag(JsonSchemaType.Array) == true && schema.Items is OpenApiSchema items ? items : schema;
+        var values = attribute.Values().Select(value => value.DeepClone()).ToList();
+        if (target.Type?.HasFlag(JsonSchemaType.Null) == true)
+        {
+            values.Add(null!);
+        }
+        target.Enum = values;
+    }
+
+    private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context)
+    {
+        if (context.JsonPropertyInfo is { } property)
+        {
+            if (property.AttributeProvider?.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() is OneOfAttribute onProperty)
+            {
+                return onProperty;
+            }
+            // A positional record's parameter carries it when written without `property:`.
+            var name = (property.AttributeProvider as System.Reflection.MemberInfo)?.Name;
+            return name is null ? null : property.DeclaringType.GetConstructors()
+                .SelectMany(constructor => constructor.GetParameters())
+                .FirstOrDefault(parameter => string.Equals(parameter.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() as OneOfAttribute;
+        }
+        if (context.ParameterDescription?.ParameterDescriptor is Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor parameter)
+        {
+            return parameter.ParameterInfo.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() as OneOfAttribute;
+        }
+        return null;
+    }
+
+    private static OpenApiResponse Ensure(OpenApiOperation operation, OpenApiDocument document, int status, string description)
+    {
+        var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses!.TryGetValue(key, out var existing) && existing is OpenApiResponse concrete)
+        {
+            if (string.IsNullOrEmpty(concrete.Description) || concrete.Description == ReasonPhrase(status))
+            {
+                concrete.Description = description;
+            }
+            return concrete;
+        }
+        var response = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                [ProblemJson] = new() { Schema = new OpenApiSchemaReference(ProblemSchema, document) },
+            },
+        };
+        operation.Responses[key] = response;
+        return response;
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    private static void AddHeader(OpenApiResponse response, string name, string description, bool required)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader
+        {
+            Description = description,
+            Required = required,
+            Schema = name == "Retry-After"
+                ? new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1" }
+                : new OpenApiSchema { Type = JsonSchemaType.String },
+        };
+    }
+}
+
+/// <summary>
+/// The closed set of values a string field, query parameter or string array item takes, for the contract's <c>enum</c>:
+/// a static member of <paramref name="type"/> named <paramref name="member"/> (an <c>IEnumerable&lt;string&gt;</c> or
+/// <c>IEnumerable&lt;int&gt;</c>), so that the list the server checks is the list the contract shows.
+/// <c>[property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Formats))]</c> on a record's parameter.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter | AttributeTargets.Field)]
+public sealed class OneOfAttribute(Type type, string member) : Attribute
+{
+    public IReadOnlyList<JsonNode> Values()
+    {
+        const System.Reflection.BindingFlags Static = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |
+            System.Reflection.BindingFlags.Static;
+        var value = (object?)type.GetProperty(member, Static)?.GetValue(null) ?? type.GetField(member, Static)?.GetValue(null)
+            ?? throw new InvalidOperationException($"{type.Name}.{member} is not a static property or field.");
+        return value switch
+        {
+            IEnumerable<string> texts => [.. texts.Select(text => (JsonNode)JsonValue.Create(text))],
+            IEnumerable<int> numbers => [.. numbers.Select(number => (JsonNode)JsonValue.Create(number.ToString(System.Globalization.CultureInfo.InvariantCulture)))],
+            _ => throw new InvalidOperationException($"{type.Name}.{member} is not a list of strings or numbers."),
+        };
+    }
+}

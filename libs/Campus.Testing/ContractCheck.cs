@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Json.Schema;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Campus.Testing;
+
+/// <summary>
+/// Checks every response a service host gives in its integration tests against the committed contract
+/// (<c>libs/contracts/&lt;service&gt;.json</c>): the status is documented for the operation, the body has a documented
+/// media type and fits its schema (with undeclared properties refused), and the documented required headers are there.
+/// A response that does not fit fails the request in the test with a <see cref="ContractViolationException"/> naming
+/// the operation and the JSON path.
+/// </summary>
+/// <remarks>
+/// <see cref="CampusHostFactory{TProgram}"/> puts it in front of every host it starts (outside the app's own
+/// middleware), so every test client goes through it. It looks only at requests whose path and method are an operation
+/// of the contract (not /healthz, /openapi, WebSocket upgrades, unknown paths or methods). A test that must see an
+/// undocumented answer on purpose sends <see cref="ExemptHeader"/> with its reason; none does today.
+/// </remarks>
+public static class ContractCheck
+{
+    /// <summary>A request header that exempts its response from the check; the value says why.</summary>
+    public const string ExemptHeader = "X-Campus-Contract-Exempt";
+
+    private static readonly ConcurrentDictionary<string, Contract?> Contracts = new();
+
+    /// <summary>The contract of a host (<c>Campus.Auth</c> -> <c>auth.json</c>), or null for a host that has none (workers, the gateway).</summary>
+    internal static Contract? For(string applicationName)
+    {
+        if (!applicationName.StartsWith("Campus.", StringComparison.Ordinal) || applicationName.Count(c => c == '.') != 1)
+        {
+            return null;
+        }
+        var service = applicationName["Campus.".Length..].ToLowerInvariant();
+        return Contracts.GetOrAdd(service, name =>
+        {
+            var path = Path.Combine(TestInfrastructure.RepositoryRoot, "libs", "contracts", $"{name}.json");
+            return File.Exists(path) ? new Contract(name, File.ReadAllText(path)) : null;
+        });
+    }
+
+    internal static IStartupFilter StartupFilter() => new Filter();
+
+    private sealed class Filter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            var environment = app.ApplicationServices.GetService(typeof(IWebHostEnvironment)) as IWebHostEnvironment;
+            var contract = environment is null ? null : For(environment.ApplicationName);
+            if (contract is not null)
+            {
+                app.Use((context, nextMiddleware) => CheckAsync(contract, context, nextMiddleware));
+            }
+            next(app);
+        };
+    }
+
+    private static async Task CheckAsync(Contract contract, HttpContext context, RequestDelegate next)
+    {
+        var operation = context.Request.Headers.ContainsKey(ExemptHeader) || context.WebSockets.IsWebSocketRequest
+            ? null
+            : contract.Find(context.Request.Method, context.Request.Path.Value ?? "/");
+        if (operation is null)
+        {
+            await next(context);
+            return;
+        }
+
+        // The body goes to memory first, so that a response that breaks the contract never reaches the test as if it were fine.
+        var original = context.Features.Get<IHttpResponseBodyFeature>()!;
+        using var buffer = new MemoryStream();
+        var capture = new StreamResponseBodyFeature(buffer, original);
+        context.Features.Set<IHttpResponseBodyFeature>(capture);
+        try
+        {
+            await next(context);
+            await capture.CompleteAsync();
+        }
+        finally
+        {
+            context.Features.Set(original);
+        }
+
+        var headers = context.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var problems = contract.Check(operation, context.Response.StatusCode, context.Response.ContentType, headers, buffer.ToArray(),
+            context.Request.Method);
+        if (problems.Count > 0)
+        {
+            throw new ContractViolationException(
+                $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} ({operation.Describe()}) answered " +
+                $"{context.Response.StatusCode}, which libs/contracts/{contract.Service}.json does not allow:\n  " +
+                string.Join("\n  ", problems) +
+                $"\nBody: {Truncate(Encoding.UTF8.GetString(buffer.ToArray()))}");
+        }
+
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original.Stream, context.RequestAborted);
+    }
+
+    private static string Truncate(string text) => text.Length <= 600 ? text : text[..600] + "…";
+
+    /// <summary>One operation of a contract: its path template, method and the JSON of its <c>responses</c>.</summary>
+    internal sealed record Operation(string Template, string Method, string? OperationId, JsonObject Responses)
+    {
+        public string Describe() => OperationId ?? $"{Method.ToUpperInvariant()} {Template}";
+    }
+
+    /// <summary>A committed contract, loaded once per test process.</summary>
+    internal sealed class Contract
+    {
+        private static readonly Uri BaseUri = new("https://contracts.campus.test/");
+        private readonly List<(Regex Path, int Parameters, Dictionary<string, Operation> Methods)> _paths = [];
+        private readonly EvaluationOptions _options;
+        private readonly Uri _documentUri;
+        private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new();
+
+        public Contract(string service, string json)
+        {
+            Service = service;
+            var document = JsonNode.Parse(json)!.AsObject();
+            _documentUri = new Uri(BaseUri, $"{service}.json");
+            Prepare(document["components"]?["schemas"], _documentUri);
+            Prepare(document["paths"], _documentUri);
+            _options = new EvaluationOptions { OutputFormat = OutputFormat.List, EvaluateAs = SpecVersion.Draft202012 };
+            _options.SchemaRegistry.Register(new JsonNodeBaseDocument(document, _documentUri));
+
+            foreach (var (template, item) in document["paths"]!.AsObject())
+            {
+                var methods = new Dictionary<string, Operation>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (method, operation) in item!.AsObject())
+                {
+                    if (operation?["responses"] is JsonObject responses)
+                    {
+                        methods[method] = new Operation(template, method, operation["operationId"]?.GetValue<string>(), responses);
+                    }
+                }
+                var pattern = "^" + Regex.Replace(Regex.Escape(template), @"\\\{[^/]+?\}", "[^/]+") + "/?$";
+                _paths.Add((new Regex(pattern, RegexOptions.CultureInvariant), template.Count(c => c == '{'), methods));
+            }
+            // A literal segment wins over a parameter: /chats/invitations before /chats/{id}.
+            _paths.Sort((a, b) => a.Parameters.CompareTo(b.Parameters));
+        }
+
+        public string Service { get; }
+
+        public Operation? Find(string method, string path)
+        {
+            foreach (var (regex, _, methods) in _paths)
+            {
+                if (regex.IsMatch(path))
+                {
+                    return methods.GetValueOrDefault(method);
+                }
+            }
+            return null;
+        }
+
+        public List<string> Check(Operation operation, int status, string? contentType, IReadOnlyDictionary<string, string> headers,
+            byte[] body, string method)
+        {
+            var problems = new List<string>();
+            var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var responseKey = operation.Responses.ContainsKey(key) ? key
+                : operation.Responses.ContainsKey($"{key[0]}XX") ? $"{key[0]}XX"
+                : operation.Responses.ContainsKey("default") ? "default" : null;
+            if (responseKey is null)
+            {
+                problems.Add($"status {status} is not documented (documented: {string.Join(", ", operation.Responses.Select(r => r.Key))})");
+                return problems;
+            }
+            var response = operation.Responses[responseKey]!.AsObject();
+
+            if (response["headers"] is JsonObject documentedHeaders)
+            {
+                foreach (var (name, header) in documentedHeaders)
+                {
+                    if (header?["required"]?.GetValue<bool>() == true && !headers.ContainsKey(name))
+                    {
+                        problems.Add($"the required header {name} is missing");
+                    }
+                }
+            }
+
+            var content = response["content"] as JsonObject;
+            if (body.Length == 0 || HttpMethods.IsHead(method))
+            {
+                if (content is { Count: > 0 } && status != StatusCodes.Status304NotModified)
+                {
+                    problems.Add($"the body is empty, the contract documents {string.Join(", ", content.Select(c => c.Key))}");
+                }
+                return problems;
+            }
+            if (content is null || content.Count == 0)
+            {
+                problems.Add($"a body ({contentType}) where the contract documents none");
+                return problems;
+            }
+            var mediaType = (contentType ?? "").Split(';', 2)[0].Trim();
+            var documentedType = content.Select(c => c.Key).FirstOrDefault(t => string.Equals(t, mediaType, StringComparison.OrdinalIgnoreCase))
+                ?? content.Select(c => c.Key).FirstOrDefault(t => t == "*/*" || (t.EndsWith("/*", StringComparison.Ordinal)
+                    && mediaType.StartsWith(t[..^1], StringComparison.OrdinalIgnoreCase)));
+            if (documentedType is null)
+            {
+                problems.Add($"content type {contentType} is not documented (documented: {string.Join(", ", content.Select(c => c.Key))})");
+                return problems;
+            }
+            if (!mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) || content[documentedType]?["schema"] is null)
+            {
+                return problems;
+            }
+
+            JsonNode? instance;
+            try
+            {
+                instance = JsonNode.Parse(body);
+            }
+            catch (JsonException e)
+            {
+                problems.Add($"the body is not JSON: {e.Message}");
+                return problems;
+            }
+            var schemaNode = content[documentedType]!["schema"]!;
+            var schema = _schemas.GetOrAdd($"{operation.Method} {operation.Template} {responseKey} {documentedType}",
+                _ => JsonSchema.FromText(schemaNode.ToJsonString()));
+            var results = schema.Evaluate(instance, _options);
+            if (!results.IsValid)
+            {
+                foreach (var detail in (results.Details.Count > 0 ? results.Details : [results])
+                    .Where(d => d.Errors is { Count: > 0 }).Take(8))
+                {
+                    foreach (var (keyword, error) in detail.Errors!)
+                    {
+                        problems.Add($"body at ${ToJsonPath(detail.InstanceLocation.ToString())}: {error} ({keyword} at {detail.EvaluationPath})");
+                    }
+                }
+                if (problems.Count == 0)
+                {
+                    problems.Add("the body does not fit the schema");
+                }
+            }
+            return problems;
+        }
+
+        private static string ToJsonPath(string pointer) =>
+            string.Concat(pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
+                .Select(segment => int.TryParse(segment, out var index) ? $"[{index}]" : $".{segment.Replace("~1", "/").Replace("~0", "~")}"));
+
+        // Undeclared properties are drift too: every object schema with declared properties refuses the others here
+        // (the committed contract stays open for additions; the service's own answers must not rely on that).
+        // References become absolute, so that a response's schema can be evaluated on its own against the registered document.
+        private static void Prepare(JsonNode? node, Uri document)
+        {
+            switch (node)
+            {
+                case JsonObject schema:
+                    if (schema["properties"] is JsonObject && !schema.ContainsKey("additionalProperties")
+                        && !schema.ContainsKey("allOf") && !schema.ContainsKey("anyOf") && !schema.ContainsKey("oneOf"))
+                    {
+                        schema["additionalProperties"] = false;
+                    }
+                    if (schema["$ref"] is JsonValue reference && reference.GetValue<string>() is { } target && target.StartsWith('#'))
+                    {
+                        schema["$ref"] = document + target;
+                    }
+                    foreach (var (name, child) in schema.ToList())
+                    {
+                        if (name != "example" && name != "examples" && name != "enum" && name != "const" && name != "default")
+                        {
+                            Prepare(child, document);
+                        }
+                    }
+                    break;
+                case JsonArray array:
+                    foreach (var child in array)
+                    {
+                        Prepare(child, document);
+                    }
+                    break;
+            }
+        }
+    }
+}
+
+/// <summary>A response that the committed contract does not allow.</summary>
+public sealed class ContractViolationException(string message) : Exception(message);
