@@ -111,6 +111,23 @@ public static class OpenApiConventions
 
     private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
 
+    /// <summary>
+    /// Document transformer: the generator writes a nullable enum property as <c>oneOf: [null, $ref]</c> and puts null
+    /// in the enum itself too, so a null matches both branches and fails <c>oneOf</c>. Null stays in the <c>oneOf</c> only.
+    /// </summary>
+    internal static void KeepNullOutOfEnums(OpenApiDocument document)
+    {
+        foreach (var schema in document.Components?.Schemas?.Values.OfType<OpenApiSchema>() ?? [])
+        {
+            if (schema.Enum is { Count: > 0 } values && values.Any(IsNull))
+            {
+                schema.Enum = [.. values.Where(value => !IsNull(value))];
+            }
+        }
+
+        static bool IsNull(JsonNode? value) => value is null || JsonNullSentinel.IsJsonNullSentinel(value);
+    }
+
     /// <summary>Document transformer: the problem schemas, whatever the generator made of them.</summary>
     internal static void DescribeProblems(OpenApiDocument document)
     {

@@ -75,6 +75,7 @@ public static class OpenApiExtensions
                 Describe(document, service);
                 OpenApiConventions.DescribeProblems(document);
                 OpenApiConventions.TightenRequestBodies(document);
+                OpenApiConventions.KeepNullOutOfEnums(document);
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer((schema, context, _) =>

@@ -65,6 +65,7 @@ public static class ReportsApi
             .ProducesHeader(StatusCodes.Status202Accepted, "Location", "The URL of the report request; a GET answers its state.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         reports.MapGet("/", ListAsync)

@@ -63,7 +63,8 @@ public static class SchedulesApi
             .WithName("CreateSchedule")
             .WithSummary("Creates a report schedule (cron + IANA zone, recipients); 201 with its Location.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         schedules.MapGet("/", ListAsync)
             .WithName("ListSchedules")
@@ -79,7 +80,8 @@ public static class SchedulesApi
             .WithName("ReplaceSchedule")
             .WithSummary("Replaces the caller's schedule (paused=false resumes it); the next run is computed again.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         schedules.MapPost("/{id:guid}/pause", PauseAsync)
             .WithName("PauseSchedule")
