@@ -1,7 +1,6 @@
 extern alias worker;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Analytics.Reports;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,13 +33,8 @@ public sealed class SchedulePeriodTests(ReportsFixture fixture) : IClassFixture<
         return team;
     }
 
-    private static async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null)
-    {
-        using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        var response = await client.SendAsync(message, Cancellation);
-        var text = await response.Content.ReadAsStringAsync(Cancellation);
-        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
+    private static Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null) =>
+        ScheduleTests.SendAsync(client, method, path, body);
 
     private static object Schedule(string cron, string zone, object parameters, Guid[]? recipients = null) =>
         new { type = "activity", format = "xlsx", @params = parameters, cron, time_zone = zone, recipients };

@@ -35,7 +35,7 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
         return team;
     }
 
-    private static async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null)
+    internal static async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null)
     {
         using var message = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         var response = await client.SendAsync(message, Cancellation);

@@ -30,6 +30,10 @@ internal static class NotificationsTestKit
     public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
         RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
 
+    /// <summary>Every queue the service consumes (its subscriptions in Extensions.cs).</summary>
+    private static readonly string[] ConsumedQueues =
+        ["notifications.auth-events", "notifications.content-events", "notifications.analytics-events", "notifications.analytics-rebuild"];
+
     /// <summary>Starts the host and waits until its consumers have declared their queues (events published earlier are not routed).</summary>
     public static async Task StartAsync(this NotificationsFactory factory)
     {
@@ -38,8 +42,10 @@ internal static class NotificationsTestKit
         {
             try
             {
-                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events");
-                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events");
+                foreach (var queue in ConsumedQueues)
+                {
+                    await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + queue);
+                }
                 return true;
             }
             catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
