@@ -35,6 +35,26 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
+    /// <summary>
+    /// Waits until every queue in <paramref name="queues"/> (full names, prefix included) exists: a host's consumers
+    /// declare theirs when it starts, and an event published before that is not routed anywhere.
+    /// </summary>
+    public static Task WaitForQueuesAsync(params string[] queues) => Wait.UntilAsync(async () =>
+    {
+        try
+        {
+            foreach (var queue in queues)
+            {
+                await MessageCountAsync(queue);
+            }
+            return true;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return false;
+        }
+    });
+
     /// <summary>Publishes raw bytes, bypassing any library: for malformed or foreign messages.</summary>
     public static async Task PublishRawAsync(string exchange, string routingKey, string body, string? messageId = null)
     {

@@ -147,19 +147,7 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
     private async Task StartedAsync()
     {
         using var client = factory.CreateClient();
-        await Wait.UntilAsync(async () =>
-        {
-            try
-            {
-                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "chat.auth-events");
-                await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "chat.content-events");
-                return true;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                return false;
-            }
-        });
+        await RabbitMqTestScope.WaitForQueuesAsync(factory.Broker.QueuePrefix + "chat.auth-events", factory.Broker.QueuePrefix + "chat.content-events");
     }
 
     private Task PublishAsync(string routingKey, object evt) =>

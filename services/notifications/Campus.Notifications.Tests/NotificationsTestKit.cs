@@ -38,21 +38,7 @@ internal static class NotificationsTestKit
     public static async Task StartAsync(this NotificationsFactory factory)
     {
         using var client = factory.CreateClient();
-        await Wait.UntilAsync(async () =>
-        {
-            try
-            {
-                foreach (var queue in ConsumedQueues)
-                {
-                    await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + queue);
-                }
-                return true;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                return false;
-            }
-        });
+        await RabbitMqTestScope.WaitForQueuesAsync([.. ConsumedQueues.Select(queue => factory.Broker.QueuePrefix + queue)]);
     }
 
     public static async Task<string?> CodeAsync(HttpResponseMessage response) =>

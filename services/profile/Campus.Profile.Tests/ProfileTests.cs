@@ -267,19 +267,8 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         return payloads.Select(p => JsonDocument.Parse(p).RootElement.Clone()).ToList();
     }
 
-    private async Task WaitForQueueAsync() => await Wait.UntilAsync(async () =>
-    {
-        try
-        {
-            await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "profile.user-registered.dlq");
-            await RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "profile.user-registered");
-            return true;
-        }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return false;
-        }
-    });
+    private Task WaitForQueueAsync() => RabbitMqTestScope.WaitForQueuesAsync(
+        factory.Broker.QueuePrefix + "profile.user-registered.dlq", factory.Broker.QueuePrefix + "profile.user-registered");
 
     private sealed record HistoryRow(string Field, string? OldValue, string? NewValue, Guid ChangedBy);
 

@@ -14,18 +14,7 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
     {
         using var starter = factory.CreateClient(); // starts the host and its consumers
         var queue = factory.Broker.QueuePrefix + "profile.telegram-linked";
-        await Wait.UntilAsync(async () =>
-        {
-            try
-            {
-                await RabbitMqTestScope.MessageCountAsync(queue);
-                return true;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                return false;
-            }
-        });
+        await RabbitMqTestScope.WaitForQueuesAsync(queue);
         var (me, other) = (Guid.NewGuid(), Guid.NewGuid());
         var chatId = Random.Shared.NextInt64(1, long.MaxValue);
         var linked = Serialize(me, chatId, "@me_on_tg");

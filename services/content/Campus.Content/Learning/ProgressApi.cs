@@ -43,24 +43,22 @@ public static class ProgressApi
         return routes;
     }
 
-    private sealed record Target(Guid CourseId, string CourseTitle, MaterialKind Kind, double? MediaDuration, Row? Progress);
-
     /// <summary>The stored progress a heartbeat starts from.</summary>
     private sealed record Row(string? WatchState, int Version, DateTimeOffset? CompletedAt, double? DurationSeconds);
 
     /// <summary>What a heartbeat or a complete needs to know about a material, read in one round trip.</summary>
-    private sealed record Found(MaterialKind Kind, bool IsPublished, Guid CourseId, string Title, CourseStatus Status, bool Enrolled,
+    private sealed record Target(MaterialKind Kind, bool IsPublished, Guid CourseId, string CourseTitle, CourseStatus Status, bool Enrolled,
         double? MediaDuration, Row? Progress);
 
     // Compiled once: the heartbeat is the hottest request, and translating this LINQ query again on every call (walking
     // the tree, hashing it for the query cache) cost more CPU than running it.
-    private static readonly Func<ContentDbContext, Guid, Guid, CancellationToken, Task<Found?>> FindAsync = EF.CompileAsyncQuery(
+    private static readonly Func<ContentDbContext, Guid, Guid, CancellationToken, Task<Target?>> FindAsync = EF.CompileAsyncQuery(
         (ContentDbContext db, Guid id, Guid me, CancellationToken _) => (
             from m in db.Materials
             join s in db.Sections on m.SectionId equals s.Id
             join c in db.Courses on s.CourseId equals c.Id
             where m.Id == id
-            select new Found(m.Kind, m.IsPublished, c.Id, c.Title, c.Status,
+            select new Target(m.Kind, m.IsPublished, c.Id, c.Title, c.Status,
                 db.Enrolments.Any(e => e.CourseId == c.Id && e.UserId == me),
                 db.MediaFiles.Where(f => f.Id == m.MediaId).Select(f => f.DurationSeconds).FirstOrDefault(),
                 db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id)
@@ -83,7 +81,7 @@ public static class ProgressApi
         {
             return (null, Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first."));
         }
-        return (new Target(found.CourseId, found.Title, found.Kind, found.MediaDuration, found.Progress), null);
+        return (found, null);
     }
 
     public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> CompleteAsync(
