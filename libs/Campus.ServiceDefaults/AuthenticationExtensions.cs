@@ -38,17 +38,17 @@ public static class AuthenticationExtensions
         builder.Services.TryAddSingleton<JwksKeyCache>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>, JwksKeyCache>((bearer, jwtOptions, keys) => Configure(bearer, jwtOptions.Value, keys));
+            .Configure<IOptions<JwtOptions>, JwksKeyCache, TimeProvider>((bearer, jwtOptions, keys, time) => Configure(bearer, jwtOptions.Value, keys, time));
         builder.Services.AddAuthorization();
         return builder;
     }
 
-    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt, JwksKeyCache keys)
+    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt, JwksKeyCache keys, TimeProvider time)
     {
         // No Authority/MetadataAddress/ConfigurationManager: the keys come from the cache, whose handler re-reads the
         // JWKS within the request on an unknown kid (JwtBearer's own refresh would run in the background).
         bearer.TokenHandlers.Clear();
-        bearer.TokenHandlers.Add(new JwksTokenHandler(keys) { MapInboundClaims = false });
+        bearer.TokenHandlers.Add(new JwksTokenHandler(keys, time) { MapInboundClaims = false });
         bearer.MapInboundClaims = false;
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
@@ -62,11 +62,35 @@ public static class AuthenticationExtensions
             RequireSignedTokens = true,
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             ClockSkew = jwt.ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, parameters) => ValidateLifetime(notBefore, expires, parameters, time),
             IssuerSigningKeyResolver = (_, _, kid, _) => keys.Find(kid),
             NameClaimType = "sub",
             RoleClaimType = RoleClaim,
         };
         bearer.Events = new JwtBearerEvents { OnMessageReceived = WebSocketBearer.ReadFromSubprotocol, OnTokenValidated = OnTokenValidated };
+    }
+
+    /// <summary>
+    /// The library's lifetime rule (exp required; nbf and exp each within the clock skew) on the host's
+    /// <see cref="TimeProvider"/> rather than the wall clock, the same clock remembered validations expire on
+    /// (<see cref="JwksTokenHandler"/>); the exceptions are the library's, so challenges still say why.
+    /// </summary>
+    private static bool ValidateLifetime(DateTime? notBefore, DateTime? expires, TokenValidationParameters parameters, TimeProvider time)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (expires is not { } exp)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiration time.");
+        }
+        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException($"The token is not valid before {nbf:O}.") { NotBefore = nbf };
+        }
+        if (exp < now - parameters.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException($"The token expired at {exp:O}.") { Expires = exp };
+        }
+        return true;
     }
 
     /// <summary>The caller's user id: the token's <c>sub</c>, a UUID on every token a Campus host accepts.</summary>

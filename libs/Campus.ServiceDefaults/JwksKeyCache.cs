@@ -37,6 +37,12 @@ public sealed class JwksKeyCache : IDisposable
         };
     }
 
+    /// <summary>
+    /// The cached key set; a new list object whenever the JWKS was read successfully (a failed read keeps the list), so
+    /// a reference to it tells whether a validation was made against the current keys.
+    /// </summary>
+    public IReadOnlyList<SecurityKey> Current => _keys.Keys;
+
     /// <summary>The cached keys with <paramref name="kid"/> (all cached keys when the token names none); never fetches.</summary>
     public IEnumerable<SecurityKey> Find(string? kid)
     {

@@ -48,6 +48,9 @@ public sealed class TestJwtIssuer : IAsyncLifetime, IAsyncDisposable
         _published.Add(_signingKey);
     }
 
+    /// <summary>Stops publishing every key but the one it signs with now (as after a key compromise).</summary>
+    public void WithdrawPreviousKeys() => _published.RemoveAll(key => key != _signingKey);
+
     /// <summary>A key the JWKS never published: tokens signed with it must be refused.</summary>
     public static SecurityKey UnpublishedKey() => NewKey();
 
