@@ -58,6 +58,29 @@ public sealed class ProblemDetailsTests
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal("method_not_allowed", (await ReadProblem(response)).GetProperty("code").GetString());
+        Assert.Equal(["GET"], response.Content.Headers.Allow);
+    }
+
+    [Theory]
+    [InlineData("/list?limit=abc", "limit", "Not a valid whole number.")]
+    [InlineData("/list?limit=5&offset=1.5", "offset", "Not a valid whole number.")]
+    [InlineData("/list?user_id=nope", "user_id", "Not a valid UUID.")]
+    [InlineData("/required", "limit", "Required.")]
+    public async Task A_query_parameter_that_does_not_bind_is_the_validation_problem(string url, string field, string message)
+    {
+        await using var app = await TestApp.StartAsync(map: a =>
+        {
+            a.MapGet("/list", (int? limit, int? offset, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "user_id")] Guid? userId) => "ok");
+            a.MapGet("/required", (int limit) => "ok");
+        });
+
+        var response = await app.Client.GetAsync(url, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ReadProblem(response);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        Assert.Equal(message, Assert.Single(problem.GetProperty("errors").GetProperty(field).EnumerateArray()).GetString());
+        Assert.Single(problem.GetProperty("errors").EnumerateObject());
     }
 
     [Fact]

@@ -213,6 +213,14 @@ public static class OpenApiConventions
             Ensure(operation, document, StatusCodes.Status415UnsupportedMediaType, "The body is not `application/json`.");
         }
 
+        // A query parameter that does not parse (?limit=abc) or a required one that is missing: the validation problem.
+        if (operation.Parameters?.Any(p => p.In == ParameterLocation.Query) == true)
+        {
+            Ensure(operation, document, StatusCodes.Status400BadRequest,
+                "The validation problem, field errors under `errors` (`validation_failed`, or the operation's own code such as " +
+                "`invalid_page`); also for a query parameter that does not parse (`?limit=abc`) or is missing.");
+        }
+
         Ensure(operation, document, StatusCodes.Status500InternalServerError,
             "An unexpected failure: `code` `internal_error` with the `trace_id` to quote, never a stack trace.");
         // Every host answers a dependency it cannot reach (database, broker, cache, storage) with 503 and Retry-After.

@@ -118,7 +118,8 @@ public static class OpenApiExtensions
             Title = $"Campus {service} API",
             Version = "1.0.0",
             Description = $"The {service.ToLowerInvariant()} service of Campus. JSON is snake_case; errors are RFC 9457 " +
-                "problem details (application/problem+json) with a stable `code`.",
+                "problem details (application/problem+json) with a stable `code`. A method a path does not list answers 405 " +
+                "(`code` `method_not_allowed`, an `Allow` header naming the methods it has).",
         };
 
         // Relative on purpose: the document must not depend on the machine or port that produced it.

@@ -40,9 +40,10 @@ internal sealed partial class UnhandledExceptionHandler(
             });
         }
 
-        // A body that is JSON but misses a required member or has a value of the wrong type: field errors, like any
-        // other validation problem.
-        if (exception is BadHttpRequestException bodyError && JsonBodyErrors.From(bodyError) is { } errors)
+        // A body that is JSON but misses a required member or has a value of the wrong type, a query parameter that does
+        // not parse (?limit=abc) or is missing: field errors, like any other validation problem.
+        if (exception is BadHttpRequestException bodyError
+            && (JsonBodyErrors.From(bodyError) ?? ParameterBindingErrors.From(bodyError, httpContext.Request)) is { } errors)
         {
             httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
             return await problems.TryWriteAsync(new ProblemDetailsContext

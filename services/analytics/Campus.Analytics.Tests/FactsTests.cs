@@ -151,7 +151,7 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
             channel = "email", state = "failed", attempts = 1 }, T0); // the older outcome, late
         await PublishAsync("content.course.deleted", new { course_id = course, author_id = user }, T0.AddMinutes(9));
         await PublishAsync("content.course.published", new { course_id = course, title = "Gone", author_id = user }, T0.AddMinutes(8));
-        await PublishAsync("content.media.ready", new { media_id = course, owner_id = user, filename = "a.mp4", duration_seconds = 61.5, renditions = new[] { 360 } },
+        await PublishAsync("content.media.ready", new { media_id = course, owner_id = user, file_name = "a.mp4", duration_seconds = 61.5, renditions = new[] { 360 } },
             T0.AddMinutes(10));
 
         await WaitForAsync(db => db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.MediaId == course, Ct), m => m.State == "ready");

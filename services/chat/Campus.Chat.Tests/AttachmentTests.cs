@@ -28,7 +28,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var id = await UploadAsync(alice, chat, "diagram.png", "image/png", png);
         var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/complete", null, Ct);
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        Assert.Equal(png.Length, (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("size").GetInt64());
+        Assert.Equal(png.Length, (await confirm.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("size_bytes").GetInt64());
 
         var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages",
             new { body = "see the diagram", client_msg_id = "a1", attachment_ids = new[] { id } }, Ct);
@@ -77,7 +77,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync();
         var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
-            new { file_name = "x.bin", content_type = contentType, size }, Ct);
+            new { file_name = "x.bin", content_type = contentType, size_bytes = size }, Ct);
         Assert.Equal(status, response.StatusCode);
         Assert.Equal(code, await CodeAsync(response));
     }
@@ -101,7 +101,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         await PresignedUpload.PutAsync(upload, replacement, "image/png");
 
         var download = await bob.GetFromJsonAsync<JsonElement>($"/api/chat/chats/{chat}/attachments/{id}", Ct);
-        Assert.Equal(png.Length, download.GetProperty("size").GetInt64());
+        Assert.Equal(png.Length, download.GetProperty("size_bytes").GetInt64());
         Assert.Equal(png, await Browser.GetByteArrayAsync(download.GetProperty("url").GetString(), Ct));
     }
 
@@ -112,7 +112,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var chat = await alice.CreateGroupAsync(_bob);
         var png = TestImages.Png(16, 16);
         var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
-            new { file_name = "photo.png", content_type = "image/png", size = png.Length }, Ct);
+            new { file_name = "photo.png", content_type = "image/png", size_bytes = png.Length }, Ct);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, [.. png, .. new byte[100_000]], "image/png");
 
@@ -191,7 +191,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
     private static async Task<(Guid Id, JsonElement Upload)> UploadWithUrlAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
     {
         var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
-            new { file_name = fileName, content_type = contentType, size = content.Length }, Ct);
+            new { file_name = fileName, content_type = contentType, size_bytes = content.Length }, Ct);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, content, contentType);

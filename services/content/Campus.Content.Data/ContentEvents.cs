@@ -30,11 +30,11 @@ public sealed record CoursePublished(Guid CourseId, string Title, Guid AuthorId)
 
 /// <summary>A video was transcoded and can be streamed (emitted by the worker).</summary>
 [RoutingKey("content.media.ready")]
-public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, double DurationSeconds, int[] Renditions) : IntegrationEvent;
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds, int[] Renditions) : IntegrationEvent;
 
 /// <summary>A video could not be transcoded; <see cref="Error"/> is the readable reason (emitted by the worker).</summary>
 [RoutingKey("content.media.failed")]
-public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent;
 
 /// <summary>A learner was enrolled in a course, by themselves (<c>self</c>) or by an assignment (<c>assigned</c>).</summary>
 [RoutingKey("content.enrolment.created")]
@@ -115,7 +115,7 @@ public sealed record MaterialCompletionSnapshot(Guid CourseId, Guid MaterialId, 
 
 /// <summary>An uploaded video's state: processing (queued or transcoding), ready or failed; uploads in progress are left out.</summary>
 [RoutingKey("content.media.snapshot")]
-public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string Filename, string State, double? DurationSeconds, string? Error)
+public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string FileName, string State, double? DurationSeconds, string? Error)
     : IntegrationEvent;
 
 /// <summary>A learner left a course they had enrolled in by themselves (their progress stays).</summary>

@@ -62,7 +62,7 @@ internal static class ContentClient
     public static async Task<Guid> UploadVideoAsync(this HttpClient client, byte[] content, string contentType = "video/mp4", long? declaredSize = null)
     {
         using var response = await client.PostAsJsonAsync("/api/content/media/upload-url",
-            new { file_name = "lecture.mp4", content_type = contentType, size = declaredSize ?? content.Length }, Ct);
+            new { file_name = "lecture.mp4", content_type = contentType, size_bytes = declaredSize ?? content.Length }, Ct);
         var upload = await response.ExpectAsync(System.Net.HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, content);
         return upload.GetProperty("media_id").GetGuid();

@@ -86,12 +86,12 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
     public async Task Upload_url_refuses_videos_and_oversized_documents()
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        using (var video = await author.PostAsJsonAsync("/api/content/documents/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size = 10 }, Ct))
+        using (var video = await author.PostAsJsonAsync("/api/content/documents/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 10 }, Ct))
         {
             await video.ExpectCodeAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
         }
         using var large = await author.PostAsJsonAsync("/api/content/documents/upload-url",
-            new { file_name = "a.pdf", content_type = "application/pdf", size = 100L * 1024 * 1024 + 1 }, Ct);
+            new { file_name = "a.pdf", content_type = "application/pdf", size_bytes = 100L * 1024 * 1024 + 1 }, Ct);
         await large.ExpectCodeAsync(HttpStatusCode.RequestEntityTooLarge, "too_large");
     }
 
@@ -239,7 +239,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
     private static async Task<JsonElement> UploadUrlAsync(HttpClient client, string filename, string contentType, long size)
     {
         using var response = await client.PostAsJsonAsync("/api/content/documents/upload-url",
-            new { file_name = filename, content_type = contentType, size }, Ct);
+            new { file_name = filename, content_type = contentType, size_bytes = size }, Ct);
         return await response.ExpectAsync(HttpStatusCode.OK);
     }
 }

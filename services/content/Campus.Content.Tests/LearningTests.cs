@@ -79,7 +79,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
     }
 
     private static Task<JsonElement> HeartbeatAsync(HttpClient client, Guid material, double position, double duration = 600) =>
-        PostAsync(client, $"/api/content/materials/{material}/progress", new { position_s = position, duration_s = duration }, HttpStatusCode.OK);
+        PostAsync(client, $"/api/content/materials/{material}/progress", new { position = position, duration = duration }, HttpStatusCode.OK);
 
     [Fact]
     public async Task A_student_enrols_in_a_published_course_leaves_it_and_cannot_leave_an_assigned_one()
@@ -345,11 +345,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         using var student = As(studentId);
         await PostAsync(student, $"/api/content/courses/{course}/enrolment", null, HttpStatusCode.Created);
 
-        using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position_s = -1, duration_s = 600 }, Ct))
+        using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position = -1, duration = 600 }, Ct))
         {
             await r.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "invalid_position");
         }
-        using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position_s = 650, duration_s = 700 }, Ct))
+        using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position = 650, duration = 700 }, Ct))
         {
             await r.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "invalid_position"); // beyond the transcoded 600 s
         }
@@ -361,15 +361,15 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         await HeartbeatAsync(student, material, 0);
         factory.Time.Advance(TimeSpan.FromSeconds(20));
         var watched = await HeartbeatAsync(student, material, 20);
-        Assert.Equal(20, watched.GetProperty("watched_s").GetDouble());
+        Assert.Equal(20, watched.GetProperty("watched_seconds").GetDouble());
 
         // Seeking to the end: a jump far beyond what 1 s of playing allows.
         factory.Time.Advance(TimeSpan.FromSeconds(1));
         var seek = await HeartbeatAsync(student, material, 599);
-        Assert.Equal(20, seek.GetProperty("watched_s").GetDouble());
+        Assert.Equal(20, seek.GetProperty("watched_seconds").GetDouble());
         factory.Time.Advance(TimeSpan.FromSeconds(1));
         var end = await HeartbeatAsync(student, material, 600);
-        Assert.Equal(21, end.GetProperty("watched_s").GetDouble());
+        Assert.Equal(21, end.GetProperty("watched_seconds").GetDouble());
         Assert.False(end.GetProperty("done").GetBoolean());
 
         // Watching again from 0 to 20 adds nothing; then on to 540 s (90 %).
@@ -382,7 +382,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         var progress = await student.GetFromJsonAsync<JsonElement>($"/api/content/courses/{course}/progress", Ct);
         var row = Assert.Single(progress.GetProperty("materials").EnumerateArray());
-        Assert.Equal(541, row.GetProperty("watched_s").GetDouble()); // [0,540] + [599,600]
+        Assert.Equal(541, row.GetProperty("watched_seconds").GetDouble()); // [0,540] + [599,600]
         Assert.True(row.GetProperty("done").GetBoolean());
         Assert.Equal("completed", progress.GetProperty("state").GetString());
         Assert.Single(await completed.CollectAsync(m => m.GetProperty("user_id").GetGuid() == studentId, TimeSpan.FromSeconds(2)));

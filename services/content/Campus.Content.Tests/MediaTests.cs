@@ -20,7 +20,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     public async Task Upload_url_refuses_what_is_declared_wrongly(string contentType, long size, HttpStatusCode status, string code)
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = contentType, size }, Ct);
+        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = contentType, size_bytes = size }, Ct);
         await response.ExpectCodeAsync(status, code);
     }
 
@@ -28,12 +28,12 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     public async Task Upload_url_is_for_authors_and_needs_a_file_name()
     {
         using var student = factory.ClientFor(Guid.NewGuid());
-        using (var refused = await student.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size = 10 }, Ct))
+        using (var refused = await student.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 10 }, Ct))
         {
             await refused.ExpectCodeAsync(HttpStatusCode.Forbidden, "forbidden");
         }
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        using var nameless = await author.PostAsJsonAsync("/api/content/media/upload-url", new { content_type = "video/mp4", size = 10 }, Ct);
+        using var nameless = await author.PostAsJsonAsync("/api/content/media/upload-url", new { content_type = "video/mp4", size_bytes = 10 }, Ct);
         var problem = await nameless.ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("file_name", out _));
     }
@@ -47,7 +47,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     {
         var me = Guid.NewGuid();
         using var author = factory.ClientFor(me, "author");
-        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "clip", content_type = contentType, size = 1000 }, Ct);
+        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "clip", content_type = contentType, size_bytes = 1000 }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(contentType, upload.GetProperty("headers").EnumerateObject().Single().Value.GetString());
@@ -132,7 +132,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     public async Task Complete_refuses_a_size_other_than_declared_and_answers_409_before_any_upload()
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
-        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size = 5000 }, Ct);
+        using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 5000 }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
         var id = upload.GetProperty("media_id").GetGuid();
 
@@ -152,7 +152,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         var content = ContentClient.Mp4((int)ContentFactory.MultipartThreshold + 1024 * 1024);
         using var response = await author.PostAsJsonAsync("/api/content/media/upload-url",
-            new { file_name = "long.mp4", content_type = "video/mp4", size = content.Length }, Ct);
+            new { file_name = "long.mp4", content_type = "video/mp4", size_bytes = content.Length }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, upload.GetProperty("upload_url").ValueKind);
         var multipart = upload.GetProperty("multipart");
@@ -238,7 +238,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
             .SetProperty(m => m.DurationSeconds, 5.0).SetProperty(m => m.Renditions, new[] { 480, 720 }), Ct));
 
         var status = await author.GetFromJsonAsync<JsonElement>($"/api/content/media/{id}/status", Ct);
-        Assert.Equal(("processing", 42, 5.0), (status.GetProperty("status").GetString(), status.GetProperty("progress").GetInt32(), status.GetProperty("duration_s").GetDouble()));
+        Assert.Equal(("processing", 42, 5.0), (status.GetProperty("status").GetString(), status.GetProperty("progress").GetInt32(), status.GetProperty("duration_seconds").GetDouble()));
         Assert.Equal([480, 720], status.GetProperty("renditions").EnumerateArray().Select(r => r.GetInt32()));
         Assert.Equal(JsonValueKind.Null, status.GetProperty("error").ValueKind);
 
@@ -267,7 +267,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         var checkedBytes = ContentClient.Mp4();
         using var response = await author.PostAsJsonAsync("/api/content/media/upload-url",
-            new { file_name = "lecture.m3u8", content_type = "video/mp4", size = checkedBytes.Length }, Ct);
+            new { file_name = "lecture.m3u8", content_type = "video/mp4", size_bytes = checkedBytes.Length }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, checkedBytes);
         var id = upload.GetProperty("media_id").GetGuid();

@@ -46,7 +46,7 @@ public sealed class TranscodeHandlerTests(WorkerFactory factory) : IClassFixture
         Assert.NotNull(ready);
         Assert.Equal("content.media.ready", ready.Value.GetProperty("type").GetString());
         Assert.Equal([480, 720], ready.Value.GetProperty("renditions").EnumerateArray().Select(r => r.GetInt32()));
-        Assert.Equal("lecture 1.mp4", ready.Value.GetProperty("filename").GetString());
+        Assert.Equal("lecture 1.mp4", ready.Value.GetProperty("file_name").GetString());
         Assert.True(factory.WorkDirIsClean);
     }
 

@@ -49,6 +49,19 @@ public sealed class ApiReferenceTests(GatewayFactory factory) : IClassFixture<Ga
     }
 
     [Theory]
+    [InlineData("/api/docs")]
+    [InlineData("/api/docs/content")]
+    [InlineData("/api/docs/scalar.js")]
+    [InlineData("/api/content/openapi.json")]
+    public async Task The_reference_answers_HEAD_like_GET_without_a_body(string path)
+    {
+        using var response = await factory.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
+    }
+
+    [Theory]
     [MemberData(nameof(Services))]
     public async Task A_link_to_one_service_reference_loads_that_service_contract(string service)
     {

@@ -71,7 +71,9 @@ internal static class ApiReference
             {
                 options.AddDocument(service, $"{char.ToUpperInvariant(service[0])}{service[1..]} API");
             }
-        }).AllowAnonymous();
+        }).AllowAnonymous()
+            // HEAD like GET (link checkers, monitors), not 405: the last method metadata is the one routing uses.
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 
         // The page's own policy; the edge sends the strict API one everywhere else.
         app.Use((context, next) =>

@@ -90,7 +90,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
 
         await factory.PublishAsync("content.media.ready", new
         {
-            id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, filename = "intro <1>.mp4", duration_seconds = 95.4, renditions = new[] { 720, 360 },
+            id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, file_name = "intro <1>.mp4", duration_seconds = 95.4, renditions = new[] { 720, 360 },
         });
 
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => n.UserId == owner, Ct)).ContinueWith(t => t.Result == 2, Ct));
@@ -118,7 +118,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
             new { items = new[] { new { type_key = "media_failed", channel = "email", enabled = false } } }, Ct);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
-        await factory.PublishAsync("content.media.failed", new { id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, filename = "a.mov", error = "unsupported codec" });
+        await factory.PublishAsync("content.media.failed", new { id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, file_name = "a.mov", error = "unsupported codec" });
 
         var only = await WaitForSingleAsync(owner);
         Assert.Equal(("telegram", "77"), (only.Channel, only.Recipient));

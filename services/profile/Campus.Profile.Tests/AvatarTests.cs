@@ -21,15 +21,15 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         using var client = factory.ClientFor(me);
         var first = TestImages.Png(32, 32);
 
-        var firstKey = await UploadAsync(client, first, "image/png");
-        var confirmed = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = firstKey }, Ct);
+        var (firstId, firstKey) = await UploadAsync(client, first, "image/png");
+        var confirmed = await CompleteAsync(client, firstId);
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         var avatarUrl = (await confirmed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString()!;
         Assert.Equal(first, await Browser.GetByteArrayAsync(avatarUrl, Ct));
 
         var second = TestImages.Png(64, 48);
-        var secondKey = await UploadAsync(client, second, "image/png");
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = secondKey }, Ct)).StatusCode);
+        var (secondId, secondKey) = await UploadAsync(client, second, "image/png");
+        Assert.Equal(HttpStatusCode.OK, (await CompleteAsync(client, secondId)).StatusCode);
 
         var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
         Assert.Equal(second, await Browser.GetByteArrayAsync(profile.GetProperty("avatar_url").GetString(), Ct));
@@ -48,7 +48,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     public async Task Upload_url_refuses_other_types_and_large_files(string contentType, long size, HttpStatusCode status, string code)
     {
         using var client = factory.ClientFor(Guid.NewGuid());
-        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size }, Ct);
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size_bytes = size }, Ct);
         Assert.Equal(status, response.StatusCode);
         Assert.Equal(code, await ProfileTests.CodeAsync(response));
     }
@@ -58,9 +58,9 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
-        var key = await UploadAsync(client, "hello, I am not an image"u8.ToArray(), "image/png");
+        var (id, key) = await UploadAsync(client, "hello, I am not an image"u8.ToArray(), "image/png");
 
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
@@ -83,9 +83,9 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
-        var key = await UploadAsync(client, content, "image/png", declaredSize: 1000);
+        var (id, key) = await UploadAsync(client, content, "image/png", declaredSize: 1000);
 
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var confirm = await CompleteAsync(client, id);
 
         Assert.True(confirm.StatusCode == HttpStatusCode.UnprocessableEntity, what);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
@@ -98,9 +98,9 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
-        var key = await UploadAsync(client, TestImages.Png(1, 1), "image/png");
+        var (id, key) = await UploadAsync(client, TestImages.Png(1, 1), "image/png");
 
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
         Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
@@ -109,11 +109,29 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     }
 
     [Fact]
-    public async Task A_key_issued_to_another_user_is_refused()
+    public async Task An_upload_of_another_user_does_not_exist_for_the_caller()
     {
         var owner = Guid.NewGuid();
         using var ownerClient = factory.ClientFor(owner);
-        var key = await UploadAsync(ownerClient, TestImages.Png(32, 32), "image/png");
+        var (id, key) = await UploadAsync(ownerClient, TestImages.Png(32, 32), "image/png");
+        using var thief = factory.ClientFor(Guid.NewGuid());
+
+        var complete = await CompleteAsync(thief, id);
+        var unknown = await CompleteAsync(ownerClient, Guid.NewGuid());
+
+        Assert.Equal(HttpStatusCode.NotFound, complete.StatusCode);
+        Assert.Equal("upload_not_found", await ProfileTests.CodeAsync(complete));
+        Assert.Equal("upload_not_found", await ProfileTests.CodeAsync(unknown));
+        Assert.Equal([key], await ExistingAsync([key]));
+        Assert.Null(await AvatarKeyAsync(owner));
+    }
+
+    [Fact]
+    public async Task A_key_issued_to_another_user_is_refused_by_the_deprecated_confirm()
+    {
+        var owner = Guid.NewGuid();
+        using var ownerClient = factory.ClientFor(owner);
+        var (_, key) = await UploadAsync(ownerClient, TestImages.Png(32, 32), "image/png");
         using var thief = factory.ClientFor(Guid.NewGuid());
 
         var confirm = await thief.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
@@ -124,26 +142,26 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     }
 
     [Fact]
-    public async Task Confirming_before_uploading_is_404_upload_missing()
+    public async Task Completing_before_uploading_is_404_upload_missing()
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
-        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size = 100 }, Ct);
-        var key = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString();
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size_bytes = 100 }, Ct);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
 
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
         Assert.Equal("upload_missing", await ProfileTests.CodeAsync(confirm));
     }
 
     [Fact]
-    public async Task Upload_keys_are_random_and_name_no_user()
+    public async Task Upload_keys_are_random_and_name_no_user_and_the_deprecated_confirm_still_works()
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
 
-        var key = await UploadAsync(client, TestImages.Png(32, 32), "image/png");
+        var (_, key) = await UploadAsync(client, TestImages.Png(32, 32), "image/png");
         var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
@@ -158,10 +176,10 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
         var png = TestImages.Png(32, 32);
-        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size = png.Length }, Ct);
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = "image/png", size_bytes = png.Length }, Ct);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, png, "image/png");
-        var confirm = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = upload.GetProperty("key").GetString() }, Ct);
+        var confirm = await CompleteAsync(client, upload.GetProperty("id").GetGuid());
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
 
         // The URL is still valid: 6 MB of HTML where the checked image was.
@@ -170,8 +188,8 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         var profile = await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct);
         Assert.Equal(png, await Browser.GetByteArrayAsync(profile.GetProperty("avatar_url").GetString(), Ct));
-        // A repeated confirm of the same key changes nothing.
-        var again = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key = upload.GetProperty("key").GetString() }, Ct);
+        // A repeated complete of the same upload changes nothing.
+        var again = await CompleteAsync(client, upload.GetProperty("id").GetGuid());
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(png, await Browser.GetByteArrayAsync((await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), Ct));
     }
@@ -182,15 +200,15 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
         var png = TestImages.Png(40, 40);
-        var key = await UploadAsync(client, png, "image/png");
+        var (id, key) = await UploadAsync(client, png, "image/png");
 
         factory.Commits.FailNext(db => db.ChangeTracker.Entries<AvatarUpload>().Any(e => e.Entity.Key == key && e.Entity.CheckedKey != null));
-        var failed = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var failed = await CompleteAsync(client, id);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
         Assert.Null(await AvatarKeyAsync(me));
         Assert.Equal([key], await ExistingAsync([key]));
 
-        var retried = await client.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
+        var retried = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(png, await Browser.GetByteArrayAsync((await retried.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("avatar_url").GetString(), Ct));
@@ -208,14 +226,18 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     }
 
     /// <summary>Asks for an upload URL (declaring <paramref name="declaredSize"/>, else the real size) and PUTs <paramref name="content"/> to it as a browser would.</summary>
-    private async Task<string> UploadAsync(HttpClient client, byte[] content, string contentType, long? declaredSize = null)
+    private async Task<(Guid Id, string Key)> UploadAsync(HttpClient client, byte[] content, string contentType, long? declaredSize = null)
     {
-        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size = declaredSize ?? content.Length }, Ct);
+        var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size_bytes = declaredSize ?? content.Length }, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, content, contentType);
-        return upload.GetProperty("key").GetString()!;
+        return (upload.GetProperty("id").GetGuid(), upload.GetProperty("key").GetString()!);
     }
+
+    /// <summary>The upload protocol's last step: <c>POST /api/profile/avatar/{id}/complete</c>, no body.</summary>
+    private static Task<HttpResponseMessage> CompleteAsync(HttpClient client, Guid id) =>
+        client.PostAsync($"/api/profile/avatar/{id}/complete", null, Ct);
 
     private Task<string?> AvatarKeyAsync(Guid user) =>
         factory.QueryAsync(db => db.Profiles.Where(p => p.UserId == user).Select(p => p.AvatarKey).FirstOrDefaultAsync(Ct));

@@ -134,6 +134,37 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
         Assert.Equal("invalid_page", await CodeAsync(bad));
     }
 
+    [Theory]
+    [InlineData("/api/profile/history?limit=abc", "limit")]
+    [InlineData("/api/profile/history?offset=1.5", "offset")]
+    [InlineData("/api/profile/history?user_id=nobody", "user_id")]
+    public async Task A_query_parameter_that_does_not_parse_is_the_validation_problem(string url, string field)
+    {
+        using var client = factory.ClientFor(Guid.NewGuid());
+
+        var response = await client.GetAsync(url, Ct);
+
+        // The one validation problem (docs/api-conventions.md), documented for the operation (the contract check).
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task A_method_a_path_does_not_have_is_a_405_problem_naming_the_allowed_ones()
+    {
+        using var client = factory.ClientFor(Guid.NewGuid());
+
+        var response = await client.DeleteAsync("/api/profile/history", Ct);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("method_not_allowed", await CodeAsync(response));
+        Assert.Equal(["GET"], response.Content.Headers.Allow);
+    }
+
     [Fact]
     public async Task Put_refuses_invalid_fields_with_field_errors_and_changes_nothing()
     {

@@ -59,4 +59,21 @@ public sealed class ApiReferenceTests
         Assert.Equal(HttpStatusCode.OK, intro.StatusCode);
         Assert.Contains("/api/auth/token/refresh", await intro.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("api/docs")]
+    [InlineData("api/docs/scalar.js")]
+    [InlineData("api/content/openapi.json")]
+    public async Task The_reference_answers_HEAD_like_GET_through_the_edge(string path)
+    {
+        using var get = await Http.Client.GetAsync(new Uri(Platform.EdgeUrl, path), Ct);
+        using var head = await Http.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(Platform.EdgeUrl, path)), Ct);
+
+        // The same answer as GET (the page itself may redirect to its own path first), never 405.
+        Assert.True(get.StatusCode is HttpStatusCode.OK or HttpStatusCode.Found or HttpStatusCode.MovedPermanently, $"GET {path}: {get.StatusCode}");
+        Assert.Equal(get.StatusCode, head.StatusCode);
+        Assert.Equal(get.Headers.Location, head.Headers.Location);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
+    }
 }

@@ -20,7 +20,7 @@ public sealed class CheckedUploadTests
         var checkedClip = await File.ReadAllBytesAsync(await MediaTranscodeTests.ClipAsync(640, 360, seconds: 2), Ct);
         var replacement = await File.ReadAllBytesAsync(await MediaTranscodeTests.ClipAsync(1280, 720, seconds: 2), Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
-            new { file_name = "lecture.m3u8", content_type = "video/mp4", size = checkedClip.Length });
+            new { file_name = "lecture.m3u8", content_type = "video/mp4", size_bytes = checkedClip.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
         await PresignedUpload.PutAsync(upload, checkedClip);
@@ -44,10 +44,10 @@ public sealed class CheckedUploadTests
     {
         var session = await SignIn.PhoneAsync();
         var png = TestImages.Png(40, 40);
-        using var created = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = "image/png", size = png.Length });
+        using var created = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = "image/png", size_bytes = png.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, png);
-        using (var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key = upload.GetProperty("key").GetString() }))
+        using (var confirm = await Api.SendAsync(session, HttpMethod.Post, $"api/profile/avatar/{upload.GetProperty("id").GetGuid()}/complete"))
         {
             await Api.ExpectAsync(confirm, HttpStatusCode.OK);
         }

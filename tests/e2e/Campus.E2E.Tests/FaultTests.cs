@@ -152,7 +152,7 @@ public sealed class FaultTests
         var clip = await MediaTranscodeTests.ClipAsync(1920, 1080, seconds: 12);
         var bytes = await File.ReadAllBytesAsync(clip, Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
-            new { file_name = "s3-outage.mp4", content_type = "video/mp4", size = bytes.Length });
+            new { file_name = "s3-outage.mp4", content_type = "video/mp4", size_bytes = bytes.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
         await Campus.Testing.PresignedUpload.PutAsync(upload, bytes);

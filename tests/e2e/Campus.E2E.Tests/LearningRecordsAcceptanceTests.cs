@@ -48,7 +48,7 @@ public sealed class LearningRecordsAcceptanceTests
         var clip = await MediaTranscodeTests.ClipAsync(1920, 1080, seconds: 5);
         var mediaId = await MediaTranscodeTests.UploadAndCompleteAsync(author, clip, "lesson.mp4");
         var (ready, _) = await MediaTranscodeTests.WaitForAsync(author, mediaId, "ready", TimeSpan.FromMinutes(3));
-        var duration = ready.GetProperty("duration_s").GetDouble();
+        var duration = ready.GetProperty("duration_seconds").GetDouble();
         var title = "E2E assigned " + Guid.NewGuid().ToString("N")[..8];
         var course = await PublishedCourseAsync(author, title, mediaId);
         var (video, text) = await MaterialsAsync(author, course);
@@ -68,7 +68,7 @@ public sealed class LearningRecordsAcceptanceTests
         // A jump straight to the end only starts a play cursor: nothing is watched.
         var seek = await HeartbeatAsync(learner, video, duration, duration);
         Assert.False(seek.GetProperty("done").GetBoolean());
-        Assert.Equal(0, seek.GetProperty("watched_s").GetDouble());
+        Assert.Equal(0, seek.GetProperty("watched_seconds").GetDouble());
         using (var notYet = await Api.SendAsync(learner, HttpMethod.Post, $"api/content/materials/{video}/complete"))
         {
             await Api.ExpectCodeAsync(notYet, HttpStatusCode.Conflict, "watch_required");
@@ -93,7 +93,7 @@ public sealed class LearningRecordsAcceptanceTests
             }
         }
         Assert.True(beat.GetProperty("done").GetBoolean(), $"not done after playing to {positions[^1]} s: {beat}");
-        Assert.InRange(beat.GetProperty("watched_s").GetDouble(), duration * 0.9, duration);
+        Assert.InRange(beat.GetProperty("watched_seconds").GetDouble(), duration * 0.9, duration);
         Assert.Equal("in_progress", (await WaitForLearningAsync(learner, course, _ => true)).GetProperty("state").GetString());
 
         using (var complete = await Api.SendAsync(learner, HttpMethod.Post, $"api/content/materials/{text}/complete"))
@@ -276,7 +276,7 @@ public sealed class LearningRecordsAcceptanceTests
     private static async Task<JsonElement> HeartbeatAsync(SignIn.Session learner, Guid video, double position, double duration)
     {
         using var response = await Api.SendAsync(learner, HttpMethod.Post, $"api/content/materials/{video}/progress",
-            new { position_s = position, duration_s = duration });
+            new { position = position, duration = duration });
         return await Api.ExpectAsync(response, HttpStatusCode.OK);
     }
 

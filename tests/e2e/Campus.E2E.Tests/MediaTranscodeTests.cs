@@ -31,7 +31,7 @@ public sealed class MediaTranscodeTests
         Assert.Contains(progress, p => p is > 0 and < 100);
         Assert.Equal(100, status.GetProperty("progress").GetInt32());
         Assert.Equal([480, 720, 1080], status.GetProperty("renditions").EnumerateArray().Select(r => r.GetInt32()));
-        Assert.InRange(status.GetProperty("duration_s").GetDouble(), 4.9, 5.1);
+        Assert.InRange(status.GetProperty("duration_seconds").GetDouble(), 4.9, 5.1);
 
         var variant = await StreamLocationAsync(author, mediaId, "720");
         var (exit, error) = await RunAsync("ffmpeg", ["-v", "error", "-i", variant, "-f", "null", "-"], TimeSpan.FromMinutes(1));
@@ -108,7 +108,7 @@ public sealed class MediaTranscodeTests
     {
         var bytes = await File.ReadAllBytesAsync(file, Ct);
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
-            new { file_name = filename, content_type = "video/mp4", size = bytes.Length });
+            new { file_name = filename, content_type = "video/mp4", size_bytes = bytes.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
         var mediaId = upload.GetProperty("media_id").GetString()!;
 

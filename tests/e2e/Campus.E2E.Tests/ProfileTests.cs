@@ -9,7 +9,7 @@ namespace Campus.E2E.Tests;
 
 /// <summary>
 /// Acceptance through the edge: a signed-in user uploads an avatar straight to S3 with a plain PUT to the
-/// presigned URL (as a browser would), confirms it, and reads it back via <c>avatar_url</c>; bad files are refused
+/// presigned URL (as a browser would), completes it (<c>POST /api/profile/avatar/{id}/complete</c>), and reads it back via <c>avatar_url</c>; bad files are refused
 /// with their code and leave nothing in the bucket.
 /// </summary>
 public sealed class ProfileTests
@@ -27,8 +27,8 @@ public sealed class ProfileTests
         var session = await SignIn.PhoneAsync();
         var png = TestImages.Png(48, 48);
 
-        var key = await UploadAsync(session, "image/png", png.Length, png);
-        using var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+        var (id, key) = await UploadAsync(session, "image/png", png.Length, png);
+        using var confirm = await Api.SendAsync(session, HttpMethod.Post, $"api/profile/avatar/{id}/complete");
         var profile = await Api.ExpectAsync(confirm, HttpStatusCode.OK);
 
         var avatarUrl = profile.GetProperty("avatar_url").GetString()!;
@@ -57,9 +57,9 @@ public sealed class ProfileTests
         var keys = new List<string>();
         foreach (var content in new[] { sixMb, gif, "just some text, not an image"u8.ToArray() })
         {
-            var key = await UploadAsync(session, "image/png", 1000, content);
+            var (id, key) = await UploadAsync(session, "image/png", 1000, content);
             keys.Add(key);
-            using var confirm = await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/confirm", new { key });
+            using var confirm = await Api.SendAsync(session, HttpMethod.Post, $"api/profile/avatar/{id}/complete");
             await Api.ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
         }
 
@@ -68,16 +68,31 @@ public sealed class ProfileTests
         Assert.Equal(JsonValueKind.Null, (await Api.ExpectAsync(read, HttpStatusCode.OK)).GetProperty("avatar_url").ValueKind);
     }
 
+    [Fact]
+    public async Task A_query_parameter_that_does_not_parse_and_a_method_a_path_lacks_answer_problems_through_the_edge()
+    {
+        var session = await SignIn.PhoneAsync();
+
+        using var limit = await Api.SendAsync(session, HttpMethod.Get, "api/profile/history?limit=abc");
+        var problem = await Api.ExpectAsync(limit, HttpStatusCode.BadRequest);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        Assert.Equal(["limit"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+
+        using var method = await Api.SendAsync(session, HttpMethod.Delete, "api/profile/history");
+        await Api.ExpectCodeAsync(method, HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        Assert.Equal(["GET"], method.Content.Headers.Allow);
+    }
+
     private static async Task<HttpResponseMessage> RequestUploadAsync(SignIn.Session session, string contentType, long size) =>
-        await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = contentType, size });
+        await Api.SendAsync(session, HttpMethod.Post, "api/profile/avatar/upload-url", new { content_type = contentType, size_bytes = size });
 
     /// <summary>Gets an upload URL declaring <paramref name="declaredSize"/> and PUTs <paramref name="content"/> to it.</summary>
-    private static async Task<string> UploadAsync(SignIn.Session session, string contentType, long declaredSize, byte[] content)
+    private static async Task<(Guid Id, string Key)> UploadAsync(SignIn.Session session, string contentType, long declaredSize, byte[] content)
     {
         using var response = await RequestUploadAsync(session, contentType, declaredSize);
         var upload = await Api.ExpectAsync(response, HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, content);
-        return upload.GetProperty("key").GetString()!;
+        return (upload.GetProperty("id").GetGuid(), upload.GetProperty("key").GetString()!);
     }
 
     /// <summary>Those of <paramref name="keys"/> that exist in the platform's avatars bucket.</summary>

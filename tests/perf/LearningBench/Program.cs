@@ -103,7 +103,7 @@ async Task<bool> HeartbeatAsync(int n)
     try
     {
         using var request = Request(UserOf(i), HttpMethod.Post, $"/api/content/materials/{VideoOf(i)}/progress",
-            new { position_s = position, duration_s = Duration });
+            new { position = position, duration = Duration });
         using var response = await http.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.OK)
         {
@@ -135,7 +135,7 @@ await Parallel.ForEachAsync(Enumerable.Range(0, userCount), new ParallelOptions 
 {
     var progress = await SendAsync(learners[u], HttpMethod.Get, $"/api/content/courses/{videoCourse.CourseId}/progress", null, HttpStatusCode.OK);
     var stored = progress.GetProperty("materials").EnumerateArray()
-        .ToDictionary(m => m.GetProperty("material_id").GetGuid(), m => m.GetProperty("watched_s").GetDouble());
+        .ToDictionary(m => m.GetProperty("material_id").GetGuid(), m => m.GetProperty("watched_seconds").GetDouble());
     for (var v = 0; v < videoCount; v++)
     {
         var i = u * videoCount + v;
@@ -231,7 +231,7 @@ async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(SignedIn owner
         {
             // A registered upload is enough for a material; the player reports the duration.
             var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-                new { file_name = "bench.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
+                new { file_name = "bench.mp4", content_type = "video/mp4", size_bytes = 1024 }, HttpStatusCode.OK);
             material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
         }
         else

@@ -108,7 +108,7 @@ internal static class Bench
     {
         var bytes = await File.ReadAllBytesAsync(clip);
         var upload = await ApiAsync(edge, token, HttpMethod.Post, "api/content/media/upload-url",
-            new { file_name = "bench.mp4", content_type = "video/mp4", size = bytes.Length });
+            new { file_name = "bench.mp4", content_type = "video/mp4", size_bytes = bytes.Length });
         var mediaId = upload.GetProperty("media_id").GetString()!;
         using (var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(bytes) })
         {

@@ -46,13 +46,13 @@ public sealed class CourseFacts(AnalyticsDbContext db) :
     }
 
     public Task HandleAsync(MediaReady evt, MessageContext context, CancellationToken ct) =>
-        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.Filename, "ready", evt.DurationSeconds, null, evt.OccurredAt, ct);
+        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.FileName, "ready", evt.DurationSeconds, null, evt.OccurredAt, ct);
 
     public Task HandleAsync(MediaFailed evt, MessageContext context, CancellationToken ct) =>
-        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.Filename, "failed", null, evt.Error, evt.OccurredAt, ct);
+        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.FileName, "failed", null, evt.Error, evt.OccurredAt, ct);
 
     public Task HandleAsync(MediaSnapshot evt, MessageContext context, CancellationToken ct) =>
-        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.Filename, evt.State, evt.DurationSeconds, evt.Error, evt.OccurredAt, ct);
+        UpsertMediaAsync(evt.MediaId, evt.OwnerId, evt.FileName, evt.State, evt.DurationSeconds, evt.Error, evt.OccurredAt, ct);
 
     private Task UpsertCourseAsync(Guid courseId, string? title, Guid authorId, string state, DateTimeOffset? createdAt, DateTimeOffset? publishedAt,
         DateTimeOffset version, CancellationToken ct) =>

@@ -54,13 +54,13 @@ public sealed record MaterialSnapshot(Guid MaterialId, Guid CourseId, string Tit
 public sealed record MaterialDeleted(Guid MaterialId, Guid CourseId) : IntegrationEvent;
 
 [RoutingKey("content.media.ready")]
-public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, double DurationSeconds) : IntegrationEvent;
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds) : IntegrationEvent;
 
 [RoutingKey("content.media.failed")]
-public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent;
 
 [RoutingKey("content.media.snapshot")]
-public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string Filename, string State, double? DurationSeconds, string? Error)
+public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string FileName, string State, double? DurationSeconds, string? Error)
     : IntegrationEvent;
 
 [RoutingKey("content.enrolment.created")]

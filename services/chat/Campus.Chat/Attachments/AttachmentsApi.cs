@@ -11,11 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace Campus.Chat.Attachments;
 
-public sealed record AttachmentUploadRequest(string? FileName, string? ContentType, long Size);
+public sealed record AttachmentUploadRequest(string? FileName, string? ContentType, long SizeBytes);
 
 public sealed record AttachmentUploadResponse(Guid Id, Uri UploadUrl, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
 
-public sealed record AttachmentDownload(Guid Id, string FileName, string ContentType, long Size, long? MessageSeq, Uri Url, DateTimeOffset ExpiresAt);
+public sealed record AttachmentDownload(Guid Id, string FileName, string ContentType, long SizeBytes, long? MessageSeq, Uri Url, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// Files go from the client straight to S3 (presigned PUT, like avatars); the service checks the object (size, allowed
@@ -86,12 +86,12 @@ public static class AttachmentsApi
             return Problems.InvalidField("file_name", $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.",
                 "invalid_file_name");
         }
-        if (request.Size <= 0)
+        if (request.SizeBytes <= 0)
         {
-            return Problems.InvalidField("size", "size is the file size in bytes, above 0.", "invalid_size");
+            return Problems.InvalidField("size_bytes", "size_bytes is the file size in bytes, above 0.", "invalid_size");
         }
         var rules = Rules(options.Value);
-        if (rules.Precheck(request.ContentType, request.Size) is { } problem)
+        if (rules.Precheck(request.ContentType, request.SizeBytes) is { } problem)
         {
             return problem.Code == UploadProblems.TooLarge
                 ? Problems.Create(StatusCodes.Status413PayloadTooLarge, problem.Code, "The file is too large.", problem.Detail)
@@ -105,7 +105,7 @@ public static class AttachmentsApi
         var attachment = new Attachment
         {
             Id = Guid.CreateVersion7(), ChatId = id, UploaderId = me, Key = ObjectKeys.NewUpload(type.Extension), FileName = fileName,
-            ContentType = type.ContentType, Size = request.Size, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
+            ContentType = type.ContentType, Size = request.SizeBytes, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
         };
         db.Attachments.Add(attachment);
         await db.SaveChangesAsync(ct);

@@ -9,7 +9,7 @@ public sealed record EditMessageRequest(string? Body);
 
 public sealed record ReadRequest([property: JsonRequired] long Seq);
 
-public sealed record AttachmentInfo(Guid Id, string FileName, string ContentType, long Size);
+public sealed record AttachmentInfo(Guid Id, string FileName, string ContentType, long SizeBytes);
 
 /// <summary>A message as clients see it, over REST and on the socket. A deleted message has a null body and no attachments.</summary>
 public sealed record MessageResponse(

@@ -110,7 +110,7 @@ public static class DocumentsApi
         var document = new Document
         {
             Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
-            SizeBytes = request.Size, Key = ObjectKeys.NewUpload(type.Extension), Status = DocumentStatus.Uploading,
+            SizeBytes = request.SizeBytes, Key = ObjectKeys.NewUpload(type.Extension), Status = DocumentStatus.Uploading,
             CreatedAt = now, UpdatedAt = now, UploadExpiresAt = now + options.Value.UploadCompletionWindow,
         };
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Documents, document.Key, type.ContentType);

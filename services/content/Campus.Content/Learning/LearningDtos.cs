@@ -32,12 +32,15 @@ public sealed record LearningList(IReadOnlyList<EnrolmentResponse> Items, int To
 
 public sealed record EnrolmentPage(IReadOnlyList<EnrolmentResponse> Items, int Total, int Limit, int Offset);
 
-/// <summary>A video heartbeat: the player's position and the video's duration, in seconds.</summary>
-public sealed record HeartbeatRequest(double? PositionS, double? DurationS);
+/// <summary>
+/// A video heartbeat: the player's position and the video's duration, in seconds. The names are the product's
+/// (`position`, `duration`), the one exception to spelling the unit out (docs/api-conventions.md).
+/// </summary>
+public sealed record HeartbeatRequest(double? Position, double? Duration);
 
 public sealed record MaterialProgressResponse(
     Guid MaterialId, Guid? SectionId, MaterialKind Kind, string Title, bool Done, DateTimeOffset? CompletedAt,
-    double? WatchedS, double? DurationS, int? WatchedPercent);
+    double? WatchedSeconds, double? DurationSeconds, int? WatchedPercent);
 
 public sealed record CourseProgressResponse(
     Guid CourseId, LearningState State, int ProgressPercent, int DoneMaterials, int TotalMaterials, DateTimeOffset? DueAt,

@@ -31,7 +31,7 @@ public static class ProgressApi
 
         api.MapPost("/materials/{id:guid}/progress", HeartbeatAsync)
             .WithName("VideoHeartbeat")
-            .WithSummary("A video player's heartbeat {position_s, duration_s} (every 10–30 s, on play, pause and end): merges the watched intervals; done at the configured share of the duration.")
+            .WithSummary("A video player's heartbeat {position, duration} (seconds) (every 10–30 s, on play, pause and end): merges the watched intervals; done at the configured share of the duration.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -123,18 +123,18 @@ public static class ProgressApi
         Guid id, HeartbeatRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time,
         IOptions<LearningOptions> options, CancellationToken ct)
     {
-        if (request.PositionS is not { } position || request.DurationS is not { } reported
+        if (request.Position is not { } position || request.Duration is not { } reported
             || !double.IsFinite(position) || !double.IsFinite(reported))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress", "position_s and duration_s (seconds) are required.");
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress", "position and duration (seconds) are required.");
         }
         if (reported <= 0 || reported > MaxDurationSeconds)
         {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration", "duration_s must be above 0 and at most 24 h.");
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration", "duration must be above 0 and at most 24 h.");
         }
         if (position < 0 || position > reported + PositionTolerance)
         {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", "position_s must be within 0..duration_s.");
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", "position must be within 0..duration.");
         }
         var me = principal.UserId();
         var (target, problem) = await TargetAsync(db, id, me, ct);
@@ -160,7 +160,7 @@ public static class ProgressApi
             var duration = target.MediaDuration is > 0 ? target.MediaDuration.Value : row?.DurationSeconds ?? reported;
             if (position > duration + PositionTolerance)
             {
-                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", $"position_s is beyond the video's duration ({duration:0.#} s).");
+                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", $"position is beyond the video's duration ({duration:0.#} s).");
             }
             var watch = VideoWatch.Parse(row?.WatchState);
             watch.Heartbeat(Math.Min(position, duration), now, settings);

@@ -110,15 +110,15 @@ public static class MediaApi
         var media = new MediaFile
         {
             Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
-            SizeBytes = request.Size, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
+            SizeBytes = request.SizeBytes, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
             UploadExpiresAt = now + settings.UploadCompletionWindow,
         };
 
         MediaUploadResponse response;
-        if (request.Size > settings.MultipartThreshold)
+        if (request.SizeBytes > settings.MultipartThreshold)
         {
             media.MultipartUploadId = await multipart.StartAsync(StorageBuckets.MediaUploads, key, type.ContentType, ct);
-            var count = (int)((request.Size + settings.MultipartPartSize - 1) / settings.MultipartPartSize);
+            var count = (int)((request.SizeBytes + settings.MultipartPartSize - 1) / settings.MultipartPartSize);
             var parts = new List<UploadPartUrl>(count);
             var expiresAt = DateTimeOffset.MaxValue;
             for (var number = 1; number <= count; number++)

@@ -3,7 +3,7 @@ using Campus.Content.Data;
 namespace Campus.Content.Media;
 
 /// <summary>What the client is about to upload: its file name (for display only), media type and exact size in bytes.</summary>
-public sealed record UploadRequest(string? FileName, string? ContentType, long Size);
+public sealed record UploadRequest(string? FileName, string? ContentType, long SizeBytes);
 
 /// <summary>
 /// Where to upload: either one PUT to <see cref="UploadUrl"/> with exactly <see cref="Headers"/>, or (large files)
@@ -24,7 +24,7 @@ public sealed record CompletedPart(int PartNumber, string? Etag);
 
 /// <summary>A video's state; <see cref="Progress"/> is the transcode's percent, <see cref="Error"/> the reason it failed.</summary>
 public sealed record MediaStatusResponse(
-    Guid MediaId, string FileName, MediaStatus Status, int Progress, string? Error, int[] Renditions, double? DurationS)
+    Guid MediaId, string FileName, MediaStatus Status, int Progress, string? Error, int[] Renditions, double? DurationSeconds)
 {
     public static MediaStatusResponse From(MediaFile m) =>
         new(m.Id, m.Filename, m.Status, m.Progress, m.Error, m.Renditions, m.DurationSeconds);

@@ -22,9 +22,9 @@ public static class UploadChecks
         {
             errors["file_name"] = [$"The file's name, at most {MediaFile.FilenameLength} characters without control characters."];
         }
-        if (request.Size <= 0)
+        if (request.SizeBytes <= 0)
         {
-            errors["size"] = ["The file size in bytes, above 0."];
+            errors["size_bytes"] = ["The file size in bytes, above 0."];
         }
         if (errors.Count > 0)
         {
@@ -35,7 +35,7 @@ public static class UploadChecks
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "This type of file is not accepted here.",
                 $"Accepted: {string.Join(", ", rules.AllowedTypes.Select(t => t.ContentType))}.");
         }
-        return request.Size > rules.MaxBytes
+        return request.SizeBytes > rules.MaxBytes
             ? Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", "The file is too large.", $"At most {rules.MaxBytes} bytes.")
             : null;
     }

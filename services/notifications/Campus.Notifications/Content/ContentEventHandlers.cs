@@ -14,7 +14,7 @@ public sealed class NotifyMediaReady(Notifier notifier) : IIntegrationEventHandl
         notifier.NotifyAsync(evt.Id, NotificationTypes.MediaReady, [new Addressee(evt.OwnerId, new Dictionary<string, object?>
         {
             ["media_id"] = evt.MediaId.ToString(),
-            ["filename"] = evt.Filename,
+            ["filename"] = evt.FileName,
             ["duration_seconds"] = evt.DurationSeconds,
             ["duration"] = Duration(evt.DurationSeconds),
             ["renditions"] = string.Join(", ", evt.Renditions.Order().Select(r => r.ToString(CultureInfo.InvariantCulture) + "p")),
@@ -37,7 +37,7 @@ public sealed class NotifyMediaFailed(Notifier notifier) : IIntegrationEventHand
         notifier.NotifyAsync(evt.Id, NotificationTypes.MediaFailed, [new Addressee(evt.OwnerId, new Dictionary<string, object?>
         {
             ["media_id"] = evt.MediaId.ToString(),
-            ["filename"] = evt.Filename,
+            ["filename"] = evt.FileName,
             ["error"] = evt.Error,
         })], cancellationToken);
 }

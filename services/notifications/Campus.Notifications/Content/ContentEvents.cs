@@ -8,10 +8,10 @@ namespace Campus.Notifications.Content;
 public sealed record CoursePublished(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
 
 [RoutingKey("content.media.ready")]
-public sealed record MediaReady(Guid MediaId, Guid OwnerId, string Filename, double DurationSeconds, int[] Renditions) : IntegrationEvent;
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds, int[] Renditions) : IntegrationEvent;
 
 [RoutingKey("content.media.failed")]
-public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string Filename, string Error) : IntegrationEvent;
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent;
 
 // Learning records: enrolments, assignments and completions (content's events, same rule: copied by JSON shape).
 

@@ -9,9 +9,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Profile.Avatars;
 
-public sealed record AvatarUploadRequest(string? ContentType, long Size);
+public sealed record AvatarUploadRequest(string? ContentType, long SizeBytes);
 
-public sealed record AvatarUploadResponse(Uri UploadUrl, string Key, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
+/// <summary>
+/// Where to PUT the image (exactly <see cref="Headers"/>, before <see cref="ExpiresAt"/>); then <c>POST /avatar/{id}/complete</c>.
+/// <see cref="Key"/> is for the deprecated <c>POST /avatar/confirm {key}</c> only.
+/// </summary>
+public sealed record AvatarUploadResponse(Guid Id, Uri UploadUrl, string Key, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
 
 public sealed record AvatarConfirmRequest(string? Key);
 
@@ -34,21 +38,35 @@ public static class AvatarApi
         var avatar = routes.MapGroup("/api/profile/avatar").WithTags("Avatar").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
+        // The upload protocol of every Campus service: POST …/upload-url, PUT the bytes, POST …/{id}/complete.
         avatar.MapPost("/upload-url", UploadUrlAsync)
             .WithName("CreateAvatarUploadUrl")
-            .WithSummary("A presigned PUT for a JPEG or PNG of at most 5 MB; send exactly the returned headers.")
+            .WithSummary("A presigned PUT for a JPEG or PNG of at most 5 MB; send exactly the returned headers, then complete it.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
+        avatar.MapPost("/{id:guid}/complete", CompleteAsync)
+            .WithName("CompleteAvatarUpload")
+            .WithSummary("Checks the uploaded object (size, type, magic bytes, dimensions) and makes it the avatar; a refused object is deleted.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        // The route before the common protocol, kept for existing clients (deprecated in the contract).
         avatar.MapPost("/confirm", ConfirmAsync)
             .WithName("ConfirmAvatar")
-            .WithSummary("Checks the uploaded object (size, type, magic bytes, dimensions) and makes it the avatar.")
+            .WithSummary("Deprecated: POST /api/profile/avatar/{id}/complete.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Deprecated = true;
+                return Task.CompletedTask;
+            });
 
         return routes;
     }
@@ -63,11 +81,11 @@ public static class AvatarApi
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
                 "An avatar is an image/jpeg or image/png.");
         }
-        if (request.Size <= 0)
+        if (request.SizeBytes <= 0)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["size"] = ["The file size in bytes, above 0."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["size_bytes"] = ["The file size in bytes, above 0."] });
         }
-        if (request.Size > MaxBytes)
+        if (request.SizeBytes > MaxBytes)
         {
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"An avatar has at most {MaxBytes} bytes.");
         }
@@ -76,10 +94,26 @@ public static class AvatarApi
         // Random keys say nothing of their owner: the row does. Rows of earlier days have served their purpose.
         await db.AvatarUploads.Where(u => u.UserId == me && u.CreatedAt < now - UploadRowLifetime).ExecuteDeleteAsync(ct);
         var key = ObjectKeys.NewUpload(type.Extension);
-        db.AvatarUploads.Add(new AvatarUpload { Key = key, UserId = me, ContentType = type.ContentType, Size = request.Size, CreatedAt = now });
+        var upload = new AvatarUpload
+        {
+            Id = Guid.CreateVersion7(), Key = key, UserId = me, ContentType = type.ContentType, Size = request.SizeBytes, CreatedAt = now,
+        };
+        db.AvatarUploads.Add(upload);
         await db.SaveChangesAsync(ct);
         var presigned = await storage.PresignUploadAsync(StorageBuckets.Avatars, key, type.ContentType);
-        return TypedResults.Ok(new AvatarUploadResponse(presigned.Url, key, presigned.ExpiresAt, presigned.Headers));
+        return TypedResults.Ok(new AvatarUploadResponse(upload.Id, presigned.Url, key, presigned.ExpiresAt, presigned.Headers));
+    }
+
+    public static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> CompleteAsync(
+        Guid id, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
+        var me = principal.UserId();
+        // Another user's upload does not exist for the caller.
+        var upload = await db.AvatarUploads.FirstOrDefaultAsync(u => u.Id == id && u.UserId == me, ct);
+        return upload is null
+            ? Problems.Create(StatusCodes.Status404NotFound, "upload_not_found", "No avatar upload of yours has this id.")
+            : await PromoteAsync(upload, me, db, storage, time, loggers, ct);
     }
 
     public static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> ConfirmAsync(
@@ -96,6 +130,19 @@ public static class AvatarApi
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you.");
         }
+        return await PromoteAsync(upload, me, db, storage, time, loggers, ct) switch
+        {
+            { Result: Ok<ProfileResponse> ok } => ok,
+            { Result: ProblemHttpResult problem } => problem,
+            var other => throw new InvalidOperationException($"Unexpected result {other.Result}."),
+        };
+    }
+
+    /// <summary>Checks the upload's object and makes the checked copy the caller's avatar (both routes).</summary>
+    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> PromoteAsync(
+        AvatarUpload upload, Guid me, ProfileDbContext db, IObjectStorage storage, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken ct)
+    {
         if (upload.CheckedKey is not null)
         {
             // Confirmed before: a repeated call changes nothing.

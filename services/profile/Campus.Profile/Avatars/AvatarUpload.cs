@@ -10,6 +10,9 @@ namespace Campus.Profile.Avatars;
 /// </summary>
 public sealed class AvatarUpload
 {
+    /// <summary>The upload's id, what <c>POST /avatar/{id}/complete</c> names.</summary>
+    public Guid Id { get; set; }
+
     /// <summary>The upload key the presigned PUT was issued for (<c>incoming/…</c>).</summary>
     public required string Key { get; set; }
 
@@ -33,6 +36,9 @@ internal sealed class AvatarUploadConfiguration : IEntityTypeConfiguration<Avata
     {
         upload.ToTable("avatar_uploads");
         upload.HasKey(u => u.Key);
+        // Rows issued before the id existed get one from the database.
+        upload.Property(u => u.Id).HasDefaultValueSql("gen_random_uuid()");
+        upload.HasIndex(u => u.Id).IsUnique();
         upload.Property(u => u.Key).HasMaxLength(300);
         upload.Property(u => u.CheckedKey).HasMaxLength(300);
         upload.Property(u => u.ContentType).HasMaxLength(100);

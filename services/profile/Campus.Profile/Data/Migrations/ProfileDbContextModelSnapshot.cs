@@ -102,6 +102,12 @@ namespace Campus.Profile.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
                     b.Property<long>("Size")
                         .HasColumnType("bigint")
                         .HasColumnName("size");
@@ -112,6 +118,10 @@ namespace Campus.Profile.Data.Migrations
 
                     b.HasKey("Key")
                         .HasName("pk_avatar_uploads");
+
+                    b.HasIndex("Id")
+                        .IsUnique()
+                        .HasDatabaseName("ix_avatar_uploads_id");
 
                     b.HasIndex("UserId", "CreatedAt")
                         .HasDatabaseName("ix_avatar_uploads_user_id_created_at");
