@@ -7,9 +7,10 @@ namespace Campus.E2E.Tests;
 
 /// <summary>
 /// The dashboards and rules of <c>deploy/observability</c> against the local Prometheus of <c>./platform up</c>: every
-/// expression parses (promtool), Prometheus has loaded every rule group without an evaluation error, and after a
-/// short run of real traffic through the edge (a chat message fanned out to a socket, an e-mail registration, a report,
-/// a transcode) every dashboard query, every recorded series and every series selector of every alert returns data.
+/// expression parses (promtool), Prometheus has loaded every rule group without an evaluation error, a short run of
+/// real traffic through the edge (a chat message fanned out to a socket, an e-mail registration, a report, a transcode)
+/// moves the series of each host it touches on their /metrics, and then every dashboard query, every recorded series
+/// and every series selector of every alert returns data.
 /// A panel whose query matches nothing fails here, not on an operator's screen.
 /// </summary>
 public sealed class ObservabilityTests
@@ -54,8 +55,12 @@ public sealed class ObservabilityTests
         Assert.All(ruleStates, r => Assert.True(r.GetProperty("health").GetString() != "err",
             $"{r.GetProperty("name")}: {(r.TryGetProperty("lastError", out var error) ? error : "")}"));
 
-        // 3. Traffic.
+        // 3. Traffic; each action moves its host's series on /metrics.
+        var before = await Task.WhenAll(Moved.Select(m => SumAsync(m.Hosts, m.Series, m.Labels)));
         await Task.WhenAll(ChatTrafficAsync(), MailTrafficAsync(), ReportTrafficAsync(), TranscodeTrafficAsync());
+        var after = await Task.WhenAll(Moved.Select(m => SumAsync(m.Hosts, m.Series, m.Labels)));
+        Assert.All(Moved.Select((m, i) => (m, Before: before[i], After: after[i])), x => Assert.True(x.After > x.Before,
+            $"{x.m.Series}{{{string.Join(",", x.m.Labels)}}} on {string.Join("+", x.m.Hosts)} did not move: {x.Before} → {x.After}"));
 
         // 4. Every query returns data (scraped every 5 s, rules evaluated every 5 s: allow a minute and a half).
         var pending = expressions
@@ -81,6 +86,38 @@ public sealed class ObservabilityTests
         }
         Assert.True(pending.Count == 0, "these queries return no data after the traffic run:\n" + string.Join("\n",
             pending.Select(p => $"  {p.Expression.Source} {p.Expression.Kind} \"{p.Expression.Name}\": {p.Query}")));
+    }
+
+    /// <summary>What the traffic run must move, read straight from the hosts' /metrics.</summary>
+    private static readonly (string[] Hosts, string Series, string[] Labels)[] Moved =
+    [
+        (["chat", "chat-2"], "campus_chat_fanout_duration_seconds_count", []),
+        (["notifications-worker"], "campus_notifications_deliveries_total", ["channel=\"email\"", "outcome=\"sent\""]),
+        (["notifications-worker"], "campus_messaging_messages_processed_total", ["outcome=\"handled\""]),
+        (["auth"], "campus_outbox_messages_published_total", []),
+        (["analytics-worker"], "campus_reports_total", ["type=\"learner_progress\"", "format=\"xlsx\"", "outcome=\"done\""]),
+        (["analytics-worker"], "campus_report_size_bytes_count", []),
+        (["content-worker"], "campus_transcode_jobs_total", ["outcome=\"done\""]),
+        (["content-worker"], "campus_transcode_duration_seconds_count", []),
+    ];
+
+    /// <summary>The sum of a series over the hosts' /metrics (Prometheus text), over the lines carrying every label.</summary>
+    private static async Task<double> SumAsync(string[] hosts, string series, string[] labels)
+    {
+        var sum = 0.0;
+        foreach (var host in hosts)
+        {
+            var text = await Http.Client.GetStringAsync(new Uri(Platform.HostUrl(host), "metrics"), Ct);
+            foreach (var line in text.Split('\n'))
+            {
+                if ((line.StartsWith(series + "{", StringComparison.Ordinal) || line.StartsWith(series + " ", StringComparison.Ordinal))
+                    && labels.All(label => line.Contains(label, StringComparison.Ordinal)))
+                {
+                    sum += double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        return sum;
     }
 
     private static async Task ChatTrafficAsync()
