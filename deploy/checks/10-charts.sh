@@ -6,7 +6,9 @@
 #     (the manifest checks validate every file there), plus api-gateway-prod-httproute.yaml (edge.kind=httproute);
 #   - what a reviewer checks in the renders (charts/assert.mjs): restricted pods, three probes, resources, hooks,
 #     HPA, PDB, NetworkPolicy, ServiceMonitor, images, no Secret and nothing secret-looking, RBAC coverage;
-#   - promtool check rules and test rules of the alert rules the api-gateway chart renders;
+#   - observability (deploy/observability, which the api-gateway chart ships through its files/ symlink): the rendered
+#     PrometheusRule is rules/campus.rules.yaml and each dashboard ConfigMap its JSON, verbatim; promtool check rules
+#     and test rules; the dashboards' conventions and every dashboard query parsed by promtool (expressions.mjs);
 #   - refusals: what must not pass does not (unknown key, wrong type, secret in values, empty peer list, ...).
 # Works on a copy of deploy/helm in $DEPLOY_WORK (the tree is not written to); needs no cluster. The helm runs
 # go two at a time and the reviewer checks run in one node process, then each result is reported in order.
@@ -32,6 +34,8 @@ mkdir -p "$WORK" "$RENDERED" "$OUT" "$BROKEN"
 for chart in "${CHARTS[@]}"; do rm -f "$RENDERED/$chart"-*.yaml; done
 # A copy without build output: dependency build must work as in a fresh clone.
 cp -r "$ROOT/deploy/helm" "$WORK/helm"
+# api-gateway/files is a symlink to ../../observability: the copy needs it beside the charts, like the tree.
+cp -r "$ROOT/deploy/observability" "$WORK/observability"
 rm -rf "$WORK"/helm/*/charts
 HELMDIR="$WORK/helm"
 
@@ -72,8 +76,8 @@ lint_refused() { # name chart yaml: lint a values file that must be refused
 check "values.schema.json of every chart is what deploy/helm/schema/generate.mjs writes" \
   node "$ROOT/deploy/helm/schema/generate.mjs" --check
 # The hand-written YAML searched for anything secret-looking below.
-mapfile -t yaml_files < <(cd "$ROOT" && ls deploy/helm/*/values*.yaml deploy/helm/*/Chart.yaml deploy/helm/api-gateway/files/*.yaml \
-  deploy/helm/api-gateway/tests/*.yaml deploy/k8s/*.yaml deploy/k8s/dependencies/*.yaml)
+mapfile -t yaml_files < <(cd "$ROOT" && ls deploy/helm/*/values*.yaml deploy/helm/*/Chart.yaml deploy/observability/rules/*.yaml \
+  deploy/observability/tests/*.yaml deploy/k8s/*.yaml deploy/k8s/dependencies/*.yaml)
 # --- build, lint, render (in the background) ----------------------------------------------------------------------
 for chart in "${CHARTS[@]}"; do spawn "dep-$chart" "$HELM" dependency build "$HELMDIR/$chart"; done
 wait
@@ -113,7 +117,8 @@ check "helm template api-gateway prod with edge.kind=httproute -> rendered/api-g
 check "helm package of every chart" result package
 
 # --- what a reviewer checks (one node process) ----------------------------------------------------------------------
-ALERTS="$HELMDIR/api-gateway/files/alerts.yaml"
+OBSERVABILITY="$ROOT/deploy/observability"
+RULES="$OBSERVABILITY/rules/campus.rules.yaml"
 mapfile -t renders < <(for chart in "${CHARTS[@]}"; do ls "$RENDERED/$chart"-*.yaml; done)
 sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$RENDERED/auth-prod.yaml" >"$BROKEN/auth-prod.yaml"
 sed '/readinessProbe:/,/successThreshold/d' "$RENDERED/chat-prod.yaml" >"$BROKEN/chat-prod.yaml"
@@ -128,7 +133,7 @@ sed '/readinessProbe:/,/successThreshold/d' "$RENDERED/chat-prod.yaml" >"$BROKEN
   (IFS=$'\t'; echo "secrets-sources	secrets	${yaml_files[*]/#/$ROOT/}")
   (IFS=$'\t'; echo "secrets-renders	secrets	${renders[*]}")
   (IFS=$'\t'; echo "rbac	rbac	$ROOT/deploy/k8s/rbac.yaml	${renders[*]}")
-  printf 'alerts\talerts\t%s\t%s\n' "$RENDERED/api-gateway-prod.yaml" "$ALERTS"
+  printf 'alerts\talerts\t%s\t%s\t%s\n' "$RENDERED/api-gateway-prod.yaml" "$RULES" "$OBSERVABILITY/dashboards"
   printf 'broken-rootfs\trendered\t%s\tauth\tprod\t%s\t%s\n' "$BROKEN/auth-prod.yaml" "$REGISTRY" "$TAG"
   printf 'broken-probe\trendered\t%s\tchat\tprod\t%s\t%s\n' "$BROKEN/chat-prod.yaml" "$REGISTRY" "$TAG"
   printf 'broken-secret\tsecrets\t%s\n' "$BROKEN/profile-dev.yaml"
@@ -152,11 +157,17 @@ check "api-gateway httproute: one HTTPRoute (/api, /ws) with the security header
 check "no Secret object and nothing secret-looking in the ${#renders[@]} renders" asserted secrets-renders
 check "deploy/k8s/rbac.yaml: the deployer's Role allows every kind the charts render (and Helm's release Secrets), no wildcard" asserted rbac
 
-# --- alert rules -----------------------------------------------------------------------------------------------------
-check "the rendered PrometheusRule is files/alerts.yaml, verbatim" asserted alerts
-check "promtool check rules files/alerts.yaml" promtool check rules "$ALERTS"
-check "promtool test rules tests/alerts.test.yaml (every alert fires, and not on look-alikes)" \
-  promtool test rules "$HELMDIR/api-gateway/tests/alerts.test.yaml"
+# --- observability: rules and dashboards -----------------------------------------------------------------------------
+dashboard_queries_parse() {
+  node "$OBSERVABILITY/expressions.mjs" rule-file "$WORK/dashboard-queries.json" && promtool check rules "$WORK/dashboard-queries.json"
+}
+check "the rendered PrometheusRule is rules/campus.rules.yaml and each dashboard ConfigMap its JSON, verbatim" asserted alerts
+check "promtool check rules deploy/observability/rules/campus.rules.yaml" promtool check rules "$RULES"
+check "promtool test rules deploy/observability/tests/campus.rules.test.yaml (every alert fires, and not on look-alikes)" \
+  promtool test rules "$OBSERVABILITY/tests/campus.rules.test.yaml"
+check "the dashboards follow the conventions (uid, data source and namespace variables, descriptions, namespace filters)" \
+  node "$OBSERVABILITY/expressions.mjs" lint
+check "promtool parses every query of every dashboard panel" dashboard_queries_parse
 
 # --- refusals: each must fail ------------------------------------------------------------------------------------------
 refuse "lint refuses an unknown key (hosts.auth.replica)" result refuse-unknown-key
@@ -173,10 +184,10 @@ refuse "template refuses an active signing key that is not among the keys" resul
 refuse "the reviewer checks refuse a writable root filesystem" asserted broken-rootfs
 refuse "the reviewer checks refuse a pod without a readiness probe" asserted broken-probe
 refuse "the secret scan refuses a Secret object with a password" asserted broken-secret
-sed 's/queue=~"\.+\\\\\.dlq"/queue=~".+"/' "$ALERTS" >"$BROKEN/alerts.yaml"
-sed "s|../files/alerts.yaml|$BROKEN/alerts.yaml|" "$HELMDIR/api-gateway/tests/alerts.test.yaml" >"$BROKEN/alerts.test.yaml"
+sed 's/(campus_messaging_dlq_messages) > 0/(campus_messaging_queue_messages) > 0/' "$RULES" >"$BROKEN/campus.rules.yaml"
+sed "s|../rules/campus.rules.yaml|$BROKEN/campus.rules.yaml|" "$OBSERVABILITY/tests/campus.rules.test.yaml" >"$BROKEN/campus.rules.test.yaml"
 # (If the mutation did not apply, the files are equal and this "refusal" fails: the check cannot pass vacuously.)
-mutated_alerts_pass() { cmp -s "$ALERTS" "$BROKEN/alerts.yaml" || promtool test rules "$BROKEN/alerts.test.yaml"; }
-refuse "the alert tests fail when the dead-letter alert counts every queue" mutated_alerts_pass
+mutated_alerts_pass() { cmp -s "$RULES" "$BROKEN/campus.rules.yaml" || promtool test rules "$BROKEN/campus.rules.test.yaml"; }
+refuse "the alert tests fail when the dead-letter alert counts ready messages of work queues" mutated_alerts_pass
 
 finish

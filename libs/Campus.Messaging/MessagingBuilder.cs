@@ -58,6 +58,7 @@ public sealed partial class MessagingBuilder
         // Composes with the host's own AddDbContext/AddCampusDbContext, whichever runs first.
         Builder.Services.ConfigureDbContext<TContext>((services, db) => db.AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
         Builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxRelay<TContext>>());
+        Builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxMetricsSampler<TContext>>());
         return this;
     }
 

@@ -44,7 +44,8 @@ public static class MessagingExtensions
             //   "PublishTimeout": "00:00:10",      // wait for a publisher confirm
             //   "OutboxBatchSize": 100,            // rows claimed per relay transaction
             //   "OutboxPollInterval": "00:00:01",  // relay poll when not woken by a commit
-            //   "OutboxRetention": "7.00:00:00"    // published rows are deleted after this
+            //   "OutboxRetention": "7.00:00:00",   // published rows are deleted after this
+            //   "MetricsSampleInterval": "00:00:05" // queue depths and outbox backlog for /metrics
             // }
             services.AddOptions<MessagingOptions>()
                 .BindConfiguration(MessagingOptions.SectionName)
@@ -69,6 +70,8 @@ public static class MessagingExtensions
             services.AddSingleton<MessagingTopology>();
             services.AddSingleton<RabbitMqConnection>();
             services.AddSingleton<BrokerPublisher>();
+            services.AddSingleton<MessagingMetrics>();
+            services.AddHostedService<QueueMetricsSampler>();
             services.AddSingleton<IEventPublisher, RabbitMqEventPublisher>();
             services.AddSingleton<IDeadLetterQueue, DeadLetterQueue>();
             services.AddHostedService<RabbitMqConnectionStarter>();

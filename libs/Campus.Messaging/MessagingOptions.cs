@@ -63,6 +63,13 @@ public sealed class MessagingOptions
     [TimeSpanRange("00:00:00", "365.00:00:00")]
     public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How often a host samples the depth of the queues it consumes and the backlog of the outbox it relays for its
+    /// metrics (<c>campus_messaging_queue_messages</c>, <c>campus_outbox_pending</c>, ...). A scrape reads the last sample.
+    /// </summary>
+    [TimeSpanRange("00:00:01", "00:05:00")]
+    public TimeSpan MetricsSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The AMQP URI from <c>ConnectionStrings:RabbitMq</c>. Never log it: it carries the password.</summary>
     /// <remarks>The setter is not public so the binder never reads it from the <c>Messaging</c> section.</remarks>
     public string? ConnectionString { get; internal set; }

@@ -4,13 +4,15 @@
 //   node assert.mjs httproute <file>                                  the api-gateway rendered with edge.kind=httproute
 //   node assert.mjs secrets <file>...                                 no Secret object, nothing secret-looking
 //   node assert.mjs rbac <rbac.yaml> <file>...                        the deployer's Role covers every kind rendered
-//   node assert.mjs alerts <rendered api-gateway> <files/alerts.yaml> the PrometheusRule is the file, verbatim
+//   node assert.mjs alerts <rendered api-gateway> <rules file> <dashboards dir>   the PrometheusRule is the rules file
+//                                                     and each dashboard ConfigMap holds its JSON, verbatim
 //   node assert.mjs batch <outdir> <jobs file>                        many of the above in one process: each line of
 //       the jobs file is NAME<TAB>MODE<TAB>ARG..., and <outdir>/NAME.txt gets its failures (empty: none)
 //
 // Prints one line per failure and exits 1 if there is any. Schema validation of the objects is not done here
 // (the manifest checks do it); this is about Campus' own rules.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 
 const require = createRequire(`${process.env.NODE_MODULES ?? new URL("../../local/node_modules", import.meta.url).pathname}/`);
@@ -225,7 +227,7 @@ function rendered(file, chart, env, registry, tag) {
     const headers = named(objects, "ConfigMap", "campus-edge-headers")?.data ?? {};
     if (!/default-src 'none'/.test(headers["Content-Security-Policy"] ?? "")) fail(`${ns}: no Content-Security-Policy default-src 'none'`);
     if (!/max-age=31536000/.test(headers["Strict-Transport-Security"] ?? "")) fail(`${ns}: no HSTS`);
-    if (!named(objects, "PrometheusRule", "campus-alerts")) fail(`${ns}: no PrometheusRule`);
+    if (!named(objects, "PrometheusRule", "campus-rules")) fail(`${ns}: no PrometheusRule`);
     const gw = named(objects, "NetworkPolicy", "campus-gateway");
     if (gw && !(gw.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail(`${ns}: the gateway does not admit the ingress controller`);
   } else {
@@ -305,11 +307,21 @@ function rbac(rbacFile, files) {
   }
 }
 
-function alerts(renderedFile, alertsFile) {
-  const rule = load(renderedFile).find((o) => o.kind === "PrometheusRule");
-  const file = YAML.parse(readFileSync(alertsFile, "utf8"));
-  if (!rule) { fail(`${renderedFile}: no PrometheusRule`); return; }
-  if (JSON.stringify(rule.spec) !== JSON.stringify(file)) fail(`${renderedFile}: the PrometheusRule's spec is not ${alertsFile}`);
+function alerts(renderedFile, rulesFile, dashboardsDir) {
+  const objects = load(renderedFile);
+  const rule = objects.find((o) => o.kind === "PrometheusRule");
+  const file = YAML.parse(readFileSync(rulesFile, "utf8"));
+  if (!rule) fail(`${renderedFile}: no PrometheusRule`);
+  else if (JSON.stringify(rule.spec) !== JSON.stringify(file)) fail(`${renderedFile}: the PrometheusRule's spec is not ${rulesFile}`);
+  const dashboards = readdirSync(dashboardsDir).filter((f) => f.endsWith(".json"));
+  if (!dashboards.length) fail(`${dashboardsDir}: no dashboards`);
+  for (const json of dashboards) {
+    const name = `campus-dashboard-${json.replace(/\.json$/, "")}`;
+    const map = named(objects, "ConfigMap", name);
+    if (!map) { fail(`${renderedFile}: no ConfigMap ${name}`); continue; }
+    if (map.metadata.labels?.grafana_dashboard !== "1") fail(`${renderedFile} ConfigMap/${name}: no grafana_dashboard: "1" label (the Grafana sidecar would not load it)`);
+    if (map.data?.[json] !== readFileSync(join(dashboardsDir, json), "utf8").replace(/\n$/, "")) fail(`${renderedFile} ConfigMap/${name}: data.${json} is not ${json}, verbatim`);
+  }
 }
 
 function run(mode, args) {
@@ -318,7 +330,7 @@ function run(mode, args) {
     case "httproute": httproute(args[0]); break;
     case "secrets": secrets(args); break;
     case "rbac": rbac(args[0], args.slice(1)); break;
-    case "alerts": alerts(args[0], args[1]); break;
+    case "alerts": alerts(args[0], args[1], args[2]); break;
     default: fail(`unknown mode ${mode}: rendered|httproute|secrets|rbac|alerts|batch`);
   }
 }

@@ -235,6 +235,7 @@ function chartSchema(name, chart) {
   }
   if (chart.rules) {
     properties.prometheusRule = obj({ enabled: bool(), labels: stringMap() });
+    properties.grafanaDashboards = obj({ enabled: bool(), labels: stringMap(), annotations: stringMap() });
   }
   return {
     $schema: "http://json-schema.org/draft-07/schema#",

@@ -23,6 +23,7 @@ internal sealed partial class QueueConsumer(
     IServiceScopeFactory scopeFactory,
     IOptions<MessagingOptions> options,
     TimeProvider timeProvider,
+    MessagingMetrics metrics,
     ILogger<QueueConsumer> logger) : BackgroundService
 {
     private readonly MessagingOptions _options = options.Value;
@@ -94,20 +95,24 @@ internal sealed partial class QueueConsumer(
         var routingKey = MessageHeaders.GetString(headers, MessageHeaders.OriginalRoutingKey) ?? delivery.RoutingKey;
         var messageId = delivery.BasicProperties.MessageId;
         using var activity = MessagingTelemetry.StartProcess(_queue, routingKey, messageId, attempt, MessagingTelemetry.Extract(headers));
+        var started = timeProvider.GetTimestamp();
+        string outcome;
 
         try
         {
             if (!subscription.Bindings.TryGetValue(routingKey, out var binding))
             {
                 await RejectAsync(delivery, routingKey, attempt, $"No handler for routing key '{routingKey}' on this queue.", stoppingToken);
+                outcome = "dead_lettered";
             }
             else if (!TryDeserialize(binding, delivery.Body, out var @event, out var error))
             {
                 await RejectAsync(delivery, routingKey, attempt, $"Malformed payload for {binding.EventType.Name}: {error}", stoppingToken);
+                outcome = "dead_lettered";
             }
             else
             {
-                await HandleEventAsync(binding, @event, delivery, routingKey, attempt, stoppingToken);
+                outcome = await HandleEventAsync(binding, @event, delivery, routingKey, attempt, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -120,11 +125,13 @@ internal sealed partial class QueueConsumer(
             // The retry/DLQ copy could not be confirmed (broker or channel trouble): hand the message back to the
             // broker instead of acking it. The pause keeps a persistent problem from becoming a hot loop.
             LogRequeue(ex, messageId, _queue);
+            metrics.Processed(subscription.Name, "requeued", timeProvider.GetElapsedTime(started));
             await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
             await SettleAsync(delivery, () => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None));
             return;
         }
         await SettleAsync(delivery, () => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None));
+        metrics.Processed(subscription.Name, outcome, timeProvider.GetElapsedTime(started));
     }
 
     private async Task SettleAsync(BasicDeliverEventArgs delivery, Func<ValueTask> settle)
@@ -165,7 +172,8 @@ internal sealed partial class QueueConsumer(
         return DeadLetterAsync(delivery, routingKey, attempt, reason, stoppingToken);
     }
 
-    private async Task HandleEventAsync(EventBinding binding, IntegrationEvent @event, BasicDeliverEventArgs delivery,
+    /// <summary>Runs the handler; returns the outcome for the metrics (handled, retried or dead_lettered).</summary>
+    private async Task<string> HandleEventAsync(EventBinding binding, IntegrationEvent @event, BasicDeliverEventArgs delivery,
         string routingKey, int attempt, CancellationToken stoppingToken)
     {
         var messageId = delivery.BasicProperties.MessageId;
@@ -174,6 +182,7 @@ internal sealed partial class QueueConsumer(
             await using var scope = scopeFactory.CreateAsyncScope();
             var context = new MessageContext(messageId, routingKey, _queue, attempt, _options.MaxAttempts);
             await binding.InvokeAsync(scope.ServiceProvider, @event, context, stoppingToken);
+            return "handled";
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -183,6 +192,7 @@ internal sealed partial class QueueConsumer(
         {
             LogDeadLettered(ex, messageId, routingKey, _queue, attempt);
             await DeadLetterAsync(delivery, routingKey, attempt, MessageHeaders.Describe(ex), stoppingToken);
+            return "dead_lettered";
         }
         catch (Exception ex)
         {
@@ -192,6 +202,7 @@ internal sealed partial class QueueConsumer(
             headers[MessageHeaders.Attempt] = attempt + 1;
             headers[MessageHeaders.OriginalRoutingKey] = routingKey;
             await RepublishAsync(delivery, MessagingNames.RetryQueue(_queue, delay), headers, stoppingToken);
+            return "retried";
         }
     }
 

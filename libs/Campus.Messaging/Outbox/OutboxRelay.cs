@@ -26,6 +26,7 @@ internal sealed partial class OutboxRelay<TContext>(
     MessagingNames names,
     IOptions<MessagingOptions> options,
     TimeProvider timeProvider,
+    MessagingMetrics metrics,
     ILogger<OutboxRelay<TContext>> logger) : BackgroundService where TContext : DbContext
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
@@ -38,6 +39,7 @@ internal sealed partial class OutboxRelay<TContext>(
     {
         connection.Connected += signal.Notify;
         connection.EnsureStarted();
+        metrics.InitializeOutbox(typeof(TContext).Name);
         var backoff = TimeSpan.Zero;
         var nextCleanup = timeProvider.GetUtcNow();
         try
@@ -131,6 +133,7 @@ internal sealed partial class OutboxRelay<TContext>(
                 // Stop at the first failure so later rows are not published ahead of this one.
                 message.LastError = MessageHeaders.Describe(ex);
                 LogPublishFailed(ex, message.Id, message.RoutingKey, message.Attempts);
+                metrics.OutboxPublishFailed(typeof(TContext).Name);
                 failed = true;
                 break;
             }
@@ -142,6 +145,7 @@ internal sealed partial class OutboxRelay<TContext>(
         var published = batch.Count(m => m.PublishedAt is not null);
         if (published > 0)
         {
+            metrics.OutboxPublished(typeof(TContext).Name, published);
             LogPublished(published, typeof(TContext).Name);
         }
         return (batch.Count, failed);

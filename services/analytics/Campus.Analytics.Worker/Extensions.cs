@@ -34,6 +34,7 @@ internal static class Extensions
         builder.AddCampusStorage(StorageBuckets.Reports);
 
         builder.Services.AddSingleton<ReportGenerator>();
+        builder.Services.AddMetricsAtStart<ReportMetrics>();
         builder.Services.AddSingleton<ReportSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReportSweeper>());
         builder.Services.AddSingleton<ScheduleFirer>();

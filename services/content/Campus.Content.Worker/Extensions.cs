@@ -42,6 +42,7 @@ internal static class Extensions
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls);
 
         builder.Services.AddSingleton<Transcoder>();
+        builder.Services.AddMetricsAtStart<TranscodeMetrics>();
         builder.Services.AddSingleton<TranscodeWatchdog>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TranscodeWatchdog>());
     }

@@ -32,6 +32,7 @@ public sealed partial class TranscodeHandler(
     TimeProvider time,
     IEnumerable<DependencyOutage> outages,
     HealthCheckService health,
+    TranscodeMetrics metrics,
     ILogger<TranscodeHandler> logger) : IIntegrationEventHandler<TranscodeRequested>
 {
     private readonly TranscodeOptions _options = options.Value;
@@ -71,6 +72,9 @@ public sealed partial class TranscodeHandler(
         LogStarted(job.Id, media.Id, job.Attempts);
 
         var work = Path.Combine(_options.EffectiveWorkDir, job.Id.ToString("N"));
+        var outcome = "retried";
+        TimeSpan? duration = null;
+        metrics.Started();
         try
         {
             // A run killed before its cleanup left this directory behind: start from nothing, never upload its leftovers.
@@ -92,15 +96,18 @@ public sealed partial class TranscodeHandler(
             await CompleteAsync(job.Id, prefix, result, cancellationToken);
             var total = time.GetElapsedTime(started);
             LogTimings(job.Id, total, download, transcode, total - download - transcode);
+            (outcome, duration) = ("done", total);
         }
         catch (TranscodeException ex) when (ex.IsPermanent)
         {
+            outcome = "failed";
             await FailAsync(job.Id, ex.Reason, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested
             && (context.IsLastAttempt || (job.Attempts >= _options.MaxAttempts && DependencyOutages.Find(outages, ex) is null)))
         {
             LogGivingUp(ex, job.Id, job.Attempts);
+            outcome = "failed";
             await FailAsync(job.Id, $"Transcoding failed after {job.Attempts} attempts: {Describe(ex)}", cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -117,6 +124,7 @@ public sealed partial class TranscodeHandler(
         }
         finally
         {
+            metrics.Ended(outcome, duration);
             DeleteQuietly(work);
         }
     }

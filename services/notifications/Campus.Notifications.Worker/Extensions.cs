@@ -20,7 +20,7 @@ internal static class Extensions
             .AddSubscription<DeliveryRequested, DeliverNotification>(DeliverNotification.Queue));
         builder.AddEmailDelivery();
         builder.AddTelegramDelivery();
-        builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddMetricsAtStart<DeliveryMetrics>();
         builder.Services.AddScoped<TelegramLinking>();
         builder.Services.AddHostedService<TelegramUpdatePoller>();
     }

@@ -38,20 +38,21 @@ spec:
 {{- end -}}
 
 {{/*
-The alert rules (PrometheusRule) from the chart's own files/alerts.yaml, verbatim: `promtool check rules` and
-`promtool test rules` run on that same file (deploy/checks/10-charts.sh).
+The recording and alerting rules (PrometheusRule) from files/rules/campus.rules.yaml, verbatim. files/ is a symlink to
+deploy/observability, so the local Prometheus (./platform up), `promtool test rules` (deploy/checks/10-charts.sh) and
+this object read the same file.
 */}}
 {{- define "campus.prometheusRule" -}}
 {{- if .Values.prometheusRule.enabled }}
-{{- $rules := .Files.Get "files/alerts.yaml" }}
+{{- $rules := .Files.Get "files/rules/campus.rules.yaml" }}
 {{- if not $rules }}
-{{- fail "prometheusRule.enabled needs the chart's files/alerts.yaml" }}
+{{- fail "prometheusRule.enabled needs the chart's files/rules/campus.rules.yaml (deploy/observability/rules)" }}
 {{- end }}
 ---
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
-  name: campus-alerts
+  name: campus-rules
   labels:
     {{- include "campus.commonLabels" . | nindent 4 }}
     {{- with .Values.prometheusRule.labels }}
@@ -59,5 +60,39 @@ metadata:
     {{- end }}
 spec:
   {{- $rules | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+One ConfigMap per Grafana dashboard in files/dashboards/*.json (deploy/observability/dashboards), labelled for the
+Grafana sidecar, which loads every ConfigMap with its label into Grafana.
+*/}}
+{{- define "campus.grafanaDashboards" -}}
+{{- if .Values.grafanaDashboards.enabled }}
+{{- $root := . }}
+{{- $files := .Files.Glob "files/dashboards/*.json" }}
+{{- if not $files }}
+{{- fail "grafanaDashboards.enabled needs the chart's files/dashboards/*.json (deploy/observability/dashboards)" }}
+{{- end }}
+{{- range $path, $_ := $files }}
+{{- $name := base $path | trimSuffix ".json" }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ printf "campus-dashboard-%s" $name | trunc 63 | trimSuffix "-" }}
+  labels:
+    {{- include "campus.commonLabels" $root | nindent 4 }}
+    {{- with $root.Values.grafanaDashboards.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- with $root.Values.grafanaDashboards.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+data:
+  {{ base $path }}: |-
+    {{- $root.Files.Get $path | nindent 4 }}
+{{- end }}
 {{- end }}
 {{- end -}}

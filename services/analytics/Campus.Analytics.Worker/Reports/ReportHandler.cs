@@ -28,6 +28,7 @@ public sealed partial class ReportHandler(
     IOptions<ReportOptions> options,
     IOptions<ScheduleOptions> schedules,
     TimeProvider time,
+    ReportMetrics metrics,
     ILogger<ReportHandler> logger) : IIntegrationEventHandler<ReportRequested>
 {
     private readonly ReportOptions _options = options.Value;
@@ -50,6 +51,7 @@ public sealed partial class ReportHandler(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = new Heartbeat(request.Id, request.Attempts);
         var beating = BeatAsync(heartbeat, stop, stop.Token);
+        var started = time.GetTimestamp();
         try
         {
             var report = await generator.RunAsync(
@@ -59,6 +61,7 @@ public sealed partial class ReportHandler(
                 stop.Token);
             await StopAsync(stop, beating);
             await CompleteAsync(request, report, cancellationToken);
+            metrics.Done(request.Type, request.Format, time.GetElapsedTime(started), report.SizeBytes);
         }
         catch (OperationCanceledException) when (heartbeat.Lost && !cancellationToken.IsCancellationRequested)
         {
@@ -70,17 +73,20 @@ public sealed partial class ReportHandler(
         {
             await StopAsync(stop, beating);
             await FailAsync(request.Id, request.Attempts, ex.Message);
+            metrics.Ended(request.Type, request.Format, "failed");
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (context.IsLastAttempt || request.Attempts >= _options.MaxAttempts))
         {
             await StopAsync(stop, beating);
             LogGivingUp(ex, request.Id, request.Attempts);
+            metrics.Ended(request.Type, request.Format, "failed");
             await FailAsync(request.Id, request.Attempts, $"The report failed after {request.Attempts} attempts: {ex.GetType().Name}: {ex.Message}");
         }
         catch (Exception ex)
         {
             await StopAsync(stop, beating);
             // Stopping (SIGTERM) or a transient failure: back to queued so nothing stays running, then the broker redelivers.
+            metrics.Ended(request.Type, request.Format, "retried");
             await RequeueAsync(request.Id, request.Attempts, refund: cancellationToken.IsCancellationRequested,
                 $"Attempt {request.Attempts} failed and will be retried: {ex.GetType().Name}: {ex.Message}");
             throw;

@@ -24,6 +24,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<ChatFanout> _logger;
+    private readonly Histogram<double> _fanoutLatency;
 
     public ChatFanout(
         IConnectionMultiplexer redis, IServiceScopeFactory scopes, ILogger<ChatFanout> logger, IHostApplicationLifetime lifetime,
@@ -35,7 +36,10 @@ public sealed partial class ChatFanout : IAsyncDisposable
         _redis = redis;
         _scopes = scopes;
         _logger = logger;
-        meter.CreateObservableGauge("campus.chat.sockets", () => ConnectionCount, description: "Open chat sockets on this node.");
+        meter.CreateObservableGauge("campus.chat.sockets", () => ConnectionCount, unit: "{socket}", description: "Open chat sockets on this node.");
+        _fanoutLatency = meter.CreateHistogram<double>("campus.chat.fanout.duration", unit: "s",
+            description: "From a message's commit time to its hand-off to this node's sockets (Redis Pub/Sub and ordering included).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
         // Messages published while Redis was away (or before this node's subscriptions were restored) reached no node:
         // once the connection is back, each room reads what it missed from the database, without waiting for the next
         // message to reveal the gap.
@@ -224,6 +228,8 @@ public sealed partial class ChatFanout : IAsyncDisposable
             }
             room.LastSeq = seq;
             Broadcast(room, new OutFrame(bytes, seq));
+            // Wall clocks of two nodes: good to a few ms with NTP, which is the resolution this is read at.
+            _fanoutLatency.Record(Math.Max(0, (TimeProvider.System.GetUtcNow() - frame.Message.CreatedAt).TotalSeconds));
         }
         catch (Exception ex)
         {

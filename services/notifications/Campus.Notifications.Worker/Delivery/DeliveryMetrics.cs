@@ -21,6 +21,14 @@ public sealed class DeliveryMetrics
             description: "Delivery attempts by channel and outcome (sent, retry, failed).");
         _sendDuration = meter.CreateHistogram<double>("campus.notifications.send.duration", unit: "s",
             description: "Time of one send to the SMTP relay or the Bot API, by channel.");
+        // Every series exists from the start (at 0), so rates and the failure alert see it before the first delivery.
+        foreach (var channel in (string[])["email", "telegram"])
+        {
+            foreach (var outcome in (string[])["sent", "retry", "failed"])
+            {
+                _deliveries.Add(0, new KeyValuePair<string, object?>("channel", channel), new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
     }
 
     /// <summary>Counts one attempt and records how long its send took.</summary>
