@@ -13,15 +13,30 @@ public static class CoursesApi
 {
     public const int MaxPageSize = 100;
 
+    /// <summary>The setting of the course list's injected delay in milliseconds (tests of the performance gate only).</summary>
+    public const string InjectedDelaySetting = "Testing:InjectedDelayMs";
+
     public static IEndpointRouteBuilder MapCoursesApi(this IEndpointRouteBuilder routes)
     {
         var courses = routes.MapGroup("/api/content/courses").WithTags("Courses").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        courses.MapGet("/", ListAsync)
+        var list = courses.MapGet("/", ListAsync)
             .WithName("ListCourses")
             .WithSummary("Courses the caller may see, newest first: search in title and description, filter by status or mine=true; limit 1..100.")
             .ProducesValidationProblem();
+        // Testing:InjectedDelayMs: a deliberate delay before every course list, to show that the performance gate
+        // (./platform perf) fails when a read slows down. Set only on purpose (no appsettings or chart value carries it);
+        // unset or 0, the endpoint has no filter at all.
+        var injectedDelay = routes.ServiceProvider.GetRequiredService<IConfiguration>().GetValue<int>(InjectedDelaySetting);
+        if (injectedDelay > 0)
+        {
+            list.AddEndpointFilter(async (context, next) =>
+            {
+                await Task.Delay(injectedDelay, context.HttpContext.RequestAborted);
+                return await next(context);
+            });
+        }
 
         courses.MapPost("/", CreateAsync)
             .RequireAuthorization(Extensions.ManagePolicy)
