@@ -3,6 +3,7 @@
 //   ./platform perf [--seconds N] [--warmup N] [--only a,b] [--rate R] [--users 60] [--thresholds PATH]
 //   ./platform perf --saturate course_list [--connections 64] [--seconds N]
 //   ./platform perf --only course_list --cost content,gateway      # CPU ms and allocated KB per request of each host
+//   ./platform perf --only course_list --edge http://127.0.0.1:8103 --path '/api/content/courses?limit=1' --cost content
 //
 // Against the running platform (./platform up; Development: the dev SMS outbox and the bootstrap admin +79000000000).
 // sign_in and token_refresh go to auth's own port (the edge limits /api/auth/* per address), from the gateway's
@@ -218,6 +219,7 @@ async Task<GateResult> RefreshScenarioAsync(ScenarioLimits limits, double rate)
 async Task<GateResult> ReadScenarioAsync(string name, ScenarioLimits limits, double rate, string path)
 {
     var readers = await ReadersAsync(name, path);
+    path = options.Get("path", path); // another GET in the same scenario (profiling: what one part of the path costs)
     return await Gate.RunAsync(name, limits, seconds, warmupSeconds, i => GetAsync(readers[i % readers.Length], path), rate,
         beforeMeasured: probeStart);
 }
