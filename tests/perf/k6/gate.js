@@ -27,6 +27,7 @@ const USERS = Number(__ENV.USERS || 60);
 const ADMIN_PHONE = __ENV.ADMIN_PHONE || '+79000000000';
 const VIDEOS = 5;
 const TEXT_COURSES = 5;
+const MESSAGE_CHATS = 10;
 const RUN = Math.floor(Math.random() * 9000) + 1000;
 
 const fanoutMs = new Trend('chat_fanout_ms', true);
@@ -223,7 +224,13 @@ export function setup() {
     data.videos = video.materials;
   }
   if (wanted.includes('post_message') || wanted.includes('chat_fanout')) {
-    data.messagesChat = createChat(users[0], users.slice(1), `k6 gate ${RUN} messages`);
+    // Posts go to MESSAGE_CHATS group chats (user i in chat i % MESSAGE_CHATS): a chat numbers its messages one
+    // after another, so one chat takes its posts one at a time; traffic spread over chats is what a platform sees.
+    data.messageChats = [];
+    for (let g = 0; g < MESSAGE_CHATS; g++) {
+      const group = users.filter((_, i) => i % MESSAGE_CHATS === g);
+      data.messageChats.push(createChat(group[0], group.slice(1), `k6 gate ${RUN} messages ${g}`));
+    }
     data.fanoutChat = createChat(users[0], users.slice(1), `k6 gate ${RUN} fan-out`);
   }
   if (wanted.includes('profile')) {
@@ -286,9 +293,10 @@ export function heartbeat(data) {
 
 export function post_message(data) {
   const n = iteration();
-  http.post(`${EDGE}/api/chat/chats/${data.messagesChat}/messages`,
+  const sender = n % data.users.length;
+  http.post(`${EDGE}/api/chat/chats/${data.messageChats[sender % MESSAGE_CHATS]}/messages`,
     JSON.stringify({ body: `k6 gate message ${n}`, client_msg_id: `${RUN}-${exec.scenario.name}-${n}` }),
-    params(data.users[n % data.users.length].access, scenarioGate(), true));
+    params(data.users[sender].access, scenarioGate(), true));
 }
 
 // Fan-out: the body carries the send time (same machine, same clock) and whether the post is judged.
