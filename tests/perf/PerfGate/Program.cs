@@ -154,7 +154,7 @@ foreach (var (name, limits) in thresholds.Scenarios)
     }
     if (results.Count > 0)
     {
-        await Task.Delay(TimeSpan.FromSeconds(2)); // what the previous scenario left queued drains first
+        await Task.Delay(TimeSpan.FromSeconds(1)); // what the previous scenario left queued drains first
     }
     try
     {
