@@ -408,6 +408,7 @@ async Task<int> SaturateAsync(string name, int connections)
         return 2;
     }
     var readers = await ReadersAsync(name, path);
+    path = options.Get("path", path);
     Console.WriteLine($"# {name}: {connections} connections, closed loop, {warmupSeconds} s warm-up then {seconds} s");
     foreach (var (phase, length) in new[] { ("warm-up", warmupSeconds), ("measured", seconds) })
     {
