@@ -37,7 +37,6 @@ const reportFailed = new Rate('report_ready_failed');
 
 const wanted = Object.keys(file.scenarios).filter((name) => ONLY.length === 0 || ONLY.includes(name));
 const limit = (name) => file.scenarios[name];
-const chainCount = Math.max(16, Math.ceil(limit('token_refresh').rate));
 
 // ---- options: the scenarios one after another, each warm-up then measured ----
 function buildOptions() {
@@ -54,8 +53,8 @@ function buildOptions() {
       rate: s.rate >= 1 ? Math.round(s.rate) : Math.round(s.rate * 60),
       timeUnit: s.rate >= 1 ? '1s' : '1m',
       duration: `${duration}s`,
-      preAllocatedVUs: name === 'token_refresh' ? chainCount : vus,
-      maxVUs: name === 'token_refresh' ? chainCount : Math.max(vus * 4, 20),
+      preAllocatedVUs: vus,
+      maxVUs: Math.max(vus * 4, 20),
       startTime: `${start}s`,
       tags: { gate },
       gracefulStop: '10s',
@@ -102,10 +101,17 @@ export const options = buildOptions();
 // Phones +79 <kind> <run % 100> <VU> <counter>: unique across VUs (each VU has its own counter) and runs.
 let phoneCounter = 0;
 const pad = (n, width) => String(n % 10 ** width).padStart(width, '0');
-const nextPhone = (kind) => `+79${kind}${pad(RUN, 2)}${pad(exec.vu.idInTest, 3)}${pad(++phoneCounter, 3)}`;
+const vuId = () => {
+  try {
+    return exec.vu.idInTest;
+  } catch (e) {
+    return 0; // setup()
+  }
+};
+const nextPhone = (kind) => `+79${kind}${pad(RUN, 2)}${pad(vuId(), 3)}${pad(++phoneCounter, 3)}`;
 let ipCounter = 0;
 const nextIp = () => {
-  const n = ++ipCounter + exec.vu.idInTest * 1000;
+  const n = ++ipCounter + vuId() * 1000;
   return `10.${RUN % 200}.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
 };
 const json = () => ({ 'Content-Type': 'application/json' });
@@ -207,7 +213,7 @@ function createChat(owner, members, title) {
   return chat;
 }
 
-// ---- set-up: users, courses with enrolments, chats, refresh chains (once, before every scenario) ----
+// ---- set-up: users, courses with enrolments, chats (once, before every scenario) ----
 export function setup() {
   const admin = signIn(ADMIN_PHONE);
   const users = [];
@@ -240,10 +246,6 @@ export function setup() {
       sleep(0.2);
     }
   }
-  if (wanted.includes('token_refresh')) {
-    data.chains = [];
-    for (let i = 0; i < chainCount; i++) data.chains.push(signIn(nextPhone('2')).refresh);
-  }
   return data;
 }
 
@@ -259,10 +261,11 @@ export function sign_in() {
   verify(phone, latestCode(phone), nextIp(), scenarioGate());
 }
 
-// A VU is one client: it rotates its own chain (the scenario has as many VUs as chains).
+// A VU is one client with its own chain, signed in on its first iteration (that sign-in is not judged); a VU runs one
+// iteration at a time, so a chain never refreshes twice at once.
 let chain = null;
-export function token_refresh(data) {
-  if (chain === null) chain = data.chains[(exec.vu.idInInstance - 1) % data.chains.length];
+export function token_refresh() {
+  if (chain === null) chain = signIn(nextPhone('2')).refresh;
   const r = http.post(`${AUTH}/api/auth/token/refresh`, JSON.stringify({ refresh_token: chain }),
     { headers: { 'Content-Type': 'application/json' }, tags: { gate: scenarioGate() }, timeout: '10s' });
   if (r.status === 200) chain = r.json().refresh_token;
