@@ -109,13 +109,13 @@ var chats = Once(async () =>
     var members = await users();
     // Posts go to MessageChats group chats (user i in chat i % MessageChats): a chat's messages are numbered one after
     // another, so one chat takes its posts one at a time; traffic spread over chats is what a platform sees.
-    var messages = new string[MessageChats];
-    for (var g = 0; g < MessageChats; g++)
+    var fanoutTask = CreateChatAsync(members[0], [.. members.Skip(1)], $"perf gate {run} fan-out");
+    var messages = await Task.WhenAll(Enumerable.Range(0, MessageChats).Select(g =>
     {
         var group = members.Where((_, i) => i % MessageChats == g).ToArray();
-        messages[g] = await CreateChatAsync(group[0], [.. group.Skip(1)], $"perf gate {run} messages {g}");
-    }
-    var fanout = await CreateChatAsync(members[0], [.. members.Skip(1)], $"perf gate {run} fan-out");
+        return CreateChatAsync(group[0], [.. group.Skip(1)], $"perf gate {run} messages {g}");
+    }));
+    var fanout = await fanoutTask;
     Note($"{MessageChats + 1} chats");
     return (Messages: messages, Fanout: fanout);
 });
