@@ -145,7 +145,7 @@ public static class CoursesApi
     // The plain list (no search, status or mine: what a catalogue page asks for, the hottest read) as compiled queries,
     // one pair per kind of caller (ContentAccess.Readable: admins everything, everyone else published courses and their
     // own). Translating the LINQ query again on every call (building the tree, walking and hashing it for the query
-    // cache) cost more CPU and allocations than running it.
+    // cache) allocated about 27 KB a request, 69.5 KB → 42 KB in all (services/content/README.md, Performance).
     private static readonly Func<ContentDbContext, Guid, CancellationToken, Task<int>> ReadableCountAsync = EF.CompileAsyncQuery(
         (ContentDbContext db, Guid me, CancellationToken _) => db.Courses.Count(c => c.Status == CourseStatus.Published || c.AuthorId == me));
 
