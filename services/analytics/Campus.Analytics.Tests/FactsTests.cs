@@ -38,11 +38,7 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private async Task<T> QueryAsync<T>(Func<AnalyticsDbContext, Task<T>> query)
-    {
-        await using var db = factory.Database.CreateContext();
-        return await query(db);
-    }
+    private Task<T> QueryAsync<T>(Func<AnalyticsDbContext, Task<T>> query) => factory.QueryAsync(query);
 
     private async Task<T> WaitForAsync<T>(Func<AnalyticsDbContext, Task<T?>> query, Func<T, bool> condition) where T : class
     {
