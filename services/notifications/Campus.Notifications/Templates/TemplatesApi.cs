@@ -35,7 +35,7 @@ public static class TemplatesApi
     public static IEndpointRouteBuilder MapTemplatesApi(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/api/notifications/templates").WithTags("Notification templates")
-            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .RequireAuthorization(Policies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
