@@ -109,9 +109,10 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
         await PlaceOrdersAsync(host, 2);
 
         await _probe.WaitForAsync(d => d.Count >= 1);
-        await Task.Delay(300, Ct);
+        // The one row there is was published and its delivery acked: nothing else can come.
+        Assert.Single(await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows"));
+        await Wait.UntilAsync(() => host.Services.GetRequiredService<ConsumerProgress>().Settled("orders") >= 1);
         Assert.Equal([2], _probe.Deliveries.Select(d => ((OrderPlaced)d.Event).Number));
-        Assert.Single(await RowsAsync());
     }
 
     [Fact]
@@ -127,18 +128,17 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
         {
             await PlaceOrdersAsync(host, n); // ten separate transactions during the outage
         }
-        await Task.Delay(500, Ct);
         Assert.Empty(_probe.Deliveries);
         Assert.All(await RowsAsync(), row => Assert.Null(row.PublishedAt));
 
         proxy.Start();
 
         var deliveries = await _probe.WaitForAsync(d => d.Count >= 10, TimeSpan.FromSeconds(30));
-        await Task.Delay(300, Ct);
-        Assert.Equal(Enumerable.Range(1, 10), _probe.Deliveries.Select(d => ((OrderPlaced)d.Event).Number).Order());
-        Assert.Equal(Enumerable.Range(1, 10), deliveries.Select(d => ((OrderPlaced)d.Event).Number)); // in created order
         await Eventually.WaitForAsync(RowsAsync, r => r.Count == 10 && r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5),
             "all rows marked published");
+        await Wait.UntilAsync(() => host.Services.GetRequiredService<ConsumerProgress>().Settled("orders") >= 10);
+        Assert.Equal(Enumerable.Range(1, 10), _probe.Deliveries.Select(d => ((OrderPlaced)d.Event).Number).Order());
+        Assert.Equal(Enumerable.Range(1, 10), deliveries.Select(d => ((OrderPlaced)d.Event).Number)); // in created order
     }
 
     [Fact]
@@ -157,15 +157,16 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
         // Small batches so the two relays interleave; both also consume the queue.
         var first = StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "7"));
         var second = StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "7"));
-        await Task.WhenAll(first, second);
+        var hosts = await Task.WhenAll(first, second);
 
         await _probe.WaitForAsync(d => d.Count >= count, TimeSpan.FromSeconds(30));
-        await Task.Delay(500, Ct);
+        // Each row published once (one attempt), and every delivery acked by one of the two hosts.
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows");
+        Assert.All(rows, row => Assert.Equal(1, row.Attempts));
+        await Wait.UntilAsync(() => hosts.Sum(host => host.Services.GetRequiredService<ConsumerProgress>().Settled("orders")) >= count);
         var deliveries = _probe.Deliveries;
         Assert.Equal(count, deliveries.Count);
         Assert.Equal(count, deliveries.Select(d => d.Event.Id).Distinct().Count());
-        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows");
-        Assert.All(rows, row => Assert.Equal(1, row.Attempts));
     }
 
     [Fact]

@@ -20,7 +20,9 @@ public sealed class PublishAndConsumeTests
         }
 
         await bed.Probe.WaitForAsync(d => d.Count >= events.Count);
-        await Task.Delay(300, Ct); // room for a duplicate to show up
+        // Every delivery acked and none left on the queue: a duplicate would be among the deliveries by now.
+        await Wait.UntilAsync(() => bed.Consumed.Settled(TestBed.Queue) >= events.Count);
+        Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(bed.FullQueueName));
         var deliveries = bed.Probe.Deliveries;
         Assert.Equal(events.Select(e => e.Id).Order(), deliveries.Select(d => d.Event.Id).Order());
         Assert.All(deliveries, d =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Campus.Testing;
 
 namespace Campus.Messaging.Tests;
 
@@ -16,7 +17,7 @@ public sealed class RetryAndDeadLetterTests
         await bed.Publisher.PublishAsync(new OrderPlaced(1), Ct);
 
         var deliveries = await bed.Probe.WaitForAsync(d => d.Count >= 3);
-        await Task.Delay(300, Ct);
+        await Wait.UntilAsync(() => bed.Consumed.Settled(TestBed.Queue) >= 3); // two retries and the success, all acked
         Assert.Equal([1, 2, 3], bed.Probe.Deliveries.Select(d => d.Context.Attempt));
         var firstGap = Stopwatch.GetElapsedTime(deliveries[0].Timestamp, deliveries[1].Timestamp);
         var secondGap = Stopwatch.GetElapsedTime(deliveries[1].Timestamp, deliveries[2].Timestamp);

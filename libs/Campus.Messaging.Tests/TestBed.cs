@@ -25,6 +25,7 @@ public sealed class TestBed : IAsyncDisposable
 
     public IEventPublisher Publisher => Host.Services.GetRequiredService<IEventPublisher>();
     public IDeadLetterQueue DeadLetters => Host.Services.GetRequiredService<IDeadLetterQueue>();
+    public ConsumerProgress Consumed => Host.Services.GetRequiredService<ConsumerProgress>();
     public string FullQueueName => Rabbit.QueuePrefix + Queue;
 
     public static async Task<TestBed> StartAsync(params (string Key, string? Value)[] settings)

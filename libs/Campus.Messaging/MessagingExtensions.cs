@@ -67,6 +67,7 @@ public static class MessagingExtensions
 
             services.TryAddSingleton(TimeProvider.System);
             services.AddSingleton<MessagingNames>();
+            services.AddSingleton<ConsumerProgress>();
             services.AddSingleton<MessagingTopology>();
             services.AddSingleton<RabbitMqConnection>();
             services.AddSingleton<BrokerPublisher>();

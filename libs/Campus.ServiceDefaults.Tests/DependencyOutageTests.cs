@@ -129,7 +129,4 @@ public sealed class DependencyOutageTests
         Assert.Equal(code, await CodeAsync(response));
         Assert.Equal(retryAfter, response.Headers.GetValues("Retry-After").Single());
     }
-
-    private static async Task<string?> CodeAsync(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("code").GetString();
 }

@@ -3,8 +3,10 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using Campus.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Campus.ServiceDefaults.Tests;
 
@@ -143,12 +145,13 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
     {
         var down = await StartIssuerAsync();
         down.MaxAge = TimeSpan.FromSeconds(1);
-        await using var app = await StartAsync(down);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await StartAsync(down, time: time);
         var token = down.CreateToken();
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
 
         await down.DisposeAsync();
-        await Task.Delay(1500, Ct);
+        time.Advance(TimeSpan.FromSeconds(1.5));
 
         // The cache lifetime is over and the re-read fails: the last good keys still count.
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
@@ -174,14 +177,16 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
     {
         await using var own = await StartIssuerAsync();
         own.MaxAge = TimeSpan.FromSeconds(2);
-        await using var app = await StartAsync(own);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await StartAsync(own, time: time);
         var token = own.CreateToken();
 
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
+        time.Advance(TimeSpan.FromSeconds(1.9));
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
         Assert.Equal(1, own.JwksRequests);
 
-        await Task.Delay(2500, Ct);
+        time.Advance(TimeSpan.FromSeconds(0.2));
         Assert.Equal(HttpStatusCode.OK, (await app.Client.SendAsync(app.Get("/me", token), Ct)).StatusCode);
         Assert.Equal(2, own.JwksRequests);
     }
@@ -193,13 +198,21 @@ public sealed class JwtAuthenticationTests(TestJwtIssuer issuer) : IClassFixture
         return own;
     }
 
-    private static Task<TestApp> StartAsync(TestJwtIssuer own, string minimumRefreshInterval = "00:00:01")
+    /// <summary>A host trusting <paramref name="own"/>; with <paramref name="time"/>, the JWKS cache runs on that clock.</summary>
+    private static Task<TestApp> StartAsync(TestJwtIssuer own, string minimumRefreshInterval = "00:00:01", FakeTimeProvider? time = null)
     {
         var settings = own.Settings.ToDictionary();
         settings["Jwt:MinimumRefreshInterval"] = minimumRefreshInterval;
         return TestApp.StartAsync(
             settings: settings,
-            configure: builder => builder.AddDefaultAuthentication(),
+            configure: builder =>
+            {
+                if (time is not null)
+                {
+                    builder.Services.AddSingleton<TimeProvider>(time);
+                }
+                builder.AddDefaultAuthentication();
+            },
             map: a => a.MapGet("/me", () => "ok").RequireAuthorization());
     }
 

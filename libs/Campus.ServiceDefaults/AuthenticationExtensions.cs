@@ -39,7 +39,10 @@ public static class AuthenticationExtensions
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<JwtOptions>, JwksKeyCache, TimeProvider>((bearer, jwtOptions, keys, time) => Configure(bearer, jwtOptions.Value, keys, time));
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Campus.Policies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(Campus.Roles.Admin))
+            .AddPolicy(Campus.Policies.ManageContent, policy => policy.RequireAuthenticatedUser().RequireRole(Campus.Roles.Author, Campus.Roles.Admin))
+            .AddPolicy(Campus.Policies.AssignLearners, policy => policy.RequireAuthenticatedUser().RequireRole(Campus.Roles.Manager, Campus.Roles.Admin));
         return builder;
     }
 

@@ -13,4 +13,7 @@ public static class Wait
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> (an in-process signal, such as a counter) the same way.</summary>
+    public static Task UntilAsync(Func<bool> condition, int seconds = 15) => UntilAsync(() => Task.FromResult(condition()), seconds);
 }

@@ -87,12 +87,12 @@ internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<Me
     /// <summary>Properties every message gets: persistent, JSON, id, type, time and headers.</summary>
     public static BasicProperties CreateProperties(string messageId, string type, DateTimeOffset timestamp,
         IDictionary<string, object?> headers) => new()
-    {
-        MessageId = messageId,
-        Type = type,
-        ContentType = "application/json",
-        DeliveryMode = DeliveryModes.Persistent,
-        Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds()),
-        Headers = headers,
-    };
+        {
+            MessageId = messageId,
+            Type = type,
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            Timestamp = new AmqpTimestamp(timestamp.ToUnixTimeSeconds()),
+            Headers = headers,
+        };
 }

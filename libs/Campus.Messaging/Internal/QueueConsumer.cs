@@ -22,6 +22,7 @@ internal sealed partial class QueueConsumer(
     MessagingNames names,
     IServiceScopeFactory scopeFactory,
     IOptions<MessagingOptions> options,
+    ConsumerProgress progress,
     TimeProvider timeProvider,
     MessagingMetrics metrics,
     ILogger<QueueConsumer> logger) : BackgroundService
@@ -130,21 +131,26 @@ internal sealed partial class QueueConsumer(
             await SettleAsync(delivery, () => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None));
             return;
         }
-        await SettleAsync(delivery, () => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None));
+        if (await SettleAsync(delivery, () => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None)))
+        {
+            progress.Add(subscription.Name);
+        }
         metrics.Processed(subscription.Name, outcome, timeProvider.GetElapsedTime(started));
     }
 
-    private async Task SettleAsync(BasicDeliverEventArgs delivery, Func<ValueTask> settle)
+    private async Task<bool> SettleAsync(BasicDeliverEventArgs delivery, Func<ValueTask> settle)
     {
         try
         {
             await settle();
+            return true;
         }
         catch (Exception ex)
         {
             // Typically the channel died after the work was done: the broker redelivers what was not acked, and
             // handlers are idempotent.
             LogSettleFailed(ex, delivery.BasicProperties.MessageId, _queue);
+            return false;
         }
     }
 

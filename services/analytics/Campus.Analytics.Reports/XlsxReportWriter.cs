@@ -42,8 +42,11 @@ public static class XlsxReportWriter
         async Task StartSheetAsync()
         {
             sheets++;
-            var sheet = new WorksheetOptions { FrozenRows = 1, // The whole sheet's height: the row count of this sheet is not known when it starts.
-                AutoFilter = new AutoFilterOptions($"A1:{lastColumn}{rowsPerSheet + 1}") };
+            var sheet = new WorksheetOptions
+            {
+                FrozenRows = 1, // The whole sheet's height: the row count of this sheet is not known when it starts.
+                AutoFilter = new AutoFilterOptions($"A1:{lastColumn}{rowsPerSheet + 1}")
+            };
             for (var i = 0; i < columns.Count; i++)
             {
                 sheet.Column(i + 1).Width = columns[i].Width;

@@ -38,11 +38,7 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private async Task<T> QueryAsync<T>(Func<AnalyticsDbContext, Task<T>> query)
-    {
-        await using var db = factory.Database.CreateContext();
-        return await query(db);
-    }
+    private Task<T> QueryAsync<T>(Func<AnalyticsDbContext, Task<T>> query) => factory.QueryAsync(query);
 
     private async Task<T> WaitForAsync<T>(Func<AnalyticsDbContext, Task<T?>> query, Func<T, bool> condition) where T : class
     {
@@ -56,10 +52,16 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
     {
         var user = Guid.NewGuid();
         // Profile first (its newest state), then an older profile update, then auth's change and registration (older).
-        await PublishAsync("profile.profile.updated", new { user_id = user, changed_fields = new[] { "department" }, changed_by = user,
-            department = "Sales", time_zone = "Europe/Moscow", display_name = "Anna" }, T0.AddMinutes(10));
-        await PublishAsync("profile.profile.updated", new { user_id = user, changed_fields = Array.Empty<string>(), changed_by = user,
-            department = (string?)null, time_zone = (string?)null, display_name = (string?)null }, T0.AddMinutes(1));
+        await PublishAsync("profile.profile.updated", new
+        {
+            user_id = user, changed_fields = new[] { "department" }, changed_by = user,
+            department = "Sales", time_zone = "Europe/Moscow", display_name = "Anna"
+        }, T0.AddMinutes(10));
+        await PublishAsync("profile.profile.updated", new
+        {
+            user_id = user, changed_fields = Array.Empty<string>(), changed_by = user,
+            department = (string?)null, time_zone = (string?)null, display_name = (string?)null
+        }, T0.AddMinutes(1));
         await PublishAsync("auth.user.changed", new { user_id = user, roles = new[] { "student", "author" }, status = "blocked" }, T0.AddMinutes(5));
         await PublishAsync("auth.user.registered", new { user_id = user, phone = "+79990001122", email = (string?)null, roles = new[] { "student" } }, T0);
 
@@ -96,11 +98,17 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
         await PublishAsync("content.course.created", new { course_id = course, title = "Safety (draft)", author_id = author }, T0); // older: fills only
         foreach (var (material, published, position) in new[] { (one, true, 0), (two, true, 1), (hidden, false, 2) })
         {
-            await PublishAsync("content.material.changed", new { material_id = material, course_id = course, title = "M", kind = "text",
-                published, media_id = (Guid?)null, position }, T0.AddMinutes(1));
+            await PublishAsync("content.material.changed", new
+            {
+                material_id = material, course_id = course, title = "M", kind = "text",
+                published, media_id = (Guid?)null, position
+            }, T0.AddMinutes(1));
         }
-        await PublishAsync("content.enrolment.created", new { course_id = course, course_title = "Safety", user_id = learner, source = "assigned",
-            due_at = T0.AddDays(7), assigned_by = author }, T0.AddMinutes(3));
+        await PublishAsync("content.enrolment.created", new
+        {
+            course_id = course, course_title = "Safety", user_id = learner, source = "assigned",
+            due_at = T0.AddDays(7), assigned_by = author
+        }, T0.AddMinutes(3));
         var done = await PublishAsync("content.material.completed", new { course_id = course, material_id = one, user_id = learner, completed_at = T0.AddHours(1) },
             T0.AddHours(1));
         await PublishAsync("content.material.completed", new { course_id = course, material_id = one, user_id = learner, completed_at = T0.AddHours(1) },
@@ -113,8 +121,11 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
             T0.AddHours(5));
         await PublishAsync("content.enrolment.due_changed", new { course_id = course, course_title = "Safety", user_id = late, due_at = T0.AddDays(30) },
             T0.AddHours(4));
-        await PublishAsync("content.enrolment.created", new { course_id = course, course_title = "Safety", user_id = late, source = "self",
-            due_at = T0.AddDays(7), assigned_by = (Guid?)null }, T0.AddHours(3));
+        await PublishAsync("content.enrolment.created", new
+        {
+            course_id = course, course_title = "Safety", user_id = late, source = "self",
+            due_at = T0.AddDays(7), assigned_by = (Guid?)null
+        }, T0.AddHours(3));
 
         var lateRow = await WaitForAsync(db => db.Enrolments.AsNoTracking().FirstOrDefaultAsync(e => e.CourseId == course && e.UserId == late, Ct),
             e => e.EnrolledAt is not null);
@@ -127,8 +138,11 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
         Assert.Equal(("Safety", "published", T0, T0.AddMinutes(2)), (courseRow.Title, courseRow.State, courseRow.CreatedAt!.Value, courseRow.PublishedAt!.Value));
 
         // Hiding a material the learner did not do makes the course smaller; deleting the done one takes it out of both counts.
-        await PublishAsync("content.material.changed", new { material_id = two, course_id = course, title = "M", kind = "text",
-            published = false, media_id = (Guid?)null, position = 1 }, T0.AddHours(6));
+        await PublishAsync("content.material.changed", new
+        {
+            material_id = two, course_id = course, title = "M", kind = "text",
+            published = false, media_id = (Guid?)null, position = 1
+        }, T0.AddHours(6));
         await WaitForAsync(db => db.Enrolments.AsNoTracking().FirstOrDefaultAsync(e => e.CourseId == course && e.UserId == learner, Ct),
             e => e.TotalMaterials == 1 && e.DoneMaterials == 1);
         await PublishAsync("content.material.deleted", new { material_id = one, course_id = course }, T0.AddHours(7));
@@ -145,10 +159,16 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
     public async Task A_delivery_keeps_its_newest_outcome_and_a_course_deletion_is_final()
     {
         var (notification, user, course) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        await PublishAsync("notifications.delivery.completed", new { notification_id = notification, user_id = user, notification_type = "course_published",
-            channel = "email", state = "sent", attempts = 2 }, T0.AddMinutes(5));
-        await PublishAsync("notifications.delivery.completed", new { notification_id = notification, user_id = user, notification_type = "course_published",
-            channel = "email", state = "failed", attempts = 1 }, T0); // the older outcome, late
+        await PublishAsync("notifications.delivery.completed", new
+        {
+            notification_id = notification, user_id = user, notification_type = "course_published",
+            channel = "email", state = "sent", attempts = 2
+        }, T0.AddMinutes(5));
+        await PublishAsync("notifications.delivery.completed", new
+        {
+            notification_id = notification, user_id = user, notification_type = "course_published",
+            channel = "email", state = "failed", attempts = 1
+        }, T0); // the older outcome, late
         await PublishAsync("content.course.deleted", new { course_id = course, author_id = user }, T0.AddMinutes(9));
         await PublishAsync("content.course.published", new { course_id = course, title = "Gone", author_id = user }, T0.AddMinutes(8));
         await PublishAsync("content.media.ready", new { media_id = course, owner_id = user, file_name = "a.mp4", duration_seconds = 61.5, renditions = new[] { 360 } },
@@ -184,20 +204,35 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
 
         // The owners answer with their snapshots.
         var now = DateTimeOffset.UtcNow;
-        await PublishAsync("auth.user.snapshot", new { user_id = user, phone = "+79990002233", email = (string?)null, roles = new[] { "student" },
-            status = "active", registered_at = T0, last_sign_in_at = T0 }, now);
+        await PublishAsync("auth.user.snapshot", new
+        {
+            user_id = user, phone = "+79990002233", email = (string?)null, roles = new[] { "student" },
+            status = "active", registered_at = T0, last_sign_in_at = T0
+        }, now);
         await PublishAsync("profile.profile.snapshot", new { user_id = user, display_name = "Oleg", department = "IT", time_zone = "Europe/Moscow" }, now);
-        await PublishAsync("content.course.snapshot", new { course_id = course, title = "Safety", author_id = user, state = "published",
-            created_at = T0, published_at = T0 }, now);
+        await PublishAsync("content.course.snapshot", new
+        {
+            course_id = course, title = "Safety", author_id = user, state = "published",
+            created_at = T0, published_at = T0
+        }, now);
         var material = Guid.NewGuid();
-        await PublishAsync("content.material.snapshot", new { material_id = material, course_id = course, title = "M", kind = "video",
-            published = true, media_id = Guid.NewGuid(), position = 0 }, now);
-        await PublishAsync("content.enrolment.snapshot", new { course_id = course, user_id = user, source = "self", enrolled_at = T0,
-            due_at = (DateTimeOffset?)null, done_materials = 1, total_materials = 1, completed_at = T0.AddHours(1), overdue_at = (DateTimeOffset?)null }, now);
+        await PublishAsync("content.material.snapshot", new
+        {
+            material_id = material, course_id = course, title = "M", kind = "video",
+            published = true, media_id = Guid.NewGuid(), position = 0
+        }, now);
+        await PublishAsync("content.enrolment.snapshot", new
+        {
+            course_id = course, user_id = user, source = "self", enrolled_at = T0,
+            due_at = (DateTimeOffset?)null, done_materials = 1, total_materials = 1, completed_at = T0.AddHours(1), overdue_at = (DateTimeOffset?)null
+        }, now);
         await PublishAsync("content.material_completion.snapshot", new { course_id = course, material_id = material, user_id = user, completed_at = T0.AddHours(1) }, now);
         await PublishAsync("chat.activity.snapshot", new { user_id = user, day = DateOnly.FromDateTime(T0.UtcDateTime), messages = 4 }, now);
-        await PublishAsync("notifications.delivery.snapshot", new { notification_id = Guid.NewGuid(), user_id = user, notification_type = "course_completed",
-            channel = "telegram", state = "sent", attempts = 1 }, now);
+        await PublishAsync("notifications.delivery.snapshot", new
+        {
+            notification_id = Guid.NewGuid(), user_id = user, notification_type = "course_completed",
+            channel = "telegram", state = "sent", attempts = 1
+        }, now);
 
         await WaitForAsync(db => db.NotificationDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.UserId == user, Ct), _ => true);
         var row = await QueryAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.UserId == user, Ct));

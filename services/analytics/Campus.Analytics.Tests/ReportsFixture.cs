@@ -1,5 +1,4 @@
 extern alias worker;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Analytics.Data;
@@ -70,8 +69,7 @@ public sealed class ReportsFixture : IAsyncLifetime
 
     public HttpClient ClientFor(Guid userId, string roles, string? acceptLanguage = null)
     {
-        var client = Service.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Service.Jwt.CreateToken(userId, roles));
+        var client = Service.ClientFor(userId, roles);
         if (acceptLanguage is not null)
         {
             client.DefaultRequestHeaders.AcceptLanguage.ParseAdd(acceptLanguage);

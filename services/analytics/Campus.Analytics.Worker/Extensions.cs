@@ -11,7 +11,7 @@ namespace Campus.Analytics.Worker;
 internal static class Extensions
 {
     /// <summary>The worker's registrations: the analytics database (report requests and the outbox), the report queue, storage, the sweeper, the schedule firing job.</summary>
-    public static void AddWorkerServices(this IHostApplicationBuilder builder)
+    public static void AddAnalyticsWorkerServices(this IHostApplicationBuilder builder)
     {
         // "Reports": { "Concurrency": 1, "MaxAttempts": 3, "LeaseDuration": "00:00:30", "HeartbeatInterval": "00:00:02",
         //              "SweepInterval": "00:00:10", "Retention": "14.00:00:00", "PdfMaxRows": 10000,

@@ -2,7 +2,7 @@ using Campus.Analytics.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddWorkerServices();
+builder.AddAnalyticsWorkerServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

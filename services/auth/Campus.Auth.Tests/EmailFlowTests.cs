@@ -410,13 +410,4 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
         Assert.Equal(0x01, bytes[0]);
         return (bytes[5] << 24) | (bytes[6] << 16) | (bytes[7] << 8) | bytes[8];
     }
-
-    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Equal(code, problem.GetProperty("code").GetString());
-        return problem;
-    }
 }

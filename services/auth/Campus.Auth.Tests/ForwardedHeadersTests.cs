@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using static Campus.Auth.Tests.PhoneSignInTests;
 
 namespace Campus.Auth.Tests;
 

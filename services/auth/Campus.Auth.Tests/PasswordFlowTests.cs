@@ -6,7 +6,6 @@ using System.Text.Json;
 using Campus.Auth.Email;
 using Campus.Auth.Passwords;
 using Microsoft.EntityFrameworkCore;
-using static Campus.Auth.Tests.EmailFlowTests;
 
 namespace Campus.Auth.Tests;
 

@@ -384,14 +384,4 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
     }
 
     private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
-
-    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(code, problem.GetProperty("code").GetString());
-        return problem;
-    }
 }

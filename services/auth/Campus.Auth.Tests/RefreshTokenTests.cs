@@ -61,9 +61,9 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
 
         var reuse = await RefreshAsync(tokens.RefreshToken);
 
-        await PhoneSignInTests.AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
+        await AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
         // The whole family is gone: the legitimate successor no longer works either.
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(successor), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(await RefreshAsync(successor), HttpStatusCode.Unauthorized, "refresh_token_invalid");
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
     [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // well-formed, unknown
     public async Task Unknown_or_malformed_token_is_refresh_token_invalid(string token)
     {
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(token), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(await RefreshAsync(token), HttpStatusCode.Unauthorized, "refresh_token_invalid");
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
         var (_, tokens) = await factory.IssueAsync();
         factory.Time.Advance(TimeSpan.FromDays(30));
 
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
             await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.Status, UserStatus.Blocked), Ct);
         }
 
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Forbidden, "user_blocked");
+        await AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Forbidden, "user_blocked");
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, unknown.StatusCode);
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(await RefreshAsync(tokens.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
         var logout = await _client.PostAsJsonAsync("/api/auth/logout", new { refresh_token = first.RefreshToken, all_sessions = true }, Ct);
 
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
-        await PhoneSignInTests.AssertProblemAsync(await RefreshAsync(second.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(await RefreshAsync(second.RefreshToken), HttpStatusCode.Unauthorized, "refresh_token_invalid");
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
 
         var reuse = await RefreshAsync(tokens.RefreshToken);
 
-        await PhoneSignInTests.AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
+        await AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
         // What the gateway, the services and the chat nodes read: every access token of the session is void now.
         Assert.True(await redis.KeyExistsAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid)));
         var ttl = await redis.KeyTimeToLiveAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid));

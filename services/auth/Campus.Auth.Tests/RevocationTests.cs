@@ -34,13 +34,13 @@ public sealed class RevocationTests(AuthFactory factory) : IClassFixture<AuthFac
 
         // The held token is refused at once (deny-list)...
         var regrant = await demotedClient.PutAsJsonAsync($"/api/auth/users/{demoted.Id}/roles", new { roles = new[] { "admin" } }, Ct);
-        await PhoneSignInTests.AssertProblemAsync(regrant, HttpStatusCode.Unauthorized, "token_revoked");
+        await AssertProblemAsync(regrant, HttpStatusCode.Unauthorized, "token_revoked");
         // ...and even with the deny-list lost (Redis flushed), the caller's current roles are read from the database.
         await Redis.KeyDeleteAsync(TokenRevocation.UserKey(demoted.Id.ToString()));
         var again = await demotedClient.PutAsJsonAsync($"/api/auth/users/{Guid.NewGuid()}/roles", new { roles = new[] { "admin" } }, Ct);
-        await PhoneSignInTests.AssertProblemAsync(again, HttpStatusCode.Forbidden, "admin_required");
+        await AssertProblemAsync(again, HttpStatusCode.Forbidden, "admin_required");
         var list = await demotedClient.GetAsync("/api/auth/users", Ct);
-        await PhoneSignInTests.AssertProblemAsync(list, HttpStatusCode.Forbidden, "admin_required");
+        await AssertProblemAsync(list, HttpStatusCode.Forbidden, "admin_required");
 
         Assert.Equal(["student"], await RolesAsync(demoted.Id));
     }
@@ -56,10 +56,10 @@ public sealed class RevocationTests(AuthFactory factory) : IClassFixture<AuthFac
         Assert.Equal(HttpStatusCode.OK, (await otherClient.PostAsync($"/api/auth/users/{blocked.Id}/block", null, Ct)).StatusCode);
 
         var me = await blockedClient.GetAsync("/api/auth/me", Ct);
-        await PhoneSignInTests.AssertProblemAsync(me, HttpStatusCode.Unauthorized, "token_revoked");
+        await AssertProblemAsync(me, HttpStatusCode.Unauthorized, "token_revoked");
         await Redis.KeyDeleteAsync(TokenRevocation.UserKey(blocked.Id.ToString()));
         var unblock = await blockedClient.PostAsync($"/api/auth/users/{blocked.Id}/unblock", null, Ct);
-        await PhoneSignInTests.AssertProblemAsync(unblock, HttpStatusCode.Forbidden, "admin_required");
+        await AssertProblemAsync(unblock, HttpStatusCode.Forbidden, "admin_required");
 
         await using var db = factory.Database.CreateContext();
         Assert.Equal(UserStatus.Blocked, await db.Users.Where(u => u.Id == blocked.Id).Select(u => u.Status).SingleAsync(Ct));
@@ -74,8 +74,8 @@ public sealed class RevocationTests(AuthFactory factory) : IClassFixture<AuthFac
         var roles = await client.PutAsJsonAsync($"/api/auth/users/{admin.Id}/roles", new { roles = new[] { "student", "admin", "author" } }, Ct);
         var unblock = await client.PostAsync($"/api/auth/users/{admin.Id}/unblock", null, Ct);
 
-        await PhoneSignInTests.AssertProblemAsync(roles, HttpStatusCode.Conflict, "cannot_change_own_roles");
-        await PhoneSignInTests.AssertProblemAsync(unblock, HttpStatusCode.Conflict, "cannot_unblock_self");
+        await AssertProblemAsync(roles, HttpStatusCode.Conflict, "cannot_change_own_roles");
+        await AssertProblemAsync(unblock, HttpStatusCode.Conflict, "cannot_unblock_self");
         Assert.Equal(["admin"], await RolesAsync(admin.Id));
     }
 
@@ -111,7 +111,7 @@ public sealed class RevocationTests(AuthFactory factory) : IClassFixture<AuthFac
         var promoted = await adminClient.PutAsJsonAsync($"/api/auth/users/{author.Id}/roles", new { roles = new[] { "student", "author" } }, Ct);
         Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
 
-        await PhoneSignInTests.AssertProblemAsync(await authorClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await AssertProblemAsync(await authorClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
         using var anonymous = factory.CreateClient();
         var refreshed = await anonymous.PostAsJsonAsync("/api/auth/token/refresh", new { refresh_token = tokens.RefreshToken }, Ct);
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
@@ -132,12 +132,12 @@ public sealed class RevocationTests(AuthFactory factory) : IClassFixture<AuthFac
 
         Assert.Equal(HttpStatusCode.NoContent, (await anonymous.PostAsJsonAsync("/api/auth/logout", new { refresh_token = first.RefreshToken }, Ct)).StatusCode);
 
-        await PhoneSignInTests.AssertProblemAsync(await firstClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await AssertProblemAsync(await firstClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
         Assert.Equal(HttpStatusCode.OK, (await secondClient.GetAsync("/api/auth/me", Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent,
             (await anonymous.PostAsJsonAsync("/api/auth/logout", new { refresh_token = first.RefreshToken, all_sessions = true }, Ct)).StatusCode);
-        await PhoneSignInTests.AssertProblemAsync(await secondClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
+        await AssertProblemAsync(await secondClient.GetAsync("/api/auth/me", Ct), HttpStatusCode.Unauthorized, "token_revoked");
     }
 
     [Fact]

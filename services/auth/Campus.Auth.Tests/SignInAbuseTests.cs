@@ -5,7 +5,6 @@ using Campus.Auth.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
-using static Campus.Auth.Tests.PhoneSignInTests;
 
 namespace Campus.Auth.Tests;
 

@@ -111,7 +111,7 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.Equal(target.Id, Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
         Assert.Equal(1, page.GetProperty("items").GetArrayLength());
         Assert.True(page.GetProperty("total").GetInt32() >= 2);
-        await PhoneSignInTests.AssertProblemAsync(tooBig, HttpStatusCode.BadRequest, "invalid_page");
+        await AssertProblemAsync(tooBig, HttpStatusCode.BadRequest, "invalid_page");
     }
 
     [Fact]
@@ -128,9 +128,9 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
 
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         Assert.Equal(["student", "author"], (await set.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
-        await PhoneSignInTests.AssertProblemAsync(unknownRole, HttpStatusCode.BadRequest, "invalid_roles");
-        await PhoneSignInTests.AssertProblemAsync(empty, HttpStatusCode.BadRequest, "invalid_roles");
-        await PhoneSignInTests.AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "user_not_found");
+        await AssertProblemAsync(unknownRole, HttpStatusCode.BadRequest, "invalid_roles");
+        await AssertProblemAsync(empty, HttpStatusCode.BadRequest, "invalid_roles");
+        await AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "user_not_found");
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
 
         Assert.Equal("blocked", (await blocked.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
         var refresh = await client.PostAsJsonAsync("/api/auth/token/refresh", new { refresh_token = targetTokens.RefreshToken }, Ct);
-        await PhoneSignInTests.AssertProblemAsync(refresh, HttpStatusCode.Unauthorized, "refresh_token_invalid");
+        await AssertProblemAsync(refresh, HttpStatusCode.Unauthorized, "refresh_token_invalid");
 
         var unblocked = await client.PostAsync($"/api/auth/users/{target.Id}/unblock", null, Ct);
         Assert.Equal("active", (await unblocked.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -21,11 +20,10 @@ internal static class ChatTestClient
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A client of <paramref name="node"/> carrying a real access token for <paramref name="userId"/>.</summary>
+    /// <summary><see cref="TestClients.ClientFor{TProgram}(WebApplicationFactory{TProgram}, TestJwtIssuer, Guid, string)"/>, remembering the node and issuer.</summary>
     public static HttpClient ClientFor(this WebApplicationFactory<Program> node, TestJwtIssuer jwt, Guid userId, string roles = "student")
     {
-        var client = node.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", jwt.CreateToken(userId, roles));
+        var client = TestClients.ClientFor(node, jwt, userId, roles);
         Callers.AddOrUpdate(client, new Caller(node, jwt));
         return client;
     }
@@ -63,13 +61,6 @@ internal static class ChatTestClient
             new { body, client_msg_id = clientMsgId ?? Guid.NewGuid().ToString() }, Ct);
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"post answered {(int)response.StatusCode}");
         return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-    }
-
-    public static async Task<string?> CodeAsync(HttpResponseMessage response)
-    {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        return problem.TryGetProperty("code", out var code) ? code.GetString() : null;
     }
 
     private sealed record Caller(WebApplicationFactory<Program> Node, TestJwtIssuer Jwt);

@@ -1,9 +1,6 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Campus.Content.Data;
 using Campus.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Content.Tests;
 
@@ -13,22 +10,6 @@ internal static class ContentClient
 
     /// <summary>The "browser": no token, straight to S3 on presigned URLs.</summary>
     public static readonly HttpClient Browser = new() { Timeout = TimeSpan.FromSeconds(30) };
-
-    /// <summary>A client carrying a real access token for <paramref name="userId"/> with <paramref name="roles"/>; it does not follow redirects.</summary>
-    public static HttpClient ClientFor<TFactory>(this TFactory factory, Guid userId, string roles = "student")
-        where TFactory : CampusHostFactory<Program, ContentDbContext>
-    {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Jwt.CreateToken(userId, roles));
-        return client;
-    }
-
-    /// <summary>Runs <paramref name="query"/> on a fresh context of the host's database.</summary>
-    public static async Task<T> QueryAsync<T>(this CampusHostFactory<Program, ContentDbContext> factory, Func<ContentDbContext, Task<T>> query)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        return await query(scope.ServiceProvider.GetRequiredService<ContentDbContext>());
-    }
 
     /// <summary>The start of an ISO base media file (MP4): a box size, then <c>ftyp</c>; padded with zeros to <paramref name="size"/>.</summary>
     public static byte[] Mp4(int size = 4096)
@@ -47,15 +28,6 @@ internal static class ContentClient
         Assert.True(response.StatusCode == status,
             $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)response.StatusCode}, not {(int)status}: {body}");
         return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    public static async Task<string?> CodeAsync(this HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString();
-
-    public static async Task ExpectCodeAsync(this HttpResponseMessage response, System.Net.HttpStatusCode status, string code)
-    {
-        var body = await response.ExpectAsync(status);
-        Assert.Equal(code, body.GetProperty("code").GetString());
     }
 
     /// <summary>Asks for a video upload URL and PUTs <paramref name="content"/> (declared as its length unless told otherwise); returns the media id.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Content.Tests;
@@ -18,11 +19,11 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
 
         using (var create = await student.PostAsJsonAsync("/api/content/courses", new { title = "Mine" }, Ct))
         {
-            await create.ExpectCodeAsync(HttpStatusCode.Forbidden, "forbidden");
+            await AssertProblemAsync(create, HttpStatusCode.Forbidden, "forbidden");
         }
         using (var read = await student.GetAsync($"/api/content/courses/{draft}", Ct))
         {
-            await read.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(read, HttpStatusCode.NotFound, "course_not_found");
         }
         var list = await student.GetFromJsonAsync<JsonElement>("/api/content/courses?limit=100", Ct);
         Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetGuid() == draft);
@@ -42,19 +43,19 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
 
         using (var read = await other.GetAsync($"/api/content/courses/{course}", Ct))
         {
-            await read.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(read, HttpStatusCode.NotFound, "course_not_found");
         }
         using (var put = await other.PutAsJsonAsync($"/api/content/courses/{course}", new { title = "Taken" }, Ct))
         {
-            await put.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(put, HttpStatusCode.NotFound, "course_not_found");
         }
         using (var section = await other.PostAsJsonAsync($"/api/content/courses/{course}/sections", new { title = "x" }, Ct))
         {
-            await section.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(section, HttpStatusCode.NotFound, "course_not_found");
         }
         using (var delete = await other.DeleteAsync($"/api/content/courses/{course}", Ct))
         {
-            await delete.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(delete, HttpStatusCode.NotFound, "course_not_found");
         }
 
         using (var put = await admin.PutAsJsonAsync($"/api/content/courses/{course}", new { title = "Renamed by admin", description = "d" }, Ct))
@@ -154,7 +155,7 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         Assert.Equal(4, drafts.GetProperty("total").GetInt32());
 
         using var bad = await author.GetAsync("/api/content/courses?limit=101", Ct);
-        await bad.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_page");
+        await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_page");
     }
 
     [Fact]
@@ -178,7 +179,7 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         using var student = factory.ClientFor(Guid.NewGuid());
         using (var draft = await student.GetAsync(section, Ct))
         {
-            await draft.ExpectCodeAsync(HttpStatusCode.NotFound, "section_not_found");
+            await AssertProblemAsync(draft, HttpStatusCode.NotFound, "section_not_found");
         }
         await author.PublishAsync(course);
         using var published = await student.GetAsync(section, Ct);
@@ -204,7 +205,7 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         foreach (var ids in new[] { new[] { c, a }, [c, a, a], [c, a, Guid.NewGuid()] })
         {
             using var wrong = await author.PutAsJsonAsync($"/api/content/courses/{course}/sections/order", new { ids }, Ct);
-            await wrong.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_order");
+            await AssertProblemAsync(wrong, HttpStatusCode.BadRequest, "invalid_order");
         }
 
         var text = await author.CreateMaterialAsync(a, new { kind = "text", title = "Intro", body = "Hello" });
@@ -262,7 +263,7 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         Assert.Equal([shown], materials);
         Assert.Equal(HttpStatusCode.OK, (await student.GetAsync($"/api/content/materials/{shown}", Ct)).StatusCode);
         using var hiddenRead = await student.GetAsync($"/api/content/materials/{hidden}", Ct);
-        await hiddenRead.ExpectCodeAsync(HttpStatusCode.NotFound, "material_not_found");
+        await AssertProblemAsync(hiddenRead, HttpStatusCode.NotFound, "material_not_found");
 
         var authorView = await author.GetFromJsonAsync<JsonElement>($"/api/content/courses/{course}", Ct);
         Assert.Equal(2, authorView.GetProperty("sections")[0].GetProperty("materials").GetArrayLength());

@@ -75,11 +75,11 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         var id = await UploadAsync(author, "notes.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "plain text"u8.ToArray());
 
         using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
-        await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_content_mismatch");
+        await AssertProblemAsync(complete, HttpStatusCode.UnprocessableEntity, "upload_content_mismatch");
         var document = await author.GetFromJsonAsync<JsonElement>($"/api/content/documents/{id}", Ct);
         Assert.Equal("failed", document.GetProperty("status").GetString());
         using var download = await author.GetAsync($"/api/content/documents/{id}/download", Ct);
-        await download.ExpectCodeAsync(HttpStatusCode.Conflict, "document_not_ready");
+        await AssertProblemAsync(download, HttpStatusCode.Conflict, "document_not_ready");
     }
 
     [Fact]
@@ -88,11 +88,11 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         using (var video = await author.PostAsJsonAsync("/api/content/documents/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 10 }, Ct))
         {
-            await video.ExpectCodeAsync(HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+            await AssertProblemAsync(video, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
         }
         using var large = await author.PostAsJsonAsync("/api/content/documents/upload-url",
             new { file_name = "a.pdf", content_type = "application/pdf", size_bytes = 100L * 1024 * 1024 + 1 }, Ct);
-        await large.ExpectCodeAsync(HttpStatusCode.RequestEntityTooLarge, "too_large");
+        await AssertProblemAsync(large, HttpStatusCode.RequestEntityTooLarge, "too_large");
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
 
         using (var hidden = await student.GetAsync($"/api/content/documents/{id}/download", Ct))
         {
-            await hidden.ExpectCodeAsync(HttpStatusCode.NotFound, "document_not_found");
+            await AssertProblemAsync(hidden, HttpStatusCode.NotFound, "document_not_found");
         }
         await author.PublishAsync(course);
         using var visible = await student.GetAsync($"/api/content/documents/{id}/download", Ct);
@@ -127,7 +127,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
 
         using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
 
-        await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
+        await AssertProblemAsync(complete, HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
         var document = await author.GetFromJsonAsync<JsonElement>($"/api/content/documents/{id}", Ct);
         Assert.Equal(("failed", pdf.Length), (document.GetProperty("status").GetString(), document.GetProperty("size_bytes").GetInt32()));
     }
@@ -178,7 +178,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         factory.Commits.FailNext(db => db.ChangeTracker.Entries<Document>().Any(e => e.Entity.Id == id && e.Entity.Status == DocumentStatus.Ready));
         using (var failed = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
         {
-            await failed.ExpectCodeAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+            await AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "database_unavailable");
         }
         Assert.Equal(uploadKey, await KeyAsync(id));
         Assert.NotNull(await HeadAsync(uploadKey));
@@ -210,7 +210,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
 
         using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
 
-        await complete.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+        await AssertProblemAsync(complete, HttpStatusCode.Conflict, "upload_missing");
         var document = await factory.QueryAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id, Ct));
         Assert.Equal((legacyKey, DocumentStatus.Uploading), (document.Key, document.Status));
     }

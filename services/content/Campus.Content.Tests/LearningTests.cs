@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Content.Learning;
+using Campus.Messaging;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -107,7 +108,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         using (var again = await student.DeleteAsync($"/api/content/courses/{course}/enrolment", Ct))
         {
-            await again.ExpectCodeAsync(HttpStatusCode.NotFound, "not_enrolled");
+            await AssertProblemAsync(again, HttpStatusCode.NotFound, "not_enrolled");
         }
 
         await ProfileAsync(studentId, "Sales");
@@ -115,18 +116,18 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         await PostAsync(admin, $"/api/content/courses/{course}/assignments", new { user_ids = new[] { studentId } }, HttpStatusCode.OK);
         using (var leave = await student.DeleteAsync($"/api/content/courses/{course}/enrolment", Ct))
         {
-            await leave.ExpectCodeAsync(HttpStatusCode.Conflict, "assigned_enrolment");
+            await AssertProblemAsync(leave, HttpStatusCode.Conflict, "assigned_enrolment");
         }
 
         using var authorOfDraft = As(Guid.NewGuid(), "author");
         var draft = await authorOfDraft.CreateCourseAsync("Draft");
         using (var enrol = await student.PostAsync($"/api/content/courses/{draft}/enrolment", null, Ct))
         {
-            await enrol.ExpectCodeAsync(HttpStatusCode.NotFound, "course_not_found");
+            await AssertProblemAsync(enrol, HttpStatusCode.NotFound, "course_not_found");
         }
         using (var enrol = await authorOfDraft.PostAsync($"/api/content/courses/{draft}/enrolment", null, Ct))
         {
-            await enrol.ExpectCodeAsync(HttpStatusCode.Conflict, "course_not_published");
+            await AssertProblemAsync(enrol, HttpStatusCode.Conflict, "course_not_published");
         }
     }
 
@@ -144,6 +145,8 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
 
         var joiner = Guid.NewGuid();
         var t0 = factory.Time.GetUtcNow();
+        var consumed = factory.Services.GetRequiredService<ConsumerProgress>();
+        var settled = consumed.Settled("content.profile-events");
         await ProfileAsync(joiner, "Logistics", "Asia/Tokyo", t0);
         // An older event arriving late changes nothing.
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "profile.profile.updated", JsonSerializer.Serialize(new
@@ -160,7 +163,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         var expectedDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t0, tokyo).DateTime).AddDays(7);
         Assert.Equal(Enrolling.EndOfDay(expectedDay, tokyo), due);
 
-        await Task.Delay(500, Ct); // let the late event be consumed
+        await Wait.UntilAsync(() => consumed.Settled("content.profile-events") >= settled + 2); // the late event is consumed
         var learner = await factory.QueryAsync(db => db.Learners.SingleAsync(l => l.UserId == joiner, Ct));
         Assert.Equal("Logistics", learner.Department);
         Assert.Equal("Asia/Tokyo", learner.TimeZone);
@@ -194,11 +197,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
 
         using (var r = await student.PostAsJsonAsync(path, new { user_ids = new[] { inside } }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Forbidden, "forbidden");
+            await AssertProblemAsync(r, HttpStatusCode.Forbidden, "forbidden");
         }
         using (var r = await lonelyManager.PostAsJsonAsync(path, new { user_ids = new[] { inside } }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Forbidden, "no_department");
+            await AssertProblemAsync(r, HttpStatusCode.Forbidden, "no_department");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside, outside } }, Ct))
         {
@@ -208,7 +211,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         using (var r = await manager.PostAsJsonAsync(path, new { department = "Marketing" }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Forbidden, "outside_department");
+            await AssertProblemAsync(r, HttpStatusCode.Forbidden, "outside_department");
         }
         var stranger = Guid.NewGuid();
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { stranger } }, Ct))
@@ -219,19 +222,19 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, due_at = "2020-01-01" }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "due_in_past");
+            await AssertProblemAsync(r, HttpStatusCode.UnprocessableEntity, "due_in_past");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, due_at = "next week" }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_due_at");
+            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_due_at");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = Enumerable.Range(0, 1001).Select(_ => Guid.NewGuid()) }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.BadRequest, "too_many_users");
+            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "too_many_users");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, department = "Support" }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_assignment");
+            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_assignment");
         }
 
         var day = DateOnly.FromDateTime(factory.Time.GetUtcNow().UtcDateTime).AddDays(20);
@@ -256,7 +259,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         await PostAsync(student, $"/api/content/materials/{materials[0]}/complete", null, HttpStatusCode.OK);
         using (var r = await manager.DeleteAsync($"/api/content/courses/{course}/assignments/users/{outside}", Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Forbidden, "outside_department");
+            await AssertProblemAsync(r, HttpStatusCode.Forbidden, "outside_department");
         }
         using (var r = await manager.DeleteAsync($"/api/content/courses/{course}/assignments/users/{inside}", Ct))
         {
@@ -281,11 +284,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
 
         using (var r = await student.PostAsync($"/api/content/materials/{materials[0]}/complete", null, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Conflict, "not_enrolled");
+            await AssertProblemAsync(r, HttpStatusCode.Conflict, "not_enrolled");
         }
         using (var r = await student.PostAsync($"/api/content/materials/{Guid.NewGuid()}/complete", null, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.NotFound, "material_not_found");
+            await AssertProblemAsync(r, HttpStatusCode.NotFound, "material_not_found");
         }
         await PostAsync(student, $"/api/content/courses/{course}/enrolment", null, HttpStatusCode.Created);
         await PostAsync(student, $"/api/content/materials/{materials[0]}/complete", null, HttpStatusCode.OK);
@@ -347,15 +350,15 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
 
         using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position = -1, duration = 600 }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "invalid_position");
+            await AssertProblemAsync(r, HttpStatusCode.UnprocessableEntity, "invalid_position");
         }
         using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position = 650, duration = 700 }, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "invalid_position"); // beyond the transcoded 600 s
+            await AssertProblemAsync(r, HttpStatusCode.UnprocessableEntity, "invalid_position"); // beyond the transcoded 600 s
         }
         using (var r = await student.PostAsync($"/api/content/materials/{material}/complete", null, Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Conflict, "watch_required");
+            await AssertProblemAsync(r, HttpStatusCode.Conflict, "watch_required");
         }
 
         await HeartbeatAsync(student, material, 0);
@@ -490,11 +493,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         Assert.Equal(1, completedOnly.GetProperty("total").GetInt32());
         using (var r = await learner.GetAsync($"/api/content/courses/{overdue.Course}/enrolments", Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.Forbidden, "forbidden");
+            await AssertProblemAsync(r, HttpStatusCode.Forbidden, "forbidden");
         }
         using (var r = await admin.GetAsync($"/api/content/courses/{overdue.Course}/enrolments?state=lost", Ct))
         {
-            await r.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_state");
+            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_state");
         }
     }
 
@@ -509,6 +512,6 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         using var admin = As(authorId, "admin");
         await PostAsync(admin, $"/api/content/courses/{course}/archive", null, HttpStatusCode.OK);
         using var r = await student.PostAsync($"/api/content/materials/{materials[0]}/complete", null, Ct);
-        await r.ExpectCodeAsync(HttpStatusCode.Conflict, "course_not_published");
+        await AssertProblemAsync(r, HttpStatusCode.Conflict, "course_not_published");
     }
 }

@@ -1,9 +1,9 @@
-using Campus.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Content.Data;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Content.Tests;
@@ -21,7 +21,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
     {
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = contentType, size_bytes = size }, Ct);
-        await response.ExpectCodeAsync(status, code);
+        await AssertProblemAsync(response, status, code);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         using var student = factory.ClientFor(Guid.NewGuid());
         using (var refused = await student.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 10 }, Ct))
         {
-            await refused.ExpectCodeAsync(HttpStatusCode.Forbidden, "forbidden");
+            await AssertProblemAsync(refused, HttpStatusCode.Forbidden, "forbidden");
         }
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         using var nameless = await author.PostAsJsonAsync("/api/content/media/upload-url", new { content_type = "video/mp4", size_bytes = 10 }, Ct);
@@ -113,7 +113,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using (var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
-            await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_content_mismatch");
+            await AssertProblemAsync(complete, HttpStatusCode.UnprocessableEntity, "upload_content_mismatch");
         }
 
         var status = await author.GetFromJsonAsync<JsonElement>($"/api/content/media/{id}/status", Ct);
@@ -123,9 +123,9 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         Assert.False(await factory.QueryAsync(db => db.TranscodeJobs.AnyAsync(j => j.MediaId == id, Ct)));
 
         using var again = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
-        await again.ExpectCodeAsync(HttpStatusCode.Conflict, "media_failed");
+        await AssertProblemAsync(again, HttpStatusCode.Conflict, "media_failed");
         using var retry = await author.PostAsync($"/api/content/media/{id}/retry", null, Ct);
-        await retry.ExpectCodeAsync(HttpStatusCode.Conflict, "source_missing");
+        await AssertProblemAsync(retry, HttpStatusCode.Conflict, "source_missing");
     }
 
     [Fact]
@@ -138,11 +138,11 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using (var early = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
-            await early.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+            await AssertProblemAsync(early, HttpStatusCode.Conflict, "upload_missing");
         }
         await PresignedUpload.PutAsync(upload, ContentClient.Mp4(4096));
         using var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
-        await complete.ExpectCodeAsync(HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
+        await AssertProblemAsync(complete, HttpStatusCode.UnprocessableEntity, "upload_size_mismatch");
         Assert.Empty(await ObjectsAsync(await SourceKeyAsync(id)));
     }
 
@@ -163,7 +163,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using (var withoutParts = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
-            await withoutParts.ExpectCodeAsync(HttpStatusCode.BadRequest, "validation_failed");
+            await AssertProblemAsync(withoutParts, HttpStatusCode.BadRequest, "validation_failed");
         }
         var etags = new List<object>();
         foreach (var part in parts)
@@ -198,7 +198,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         }
         using (var early = await author.PostAsync($"/api/content/media/{id}/retry", null, Ct))
         {
-            await early.ExpectCodeAsync(HttpStatusCode.Conflict, "media_not_failed");
+            await AssertProblemAsync(early, HttpStatusCode.Conflict, "media_not_failed");
         }
 
         // What the worker does when it gives up.
@@ -216,7 +216,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         using (var other = factory.ClientFor(Guid.NewGuid(), "author"))
         using (var notTheirs = await other.PostAsync($"/api/content/media/{id}/retry", null, Ct))
         {
-            await notTheirs.ExpectCodeAsync(HttpStatusCode.NotFound, "media_not_found");
+            await AssertProblemAsync(notTheirs, HttpStatusCode.NotFound, "media_not_found");
         }
 
         using var retry = await author.PostAsync($"/api/content/media/{id}/retry", null, Ct);
@@ -244,7 +244,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using var student = factory.ClientFor(Guid.NewGuid());
         using var hidden = await student.GetAsync($"/api/content/media/{id}/status", Ct);
-        await hidden.ExpectCodeAsync(HttpStatusCode.NotFound, "media_not_found");
+        await AssertProblemAsync(hidden, HttpStatusCode.NotFound, "media_not_found");
     }
 
     [Fact]
@@ -300,7 +300,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using var retry = await author.PostAsync($"/api/content/media/{id}/retry", null, Ct);
 
-        await retry.ExpectCodeAsync(HttpStatusCode.Conflict, "source_missing");
+        await AssertProblemAsync(retry, HttpStatusCode.Conflict, "source_missing");
         Assert.Equal(0, await factory.QueryAsync(db => db.TranscodeJobs.CountAsync(j => j.MediaId == id, Ct)));
     }
 
@@ -316,7 +316,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         factory.Commits.FailNext(db => db.ChangeTracker.Entries<TranscodeJob>().Any(e => e.Entity.MediaId == id));
         using (var failed = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
-            await failed.ExpectCodeAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
+            await AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "database_unavailable");
         }
         Assert.Equal(uploadKey, await SourceKeyAsync(id));
         Assert.Single(await ObjectsAsync(uploadKey));
@@ -348,7 +348,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         using var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct);
 
-        await complete.ExpectCodeAsync(HttpStatusCode.Conflict, "upload_missing");
+        await AssertProblemAsync(complete, HttpStatusCode.Conflict, "upload_missing");
         Assert.Equal(legacyKey, await SourceKeyAsync(id));
         Assert.Equal(MediaStatus.Uploading, await factory.QueryAsync(db => db.MediaFiles.Where(m => m.Id == id).Select(m => m.Status).SingleAsync(Ct)));
         Assert.False(await factory.QueryAsync(db => db.TranscodeJobs.AnyAsync(j => j.MediaId == id, Ct)));

@@ -142,7 +142,7 @@ public sealed class StreamTests(ContentFactory factory) : IClassFixture<ContentF
         var id = await ReadyVideoAsync(owner);
         using var author = factory.ClientFor(owner, "author");
         using var response = await author.GetAsync($"/api/content/media/{id}/stream?bitrate={bitrate}", Ct);
-        await response.ExpectCodeAsync(HttpStatusCode.BadRequest, "invalid_bitrate");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_bitrate");
     }
 
     [Fact]
@@ -153,16 +153,16 @@ public sealed class StreamTests(ContentFactory factory) : IClassFixture<ContentF
         var processing = await ReadyVideoAsync(owner, MediaStatus.Processing);
         using (var response = await author.GetAsync($"/api/content/media/{processing}/stream?bitrate=480", Ct))
         {
-            await response.ExpectCodeAsync(HttpStatusCode.Conflict, "media_not_ready");
+            await AssertProblemAsync(response, HttpStatusCode.Conflict, "media_not_ready");
         }
         var ready = await ReadyVideoAsync(owner);
         using (var response = await author.GetAsync($"/api/content/media/{ready}/stream?bitrate=1080", Ct))
         {
-            await response.ExpectCodeAsync(HttpStatusCode.NotFound, "rendition_not_found");
+            await AssertProblemAsync(response, HttpStatusCode.NotFound, "rendition_not_found");
         }
         using (var response = await author.GetAsync($"/api/content/media/{Guid.NewGuid()}/stream?bitrate=480", Ct))
         {
-            await response.ExpectCodeAsync(HttpStatusCode.NotFound, "media_not_found");
+            await AssertProblemAsync(response, HttpStatusCode.NotFound, "media_not_found");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Amazon.S3.Model;
 using Campus.Content.Data;
 using Campus.Content.Uploads;
+using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -9,7 +9,7 @@ namespace Campus.Content.Worker;
 internal static class Extensions
 {
     /// <summary>The worker's registrations: the content database and its outbox, the transcode queue, storage, ffmpeg and the watchdog.</summary>
-    public static void AddWorkerServices(this IHostApplicationBuilder builder)
+    public static void AddContentWorkerServices(this IHostApplicationBuilder builder)
     {
         // "Transcode": {
         //   "Concurrency": 1,                 // jobs at once per process (1..16); also the prefetch of the transcode queue

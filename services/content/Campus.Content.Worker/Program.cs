@@ -2,7 +2,7 @@ using Campus.Content.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddWorkerServices();
+builder.AddContentWorkerServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -8,19 +8,10 @@ namespace Campus.Content;
 
 internal static class Extensions
 {
-    /// <summary>The policy of endpoints that create or change content: authors and admins.</summary>
-    public const string ManagePolicy = "content_manager";
-
-    /// <summary>The policy of assignment endpoints: admins, and managers (within their department).</summary>
-    public const string AssignPolicy = "content_assigner";
-
     /// <summary>The content service's own registrations: token validation, its database, broker, storage and the upload sweeper.</summary>
     public static void AddContentServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ManagePolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Author, Roles.Admin))
-            .AddPolicy(AssignPolicy, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Manager, Roles.Admin));
         builder.AddCampusDbContext<ContentDbContext>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>()
             .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue)

@@ -111,7 +111,7 @@ public sealed class AuthenticationTests(GatewayFactory factory) : IClassFixture<
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.StartsWith("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("unauthorized", GatewayRequests.ProblemCode(body));
+        Assert.Equal("unauthorized", Problems.Code(body));
     }
 
     private async Task<string> BadTokenAsync(string kind)
@@ -179,7 +179,7 @@ public abstract class DevRouteTests(GatewayFactory factory)
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{(int)response.StatusCode}: {body}");
             // The gateway's own problem, not the upstream's echo ("GET /api/auth/dev/..."): nothing was forwarded.
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Equal("not_found", GatewayRequests.ProblemCode(body));
+            Assert.Equal("not_found", Problems.Code(body));
         }
     }
 }

@@ -189,7 +189,5 @@ internal static class GatewayRequests
         return new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase);
     }
 
-    public static string ProblemCode(string body) => JsonDocument.Parse(body).RootElement.GetProperty("code").GetString()!;
-
     public static string Utf8(byte[] bytes, int count) => Encoding.UTF8.GetString(bytes, 0, count);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Campus.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,7 +29,7 @@ public sealed class LimitsTests(ShortTimeoutGatewayFactory factory) : IClassFixt
         var response = await factory.CreateClient().SendAsync(GatewayRequests.Get("/api/profile/slow", factory.Jwt.CreateToken()), Ct);
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Equal("upstream_timeout", GatewayRequests.ProblemCode(await response.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("upstream_timeout", Problems.Code(await response.Content.ReadAsStringAsync(Ct)));
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class LimitsTests(ShortTimeoutGatewayFactory factory) : IClassFixt
         var response = await factory.CreateClient().PostAsync("/api/auth/phone/send-code", content, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("payload_too_large", GatewayRequests.ProblemCode(await response.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("payload_too_large", Problems.Code(await response.Content.ReadAsStringAsync(Ct)));
     }
 
     [Fact]

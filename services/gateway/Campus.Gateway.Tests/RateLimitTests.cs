@@ -1,4 +1,5 @@
 using System.Net;
+using Campus.Testing;
 
 namespace Campus.Gateway.Tests;
 
@@ -71,7 +72,7 @@ public sealed class RateLimitTests(TwoReplicas replicas) : IClassFixture<TwoRepl
         Assert.NotNull(retryAfter);
         Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
         Assert.Equal("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("rate_limited", GatewayRequests.ProblemCode(await limited.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("rate_limited", Problems.Code(await limited.Content.ReadAsStringAsync(Ct)));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class RateLimitTests(TwoReplicas replicas) : IClassFixture<TwoRepl
         var nextPrefix = await client.SendAsync(GatewayRequests.Get("/api/auth/phone/send-code", null, From($"{site}:2::1")), Ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-        Assert.Equal("rate_limited", GatewayRequests.ProblemCode(await limited.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("rate_limited", Problems.Code(await limited.Content.ReadAsStringAsync(Ct)));
         Assert.Equal(HttpStatusCode.OK, nextPrefix.StatusCode);
     }
 
@@ -150,7 +151,7 @@ public sealed class RateLimitTests(TwoReplicas replicas) : IClassFixture<TwoRepl
 
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.NotNull(limited.Headers.RetryAfter);
-        Assert.Equal("rate_limited", GatewayRequests.ProblemCode(await limited.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("rate_limited", Problems.Code(await limited.Content.ReadAsStringAsync(Ct)));
         Assert.Equal(HttpStatusCode.OK, otherUser.StatusCode);
     }
 }

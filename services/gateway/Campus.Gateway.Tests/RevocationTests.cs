@@ -1,4 +1,5 @@
 using System.Net;
+using Campus.Testing;
 using StackExchange.Redis;
 
 namespace Campus.Gateway.Tests;
@@ -50,7 +51,7 @@ public sealed class RevocationTests(RevokingGatewayFactory gateway) : IClassFixt
         var refused = await client.SendAsync(GatewayRequests.Get("/api/profile/me", token), Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        Assert.Equal("token_revoked", GatewayRequests.ProblemCode(await refused.Content.ReadAsStringAsync(Ct)));
+        Assert.Equal("token_revoked", Problems.Code(await refused.Content.ReadAsStringAsync(Ct)));
         Assert.Contains("invalid_token", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(GatewayRequests.Get("/api/profile/me", otherSession), Ct)).StatusCode);
     }

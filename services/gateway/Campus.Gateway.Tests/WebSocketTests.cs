@@ -164,6 +164,7 @@ public sealed class DeadChatNodeTests(DeadChatNodeFactory factory) : IClassFixtu
         while (true)
         {
             var sockets = new List<ClientWebSocket>();
+            var nodes = new List<string>();
             try
             {
                 for (var i = 0; i < 4; i++)
@@ -173,8 +174,12 @@ public sealed class DeadChatNodeTests(DeadChatNodeFactory factory) : IClassFixtu
                     socket.Options.AddSubProtocol("campus.v1");
                     socket.Options.AddSubProtocol($"bearer.{token}");
                     await socket.ConnectAsync(new Uri($"ws://{factory.BaseAddress.Authority}/ws/chats/{i}"), Ct);
-                    await WebSocketTests.ReceiveAsync(socket);
+                    nodes.Add((await WebSocketTests.ReceiveAsync(socket))["node"]);
                 }
+                // Four sockets in a row, all open and all on the one live node.
+                Assert.All(sockets, socket => Assert.Equal(WebSocketState.Open, socket.State));
+                Assert.Equal(4, nodes.Count);
+                Assert.Single(nodes.Distinct());
                 return;
             }
             catch (WebSocketException) when (DateTime.UtcNow < deadline)

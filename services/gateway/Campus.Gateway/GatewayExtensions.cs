@@ -23,7 +23,7 @@ internal static class GatewayExtensions
     /// the edge as the only trusted proxy, Redis-backed rate limits, per-route timeouts, and YARP from
     /// <c>ReverseProxy</c> with the header hygiene transform on every route.
     /// </summary>
-    public static void AddGateway(this IHostApplicationBuilder builder)
+    public static void AddGatewayServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication();
         // The gateway contract allows at most 30 s of clock skew; ServiceDefaults allows more for services.

@@ -2,7 +2,7 @@ using Campus.Gateway;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddGateway();
+builder.AddGatewayServices();
 
 var app = builder.Build();
 app.UseGatewayForwardedHeaders();

@@ -28,7 +28,8 @@ public sealed record DeliveryCompleted(Guid NotificationId, Guid UserId, string 
     /// <summary>The event of <paramref name="notification"/>, which must be sent or failed.</summary>
     public static DeliveryCompleted Of(Notification notification, DateTimeOffset now) =>
         new(notification.Id, notification.UserId, notification.TypeKey, notification.Channel,
-            notification.Status == NotificationStatus.Sent ? "sent" : "failed", notification.Attempts) { OccurredAt = now };
+            notification.Status == NotificationStatus.Sent ? "sent" : "failed", notification.Attempts)
+        { OccurredAt = now };
 }
 
 /// <summary>

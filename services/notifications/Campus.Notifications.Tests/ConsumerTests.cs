@@ -32,7 +32,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         Assert.Equal("Подтвердите адрес электронной почты", notification.Subject); // a new contact reads Russian
         Assert.Contains($"href=\"{NotificationsFactory.LinkBaseUrl}/confirm-email?token={token}\"", notification.Body);
         Assert.Contains("2030-01-02 03:04 UTC", notification.Body);
-        Assert.Equal([notification.Id], await DeliveriesAsync(probe, 1));
+        Assert.Equal([notification.Id], await DeliveriesAsync(factory, probe, 1));
         Assert.Equal("new@example.org", (await factory.QueryAsync(db => db.Contacts.SingleAsync(c => c.UserId == user, Ct))).Email);
     }
 
@@ -40,6 +40,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
     public async Task A_redelivered_event_creates_nothing_new()
     {
         await using var probe = await DeliveryProbeAsync(factory);
+        var settled = factory.Settled("notifications.auth-events");
         var user = Guid.NewGuid();
         var evt = new
         {
@@ -52,9 +53,8 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         await factory.PublishAsync("auth.user.password_reset_requested", evt);
         await factory.PublishAsync("auth.user.password_reset_requested", evt);
 
-        Assert.Equal([first.Id], await DeliveriesAsync(probe, 1));
-        await Wait.UntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events") == 0);
-        await Task.Delay(300, Ct);
+        await Wait.UntilAsync(() => factory.Settled("notifications.auth-events") >= settled + 3);
+        Assert.Equal([first.Id], await DeliveriesAsync(factory, probe, 1));
         Assert.Single(await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == user).ToListAsync(Ct)));
         Assert.Contains($"{NotificationsFactory.LinkBaseUrl}/reset-password?token=reset-token", first.Body);
         Assert.Equal(0u, await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.auth-events.dlq"));
@@ -101,7 +101,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         Assert.Contains("1:35", email.Body);
         Assert.Equal(("telegram", "4242", null), (telegram.Channel, telegram.Recipient, telegram.Subject));
         Assert.Equal("Your video \"intro <1>.mp4\" is processed (1:35, renditions: 360p, 720p) and ready to publish.", telegram.Body);
-        Assert.Equal(rows.Select(r => r.Id).Order(), (await DeliveriesAsync(probe, 2)).Order());
+        Assert.Equal(rows.Select(r => r.Id).Order(), (await DeliveriesAsync(factory, probe, 2)).Order());
     }
 
     [Fact]
@@ -138,12 +138,12 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
             return db.SaveChangesAsync(Ct);
         });
         var course = Guid.NewGuid();
+        var settled = factory.Settled("notifications.content-events");
 
         await factory.PublishAsync("content.course.published", new { id = Guid.NewGuid(), course_id = course, title = "Security basics", author_id = author });
 
         var users = new[] { author, first, second, third };
-        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Notifications.CountAsync(n => users.Contains(n.UserId), Ct)).ContinueWith(t => t.Result >= 2, Ct));
-        await Task.Delay(500, Ct);
+        await Wait.UntilAsync(() => factory.Settled("notifications.content-events") >= settled + 1);
         var rows = await factory.QueryAsync(db => db.Notifications.Where(n => users.Contains(n.UserId)).ToListAsync(Ct));
         Assert.Equal(2, rows.Count);
         var email = Assert.Single(rows, r => r.UserId == first);
@@ -164,6 +164,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         });
         var course = Guid.NewGuid();
         var first = Guid.NewGuid();
+        var settled = factory.Settled("notifications.content-events");
         await factory.PublishAsync("content.course.published", new { id = first, course_id = course, title = "Once", author_id = author });
         var announcement = await WaitForSingleAsync(reader);
 
@@ -173,8 +174,7 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
         // The announcing event redelivered still counts as itself (its batches may not have finished).
         await factory.PublishAsync("content.course.published", new { id = first, course_id = course, title = "Once", author_id = author });
 
-        await Wait.UntilAsync(async () => await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events") == 0);
-        await Task.Delay(500, Ct);
+        await Wait.UntilAsync(() => factory.Settled("notifications.content-events") >= settled + 4);
         Assert.Equal([announcement.Id], await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == reader).Select(n => n.Id).ToListAsync(Ct)));
         Assert.Equal(first, (await factory.QueryAsync(db => db.AnnouncedCourses.SingleAsync(c => c.CourseId == course, Ct))).EventId);
         Assert.Equal(0u, await Testing.RabbitMqTestScope.MessageCountAsync(factory.Broker.QueuePrefix + "notifications.content-events.dlq"));

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Testing;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 
 namespace Campus.Notifications.Tests;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Notifications.Data;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 
@@ -64,7 +65,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, redriven.StatusCode);
         var body = await redriven.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(("pending", 0, "boom"), (body.GetProperty("status").GetString(), body.GetProperty("attempts").GetInt32(), body.GetProperty("last_error").GetString()));
-        Assert.Equal([failed.Id], await DeliveriesAsync(probe, 1));
+        Assert.Equal([failed.Id], await DeliveriesAsync(factory, probe, 1));
 
         var again = await admin.PostAsync($"/api/notifications/deliveries/{failed.Id}/redrive", null, Ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
@@ -73,7 +74,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         var missing = await admin.PostAsync($"/api/notifications/deliveries/{Guid.NewGuid()}/redrive", null, Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("delivery_not_found", await CodeAsync(missing));
-        Assert.Empty(await DeliveriesAsync(probe, 0));
+        Assert.Empty(await DeliveriesAsync(factory, probe, 0));
         var row = await factory.QueryAsync(db => db.Notifications.SingleAsync(n => n.Id == failed.Id, Ct));
         Assert.Equal((NotificationStatus.Pending, 0, (DateTimeOffset?)null), (row.Status, row.Attempts, row.NextAttemptAt));
     }

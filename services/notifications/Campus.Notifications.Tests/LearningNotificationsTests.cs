@@ -12,7 +12,15 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
 {
     private static readonly DateTimeOffset Due = new(2030, 3, 4, 5, 6, 0, TimeSpan.Zero);
 
-    public ValueTask InitializeAsync() => new(factory.StartAsync());
+    /// <summary>How many deliveries of the content queue were acked before this test, and how many it published.</summary>
+    private long _settledBefore;
+    private int _published;
+
+    public async ValueTask InitializeAsync()
+    {
+        await factory.StartAsync();
+        _settledBefore = factory.Settled("notifications.content-events");
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -26,12 +34,12 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         await AddContactAsync(learner, "learner@example.org", telegram: 5005, locale: "ru");
         var course = Guid.NewGuid();
 
-        await factory.PublishAsync("content.enrolment.created", new
+        await PublishAsync("content.enrolment.created", new
         {
             id = Guid.NewGuid(), course_id = Guid.NewGuid(), course_title = "Chosen", user_id = learner, source = "self",
             due_at = (DateTimeOffset?)null, assigned_by = (Guid?)null,
         });
-        await factory.PublishAsync("content.enrolment.created", new
+        await PublishAsync("content.enrolment.created", new
         {
             id = Guid.NewGuid(), course_id = course, course_title = "Охрана труда <2030>", user_id = learner, source = "assigned",
             due_at = Due, assigned_by = manager,
@@ -46,7 +54,7 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         Assert.Contains($"href=\"{NotificationsFactory.LinkBaseUrl}/courses/{course}\"", email.Body);
         var telegram = Assert.Single(rows, r => r.Channel == Channels.Telegram);
         Assert.Equal($"Вам назначен курс «Охрана труда <2030>», срок — до 2030-03-04 05:06 UTC.\n{NotificationsFactory.LinkBaseUrl}/courses/{course}", telegram.Body);
-        Assert.Equal(rows.Select(r => r.Id).Order(), (await DeliveriesAsync(probe, 2)).Order());
+        Assert.Equal(rows.Select(r => r.Id).Order(), (await DeliveriesAsync(factory, probe, 2)).Order());
     }
 
     [Fact]
@@ -55,7 +63,7 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         var learner = Guid.NewGuid();
         await AddContactAsync(learner, "en@example.org", telegram: null, locale: "en");
 
-        await factory.PublishAsync("content.enrolment.created", new
+        await PublishAsync("content.enrolment.created", new
         {
             id = Guid.NewGuid(), course_id = Guid.NewGuid(), course_title = "Onboarding", user_id = learner, source = "assigned",
             due_at = (DateTimeOffset?)null, assigned_by = Guid.NewGuid(),
@@ -77,17 +85,16 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         object Completed() => new { id = Guid.NewGuid(), course_id = course, course_title = "Safety", user_id = learner, completed_at = Due.AddDays(2) };
         var overdue = Overdue();
 
-        await factory.PublishAsync("content.enrolment.due_soon", DueSoon());
-        await factory.PublishAsync("content.enrolment.overdue", overdue);
-        await factory.PublishAsync("content.course.completed", Completed());
+        await PublishAsync("content.enrolment.due_soon", DueSoon());
+        await PublishAsync("content.enrolment.overdue", overdue);
+        await PublishAsync("content.course.completed", Completed());
         await WaitForAsync(learner, 3);
         // Redelivered, and the same facts again under new event ids.
-        await factory.PublishAsync("content.enrolment.overdue", overdue);
-        await factory.PublishAsync("content.enrolment.overdue", Overdue());
-        await factory.PublishAsync("content.enrolment.due_soon", DueSoon());
-        await factory.PublishAsync("content.course.completed", Completed());
-        await Wait.UntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(ContentQueue) == 0);
-        await Task.Delay(500, Ct);
+        await PublishAsync("content.enrolment.overdue", overdue);
+        await PublishAsync("content.enrolment.overdue", Overdue());
+        await PublishAsync("content.enrolment.due_soon", DueSoon());
+        await PublishAsync("content.course.completed", Completed());
+        await WaitUntilConsumedAsync();
 
         var rows = await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == learner).ToListAsync(Ct));
         Assert.Equal([NotificationTypes.CourseCompleted, NotificationTypes.CourseDueSoon, NotificationTypes.CourseOverdue],
@@ -100,7 +107,7 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(ContentQueue + ".dlq"));
 
         // A new due date is a new fact: its overdue notifies again.
-        await factory.PublishAsync("content.enrolment.overdue", new { id = Guid.NewGuid(), course_id = course, course_title = "Safety", user_id = learner, due_at = Due.AddDays(7) });
+        await PublishAsync("content.enrolment.overdue", new { id = Guid.NewGuid(), course_id = course, course_title = "Safety", user_id = learner, due_at = Due.AddDays(7) });
         await WaitForAsync(learner, 4);
     }
 
@@ -114,7 +121,7 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
             new { items = new[] { new { type_key = "course_completed", channel = "email", enabled = false } } }, Ct);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
-        await factory.PublishAsync("content.course.completed", new
+        await PublishAsync("content.course.completed", new
         {
             id = Guid.NewGuid(), course_id = Guid.NewGuid(), course_title = "Этика", user_id = learner, completed_at = Due,
         });
@@ -130,11 +137,21 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
         return db.SaveChangesAsync(Ct);
     });
 
-    /// <summary>Waits until <paramref name="count"/> notifications of <paramref name="user"/> exist (and a moment for extra ones).</summary>
+    private async Task PublishAsync(string routingKey, object evt)
+    {
+        await factory.PublishAsync(routingKey, evt);
+        _published++;
+    }
+
+    /// <summary>Waits until the host has acked every event this test published.</summary>
+    private Task WaitUntilConsumedAsync() =>
+        Wait.UntilAsync(() => factory.Settled("notifications.content-events") >= _settledBefore + _published);
+
+    /// <summary>Waits until every event this test published is consumed, then expects <paramref name="count"/> notifications of <paramref name="user"/>.</summary>
     private async Task<List<Notification>> WaitForAsync(Guid user, int count)
     {
         await Wait.UntilAsync(async () => await factory.QueryAsync(db => db.Notifications.CountAsync(n => n.UserId == user, Ct)) >= count);
-        await Task.Delay(300, Ct);
+        await WaitUntilConsumedAsync();
         var rows = await factory.QueryAsync(db => db.Notifications.Where(n => n.UserId == user).ToListAsync(Ct));
         Assert.Equal(count, rows.Count);
         return rows;

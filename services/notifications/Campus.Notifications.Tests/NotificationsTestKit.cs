@@ -1,8 +1,8 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Campus.Notifications.Data;
+using Campus.Messaging;
+using Campus.Messaging.Outbox;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Notifications.Tests;
@@ -11,20 +11,7 @@ internal static class NotificationsTestKit
 {
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A client carrying a real access token for <paramref name="userId"/> with <paramref name="roles"/>.</summary>
-    public static HttpClient ClientFor(this NotificationsFactory factory, Guid userId, string roles = "student")
-    {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.Jwt.CreateToken(userId, roles));
-        return client;
-    }
 
-    /// <summary>Runs <paramref name="query"/> on a fresh context of the host's database.</summary>
-    public static async Task<T> QueryAsync<T>(this NotificationsFactory factory, Func<NotificationsDbContext, Task<T>> query)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        return await query(scope.ServiceProvider.GetRequiredService<NotificationsDbContext>());
-    }
 
     /// <summary>Publishes <paramref name="evt"/> (snake_case JSON, as Campus.Messaging writes it) to the host's exchange.</summary>
     public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
@@ -41,9 +28,6 @@ internal static class NotificationsTestKit
         await RabbitMqTestScope.WaitForQueuesAsync([.. ConsumedQueues.Select(queue => factory.Broker.QueuePrefix + queue)]);
     }
 
-    public static async Task<string?> CodeAsync(HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString();
-
     /// <summary>
     /// A probe standing in for the delivery worker: bound to <c>notifications.delivery.requested</c> on the host's
     /// exchange, so a test sees exactly which delivery messages the service published.
@@ -51,11 +35,18 @@ internal static class NotificationsTestKit
     public static Task<BrokerProbe> DeliveryProbeAsync(NotificationsFactory factory) =>
         BrokerProbe.BindAsync(factory.Broker, "notifications.delivery.requested");
 
-    /// <summary>Waits until <paramref name="count"/> messages arrived (and a moment for extra ones), then returns their notification ids.</summary>
-    public static async Task<List<Guid>> DeliveriesAsync(BrokerProbe probe, int count)
+    /// <summary>The deliveries of the host's consumer of <paramref name="queue"/> (without the prefix) acked so far.</summary>
+    public static long Settled(this NotificationsFactory factory, string queue) =>
+        factory.Services.GetRequiredService<ConsumerProgress>().Settled(queue);
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> messages arrived and the host's outbox holds nothing unpublished (so no
+    /// further message is on its way), then returns their notification ids.
+    /// </summary>
+    public static async Task<List<Guid>> DeliveriesAsync(NotificationsFactory factory, BrokerProbe probe, int count)
     {
         await Wait.UntilAsync(async () => await probe.CountAsync() >= count);
-        await Task.Delay(300, Ct);
+        await Wait.UntilAsync(() => factory.QueryAsync(db => db.Set<OutboxMessage>().AllAsync(m => m.PublishedAt != null, Ct)));
         var messages = await probe.DrainAsync();
         Assert.All(messages, m => Assert.Equal("notifications.delivery.requested", m.GetProperty("type").GetString()));
         return [.. messages.Select(m => m.GetProperty("notification_id").GetGuid())];

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Testing;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 
 namespace Campus.Notifications.Tests;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Campus.Notifications.Data;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 

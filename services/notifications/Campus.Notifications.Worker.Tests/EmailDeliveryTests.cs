@@ -1,6 +1,7 @@
 using Campus.Messaging;
 using Campus.Notifications.Data;
 using Campus.Notifications.Worker.Delivery;
+using Campus.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Notifications.Worker.Tests;
@@ -42,13 +43,15 @@ public sealed class EmailDeliveryTests(WorkerFactory factory) : IClassFixture<Wo
     [Fact]
     public async Task A_sent_row_is_never_sent_again_even_by_concurrent_duplicates()
     {
+        await factory.StartedAsync();
+        var settled = factory.SettledDeliveries;
         var id = await factory.EnqueueAsync(Channels.Email, "once@example.test", Html, "Once");
         // Duplicates racing the first delivery (a re-drive, a redelivery after a lost ack) ...
         await Task.WhenAll(factory.RequestDeliveryAsync(id), factory.RequestDeliveryAsync(id));
         await factory.WaitForRowAsync(id, r => r.Status == NotificationStatus.Sent);
         // ... and one after it.
         await factory.RequestDeliveryAsync(id);
-        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        await Wait.UntilAsync(() => factory.SettledDeliveries >= settled + 4); // the request, two duplicates and the late one
 
         Assert.Single(factory.Smtp.Mails, m => m.Recipients.Contains("once@example.test"));
         Assert.Equal(1, (await factory.RowAsync(id)).Attempts);
@@ -131,6 +134,7 @@ public sealed class SmtpOutageTests(PatientWorkerFactory factory) : IClassFixtur
     public async Task With_the_relay_down_mails_stay_pending_with_growing_attempts_and_are_sent_once_when_it_is_back()
     {
         await factory.StartedAsync();
+        var settled = factory.SettledDeliveries;
         await factory.Smtp.StopAsync();
         var ids = new List<Guid>();
         try
@@ -155,12 +159,15 @@ public sealed class SmtpOutageTests(PatientWorkerFactory factory) : IClassFixtur
             factory.Smtp.Resume();
         }
 
+        var attempts = 0;
         foreach (var id in ids)
         {
             var row = await factory.WaitForRowAsync(id, r => r.Status == NotificationStatus.Sent, seconds: 20);
             Assert.True(row.Attempts >= 3);
+            attempts += row.Attempts;
         }
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        // Every attempt was one delivery message (the request, then each retry): all of them acked, none left to send.
+        await Wait.UntilAsync(() => factory.SettledDeliveries >= settled + attempts);
         for (var i = 0; i < 3; i++)
         {
             Assert.Single(factory.Smtp.Mails, m => m.Recipients.Contains($"outage{i}@example.test"));

@@ -126,6 +126,9 @@ public class WorkerFactory : CampusHostFactory<Program, NotificationsDbContext>
         }
     }
 
+    /// <summary>The delivery requests the worker's consumer has acked so far.</summary>
+    public long SettledDeliveries => Services.GetRequiredService<ConsumerProgress>().Settled(DeliverNotification.Queue);
+
     public Task<uint> DeadLettersAsync() => Services.GetRequiredService<IDeadLetterQueue>().CountAsync(DeliverNotification.Queue);
 
     /// <summary>A queue of the test's own bound to the test exchange, to see what the worker publishes.</summary>

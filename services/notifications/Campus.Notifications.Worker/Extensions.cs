@@ -12,7 +12,7 @@ internal static class Extensions
     /// <c>notifications.delivery</c>), the outbox that carries <c>notifications.telegram.linked</c>, the SMTP and
     /// Telegram senders, and the Telegram update poller of the link flow.
     /// </summary>
-    public static void AddWorkerServices(this IHostApplicationBuilder builder)
+    public static void AddNotificationsWorkerServices(this IHostApplicationBuilder builder)
     {
         builder.AddCampusDbContext<NotificationsDbContext>();
         builder.AddCampusMessaging(messaging => messaging

@@ -2,7 +2,7 @@ using Campus.Notifications.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddWorkerServices();
+builder.AddNotificationsWorkerServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

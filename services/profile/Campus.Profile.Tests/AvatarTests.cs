@@ -50,7 +50,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         using var client = factory.ClientFor(Guid.NewGuid());
         var response = await client.PostAsJsonAsync("/api/profile/avatar/upload-url", new { content_type = contentType, size_bytes = size }, Ct);
         Assert.Equal(status, response.StatusCode);
-        Assert.Equal(code, await ProfileTests.CodeAsync(response));
+        Assert.Equal(code, await CodeAsync(response));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
-        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal("invalid_image", await CodeAsync(confirm));
         Assert.Empty(await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(me));
         Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct)).GetProperty("avatar_url").ValueKind);
@@ -88,7 +88,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await CompleteAsync(client, id);
 
         Assert.True(confirm.StatusCode == HttpStatusCode.UnprocessableEntity, what);
-        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal("invalid_image", await CodeAsync(confirm));
         Assert.Empty(await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(me));
     }
@@ -103,7 +103,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
-        Assert.Equal("invalid_image", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal("invalid_image", await CodeAsync(confirm));
         Assert.Empty(await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(me));
     }
@@ -137,7 +137,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await thief.PostAsJsonAsync("/api/profile/avatar/confirm", new { key }, Ct);
 
         Assert.Equal(HttpStatusCode.Forbidden, confirm.StatusCode);
-        Assert.Equal("key_not_owned", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal("key_not_owned", await CodeAsync(confirm));
         Assert.Equal([key], await ExistingAsync([key]));
     }
 
@@ -152,7 +152,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await CompleteAsync(client, id);
 
         Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
-        Assert.Equal("upload_missing", await ProfileTests.CodeAsync(confirm));
+        Assert.Equal("upload_missing", await CodeAsync(confirm));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Testing;
 
 namespace Campus.Profile.Tests;
 
@@ -33,7 +34,7 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct)).StatusCode);
         var again = await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        Assert.Equal("experience_level_not_found", await ProfileTests.CodeAsync(again));
+        Assert.Equal("experience_level_not_found", await CodeAsync(again));
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
         Assert.Equal(7, body.GetProperty("rank").GetInt32());
         var missing = await student.GetAsync($"/api/profile/experience-levels/{Guid.NewGuid()}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("experience_level_not_found", await ProfileTests.CodeAsync(missing));
+        Assert.Equal("experience_level_not_found", await CodeAsync(missing));
         using var anonymous = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(created.Headers.Location, Ct)).StatusCode);
     }
@@ -68,7 +69,7 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
         var duplicate = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name, rank = 2 }, Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
-        Assert.Equal("experience_level_exists", await ProfileTests.CodeAsync(duplicate));
+        Assert.Equal("experience_level_exists", await CodeAsync(duplicate));
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
         var delete = await admin.DeleteAsync($"/api/profile/experience-levels/{id}", Ct);
 
         Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
-        Assert.Equal("experience_level_in_use", await ProfileTests.CodeAsync(delete));
+        Assert.Equal("experience_level_in_use", await CodeAsync(delete));
     }
 
     [Fact]

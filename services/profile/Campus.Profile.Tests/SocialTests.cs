@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Profile.Social;
+using Campus.Testing;
 
 namespace Campus.Profile.Tests;
 
@@ -29,7 +30,7 @@ public sealed class SocialTests(ProfileFactory factory) : IClassFixture<ProfileF
         Assert.Empty((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());
         var again = await client.DeleteAsync("/api/profile/social/telegram", Ct);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        Assert.Equal("binding_not_found", await ProfileTests.CodeAsync(again));
+        Assert.Equal("binding_not_found", await CodeAsync(again));
 
         using var otherClient = factory.ClientFor(other);
         Assert.Single((await otherClient.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());

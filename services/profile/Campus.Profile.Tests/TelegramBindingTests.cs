@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Messaging;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Profile.Tests;
 
@@ -15,6 +17,8 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
         using var starter = factory.CreateClient(); // starts the host and its consumers
         var queue = factory.Broker.QueuePrefix + "profile.telegram-linked";
         await RabbitMqTestScope.WaitForQueuesAsync(queue);
+        var consumed = factory.Services.GetRequiredService<ConsumerProgress>();
+        var settled = consumed.Settled("profile.telegram-linked");
         var (me, other) = (Guid.NewGuid(), Guid.NewGuid());
         var chatId = Random.Shared.NextInt64(1, long.MaxValue);
         var linked = Serialize(me, chatId, "@me_on_tg");
@@ -22,8 +26,7 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
         await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == me, Ct)));
-        await Wait.UntilAsync(async () => await RabbitMqTestScope.MessageCountAsync(queue) == 0);
-        await Task.Delay(300, Ct);
+        await Wait.UntilAsync(() => consumed.Settled("profile.telegram-linked") >= settled + 2);
 
         using var client = factory.ClientFor(me);
         var binding = Assert.Single((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());

@@ -72,44 +72,44 @@ internal sealed class Reports(ReportsOptions options)
             switch (scenario)
             {
                 case "xlsx":
-                {
-                    var run = await MeasureAsync(worker, () => RequestAsync(new { type = "learner_progress", format = "xlsx" }, options.PollMs));
-                    workerSeconds = run.Results[0].ClientSeconds;
-                    Print("xlsx learner_progress, everything", run, targetSeconds: 10, targetMiB: 256);
-                    break;
-                }
+                    {
+                        var run = await MeasureAsync(worker, () => RequestAsync(new { type = "learner_progress", format = "xlsx" }, options.PollMs));
+                        workerSeconds = run.Results[0].ClientSeconds;
+                        Print("xlsx learner_progress, everything", run, targetSeconds: 10, targetMiB: 256);
+                        break;
+                    }
                 case "bare":
-                {
-                    var bare = await BareAsync(db);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{"bare SpreadCheetah → local file",-40} time_s={bare.Seconds:F2} rows={bare.Rows} size_bytes={bare.Size} ({bare.Size / 1048576.0:F1} MiB) driver_cpu_s={bare.CpuSeconds:F2} driver_peak_rss_mib={bare.PeakMiB:F0}{(workerSeconds is { } w ? $" ratio_worker_over_bare={w / bare.Seconds:F2}" : "")}"));
-                    break;
-                }
+                    {
+                        var bare = await BareAsync(db);
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{"bare SpreadCheetah → local file",-40} time_s={bare.Seconds:F2} rows={bare.Rows} size_bytes={bare.Size} ({bare.Size / 1048576.0:F1} MiB) driver_cpu_s={bare.CpuSeconds:F2} driver_peak_rss_mib={bare.PeakMiB:F0}{(workerSeconds is { } w ? $" ratio_worker_over_bare={w / bare.Seconds:F2}" : "")}"));
+                        break;
+                    }
                 case "pair":
-                {
-                    var run = await MeasureAsync(worker, async () =>
                     {
-                        var both = await Task.WhenAll(
-                            RequestAsync(new { type = "learner_progress", format = "xlsx" }, options.PollMs * 2),
-                            RequestAsync(new { type = "learner_progress", format = "xlsx", locale = "en" }, options.PollMs * 2));
-                        return both.SelectMany(r => r).ToArray();
-                    });
-                    Print("xlsx learner_progress ×2 at once", run, targetSeconds: null, targetMiB: 512);
-                    break;
-                }
+                        var run = await MeasureAsync(worker, async () =>
+                        {
+                            var both = await Task.WhenAll(
+                                RequestAsync(new { type = "learner_progress", format = "xlsx" }, options.PollMs * 2),
+                                RequestAsync(new { type = "learner_progress", format = "xlsx", locale = "en" }, options.PollMs * 2));
+                            return both.SelectMany(r => r).ToArray();
+                        });
+                        Print("xlsx learner_progress ×2 at once", run, targetSeconds: null, targetMiB: 512);
+                        break;
+                    }
                 case "pdf":
-                {
-                    var (department, from, rows) = await PdfRangeAsync(db);
-                    var run = await MeasureAsync(worker, () => RequestAsync(new
                     {
-                        type = "learner_progress", format = "pdf",
-                        @params = new { department, from = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
-                    }, options.PollMs));
-                    var pages = await PdfPagesAsync(run.Results[0].Id);
-                    Print(string.Create(CultureInfo.InvariantCulture, $"pdf learner_progress, {department} since {from:yyyy-MM-dd} (~{rows} rows)"), run,
-                        targetSeconds: 2, targetMiB: 150, extra: $" pages={pages}");
-                    break;
-                }
+                        var (department, from, rows) = await PdfRangeAsync(db);
+                        var run = await MeasureAsync(worker, () => RequestAsync(new
+                        {
+                            type = "learner_progress", format = "pdf",
+                            @params = new { department, from = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+                        }, options.PollMs));
+                        var pages = await PdfPagesAsync(run.Results[0].Id);
+                        Print(string.Create(CultureInfo.InvariantCulture, $"pdf learner_progress, {department} since {from:yyyy-MM-dd} (~{rows} rows)"), run,
+                            targetSeconds: 2, targetMiB: 150, extra: $" pages={pages}");
+                        break;
+                    }
                 case "small":
                     await SmallAsync(worker);
                     break;

@@ -61,7 +61,7 @@ public sealed partial class ScheduleFirer(
     /// <summary>An owner's or a recipient's row of the <c>users</c> facts, as far as the checks need it.</summary>
     private sealed record Person(Guid UserId, string[] Roles, string? Department, bool Blocked)
     {
-        public bool IsAdmin => Roles.Contains("admin");
+        public bool IsAdmin => Roles.Contains(Campus.Roles.Admin);
     }
 
     /// <summary>One batch: fires the due schedules it could lock; answers how many it claimed.</summary>
@@ -156,7 +156,7 @@ public sealed partial class ScheduleFirer(
         {
             return null;
         }
-        if (!owner.Roles.Contains("manager"))
+        if (!owner.Roles.Contains(Campus.Roles.Manager))
         {
             return "owner_not_allowed: the owner is no longer a manager or an admin.";
         }

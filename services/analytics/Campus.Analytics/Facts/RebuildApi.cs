@@ -35,7 +35,7 @@ public static class RebuildApi
     public static async Task<Results<Accepted<RebuildResponse>, ProblemHttpResult>> RebuildAsync(
         ClaimsPrincipal principal, AnalyticsDbContext db, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
     {
-        if (!principal.IsInRole("admin"))
+        if (!principal.IsAdmin())
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "admin_required", "Only an admin rebuilds the analytics facts.");
         }

@@ -18,8 +18,8 @@ public sealed class User
 
     public string? PasswordHash { get; set; }
 
-    /// <summary>Role names (<see cref="Roles"/>): student, author, moderator, manager, admin.</summary>
-    public string[] Roles { get; set; } = [Campus.Auth.Users.Roles.Student];
+    /// <summary>Role names (<see cref="Campus.Roles"/>): student, author, moderator, manager, admin.</summary>
+    public string[] Roles { get; set; } = [Campus.Roles.Student];
 
     public UserStatus Status { get; set; } = UserStatus.Active;
 

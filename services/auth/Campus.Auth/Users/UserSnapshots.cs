@@ -22,7 +22,8 @@ public sealed class PublishUserSnapshots(AuthDbContext db, TimeProvider time) : 
                 .Where(u => u.Status != UserStatus.PendingConfirmation && u.Id.CompareTo(after) > 0)
                 .OrderBy(u => u.Id).Take(size)
                 .Select(u => new UserSnapshot(u.Id, u.Phone, u.Email, u.Roles, UserStatusText.Of(u.Status), u.CreatedAt,
-                    db.Sessions.Where(s => s.UserId == u.Id).Max(s => (DateTimeOffset?)s.CreatedAt)) { OccurredAt = now })
+                    db.Sessions.Where(s => s.UserId == u.Id).Max(s => (DateTimeOffset?)s.CreatedAt))
+                { OccurredAt = now })
                 .ToListAsync(ct),
             snapshot => snapshot.UserId,
             snapshot => [snapshot],

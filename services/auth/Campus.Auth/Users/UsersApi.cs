@@ -30,7 +30,7 @@ public static class UsersApi
         // The token's roles are checked first, then the caller's current roles and status in the database: a token issued
         // before a demotion or a block must not administer anything, even when the revocation deny-list is unreachable.
         var admin = routes.MapGroup("/api/auth/users").WithTags("User administration")
-            .RequireAuthorization(policy => policy.RequireRole(Roles.Admin))
+            .RequireAuthorization(Policies.Admin)
             .AddEndpointFilter(RequireCurrentAdminAsync)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);

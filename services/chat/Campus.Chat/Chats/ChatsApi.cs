@@ -137,7 +137,7 @@ public static class ChatsApi
                     return Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_course", "No such course.",
                         "course_id names no existing course (courses are learnt from content's events; a new one may take a moment).");
                 }
-                if (!principal.IsInRole("admin") && !(course.AuthorId == me && principal.IsInRole("author")))
+                if (!principal.IsAdmin() && !(course.AuthorId == me && principal.IsInRole(Roles.Author)))
                 {
                     return Problems.Create(StatusCodes.Status403Forbidden, "not_course_author",
                         "Only the course's author and admins create its chat.");
@@ -262,7 +262,7 @@ public static class ChatsApi
     private static async Task<(ChatRoom? Chat, ProblemHttpResult? Error)> ManagedChatAsync(
         ChatDbContext db, Guid id, ClaimsPrincipal principal, CancellationToken ct)
     {
-        var isAdmin = principal.IsInRole("admin");
+        var isAdmin = principal.IsAdmin();
         var role = await ChatAccess.RoleAsync(db, id, principal.UserId(), ct);
         var chat = role is null && !isAdmin ? null : await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (chat is null)

@@ -127,7 +127,7 @@ public static class MessagesApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
     {
-        var error = await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsInRole("admin"), ct);
+        var error = await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsAdmin(), ct);
         return error is null ? TypedResults.NoContent() : Problem(error);
     }
 

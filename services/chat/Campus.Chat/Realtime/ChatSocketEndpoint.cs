@@ -242,44 +242,44 @@ public static partial class ChatSocketEndpoint
 
                 async Task HandleFrameAsync()
                 {
-                switch (frame?.Type)
-                {
-                    case FrameTypes.Post when await budgets.TryPostAsync(connection.UserId) is { } retryAfter:
-                        connection.Send(new OutFrame(ChatFrame.Error("rate_limited", budgets.PostLimitDetail(retryAfter)).ToUtf8(), 0));
-                        break;
-                    case FrameTypes.Post:
-                        await using (var scope = scopes.CreateAsyncScope())
-                        {
-                            var outcome = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
-                                connection.ChatId, connection.UserId, new PostMessageRequest(frame.Body, frame.ClientMsgId), ct);
-                            connection.Send(new OutFrame((outcome.Error is { } error
-                                ? ChatFrame.Error(error.Code, error.Detail)
-                                : ChatFrame.Ack(outcome.Message!.ClientMsgId, outcome.Message.Seq)).ToUtf8(), 0));
-                        }
-                        break;
-                    case FrameTypes.Typing:
-                        var now = DateTimeOffset.UtcNow;
-                        if (now - lastTyping >= settings.TypingThrottle)
-                        {
-                            lastTyping = now;
-                            await fanout.PublishAsync(connection.ChatId, ChatFrame.Typing(connection.ChatId, connection.UserId));
-                        }
-                        break;
-                    case FrameTypes.Read when frame.Seq is { } seq:
-                        await using (var scope = scopes.CreateAsyncScope())
-                        {
-                            if (await scope.ServiceProvider.GetRequiredService<ChatMessages>()
-                                .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is { } error)
+                    switch (frame?.Type)
+                    {
+                        case FrameTypes.Post when await budgets.TryPostAsync(connection.UserId) is { } retryAfter:
+                            connection.Send(new OutFrame(ChatFrame.Error("rate_limited", budgets.PostLimitDetail(retryAfter)).ToUtf8(), 0));
+                            break;
+                        case FrameTypes.Post:
+                            await using (var scope = scopes.CreateAsyncScope())
                             {
-                                connection.Send(new OutFrame(ChatFrame.Error(error.Code, error.Detail).ToUtf8(), 0));
+                                var outcome = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
+                                    connection.ChatId, connection.UserId, new PostMessageRequest(frame.Body, frame.ClientMsgId), ct);
+                                connection.Send(new OutFrame((outcome.Error is { } error
+                                    ? ChatFrame.Error(error.Code, error.Detail)
+                                    : ChatFrame.Ack(outcome.Message!.ClientMsgId, outcome.Message.Seq)).ToUtf8(), 0));
                             }
-                        }
-                        break;
-                    default:
-                        connection.Send(new OutFrame(ChatFrame.Error("invalid_frame",
-                            "A client frame is JSON with type message.post {body, client_msg_id}, typing, or read {seq}.").ToUtf8(), 0));
-                        break;
-                }
+                            break;
+                        case FrameTypes.Typing:
+                            var now = DateTimeOffset.UtcNow;
+                            if (now - lastTyping >= settings.TypingThrottle)
+                            {
+                                lastTyping = now;
+                                await fanout.PublishAsync(connection.ChatId, ChatFrame.Typing(connection.ChatId, connection.UserId));
+                            }
+                            break;
+                        case FrameTypes.Read when frame.Seq is { } seq:
+                            await using (var scope = scopes.CreateAsyncScope())
+                            {
+                                if (await scope.ServiceProvider.GetRequiredService<ChatMessages>()
+                                    .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is { } error)
+                                {
+                                    connection.Send(new OutFrame(ChatFrame.Error(error.Code, error.Detail).ToUtf8(), 0));
+                                }
+                            }
+                            break;
+                        default:
+                            connection.Send(new OutFrame(ChatFrame.Error("invalid_frame",
+                                "A client frame is JSON with type message.post {body, client_msg_id}, typing, or read {seq}.").ToUtf8(), 0));
+                            break;
+                    }
                 }
             }
         }

@@ -33,7 +33,7 @@ public static class ContentAccess
 
     /// <summary>True when the caller manages <paramref name="course"/> (and so also sees its drafts and hidden materials).</summary>
     public static bool Manages(this ClaimsPrincipal principal, Course course) =>
-        principal.IsAdmin() || (principal.CanManage() && course.AuthorId == principal.UserId());
+        principal.IsAdmin() || (principal.CanManageContent() && course.AuthorId == principal.UserId());
 
     /// <summary>Published materials of published courses: what a student may open.</summary>
     public static IQueryable<Material> VisibleToStudents(ContentDbContext db) =>

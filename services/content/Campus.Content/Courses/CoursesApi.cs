@@ -39,7 +39,7 @@ public static class CoursesApi
         }
 
         courses.MapPost("/", CreateAsync)
-            .RequireAuthorization(Extensions.ManagePolicy)
+            .RequireAuthorization(Policies.ManageContent)
             .WithName("CreateCourse")
             .WithSummary("Creates a draft course authored by the caller (authors and admins); emits content.course.created.")
             .ProducesValidationProblem()
@@ -51,7 +51,7 @@ public static class CoursesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         courses.MapPut("/{id:guid}", UpdateAsync)
-            .RequireAuthorization(Extensions.ManagePolicy)
+            .RequireAuthorization(Policies.ManageContent)
             .WithName("UpdateCourse")
             .WithSummary("Replaces title, description and cover of the caller's course (admins: any course).")
             .ProducesValidationProblem()
@@ -59,21 +59,21 @@ public static class CoursesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         courses.MapDelete("/{id:guid}", DeleteAsync)
-            .RequireAuthorization(Extensions.ManagePolicy)
+            .RequireAuthorization(Policies.ManageContent)
             .WithName("DeleteCourse")
             .WithSummary("Deletes the caller's course with its sections and materials (uploaded files stay); emits content.course.deleted.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         courses.MapPost("/{id:guid}/publish", PublishAsync)
-            .RequireAuthorization(Extensions.ManagePolicy)
+            .RequireAuthorization(Policies.ManageContent)
             .WithName("PublishCourse")
             .WithSummary("Publishes a draft or archived course (emits content.course.published); publishing a published course changes nothing.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         courses.MapPost("/{id:guid}/archive", ArchiveAsync)
-            .RequireAuthorization(Extensions.ManagePolicy)
+            .RequireAuthorization(Policies.ManageContent)
             .WithName("ArchiveCourse")
             .WithSummary("Archives a course: students no longer see it; its author and admins still do.")
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -18,7 +18,7 @@ public static class SectionsApi
     {
         var api = routes.MapGroup("/api/content").WithTags("Sections and materials").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        var manage = api.MapGroup("").RequireAuthorization(Extensions.ManagePolicy)
+        var manage = api.MapGroup("").RequireAuthorization(Policies.ManageContent)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -38,7 +38,7 @@ public static class DocumentsApi
     {
         var documents = routes.MapGroup("/api/content/documents").WithTags("Documents").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        var manage = documents.MapGroup("").RequireAuthorization(Extensions.ManagePolicy)
+        var manage = documents.MapGroup("").RequireAuthorization(Policies.ManageContent)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         manage.MapGet("/", ListAsync)

@@ -31,7 +31,8 @@ public sealed class PublishContentSnapshots(ContentDbContext db, TimeProvider ti
                                                orderby m.Id
                                                select new { Material = m, s.CourseId }).Take(size).ToListAsync(ct))
                 .Select(x => new MaterialSnapshot(x.Material.Id, x.CourseId, x.Material.Title, EnumText.Name(x.Material.Kind),
-                    x.Material.IsPublished, x.Material.MediaId, x.Material.Position) { OccurredAt = now })
+                    x.Material.IsPublished, x.Material.MediaId, x.Material.Position)
+                { OccurredAt = now })
                 .ToList(),
             s => s.MaterialId, s => [s], cancellationToken);
 
@@ -41,7 +42,8 @@ public sealed class PublishContentSnapshots(ContentDbContext db, TimeProvider ti
                     .ToListAsync(ct))
                 .Select(m => new MediaSnapshot(m.Id, m.OwnerId, m.Filename,
                     m.Status switch { MediaStatus.Ready => "ready", MediaStatus.Failed => "failed", _ => "processing" },
-                    m.DurationSeconds, m.Error) { OccurredAt = now })
+                    m.DurationSeconds, m.Error)
+                { OccurredAt = now })
                 .ToList(),
             s => s.MediaId, s => [s], cancellationToken);
 
@@ -58,7 +60,8 @@ public sealed class PublishContentSnapshots(ContentDbContext db, TimeProvider ti
                     })
                     .ToListAsync(ct))
                 .Select(e => (e.Id, new EnrolmentSnapshot(e.CourseId, e.UserId, EnumText.Name(e.Source), e.CreatedAt, e.DueAt, e.Done, e.Total,
-                    e.CompletedAt, e.OverdueSentFor is { } overdue && overdue == e.DueAt ? overdue : null) { OccurredAt = now }))
+                    e.CompletedAt, e.OverdueSentFor is { } overdue && overdue == e.DueAt ? overdue : null)
+                { OccurredAt = now }))
                 .ToList(),
             x => x.Id, x => [x.Snapshot], cancellationToken);
 

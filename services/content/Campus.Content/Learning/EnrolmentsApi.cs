@@ -34,7 +34,7 @@ public static class EnrolmentsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        var assign = api.MapGroup("").RequireAuthorization(Extensions.AssignPolicy)
+        var assign = api.MapGroup("").RequireAuthorization(Policies.AssignLearners)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

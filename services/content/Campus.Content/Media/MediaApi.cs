@@ -28,7 +28,7 @@ public static class MediaApi
     {
         var media = routes.MapGroup("/api/content/media").WithTags("Media").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        var manage = media.MapGroup("").RequireAuthorization(Extensions.ManagePolicy)
+        var manage = media.MapGroup("").RequireAuthorization(Policies.ManageContent)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         manage.MapGet("/", ListAsync)

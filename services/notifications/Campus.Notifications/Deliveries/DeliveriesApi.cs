@@ -25,7 +25,7 @@ public static class DeliveriesApi
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/api/notifications").WithTags("Notification deliveries")
-            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .RequireAuthorization(Policies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 

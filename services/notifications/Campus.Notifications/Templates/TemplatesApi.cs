@@ -35,7 +35,7 @@ public static class TemplatesApi
     public static IEndpointRouteBuilder MapTemplatesApi(this IEndpointRouteBuilder routes)
     {
         var admin = routes.MapGroup("/api/notifications/templates").WithTags("Notification templates")
-            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .RequireAuthorization(Policies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -261,11 +261,11 @@ public static class SampleValues
         },
         NotificationTypes.CourseAssigned or NotificationTypes.CourseDueSoon or NotificationTypes.CourseOverdue
             or NotificationTypes.CourseCompleted => new()
-        {
-            ["course_id"] = Guid.Empty.ToString(), ["title"] = "Information security basics",
-            ["link"] = $"https://campus.example.org/courses/{Guid.Empty}",
-            ["due_at"] = "2026-01-01 12:00 UTC", ["days_left"] = 3, ["completed_at"] = "2026-01-01 12:00 UTC",
-        },
+            {
+                ["course_id"] = Guid.Empty.ToString(), ["title"] = "Information security basics",
+                ["link"] = $"https://campus.example.org/courses/{Guid.Empty}",
+                ["due_at"] = "2026-01-01 12:00 UTC", ["days_left"] = 3, ["completed_at"] = "2026-01-01 12:00 UTC",
+            },
         _ => [],
     };
 }

@@ -32,7 +32,7 @@ public static class ExperienceLevelsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         var admin = routes.MapGroup("/api/profile/experience-levels").WithTags("Experience levels")
-            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .RequireAuthorization(Policies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 

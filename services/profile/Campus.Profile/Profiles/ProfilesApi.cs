@@ -38,7 +38,7 @@ public static class ProfilesApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         var admin = routes.MapGroup("/api/profile/users").WithTags("Profile administration")
-            .RequireAuthorization(policy => policy.RequireRole("admin"))
+            .RequireAuthorization(Policies.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -111,7 +111,7 @@ public static class ProfilesApi
         }
         var me = principal.UserId();
         var target = userId ?? me;
-        if (target != me && !principal.IsInRole("admin"))
+        if (target != me && !principal.IsAdmin())
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only admins read another user's history.");
         }
