@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchKit;
+using Campus.Testing;
 using Campus.Content.Courses;
 
 namespace Campus.Content.Tests;

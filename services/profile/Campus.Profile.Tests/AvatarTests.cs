@@ -120,8 +120,8 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var unknown = await CompleteAsync(ownerClient, Guid.NewGuid());
 
         Assert.Equal(HttpStatusCode.NotFound, complete.StatusCode);
-        Assert.Equal("upload_not_found", await ProfileTests.CodeAsync(complete));
-        Assert.Equal("upload_not_found", await ProfileTests.CodeAsync(unknown));
+        Assert.Equal("upload_not_found", await CodeAsync(complete));
+        Assert.Equal("upload_not_found", await CodeAsync(unknown));
         Assert.Equal([key], await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(owner));
     }
