@@ -264,7 +264,7 @@ async Task<GateResult> HeartbeatScenarioAsync(ScenarioLimits limits, double rate
         var w = n % watchers;
         var position = Math.Round(n / watchers * interval, 3);
         using var request = Request(learners[w / Videos], HttpMethod.Post, $"/api/content/materials/{video.MaterialIds[w % Videos]}/progress",
-            new { position_s = position, duration_s = 3600 });
+            new { position, duration = 3600 });
         using var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response.StatusCode == HttpStatusCode.OK;
@@ -546,7 +546,7 @@ async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(SignedIn owner
         {
             // A registered upload is enough for a material; the player reports the duration.
             var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-                new { file_name = "gate.mp4", content_type = "video/mp4", size = 1024 }, HttpStatusCode.OK);
+                new { file_name = "gate.mp4", content_type = "video/mp4", size_bytes = 1024 }, HttpStatusCode.OK);
             material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
         }
         else

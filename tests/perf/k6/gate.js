@@ -187,7 +187,7 @@ function createCourse(token, title, videos) {
   for (let v = 0; v < Math.max(1, videos); v++) {
     let material;
     if (videos > 0) {
-      const upload = must('POST', token, '/api/content/media/upload-url', { file_name: 'gate.mp4', content_type: 'video/mp4', size: 1024 }, 200);
+      const upload = must('POST', token, '/api/content/media/upload-url', { file_name: 'gate.mp4', content_type: 'video/mp4', size_bytes: 1024 }, 200);
       material = { kind: 'video', title: `Lecture ${v}`, media_id: upload.media_id };
     } else {
       material = { kind: 'text', title: 'Reading', body: 'Read me.' };
@@ -290,7 +290,7 @@ export function heartbeat(data) {
   const w = n % watchers;
   const position = Math.round((Math.floor(n / watchers) * watchers / rate) * 1000) / 1000;
   http.post(`${EDGE}/api/content/materials/${data.videos[w % VIDEOS]}/progress`,
-    JSON.stringify({ position_s: position, duration_s: 3600 }),
+    JSON.stringify({ position, duration: 3600 }),
     params(data.users[Math.floor(w / VIDEOS)].access, scenarioGate(), true));
 }
 
