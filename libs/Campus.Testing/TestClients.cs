@@ -16,7 +16,14 @@ public static class TestClients
     public static HttpClient ClientFor<TProgram>(this WebApplicationFactory<TProgram> host, TestJwtIssuer jwt, Guid userId,
         string roles = "student") where TProgram : class
     {
-        var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        // Started first: a host on real Kestrel (UseKestrel) knows its address only then, and explicit client options
+        // would otherwise send the client to http://localhost.
+        _ = host.Services;
+        var client = host.CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false,
+            BaseAddress = host.ClientOptions.BaseAddress,
+        });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", jwt.CreateToken(userId, roles));
         return client;
     }
