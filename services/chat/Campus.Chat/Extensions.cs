@@ -1,3 +1,4 @@
+using Campus.Chat.Chats;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
 using Campus.Chat.Realtime;
@@ -41,6 +42,7 @@ internal static class Extensions
         builder.Services.AddHostedService<SocketLeaseRenewal>();
         builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();
+        builder.Services.AddScoped<ChatCreation>();
     }
 
     /// <summary>WebSockets with the configured keep-alive (ping every interval, closed when no pong within the timeout).</summary>

@@ -41,6 +41,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 
         builder.Services.AddSingleton<HlsSigner>();
+        builder.Services.AddScoped<MediaUploadCompletion>();
         builder.Services.AddSingleton<UploadSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<UploadSweeper>());
     }

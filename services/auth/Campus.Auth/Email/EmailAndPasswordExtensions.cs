@@ -27,6 +27,7 @@ public static class EmailAndPasswordExtensions
         builder.Services.AddSingleton<EmailMetrics>();
         builder.Services.AddScoped<EmailTokens>();
         builder.Services.AddScoped<LoginLockout>();
+        builder.Services.AddScoped<EmailSignIn>();
         return builder;
     }
 }

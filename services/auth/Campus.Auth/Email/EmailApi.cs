@@ -5,7 +5,6 @@ using Campus.Auth.Users;
 using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -130,8 +129,7 @@ public static class EmailApi
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, AuthDbContext db, PasswordHashing passwords, LoginLockout lockout, TokenIssuer issuer,
-        EmailMetrics metrics, AuthMetrics authMetrics, HttpContext http, ILogger<LoginLockout> logger, CancellationToken ct)
+        LoginRequest request, EmailSignIn signIn, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Email))
         {
@@ -148,58 +146,18 @@ public static class EmailApi
             return Invalid("email", "A valid e-mail address is required.");
         }
 
-        if (await lockout.LockedForAsync(email, ct) is { } lockedFor)
+        var result = await signIn.SignInAsync(email, request.Password, request.RememberMe, ct);
+        return result switch
         {
-            metrics.LoginFailed("account_locked");
-            return Locked(http, lockedFor);
-        }
-
-        var attempt = await lockout.BeginAttemptAsync(email, ct);
-        if (!attempt.Allowed)
-        {
-            metrics.LoginFailed("account_locked");
-            return Locked(http, await lockout.LockedForAsync(email, ct) ?? TimeSpan.FromSeconds(1));
-        }
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, ct);
-        var verification = passwords.Verify(user, request.Password);
-        if (verification == PasswordVerificationResult.Failed)
-        {
-            if (attempt.LocksOnFailure && await lockout.LockedForAsync(email, ct) is { } nowLockedFor)
-            {
-                metrics.LoginFailed("account_locked");
-                authMetrics.Locked("account");
-                logger.LogWarning("E-mail sign-in locked for {LockMinutes} min after {Failures} failures (user {UserId})",
-                    LoginLockout.Window.TotalMinutes, LoginLockout.MaxFailures, user?.Id);
-                return Locked(http, nowLockedFor);
-            }
-            metrics.LoginFailed("invalid_credentials");
-            return Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong e-mail or password.");
-        }
-        // The password was right: this attempt, and the failures before it, no longer count.
-        await lockout.ResetAsync(email, ct);
-
-        // Only someone who knows the password learns the account's state.
-        if (user!.Status == UserStatus.Blocked)
-        {
-            metrics.LoginFailed("user_blocked");
-            return Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked.");
-        }
-        if (user.Status != UserStatus.Active)
-        {
-            metrics.LoginFailed("email_not_confirmed");
-            return Problems.Create(StatusCodes.Status403Forbidden, "email_not_confirmed",
-                "Confirm the e-mail address first: follow the link we sent.");
-        }
-
-        if (verification == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            // Older hashes (fewer iterations, older format) are upgraded the moment the password is at hand.
-            user.PasswordHash = passwords.Hash(request.Password);
-            await db.SaveChangesAsync(ct);
-        }
-        // Counts the sign-in (campus.auth.logins, method=email) and grants the bootstrap admin role.
-        var response = await issuer.IssueAsync(user, request.RememberMe, ct);
-        return TypedResults.Ok(response);
+            EmailSignInResult.SignedIn signedIn => TypedResults.Ok(signedIn.Tokens),
+            EmailSignInResult.Locked locked => Locked(http, locked.RetryAfter),
+            EmailSignInResult.InvalidCredentials => Problems.Create(StatusCodes.Status401Unauthorized, "invalid_credentials",
+                "Wrong e-mail or password."),
+            EmailSignInResult.Blocked => Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked."),
+            EmailSignInResult.NotConfirmed => Problems.Create(StatusCodes.Status403Forbidden, "email_not_confirmed",
+                "Confirm the e-mail address first: follow the link we sent."),
+            _ => throw new InvalidOperationException($"Unexpected e-mail sign-in result {result.GetType().Name}."),
+        };
     }
 
     internal static ValidationProblem Invalid(string field, string message) =>

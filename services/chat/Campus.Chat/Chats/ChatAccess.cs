@@ -7,7 +7,7 @@ namespace Campus.Chat.Chats;
 /// <summary>Membership checks: a chat exists for its participants only (404 to anyone else, so ids reveal nothing).</summary>
 public static class ChatAccess
 {
-    public static readonly Failure NotFound = new(404, "chat_not_found", "No such chat, or you are not a participant.");
+    public static readonly Refusal NotFound = new(RefusalKind.NotFound, "chat_not_found", "No such chat, or you are not a participant.");
 
     public static Task<bool> IsParticipantAsync(ChatDbContext db, Guid chatId, Guid userId, CancellationToken ct) =>
         db.Participants.AnyAsync(p => p.ChatId == chatId && p.UserId == userId, ct);

@@ -7,7 +7,6 @@ using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Campus.Chat.Chats;
 
@@ -87,102 +86,21 @@ public static class ChatsApi
     }
 
     public static async Task<Results<Created<ChatDetails>, Ok<ChatDetails>, ProblemHttpResult>> CreateAsync(
-        CreateChatRequest request, ClaimsPrincipal principal, ChatDbContext db, TimeProvider time, CancellationToken ct)
+        CreateChatRequest request, ClaimsPrincipal principal, ChatCreation creation, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var others = (request.ParticipantIds ?? []).Where(id => id != me && id != Guid.Empty).Distinct().ToList();
-        var title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim();
-        if (request.Type is not { } type)
+        var result = await creation.CreateAsync(principal.UserId(), principal.IsAdmin(), principal.IsInRole(Roles.Author), request, ct);
+        return result switch
         {
-            return Invalid("type", "invalid_type", "type is one of group, direct, course.");
-        }
-        if (others.Count > ChatRules.MaxParticipantsPerRequest)
-        {
-            return Invalid("participant_ids", "too_many_participants", $"At most {ChatRules.MaxParticipantsPerRequest} participants per request.");
-        }
-        if (title?.Length > ChatRules.TitleLength)
-        {
-            return Invalid("title", "title_too_long", $"A title has at most {ChatRules.TitleLength} characters.");
-        }
-        var now = time.GetUtcNow();
-        var chat = new ChatRoom { Id = Guid.CreateVersion7(), Type = type, CreatedBy = me, CreatedAt = now, LastActivityAt = now };
-        switch (type)
-        {
-            case ChatType.Direct:
-                if (others.Count != 1 || request.ParticipantIds!.Length != 1)
-                {
-                    return Invalid("participant_ids", "direct_needs_one_participant", "A direct chat has exactly one other user in participant_ids.");
-                }
-                chat.DirectKey = ChatRoom.DirectKeyOf(me, others[0]);
-                if (await FindDirectAsync(db, chat.DirectKey, me, ct) is { } existing)
-                {
-                    return TypedResults.Ok(existing);
-                }
-                break;
-            case ChatType.Group:
-                if (title is null)
-                {
-                    return Invalid("title", "title_required", "A group chat has a title.");
-                }
-                chat.Title = title;
-                break;
-            case ChatType.Course:
-                if (title is null || request.CourseId is not { } courseId || courseId == Guid.Empty)
-                {
-                    return Invalid("course_id", "course_required", "A course chat has a title and a course_id.");
-                }
-                var course = await db.KnownCourses.AsNoTracking().FirstOrDefaultAsync(c => c.CourseId == courseId && !c.Deleted, ct);
-                if (course is null)
-                {
-                    return Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_course", "No such course.",
-                        "course_id names no existing course (courses are learnt from content's events; a new one may take a moment).");
-                }
-                if (!principal.IsAdmin() && !(course.AuthorId == me && principal.IsInRole(Roles.Author)))
-                {
-                    return Problems.Create(StatusCodes.Status403Forbidden, "not_course_author",
-                        "Only the course's author and admins create its chat.");
-                }
-                chat.Title = title;
-                chat.CourseId = courseId;
-                break;
-        }
-
-        if (await UnknownUsersAsync(db, others, ct) is { } unknown)
-        {
-            return unknown;
-        }
-        db.Chats.Add(chat);
-        // Nobody moderates a direct chat: its two members are equals (each may delete only their own messages).
-        db.Participants.Add(new Participant
-        {
-            ChatId = chat.Id, UserId = me, JoinedAt = now,
-            Role = type == ChatType.Direct ? ParticipantRole.Member : ParticipantRole.Moderator,
-        });
-        if (type == ChatType.Direct)
-        {
-            // A direct chat is a conversation with one person, as in any messenger: it needs no acceptance (either may
-            // leave it).
-            db.Participants.AddRange(others.Select(id => new Participant { ChatId = chat.Id, UserId = id, Role = ParticipantRole.Member, JoinedAt = now }));
-        }
-        else
-        {
-            db.Invitations.AddRange(others.Select(id => new Invitation { ChatId = chat.Id, UserId = id, InvitedBy = me, InvitedAt = now }));
-        }
-        // Whoever calls with a valid token exists, whether or not chat saw their registration.
-        await KnownUsers.RememberAsync(db, [me], time, ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (chat.DirectKey is not null
-            && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // The other user created the same direct chat at the same moment.
-            db.ChangeTracker.Clear();
-            return TypedResults.Ok((await FindDirectAsync(db, chat.DirectKey, me, ct))!);
-        }
-        var details = (await DetailsAsync(db, chat.Id, me, ct))!;
-        return TypedResults.Created($"/api/chat/chats/{chat.Id}", details);
+            CreateChatResult.Created created => TypedResults.Created($"/api/chat/chats/{created.Chat.Id}", created.Chat),
+            CreateChatResult.Existing existing => TypedResults.Ok(existing.Chat),
+            CreateChatResult.Invalid invalid => Invalid(invalid.Field, invalid.Code, invalid.Detail),
+            CreateChatResult.UnknownCourse => Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_course", "No such course.",
+                "course_id names no existing course (courses are learnt from content's events; a new one may take a moment)."),
+            CreateChatResult.NotCourseAuthor => Problems.Create(StatusCodes.Status403Forbidden, "not_course_author",
+                "Only the course's author and admins create its chat."),
+            CreateChatResult.UnknownUsers unknown => UnknownUsers(unknown.UserIds),
+            _ => throw new InvalidOperationException($"Unexpected chat creation result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<ChatDetails>, ProblemHttpResult>> GetAsync(
@@ -284,15 +202,11 @@ public static class ChatsApi
             return null;
         }
         var unknown = await KnownUsers.UnknownAsync(db, userIds, ct);
-        return unknown.Count == 0 ? null : Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_users",
-            "Some users do not exist.", string.Join(", ", unknown.Take(20)));
+        return unknown.Count == 0 ? null : UnknownUsers(unknown);
     }
 
-    private static async Task<ChatDetails?> FindDirectAsync(ChatDbContext db, string directKey, Guid me, CancellationToken ct)
-    {
-        var id = await db.Chats.Where(c => c.DirectKey == directKey).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-        return id is null ? null : await DetailsAsync(db, id.Value, me, ct);
-    }
+    private static ProblemHttpResult UnknownUsers(IEnumerable<Guid> unknown) =>
+        Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_users", "Some users do not exist.", string.Join(", ", unknown.Take(20)));
 
     internal static async Task<ChatDetails?> DetailsAsync(ChatDbContext db, Guid id, Guid me, CancellationToken ct)
     {

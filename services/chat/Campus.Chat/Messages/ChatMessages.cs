@@ -8,14 +8,27 @@ using Npgsql;
 
 namespace Campus.Chat.Messages;
 
-/// <summary>Why a change was refused: HTTP status, stable code and a sentence (problem details on REST, an error frame on the socket).</summary>
-/// <param name="Status">The HTTP status of the REST answer.</param>
+/// <summary>What kind of refusal a <see cref="Refusal"/> is; each transport says it its own way (REST maps it to a status).</summary>
+public enum RefusalKind
+{
+    /// <summary>The request itself is wrong (a field, or something it names that cannot be used).</summary>
+    Invalid,
+    /// <summary>No such chat for the caller, or no such message in it.</summary>
+    NotFound,
+    /// <summary>The caller may not do this to this message.</summary>
+    Forbidden,
+    /// <summary>The message's state does not allow it.</summary>
+    Conflict,
+}
+
+/// <summary>Why a change was refused: its kind, a stable code and a sentence (problem details on REST, an error frame on the socket).</summary>
+/// <param name="Kind">What kind of refusal it is.</param>
 /// <param name="Code">The stable machine code (problem <c>code</c>, error frame <c>code</c>).</param>
 /// <param name="Detail">A sentence for the developer.</param>
 /// <param name="Field">The request field at fault (wire name): a REST answer is then a validation problem naming it.</param>
-public sealed record Failure(int Status, string Code, string Detail, string? Field = null);
+public sealed record Refusal(RefusalKind Kind, string Code, string Detail, string? Field = null);
 
-public sealed record PostOutcome(MessageResponse? Message, bool Created, Failure? Error);
+public sealed record PostOutcome(MessageResponse? Message, bool Created, Refusal? Error);
 
 /// <summary>
 /// Posting, editing, deleting and reading, shared by REST and the socket. Every change is committed to PostgreSQL first
@@ -37,7 +50,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
         var attachmentIds = request.AttachmentIds?.Distinct().ToList() ?? [];
         if (attachmentIds.Count > ChatRules.MaxAttachmentsPerMessage)
         {
-            return new PostOutcome(null, false, new Failure(400, "too_many_attachments",
+            return new PostOutcome(null, false, new Refusal(RefusalKind.Invalid, "too_many_attachments",
                 $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message.", "attachment_ids"));
         }
 
@@ -87,7 +100,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
                 db.AddOutboxMessage(new ChatMessagePosted(chatId, seq, me));
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
-                return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Failure?)null);
+                return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Refusal?)null);
             });
             if (error == InvalidAttachment && request.ClientMsgId is { } retried
                 && await FindByClientIdAsync(chatId, me, retried, ct) is { } stored)
@@ -115,7 +128,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     }
 
     /// <summary>Replaces the body of the caller's own message.</summary>
-    public async Task<(MessageResponse? Message, Failure? Error)> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
+    public async Task<(MessageResponse? Message, Refusal? Error)> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
     {
         if (Validate(body, null, required: false) is { } invalid)
         {
@@ -132,11 +145,11 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
         }
         if (message.AuthorId != me)
         {
-            return (null, new Failure(403, "not_author", "Only the author edits a message."));
+            return (null, new Refusal(RefusalKind.Forbidden, "not_author", "Only the author edits a message."));
         }
         if (message.DeletedAt is not null)
         {
-            return (null, new Failure(409, "message_deleted", "A deleted message cannot be edited."));
+            return (null, new Refusal(RefusalKind.Conflict, "message_deleted", "A deleted message cannot be edited."));
         }
         if (message.Body != body)
         {
@@ -150,7 +163,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     }
 
     /// <summary>Deletes a message: its author, a moderator of the chat, or an admin. Deleting again is a no-op.</summary>
-    public async Task<Failure?> DeleteAsync(Guid chatId, long seq, Guid me, bool isAdmin, CancellationToken ct)
+    public async Task<Refusal?> DeleteAsync(Guid chatId, long seq, Guid me, bool isAdmin, CancellationToken ct)
     {
         var role = await ChatAccess.RoleAsync(db, chatId, me, ct);
         if (role is null && !(isAdmin && await db.Chats.AnyAsync(c => c.Id == chatId, ct)))
@@ -164,7 +177,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
         }
         if (message.AuthorId != me && role != ParticipantRole.Moderator && !isAdmin)
         {
-            return new Failure(403, "not_allowed", "Only the author, a moderator of the chat or an admin deletes a message.");
+            return new Refusal(RefusalKind.Forbidden, "not_allowed", "Only the author, a moderator of the chat or an admin deletes a message.");
         }
         if (message.DeletedAt is not null)
         {
@@ -180,11 +193,11 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
     }
 
     /// <summary>Moves the caller's read marker forward to <paramref name="seq"/> (capped at the newest message; never back).</summary>
-    public async Task<Failure?> MarkReadAsync(Guid chatId, Guid me, long seq, CancellationToken ct)
+    public async Task<Refusal?> MarkReadAsync(Guid chatId, Guid me, long seq, CancellationToken ct)
     {
         if (seq < 0)
         {
-            return new Failure(400, "invalid_seq", "seq is 0 or more.", "seq");
+            return new Refusal(RefusalKind.Invalid, "invalid_seq", "seq is 0 or more.", "seq");
         }
         var lastSeq = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me)
             .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => (long?)c.LastSeq)
@@ -203,34 +216,34 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
         return null;
     }
 
-    private static readonly Failure InvalidAttachment = new(400, "invalid_attachment",
+    private static readonly Refusal InvalidAttachment = new(RefusalKind.Invalid, "invalid_attachment",
         "An attachment is unknown, not yours, not confirmed, or already attached to a message.");
 
-    internal static readonly Failure MessageNotFound = new(404, "message_not_found", "No message with this seq in the chat.");
+    internal static readonly Refusal MessageNotFound = new(RefusalKind.NotFound, "message_not_found", "No message with this seq in the chat.");
 
     /// <summary>
     /// A post needs its <c>client_msg_id</c>: it is what makes a retried send (after a timeout or a lost socket) idempotent,
     /// and what a socket ack names. An edit has none.
     /// </summary>
-    private static Failure? Validate(string? body, string? clientMsgId, bool required)
+    private static Refusal? Validate(string? body, string? clientMsgId, bool required)
     {
         if (string.IsNullOrWhiteSpace(body))
         {
-            return new Failure(400, "body_required", "The message body is 1 to 4000 characters, not only whitespace.", "body");
+            return new Refusal(RefusalKind.Invalid, "body_required", "The message body is 1 to 4000 characters, not only whitespace.", "body");
         }
         if (body.Length > ChatRules.MaxBodyLength)
         {
-            return new Failure(400, "body_too_long", $"The message body has {body.Length} characters; at most {ChatRules.MaxBodyLength}.", "body");
+            return new Refusal(RefusalKind.Invalid, "body_too_long", $"The message body has {body.Length} characters; at most {ChatRules.MaxBodyLength}.", "body");
         }
         if (required && clientMsgId is null)
         {
-            return new Failure(400, "client_msg_id_required",
+            return new Refusal(RefusalKind.Invalid, "client_msg_id_required",
                 $"client_msg_id (1 to {ChatRules.ClientMsgIdLength} printable characters, unique per message) makes a retried post idempotent.",
                 "client_msg_id");
         }
         if (clientMsgId is not null && (clientMsgId.Length is 0 or > ChatRules.ClientMsgIdLength || clientMsgId.Any(char.IsControl)))
         {
-            return new Failure(400, "invalid_client_msg_id", $"client_msg_id is 1 to {ChatRules.ClientMsgIdLength} printable characters.", "client_msg_id");
+            return new Refusal(RefusalKind.Invalid, "invalid_client_msg_id", $"client_msg_id is 1 to {ChatRules.ClientMsgIdLength} printable characters.", "client_msg_id");
         }
         return null;
     }

@@ -71,19 +71,19 @@ public static class MessagesApi
     {
         if (beforeSeq is not null && afterSeq is not null)
         {
-            return Problem(new Failure(400, "invalid_cursor", "Give before_seq or after_seq, not both.", "after_seq"));
+            return Problem(new Refusal(RefusalKind.Invalid, "invalid_cursor", "Give before_seq or after_seq, not both.", "after_seq"));
         }
         if (beforeSeq < 1)
         {
-            return Problem(new Failure(400, "invalid_cursor", "before_seq is 1 or more.", "before_seq"));
+            return Problem(new Refusal(RefusalKind.Invalid, "invalid_cursor", "before_seq is 1 or more.", "before_seq"));
         }
         if (afterSeq < 0)
         {
-            return Problem(new Failure(400, "invalid_cursor", "after_seq is 0 or more.", "after_seq"));
+            return Problem(new Refusal(RefusalKind.Invalid, "invalid_cursor", "after_seq is 0 or more.", "after_seq"));
         }
         if (limit is < 1 or > ChatRules.MaxPageSize)
         {
-            return Problem(new Failure(400, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}.", "limit"));
+            return Problem(new Refusal(RefusalKind.Invalid, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}.", "limit"));
         }
         if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
         {
@@ -138,16 +138,25 @@ public static class MessagesApi
         return error is null ? TypedResults.NoContent() : Problem(error);
     }
 
-    internal static ProblemHttpResult Problem(Failure failure) => failure.Field is { } field
-        ? Problems.InvalidField(field, failure.Detail, failure.Code)
-        : Problems.Create(failure.Status, failure.Code, Title(failure.Status), failure.Detail);
+    internal static ProblemHttpResult Problem(Refusal refusal) => refusal.Field is { } field
+        ? Problems.InvalidField(field, refusal.Detail, refusal.Code)
+        : Problems.Create(Status(refusal.Kind), refusal.Code, Title(refusal.Kind), refusal.Detail);
 
-    private static string Title(int status) => status switch
+    private static int Status(RefusalKind kind) => kind switch
     {
-        400 => "The request is not valid.",
-        403 => "Not allowed.",
-        404 => "Not found.",
-        409 => "Conflict.",
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.Conflict => StatusCodes.Status409Conflict,
+        _ => throw new InvalidOperationException($"Unexpected refusal kind {kind}."),
+    };
+
+    private static string Title(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => "The request is not valid.",
+        RefusalKind.Forbidden => "Not allowed.",
+        RefusalKind.NotFound => "Not found.",
+        RefusalKind.Conflict => "Conflict.",
         _ => "The request failed.",
     };
 }

@@ -141,91 +141,25 @@ public static class MediaApi
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        Guid id, CompleteUploadRequest? request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage,
-        IMultipartUploads multipart, IOptions<ContentOptions> options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
+        Guid id, CompleteUploadRequest? request, ClaimsPrincipal principal, MediaUploadCompletion completion, CancellationToken ct)
     {
-        if (!await Owned(db, principal).AnyAsync(m => m.Id == id, ct))
+        var result = await completion.CompleteAsync(id, principal.UserId(), principal.IsAdmin(), request, ct);
+        return result switch
         {
-            return NotFound();
-        }
-        // One complete at a time per video: a concurrent one waits, then finds it queued.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM media_files WHERE id = {id} FOR UPDATE", ct);
-        var (result, promotedUpload) = await CompleteLockedAsync(id, request, db, storage, multipart, options.Value, time, loggers, ct);
-        await transaction.CommitAsync(ct);
-        if (promotedUpload is not null)
-        {
-            // Only now that the row names the checked copy: had the commit failed, a retry would promote the upload again.
-            await storage.DeleteUploadAsync(StorageBuckets.MediaUploads, promotedUpload, ct);
-        }
-        return result;
-    }
-
-    // The answer, and the upload key the committed row no longer names (to delete after the commit), if any.
-    private static async Task<(Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>, string?)> CompleteLockedAsync(
-        Guid id, CompleteUploadRequest? request, ContentDbContext db, IObjectStorage storage, IMultipartUploads multipart,
-        ContentOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
-    {
-        // Deleted between the ownership check and the row lock: gone, not an error.
-        var media = await db.MediaFiles.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
-        if (media is null)
-        {
-            return (NotFound(), null);
-        }
-        switch (media.Status)
-        {
-            case MediaStatus.Failed:
-                return (Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", media.Error), null);
-            case not MediaStatus.Uploading:
-                return (TypedResults.Ok(MediaStatusResponse.From(media)), null); // completed before: a repeated call changes nothing
-        }
-        if (!ObjectKeys.IsUpload(media.SourceKey))
-        {
-            // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
-            // could still write it). The client registers the video again; the sweeper fails the row when it expires.
-            return (UploadMissing("This upload was registered before an upgrade; register the video again."), null);
-        }
-
-        if (media.MultipartUploadId is { } uploadId)
-        {
-            if (request?.Parts is not { Length: > 0 } parts || parts.Any(p => p.PartNumber < 1 || string.IsNullOrWhiteSpace(p.Etag)))
+            CompleteMediaResult.Completed completed => TypedResults.Ok(completed.Media),
+            CompleteMediaResult.NotFound => NotFound(),
+            CompleteMediaResult.Failed failed => Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", failed.Error),
+            CompleteMediaResult.UploadMissing missing => UploadMissing(missing.Detail),
+            CompleteMediaResult.PartsRequired => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                return (TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["parts"] = ["A multipart upload is completed with every part's part_number and etag."],
-                }), null);
-            }
-            if (!await multipart.CompleteAsync(StorageBuckets.MediaUploads, media.SourceKey, uploadId,
-                    [.. parts.OrderBy(p => p.PartNumber).Select(p => new UploadedPart(p.PartNumber, p.Etag!))], ct)
-                && await storage.HeadAsync(StorageBuckets.MediaUploads, media.SourceKey, ct) is null)
-            {
-                return (Problems.Create(StatusCodes.Status409Conflict, "upload_incomplete",
-                    "S3 did not accept the parts: upload every part, then send each part's ETag."), null);
-            }
-        }
-
-        // From here on only the checked copy is used: the upload URLs stay valid, but nothing reads their key again.
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.MediaUploads, media.SourceKey, Rules(options),
-            media.ContentType, media.SizeBytes, ct);
-        if (!verification.IsAccepted)
-        {
-            var problem = verification.Problem;
-            if (problem.Code == UploadProblems.Missing)
-            {
-                return (UploadMissing(), null);
-            }
-            await UploadChecks.FailMediaAsync(db, media.Id, problem.Detail, time.GetUtcNow(), ct);
-            loggers.CreateLogger(typeof(MediaApi)).LogInformation("Refused the upload of video {MediaId}: {Code}", media.Id, problem.Code);
-            return (Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable video.", problem.Detail), null);
-        }
-
-        var queued = await QueueAsync(db, media.Id, MediaStatus.Uploading, time.GetUtcNow(), verification.Object, ct);
-        var current = await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct);
-        return queued
-            ? (TypedResults.Ok(MediaStatusResponse.From(current)), media.SourceKey)
-            : current.Status != MediaStatus.Failed
-                ? (TypedResults.Ok(MediaStatusResponse.From(current)), null)
-                : (Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", current.Error), null);
+                ["parts"] = ["A multipart upload is completed with every part's part_number and etag."],
+            }),
+            CompleteMediaResult.UploadIncomplete => Problems.Create(StatusCodes.Status409Conflict, "upload_incomplete",
+                "S3 did not accept the parts: upload every part, then send each part's ETag."),
+            CompleteMediaResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
+                "The uploaded file is not an acceptable video.", refused.Detail),
+            _ => throw new InvalidOperationException($"Unexpected upload completion result {result.GetType().Name}."),
+        };
     }
 
     private static ProblemHttpResult UploadMissing(string? detail = null) =>
@@ -319,7 +253,7 @@ public static class MediaApi
     /// <paramref name="source"/> is the checked copy, which becomes the video's source (a retry keeps the source it has).
     /// False when the video was no longer in <paramref name="from"/> (a concurrent complete or retry won).
     /// </summary>
-    private static async Task<bool> QueueAsync(ContentDbContext db, Guid mediaId, MediaStatus from, DateTimeOffset now, StoredObject? source,
+    internal static async Task<bool> QueueAsync(ContentDbContext db, Guid mediaId, MediaStatus from, DateTimeOffset now, StoredObject? source,
         CancellationToken ct)
     {
         var sourceKey = source?.Key;
