@@ -63,18 +63,13 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
     public async Task WaitUntilReadyAsync(int seconds = 20)
     {
         using var client = CreateClient();
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
+        var body = "";
+        await Wait.UntilAsync(async () =>
         {
             using var response = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
-            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            if (response.IsSuccessStatusCode && body.Contains("\"status\":\"Healthy\"", StringComparison.Ordinal))
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"The host was not ready within {seconds} s: {body}");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+            body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            return response.IsSuccessStatusCode && body.Contains("\"status\":\"Healthy\"", StringComparison.Ordinal);
+        }, seconds, () => $"The host was not ready within {seconds} s: {body}");
     }
 
     public virtual async ValueTask InitializeAsync()

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Campus.Chat.Realtime;
+using Campus.Testing;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.DependencyInjection;
 using static Campus.Chat.Tests.ChatTestClient;
@@ -45,12 +46,8 @@ public abstract class KestrelChatFactoryBase : ChatFactory
     public async Task WaitForSocketsAsync(int count)
     {
         var fanout = Services.GetRequiredService<ChatFanout>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (fanout.ConnectionCount != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{fanout.ConnectionCount} sockets instead of {count}");
-            await Task.Delay(20, Ct);
-        }
+        await Wait.UntilAsync(() => fanout.ConnectionCount == count, seconds: 5,
+            because: () => $"{fanout.ConnectionCount} sockets instead of {count}", intervalMs: 20);
     }
 }
 
