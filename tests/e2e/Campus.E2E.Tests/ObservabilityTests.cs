@@ -138,11 +138,19 @@ public sealed class ObservabilityTests
         var admin = await SignIn.AdminAsync();
         var manager = await SignIn.WithRolesAsync("student", "manager");
         await SetDepartmentAsync(admin, manager.UserId, "E2E metrics " + Guid.NewGuid().ToString("N")[..8]);
-        Guid id;
-        using (var requested = await Api.SendAsync(manager, HttpMethod.Post, "api/analytics/reports", new { type = "learner_progress", format = "xlsx" }))
+        // Analytics learns the department from profile's event: until it has, the manager's request is 403 department_unknown.
+        var id = Guid.Empty;
+        await Campus.Testing.Wait.UntilAsync(async () =>
         {
+            using var requested = await Api.SendAsync(manager, HttpMethod.Post, "api/analytics/reports", new { type = "learner_progress", format = "xlsx" });
+            if (requested.StatusCode == HttpStatusCode.Forbidden
+                && Campus.Testing.Problems.Code(await requested.Content.ReadAsStringAsync()) == "department_unknown")
+            {
+                return false;
+            }
             id = (await Api.ExpectAsync(requested, HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
-        }
+            return true;
+        });
         await Campus.Testing.Wait.UntilAsync(async () =>
         {
             using var status = await Api.SendAsync(manager, HttpMethod.Get, $"api/analytics/reports/{id}");
