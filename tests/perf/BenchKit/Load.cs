@@ -18,10 +18,27 @@ public sealed record Latencies(int Count, double P50, double P95, double P99, do
         $"n={Count} p50_ms={P50:F2} p95_ms={P95:F2} p99_ms={P99:F2} max_ms={Max:F2}");
 }
 
-/// <summary>What an open-loop run measured.</summary>
-public sealed record LoadResult(Latencies Latencies, int Errors, double Seconds)
+/// <summary>What an open-loop run measured; <paramref name="Timeline"/> holds each request's start and latency when known.</summary>
+public sealed record LoadResult(Latencies Latencies, int Errors, double Seconds, IReadOnlyList<(double StartS, double Ms)>? Timeline = null)
 {
     public double Throughput => Latencies.Count / Seconds;
+
+    /// <summary>
+    /// The <paramref name="top"/> one-second windows with the slowest requests (by start time): when stalls happen and
+    /// how many requests each caught, to tell a periodic stall (a scrape, a job, a checkpoint) from scattered slow ones.
+    /// </summary>
+    public string SlowestSeconds(int top = 5)
+    {
+        if (Timeline is not { Count: > 0 })
+        {
+            return "";
+        }
+        var worst = Timeline.GroupBy(t => (int)t.StartS)
+            .Select(g => (Second: g.Key, Max: g.Max(t => t.Ms), Slow: g.Count(t => t.Ms > 25), Count: g.Count()))
+            .OrderByDescending(w => w.Max).Take(top).OrderBy(w => w.Second);
+        return "slowest seconds: " + string.Join("; ", worst.Select(w => string.Create(CultureInfo.InvariantCulture,
+            $"t={w.Second}s max_ms={w.Max:F0} over_25ms={w.Slow}/{w.Count}")));
+    }
 
     /// <summary>One line: the scenario, requests, wall time, throughput, percentiles, errors.</summary>
     public string Line(string name) => string.Create(CultureInfo.InvariantCulture,
@@ -40,6 +57,7 @@ public static class OpenLoop
     public static async Task<LoadResult> RunAsync(int count, double rate, int maxInFlight, Func<int, Task<bool>> send)
     {
         var latencies = new double[count];
+        var starts = new double[count];
         var errors = 0;
         using var gate = new SemaphoreSlim(maxInFlight);
         var clock = Stopwatch.StartNew();
@@ -56,6 +74,7 @@ public static class OpenLoop
             tasks.Add(Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
+                starts[index] = clock.Elapsed.TotalSeconds;
                 try
                 {
                     if (!await send(index))
@@ -75,6 +94,6 @@ public static class OpenLoop
             }));
         }
         await Task.WhenAll(tasks);
-        return new LoadResult(Latencies.Of(latencies), errors, clock.Elapsed.TotalSeconds);
+        return new LoadResult(Latencies.Of(latencies), errors, clock.Elapsed.TotalSeconds, [.. starts.Zip(latencies)]);
     }
 }

@@ -127,6 +127,7 @@ var warm = await OpenLoop.RunAsync(rate * warmup, rate, maxInFlight: learnerCoun
 Console.WriteLine(warm.Line("heartbeat, warm-up (not measured)") + Breakdown(heartbeatErrors));
 var heartbeats = await OpenLoop.RunAsync(rate * seconds, rate, maxInFlight: learnerCount, n => HeartbeatAsync(n + rate * warmup));
 Console.WriteLine(heartbeats.Line("heartbeat POST /materials/{id}/progress") + Breakdown(heartbeatErrors));
+Console.WriteLine("# " + heartbeats.SlowestSeconds());
 
 // Stored progress, read back through the API: exactly the merged interval [first, last acknowledged position] per watcher.
 var mismatches = 0;
