@@ -1,5 +1,7 @@
+using System.Globalization;
 using Campus.Content.Data;
 using Campus.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Content.Worker.Tests;
@@ -70,6 +72,35 @@ public sealed class WatchdogTests(WorkerFactory factory) : IClassFixture<WorkerF
         var (media, job) = await factory.RowsAsync(mediaId, jobId);
         Assert.Equal((MediaStatus.Processing, TranscodeStatus.Processing, 1), (media.Status, job.Status, job.Attempts));
     }
+
+    [Fact]
+    public async Task Each_pass_counts_the_unfinished_jobs_by_state_for_the_metrics()
+    {
+        var clip = await TestClips.CreateAsync(factory.ClipDir, 640, 360);
+        await factory.SeedAsync(clip, (media, job) =>
+        {
+            media.Status = MediaStatus.Processing;
+            job.Status = TranscodeStatus.Processing;
+            job.Attempts = 1;
+            job.StartedAt = job.HeartbeatAt = DateTimeOffset.UtcNow;
+        });
+
+        await Watchdog.SweepAsync(Ct);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var processing = await scope.ServiceProvider.GetRequiredService<ContentDbContext>().TranscodeJobs
+            .CountAsync(j => j.Status == TranscodeStatus.Processing, Ct);
+        Assert.True(processing >= 1);
+        var metrics = (await factory.CreateClient().GetStringAsync("/metrics", Ct)).Split('\n');
+        Assert.Equal(processing, Pending(metrics, "processing"));
+        Assert.NotNull(Pending(metrics, "queued"));
+    }
+
+    /// <summary>The value of <c>campus_transcode_jobs_pending{state=…}</c> in a Prometheus exposition, or null.</summary>
+    private static long? Pending(string[] metrics, string state) => metrics
+        .Where(l => l.StartsWith("campus_transcode_jobs_pending{", StringComparison.Ordinal) && l.Contains($"state=\"{state}\"", StringComparison.Ordinal))
+        .Select(l => (long?)long.Parse(l[(l.LastIndexOf('}') + 2)..].Split(' ')[0], CultureInfo.InvariantCulture))
+        .FirstOrDefault();
 
     [Fact]
     public async Task Work_directories_abandoned_longer_than_a_run_may_take_are_deleted_and_live_ones_kept()

@@ -9,11 +9,13 @@ namespace Campus.Content.Worker;
 /// Finds jobs left <c>processing</c> whose heartbeat stopped (their worker died or hangs) and re-queues them with a
 /// new <see cref="TranscodeRequested"/> through the outbox, or fails them once <see cref="TranscodeOptions.MaxAttempts"/>
 /// runs were started. Safe with several worker replicas: each job is taken with a conditional update inside the
-/// transaction that also writes the message, so only one replica acts on it.
+/// transaction that also writes the message, so only one replica acts on it. Each pass also counts the jobs not finished
+/// yet by state for <see cref="TranscodeMetrics"/>.
 /// </summary>
 public sealed partial class TranscodeWatchdog(
     IServiceScopeFactory scopes,
     IOptions<TranscodeOptions> options,
+    TranscodeMetrics metrics,
     TimeProvider time,
     ILogger<TranscodeWatchdog> logger) : BackgroundService
 {
@@ -45,6 +47,11 @@ public sealed partial class TranscodeWatchdog(
         var db = scope.ServiceProvider.GetRequiredService<ContentDbContext>();
         var now = time.GetUtcNow();
         var cutoff = now - _options.HeartbeatTimeout;
+        var live = await db.TranscodeJobs
+            .Where(j => j.Status == TranscodeStatus.Queued || j.Status == TranscodeStatus.Processing)
+            .GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Status, g => g.Count, cancellationToken);
+        metrics.Pending(live.GetValueOrDefault(TranscodeStatus.Queued), live.GetValueOrDefault(TranscodeStatus.Processing));
         var stale = await db.TranscodeJobs.AsNoTracking()
             .Where(j => j.Status == TranscodeStatus.Processing && (j.HeartbeatAt == null || j.HeartbeatAt < cutoff))
             .OrderBy(j => j.HeartbeatAt)
