@@ -3,7 +3,8 @@
 #   - values schemas up to date (yamllint of the values files is in the workflows group);
 #   - helm dependency build (file://../campus-lib), helm lint --strict and helm template --kube-version 1.35.0 of
 #     every chart with every environment's values; the renders go to $DEPLOY_WORK/rendered/<chart>-<env>.yaml
-#     (the manifest checks validate every file there), plus api-gateway-prod-httproute.yaml (edge.kind=httproute);
+#     (the manifest checks validate every file there), plus api-gateway-prod-httproute.yaml (edge.kind=httproute) and
+#     api-gateway-prod-nginx.yaml (edge.kind=nginx, whose nginx.conf charts/edge-run.sh runs under nginx);
 #   - what a reviewer checks in the renders (charts/assert.mjs): restricted pods, three probes, resources, hooks,
 #     HPA, PDB, NetworkPolicy, ServiceMonitor, images, no Secret and nothing secret-looking, RBAC coverage;
 #   - observability (deploy/observability, which the api-gateway chart ships through its files/ symlink): the rendered
@@ -34,8 +35,10 @@ mkdir -p "$WORK" "$RENDERED" "$OUT" "$BROKEN"
 for chart in "${CHARTS[@]}"; do rm -f "$RENDERED/$chart"-*.yaml; done
 # A copy without build output: dependency build must work as in a fresh clone.
 cp -r "$ROOT/deploy/helm" "$WORK/helm"
-# api-gateway/files is a symlink to ../../observability: the copy needs it beside the charts, like the tree.
+# api-gateway/files and api-gateway/edge are symlinks to ../../observability and ../../edge: the copy needs them beside
+# the charts, like the tree.
 cp -r "$ROOT/deploy/observability" "$WORK/observability"
+cp -r "$ROOT/deploy/edge" "$WORK/edge"
 rm -rf "$WORK"/helm/*/charts
 HELMDIR="$WORK/helm"
 
@@ -88,6 +91,8 @@ for chart in "${CHARTS[@]}"; do
   done
 done
 spawn render-httproute render_to "$RENDERED/api-gateway-prod-httproute.yaml" api-gateway prod --set edge.kind=httproute
+spawn render-nginx render_to "$RENDERED/api-gateway-prod-nginx.yaml" api-gateway prod --set edge.kind=nginx \
+  --set 'edge.nginx.trustedProxies={10.1.0.0/16}'
 package_all() { local chart; for chart in "${CHARTS[@]}"; do "$HELM" package "$HELMDIR/$chart" -d "$WORK/packages" >/dev/null || return 1; done; }
 spawn package package_all
 # What must be refused.
@@ -114,6 +119,7 @@ for chart in "${CHARTS[@]}"; do
   done
 done
 check "helm template api-gateway prod with edge.kind=httproute -> rendered/api-gateway-prod-httproute.yaml" result render-httproute
+check "helm template api-gateway prod with edge.kind=nginx -> rendered/api-gateway-prod-nginx.yaml" result render-nginx
 check "helm package of every chart" result package
 
 # --- what a reviewer checks (one node process) ----------------------------------------------------------------------
@@ -130,6 +136,7 @@ sed '/readinessProbe:/,/successThreshold/d' "$RENDERED/chat-prod.yaml" >"$BROKEN
     done
   done
   printf 'httproute\thttproute\t%s\n' "$RENDERED/api-gateway-prod-httproute.yaml"
+  printf 'nginx\tnginx\t%s\n' "$RENDERED/api-gateway-prod-nginx.yaml"
   (IFS=$'\t'; echo "secrets-sources	secrets	${yaml_files[*]/#/$ROOT/}")
   (IFS=$'\t'; echo "secrets-renders	secrets	${renders[*]}")
   (IFS=$'\t'; echo "rbac	rbac	$ROOT/deploy/k8s/rbac.yaml	${renders[*]}")
@@ -154,6 +161,9 @@ for chart in "${CHARTS[@]}"; do
   done
 done
 check "api-gateway httproute: one HTTPRoute (/api, /ws) with the security headers, no Ingress" asserted httproute
+check "api-gateway nginx: campus-edge restricted pod, probes, PDB, NetworkPolicies (gateway admits it), LoadBalancer Local, nginx.conf rendered" asserted nginx
+check "the campus-edge nginx.conf (edge.kind=nginx) runs under nginx: its own 404/413/429/502 are problem+json with a trace_id; TLS variant passes nginx -t" \
+  "$ROOT/deploy/checks/charts/edge-run.sh" "$RENDERED/api-gateway-prod-nginx.yaml" "$WORK/edge-run"
 check "no Secret object and nothing secret-looking in the ${#renders[@]} renders" asserted secrets-renders
 check "deploy/k8s/rbac.yaml: the deployer's Role allows every kind the charts render (and Helm's release Secrets), no wildcard" asserted rbac
 
@@ -184,6 +194,11 @@ refuse "template refuses an active signing key that is not among the keys" resul
 refuse "the reviewer checks refuse a writable root filesystem" asserted broken-rootfs
 refuse "the reviewer checks refuse a pod without a readiness probe" asserted broken-probe
 refuse "the secret scan refuses a Secret object with a password" asserted broken-secret
+# The edge run must fail when the edge's own 404 page is nginx's HTML again.
+sed '/error_page 404 @not_found;/d' "$RENDERED/api-gateway-prod-nginx.yaml" >"$BROKEN/api-gateway-prod-nginx.yaml"
+edge_run_broken() { cmp -s "$RENDERED/api-gateway-prod-nginx.yaml" "$BROKEN/api-gateway-prod-nginx.yaml" \
+  || "$ROOT/deploy/checks/charts/edge-run.sh" "$BROKEN/api-gateway-prod-nginx.yaml" "$WORK/edge-run-broken"; }
+refuse "the edge run fails when the edge answers an unknown path with nginx's HTML page" edge_run_broken
 sed 's/(campus_messaging_dlq_messages) > 0/(campus_messaging_queue_messages) > 0/' "$RULES" >"$BROKEN/campus.rules.yaml"
 sed "s|../rules/campus.rules.yaml|$BROKEN/campus.rules.yaml|" "$OBSERVABILITY/tests/campus.rules.test.yaml" >"$BROKEN/campus.rules.test.yaml"
 # (If the mutation did not apply, the files are equal and this "refusal" fails: the check cannot pass vacuously.)

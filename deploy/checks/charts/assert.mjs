@@ -2,6 +2,8 @@
 //
 //   node assert.mjs rendered <file> <chart> <env> <registry> <tag>   one chart × environment (helm template output)
 //   node assert.mjs httproute <file>                                  the api-gateway rendered with edge.kind=httproute
+//   node assert.mjs nginx <file>                                      the api-gateway rendered with edge.kind=nginx
+//   node assert.mjs edge-conf <file>                                  prints that render's campus-edge nginx.conf
 //   node assert.mjs secrets <file>...                                 no Secret object, nothing secret-looking
 //   node assert.mjs rbac <rbac.yaml> <file>...                        the deployer's Role covers every kind rendered
 //   node assert.mjs alerts <rendered api-gateway> <rules file> <dashboards dir>   the PrometheusRule is the rules file
@@ -255,6 +257,46 @@ function httproute(file) {
   }
 }
 
+// edge.kind=nginx: the Campus edge itself (campus-edge), restricted like the hosts, its nginx.conf fully rendered, the
+// gateway admitting it (and no ingress controller), a LoadBalancer keeping client addresses. edge-run.sh runs the config.
+function nginx(file) {
+  const objects = load(file);
+  for (const kind of ["Ingress", "HTTPRoute"]) if (objects.some((o) => o.kind === kind)) fail(`nginx: a ${kind} rendered although edge.kind is nginx`);
+  for (const kind of ["ConfigMap", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"]) {
+    if (!named(objects, kind, "campus-edge")) fail(`nginx: no ${kind} campus-edge`);
+  }
+  const deployment = named(objects, "Deployment", "campus-edge");
+  if (deployment) {
+    const pod = deployment.spec.template.spec;
+    checkPodSpec("nginx Deployment/campus-edge", pod, { probes: false });
+    const c = pod.containers[0];
+    for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) if (!c[probe]) fail(`nginx Deployment/campus-edge: no ${probe}`);
+    if (!(pod.terminationGracePeriodSeconds > (c.lifecycle?.preStop?.sleep?.seconds ?? 0))) fail("nginx Deployment/campus-edge: no time for a graceful stop after preStop");
+    if (!deployment.spec.template.metadata.annotations?.["checksum/config"]) fail("nginx Deployment/campus-edge: no checksum/config (a changed nginx.conf would not roll out)");
+  }
+  const conf = named(objects, "ConfigMap", "campus-edge")?.data?.["nginx.conf"] ?? "";
+  const left = conf.split("\n").filter((l) => !l.trim().startsWith("#") && /@[A-Z_]+@/.test(l));
+  if (left.length) fail(`nginx: placeholders left in nginx.conf: ${left.join(" | ")}`);
+  if (!conf.includes("server campus-gateway:8080;")) fail("nginx: nginx.conf does not proxy to campus-gateway:8080");
+  const service = named(objects, "Service", "campus-edge");
+  if (service && (service.spec.type !== "LoadBalancer" || service.spec.externalTrafficPolicy !== "Local")) fail("nginx: Service/campus-edge is not a LoadBalancer keeping client addresses (externalTrafficPolicy Local)");
+  const gw = named(objects, "NetworkPolicy", "campus-gateway");
+  const admits = (r, component) => r.from.some((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"] === component && !f.namespaceSelector);
+  if (!(gw?.spec.ingress ?? []).some((r) => admits(r, "edge"))) fail("nginx: the gateway does not admit the campus-edge pods");
+  if ((gw?.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail("nginx: the gateway still admits the ingress controller");
+  const edgePolicy = named(objects, "NetworkPolicy", "campus-edge");
+  if (edgePolicy) {
+    checkNetworkPolicy("nginx NetworkPolicy/campus-edge", edgePolicy);
+    if (!(edgePolicy.spec.egress ?? []).some((r) => r.to.some((t) => t.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "gateway"))) fail("nginx: campus-edge may not reach the gateway");
+  }
+}
+
+function edgeConf(file) {
+  const conf = named(load(file), "ConfigMap", "campus-edge")?.data?.["nginx.conf"];
+  if (!conf) { fail(`${file}: no ConfigMap campus-edge with nginx.conf`); return; }
+  process.stdout.write(conf);
+}
+
 // Credentials a values file or a rendered manifest must never hold. The charts reference Secrets by name only.
 const secretPatterns = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM private key"],
@@ -328,10 +370,12 @@ function run(mode, args) {
   switch (mode) {
     case "rendered": rendered(...args); break;
     case "httproute": httproute(args[0]); break;
+    case "nginx": nginx(args[0]); break;
+    case "edge-conf": edgeConf(args[0]); break;
     case "secrets": secrets(args); break;
     case "rbac": rbac(args[0], args.slice(1)); break;
     case "alerts": alerts(args[0], args[1], args[2]); break;
-    default: fail(`unknown mode ${mode}: rendered|httproute|secrets|rbac|alerts|batch`);
+    default: fail(`unknown mode ${mode}: rendered|httproute|nginx|edge-conf|secrets|rbac|alerts|batch`);
   }
 }
 

@@ -207,7 +207,7 @@ function chartSchema(name, chart) {
   }
   if (chart.edge) {
     properties.edge = obj({
-      kind: { enum: ["ingress", "httproute", "none"] },
+      kind: { enum: ["ingress", "httproute", "nginx", "none"] },
       host: ref("dnsSubdomain"),
       tls: obj({ secretName: str("", { pattern: "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$" }) }),
       apiReference: bool(),
@@ -230,6 +230,18 @@ function chartSchema(name, chart) {
           items: obj({ name: ref("dnsSubdomain"), namespace: ref("dnsLabel"), sectionName: ref("dnsSubdomain"), port: int(1, 65535) }, ["name"]),
         },
         requestTimeout: str("", { pattern: "^([0-9]{1,5}(h|m|s|ms)){1,4}$" }),
+      }),
+      nginx: obj({
+        image: str("The nginx image (registry/repository:tag[@digest]); any nginx 1.25+ with /bin/sh", { pattern: "^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$" }),
+        replicas: int(1, 50),
+        resources: ref("resources"),
+        service: obj({
+          type: { enum: ["LoadBalancer", "NodePort", "ClusterIP"] },
+          externalTrafficPolicy: { enum: ["Local", "Cluster"] },
+          annotations: stringMap(),
+        }),
+        publicFrom: ref("peers"),
+        trustedProxies: { type: "array", uniqueItems: true, items: str("CIDR of a load balancer in front that sends X-Forwarded-For", { pattern: "^[0-9a-fA-F.:]+/[0-9]{1,3}$" }) },
       }),
     });
   }

@@ -185,11 +185,15 @@ public sealed class KeyRotationTests
                 Run("chown", "-R", "nobody", Path.Combine(_work, "tmp"));
                 Run("chmod", "755", _work);
             }
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
             var config = File.ReadAllText(Path.Combine(Platform.Root, "deploy", "edge", "nginx.conf.template"))
-                .Replace("@EDGE_PORT@", _edgePort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                .Replace("@GATEWAY_PORT@", _gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("@LISTEN@", string.Create(invariant, $"listen 127.0.0.1:{_edgePort} default_server;"), StringComparison.Ordinal)
+                .Replace("@REAL_IP@", "", StringComparison.Ordinal)
+                .Replace("@GATEWAY@", string.Create(invariant, $"127.0.0.1:{_gatewayPort}"), StringComparison.Ordinal)
+                .Replace("@PROXY_BIND@", "127.0.0.2", StringComparison.Ordinal)
                 .Replace("@PREFIX@", _work, StringComparison.Ordinal)
-                .Replace("@LOG_DIR@", _work, StringComparison.Ordinal);
+                .Replace("@ERROR_LOG@", Path.Combine(_work, "edge-error.log"), StringComparison.Ordinal)
+                .Replace("@ACCESS_LOG@", Path.Combine(_work, "edge-access.log"), StringComparison.Ordinal);
             var path = Path.Combine(_work, "nginx.conf");
             File.WriteAllText(path, config);
             _processes.Add(Launch("edge", "nginx", ["-c", path, "-p", _work, "-e", Path.Combine(_work, "edge-error.log"), "-g", "daemon off;"], _work, []));

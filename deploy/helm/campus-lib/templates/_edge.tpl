@@ -5,6 +5,10 @@ The public entry point in front of the gateway host, one of (edge.kind):
              security headers (custom-headers ConfigMap), 403 for /api/<service>/{readyz,metrics,dev}.
   httproute  a Gateway API HTTPRoute to an existing Gateway (timeouts and headers; rate limit and body size are
              the Gateway implementation's policies, see deploy/helm/README.md).
+  nginx      the Campus edge itself: nginx running deploy/edge/nginx.conf.template (the chart's edge/ symlink), the
+             same configuration as the local platform, so every limit, header and problem+json error page is the
+             local one; behind a Service of edge.nginx.service.type (LoadBalancer keeping client addresses), TLS on
+             8443 with edge.tls.secretName. See campus.edgeNginx below.
   none       nothing (another edge is managed elsewhere).
 */}}
 
@@ -153,7 +157,270 @@ spec:
       timeouts:
         request: {{ $rule.timeout }}
     {{- end }}
+{{- else if eq $e.kind "nginx" }}
+{{- include "campus.edgeNginx" . }}
 {{- else if ne $e.kind "none" }}
-{{- fail "edge.kind must be ingress, httproute or none" }}
+{{- fail "edge.kind must be ingress, httproute, nginx or none" }}
+{{- end }}
+{{- end -}}
+
+
+{{/* The nginx.conf of edge.kind=nginx: deploy/edge/nginx.conf.template with the cluster's values (the template lists
+     its placeholders). */}}
+{{- define "campus.edgeNginxConf" -}}
+{{- $e := .Values.edge -}}
+{{- $template := .Files.Get "edge/nginx.conf.template" -}}
+{{- if not $template }}
+{{- fail "edge.kind=nginx needs the chart's edge/nginx.conf.template (the edge/ symlink to deploy/edge)" }}
+{{- end }}
+{{- $listen := list "listen 8080 default_server;" }}
+{{- if $e.tls.secretName }}
+{{- $listen = concat $listen (list "listen 8443 ssl default_server;" "ssl_certificate /etc/campus-edge/tls/tls.crt;"
+  "ssl_certificate_key /etc/campus-edge/tls/tls.key;" "ssl_protocols TLSv1.2 TLSv1.3;") }}
+{{- end }}
+{{- $realIp := list }}
+{{- range $e.nginx.trustedProxies }}
+{{- $realIp = append $realIp (printf "set_real_ip_from %s;" .) }}
+{{- end }}
+{{- if $realIp }}
+{{- $realIp = concat $realIp (list "real_ip_header X-Forwarded-For;" "real_ip_recursive on;") }}
+{{- end }}
+{{- $template
+  | replace "@LISTEN@" (join "\n        " $listen)
+  | replace "@REAL_IP@" (join "\n        " $realIp)
+  | replace "@GATEWAY@" "campus-gateway:8080"
+  | replace "@PROXY_BIND@" "off"
+  | replace "@PREFIX@" "/tmp/edge"
+  | replace "@ERROR_LOG@" "/dev/stderr"
+  | replace "@ACCESS_LOG@" "/dev/stdout" }}
+{{- end -}}
+
+{{/* edge.kind=nginx: ConfigMap, ServiceAccount, Deployment, Service, PodDisruptionBudget and NetworkPolicy campus-edge. */}}
+{{- define "campus.edgeNginx" -}}
+{{- $e := .Values.edge -}}
+{{- $n := $e.nginx -}}
+{{- $tls := $e.tls.secretName -}}
+{{- $conf := include "campus.edgeNginxConf" . -}}
+{{- $labels := dict "app.kubernetes.io/name" "campus-edge" "app.kubernetes.io/component" "edge" }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+data:
+  nginx.conf: |
+    {{- $conf | nindent 4 }}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+automountServiceAccountToken: false
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+spec:
+  replicas: {{ $n.replicas }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  selector:
+    matchLabels:
+      app.kubernetes.io/instance: {{ .Release.Name }}
+      {{- toYaml $labels | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/part-of: campus
+        app.kubernetes.io/instance: {{ .Release.Name }}
+        {{- toYaml $labels | nindent 8 }}
+      annotations:
+        checksum/config: {{ $conf | sha256sum }}
+    spec:
+      serviceAccountName: campus-edge
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      # preStop, then nginx's graceful stop (SIGQUIT, the image's stop signal): requests in flight finish, proxied
+      # WebSockets are cut and their clients reconnect through another replica.
+      terminationGracePeriodSeconds: 45
+      securityContext:
+        {{- include "campus.podSecurityContext" . | nindent 8 }}
+      {{- with .Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- range . }}
+        - name: {{ . }}
+        {{- end }}
+      {{- end }}
+      {{- if gt (int $n.replicas) 1 }}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              app.kubernetes.io/instance: {{ .Release.Name }}
+              {{- toYaml $labels | nindent 14 }}
+          matchLabelKeys: ["pod-template-hash"]
+      {{- end }}
+      containers:
+        - name: edge
+          image: {{ $n.image | quote }}
+          imagePullPolicy: IfNotPresent
+          # The pid file and temp directories live under /tmp/edge (an emptyDir): the root filesystem is read-only.
+          command: ["/bin/sh", "-c", "mkdir -p /tmp/edge/tmp && exec nginx -e /dev/stderr -c /etc/campus-edge/nginx.conf -g 'daemon off;'"]
+          ports:
+            - name: http
+              containerPort: 8080
+              protocol: TCP
+            {{- if $tls }}
+            - name: https
+              containerPort: 8443
+              protocol: TCP
+            {{- end }}
+          startupProbe:
+            tcpSocket:
+              port: http
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            tcpSocket:
+              port: http
+            periodSeconds: 10
+            failureThreshold: 3
+          readinessProbe:
+            tcpSocket:
+              port: http
+            periodSeconds: 5
+            failureThreshold: 2
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: 5
+          resources:
+            {{- toYaml $n.resources | nindent 12 }}
+          securityContext:
+            {{- include "campus.containerSecurityContext" . | nindent 12 }}
+          volumeMounts:
+            - name: config
+              mountPath: /etc/campus-edge/nginx.conf
+              subPath: nginx.conf
+              readOnly: true
+            - name: tmp
+              mountPath: /tmp
+            {{- if $tls }}
+            - name: tls
+              mountPath: /etc/campus-edge/tls
+              readOnly: true
+            {{- end }}
+      volumes:
+        - name: config
+          configMap:
+            name: campus-edge
+        - name: tmp
+          emptyDir:
+            sizeLimit: 256Mi
+        {{- if $tls }}
+        - name: tls
+          secret:
+            secretName: {{ $tls }}
+        {{- end }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+  {{- with $n.service.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ $n.service.type }}
+  {{- if ne $n.service.type "ClusterIP" }}
+  # Local: the edge sees each client's own address (its per-IP limits and the X-Forwarded-For it sends depend on it).
+  externalTrafficPolicy: {{ $n.service.externalTrafficPolicy }}
+  {{- end }}
+  selector:
+    app.kubernetes.io/instance: {{ .Release.Name }}
+    {{- toYaml $labels | nindent 4 }}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+      protocol: TCP
+    {{- if $tls }}
+    - name: https
+      port: 443
+      targetPort: https
+      protocol: TCP
+    {{- end }}
+{{- if gt (int $n.replicas) 1 }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/instance: {{ .Release.Name }}
+      {{- toYaml $labels | nindent 6 }}
+{{- end }}
+{{- if .Values.networkPolicy.enabled }}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/instance: {{ .Release.Name }}
+      {{- toYaml $labels | nindent 6 }}
+  policyTypes: ["Ingress", "Egress"]
+  ingress:
+    # The public entry point: any address, on the edge's own ports only.
+    - from:
+        {{- toYaml $n.publicFrom | nindent 8 }}
+      ports:
+        - port: 8080
+          protocol: TCP
+        {{- if $tls }}
+        - port: 8443
+          protocol: TCP
+        {{- end }}
+  egress:
+    - to:
+        {{- toYaml .Values.networkPolicy.egress.dns.to | nindent 8 }}
+      ports:
+        {{- toYaml .Values.networkPolicy.egress.dns.ports | nindent 8 }}
+    - to:
+        - {{ include "campus.peerHost" "gateway" | nindent 10 | trim }}
+      ports:
+        - port: 8080
+          protocol: TCP
 {{- end }}
 {{- end -}}

@@ -1,7 +1,7 @@
 {{/*
 NetworkPolicies. The namespace denies everything by default (deploy/k8s/default-deny.yaml); each host gets
 one policy that opens exactly what it needs:
-  ingress on 8080: from the edge (the gateway: networkPolicy.edge), from the gateway pods (services), from the
+  ingress on 8080: from the edge (the gateway: networkPolicy.edge, or the campus-edge pods with edge.kind=nginx), from the gateway pods (services), from the
     pods that validate tokens (auth's JWKS), and from Prometheus (networkPolicy.prometheus) on every host;
   egress: DNS, then one rule per entry of the host's `uses`: database, rabbitmq, redis, storage, smtp,
     telegram, sms (peers and ports from networkPolicy.egress.<name>), jwt (auth's pods, 8080),
@@ -73,7 +73,14 @@ spec:
   policyTypes: ["Ingress", "Egress"]
   ingress:
     {{- range $from := $host.ingressFrom }}
-    {{- if eq $from "edge" }}
+    {{- if and (eq $from "edge") (eq (($.Values.edge).kind) "nginx") }}
+    # The Campus edge's own pods (edge.kind=nginx).
+    - from:
+        - {{ include "campus.peerHost" "edge" | nindent 10 | trim }}
+      ports:
+        - port: 8080
+          protocol: TCP
+    {{- else if eq $from "edge" }}
     {{- if not $np.edge }}
     {{- fail "networkPolicy.edge must list the ingress controller's pods (an empty list would allow everyone)" }}
     {{- end }}
