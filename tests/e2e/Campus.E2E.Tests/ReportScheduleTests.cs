@@ -7,16 +7,17 @@ namespace Campus.E2E.Tests;
 /// <summary>
 /// A report schedule through the edge on the running platform: a manager (role granted and department set by the admin)
 /// schedules a report for the next whole minute; the analytics worker fires it once, makes the file, and the manager
-/// gets one «Отчёт готов» e-mail (maildev) linking to the download. The platform runs one analytics worker: that several
-/// replicas fire an occurrence once is proven by the analytics integration tests (two firing jobs on one database).
+/// gets one «Отчёт готов» e-mail (maildev) linking to the download — with two analytics worker replicas running (the
+/// platform's and a second process of the same build and settings), which both look for due schedules.
 /// </summary>
 public sealed class ReportScheduleTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_schedule_due_within_the_next_minute_makes_exactly_one_report_and_one_mail()
+    public async Task A_schedule_due_within_the_next_minute_makes_exactly_one_report_and_one_mail_with_two_workers()
     {
+        await using var replica = await HostReplica.StartAsync("analytics-worker", Ct);
         var admin = await SignIn.AdminAsync();
         var email = NotificationsTests.NewAddress();
         var refresh = await NotificationsTests.RegisterConfirmedAsync(email);
@@ -63,6 +64,10 @@ public sealed class ReportScheduleTests
             return request.ValueKind != JsonValueKind.Undefined && request.GetProperty("state").GetString() == "ready";
         }, seconds: (int)(at - DateTimeOffset.UtcNow).TotalSeconds + 120);
         Assert.InRange(request.GetProperty("created_at").GetDateTimeOffset() - at, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        using (var replicaReady = await Http.Client.GetAsync(new Uri(replica.Url, "readyz"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, replicaReady.StatusCode); // both replicas were up when the occurrence came due
+        }
         var requestId = request.GetProperty("id").GetGuid();
 
         var mail = await NotificationsTests.WaitForMailAsync(email, $"/api/analytics/reports/{requestId}/download", TimeSpan.FromSeconds(60));
