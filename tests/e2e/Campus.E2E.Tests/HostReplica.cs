@@ -66,22 +66,30 @@ public sealed class HostReplica : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var replica = new HostReplica(process, url);
-        await Wait.UntilAsync(async () =>
+        try
         {
-            if (process.HasExited)
+            await Wait.UntilAsync(async () =>
             {
-                Assert.Fail($"the replica of {host} exited ({process.ExitCode}); see logs/{host}-replica.log");
-            }
-            try
-            {
-                using var ready = await Http.Client.GetAsync(new Uri(url, "readyz"), cancellationToken);
-                return ready.StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, seconds: 90, because: () => $"the replica of {host} on {url} is not ready");
+                if (process.HasExited)
+                {
+                    Assert.Fail($"the replica of {host} exited ({process.ExitCode}); see logs/{host}-replica.log");
+                }
+                try
+                {
+                    using var ready = await Http.Client.GetAsync(new Uri(url, "readyz"), cancellationToken);
+                    return ready.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, seconds: 90, because: () => $"the replica of {host} on {url} is not ready");
+        }
+        catch
+        {
+            await replica.DisposeAsync(); // never leave a replica running behind a failed start
+            throw;
+        }
         return replica;
     }
 
