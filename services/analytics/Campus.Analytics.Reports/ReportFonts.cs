@@ -35,8 +35,10 @@ public sealed class ReportFonts : IFontResolver
         var name = faceName == Bold ? Bold : Regular;
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Campus.Analytics.Reports.Fonts.{name}.ttf")
             ?? throw new InvalidOperationException($"The embedded font {name}.ttf is missing.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        // One array of the font's exact size (a growing MemoryStream and its ToArray copy would leave three times that
+        // in the large-object heap until the next full collection). PDFsharp asks once per face and keeps it.
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 }
