@@ -54,6 +54,7 @@ public sealed partial class MessagingBuilder
     public MessagingBuilder AddOutbox<TContext>() where TContext : DbContext
     {
         Builder.Services.TryAddSingleton<OutboxSignal>();
+        Builder.Services.TryAddSingleton<IOutboxSignal>(services => services.GetRequiredService<OutboxSignal>());
         Builder.Services.TryAddSingleton<OutboxSignalInterceptor>();
         // Composes with the host's own AddDbContext/AddCampusDbContext, whichever runs first.
         Builder.Services.ConfigureDbContext<TContext>((services, db) => db.AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));

@@ -22,9 +22,22 @@ public static class OutboxDbContextExtensions
     public static OutboxMessage AddOutboxMessage<TEvent>(this DbContext db, TEvent @event) where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(db);
+        var message = CreateOutboxMessage(@event);
+        db.Set<OutboxMessage>().Add(message);
+        return message;
+    }
+
+    /// <summary>
+    /// The outbox row of <paramref name="event"/> (payload, the current trace context, created time) without adding it
+    /// to a context: for a writer that inserts it with its own SQL, in the same statement or transaction as the business
+    /// rows (columns in <see cref="OutboxModel"/>). It then wakes the relay after the commit itself
+    /// (<see cref="IOutboxSignal.Notify"/>); otherwise the row waits for the relay's next poll.
+    /// </summary>
+    public static OutboxMessage CreateOutboxMessage<TEvent>(TEvent @event) where TEvent : IntegrationEvent
+    {
         ArgumentNullException.ThrowIfNull(@event);
         var traceContext = MessagingTelemetry.CaptureCurrent();
-        var message = new OutboxMessage
+        return new OutboxMessage
         {
             Id = @event.Id,
             Type = @event.Type,
@@ -33,8 +46,6 @@ public static class OutboxDbContextExtensions
             Headers = traceContext.Count == 0 ? null : JsonSerializer.Serialize(traceContext),
             CreatedAt = NextCreatedAt(),
         };
-        db.Set<OutboxMessage>().Add(message);
-        return message;
     }
 
     private static long _lastCreatedTicks;

@@ -5,8 +5,18 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Campus.Messaging.Outbox;
 
+/// <summary>
+/// Wakes the outbox relay of this process. Rows added with <c>AddOutboxMessage</c> and saved by EF wake it on their own
+/// (after the commit); a writer that inserts outbox rows with its own SQL calls <see cref="Notify"/> after its commit.
+/// </summary>
+public interface IOutboxSignal
+{
+    /// <summary>Outbox rows were committed: the relay looks now instead of at its next poll.</summary>
+    void Notify();
+}
+
 /// <summary>Wakes the relay: new rows were committed, or the broker connection came (back) up.</summary>
-internal sealed class OutboxSignal
+internal sealed class OutboxSignal : IOutboxSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 

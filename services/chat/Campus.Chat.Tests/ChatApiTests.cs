@@ -223,6 +223,29 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
         });
     }
 
+    [Fact]
+    public async Task Concurrent_posts_and_retries_give_gapless_seqs_and_one_outbox_event_each()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        // 12 posts at once, each sent twice (a retry racing its original): 12 messages, seqs 1..12, 12 events (24 posts:
+        // within the default budget of 30 in 10 s).
+        var ids = Enumerable.Range(0, 12).Select(i => $"race-{i}").ToList();
+        var answers = await Task.WhenAll(ids.Concat(ids).Select(id => alice.PostMessageAsync(chat, $"body {id}", id)));
+
+        var seqById = answers.GroupBy(a => a.GetProperty("client_msg_id").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Select(a => a.GetProperty("seq").GetInt64()).Distinct().Single());
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), seqById.Values.Order());
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        var payloads = await db.Set<Campus.Messaging.Outbox.OutboxMessage>()
+            .Where(m => m.RoutingKey == "chat.message.posted").Select(m => m.Payload).ToListAsync(Ct);
+        var eventSeqs = payloads.Select(p => JsonDocument.Parse(p).RootElement)
+            .Where(json => json.GetProperty("chat_id").GetGuid() == chat).Select(json => json.GetProperty("seq").GetInt64()).Order();
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), eventSeqs);
+    }
+
     private static async Task<JsonElement> Mine(HttpClient client, Guid chat)
     {
         var list = await client.GetFromJsonAsync<JsonElement>("/api/chat/chats", Ct);

@@ -64,7 +64,7 @@ var phoneCounter = 0;
 var probes = new List<CostProbe>();
 foreach (var host in costHosts)
 {
-    probes.Add(CostProbe.Of(host, http) ?? throw new InvalidOperationException($"--cost {host}: no pid file or CAMPUS_*_PORT for it"));
+    probes.Add(CostProbe.Of(host, http) ?? throw new InvalidOperationException($"--cost {host}: no pid file for it in $CAMPUS_DATA_DIR/pids"));
 }
 var costBefore = new Dictionary<string, (double CpuSeconds, double AllocatedBytes)>();
 Func<Task>? probeStart = probes.Count == 0 ? null : async () =>
@@ -464,8 +464,9 @@ async Task<string> CostLineAsync(string name, int requests)
             continue;
         }
         var (cpu0, allocated0) = costBefore[probe.Host];
-        parts.Add(string.Create(CultureInfo.InvariantCulture,
-            $"{probe.Host} cpu_ms_per_request={(cpu - cpu0) * 1000 / requests:F3} alloc_kb_per_request={(allocated - allocated0) / 1024 / requests:F1}"));
+        var part = string.Create(CultureInfo.InvariantCulture, $"{probe.Host} cpu_ms_per_request={(cpu - cpu0) * 1000 / requests:F3}");
+        parts.Add(double.IsNaN(allocated) ? part
+            : part + string.Create(CultureInfo.InvariantCulture, $" alloc_kb_per_request={(allocated - allocated0) / 1024 / requests:F1}"));
     }
     return $"   cost of {name} ({requests} requests): " + string.Join("; ", parts);
 }

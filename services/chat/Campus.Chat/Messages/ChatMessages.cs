@@ -34,7 +34,7 @@ public sealed record PostOutcome(MessageResponse? Message, bool Created, Refusal
 /// Posting, editing, deleting and reading, shared by REST and the socket. Every change is committed to PostgreSQL first
 /// and published to the other nodes after the commit.
 /// </summary>
-public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvider time)
+public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSignal outboxSignal, TimeProvider time)
 {
     /// <summary>
     /// Posts a message: the chat's counter row is advanced with <c>UPDATE … RETURNING</c> in the transaction that inserts the
@@ -54,54 +54,11 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
                 $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message.", "attachment_ids"));
         }
 
-        var now = time.GetUtcNow();
-        var strategy = db.Database.CreateExecutionStrategy();
         try
         {
-            var (message, error) = await strategy.ExecuteAsync(async () =>
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                List<Attachment> attachments = [];
-                if (attachmentIds.Count > 0)
-                {
-                    attachments = await db.Attachments
-                        .Where(a => a.ChatId == chatId && a.UploaderId == me && attachmentIds.Contains(a.Id)
-                            && a.Status == AttachmentStatus.Ready && a.MessageSeq == null)
-                        .ToListAsync(ct);
-                    if (attachments.Count != attachmentIds.Count)
-                    {
-                        return ((MessageResponse?)null, InvalidAttachment);
-                    }
-                }
-                // One statement (few round trips while the chat row is locked): the membership check, the counter, and
-                // the author's read marker (one's own message is never unread).
-                var seqs = await db.Database.SqlQuery<long>($"""
-                    WITH c AS (
-                        UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
-                        WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
-                        RETURNING last_seq),
-                    p AS (
-                        UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me})
-                    SELECT last_seq AS "Value" FROM c
-                    """).ToListAsync(ct);
-                if (seqs is not [var seq])
-                {
-                    return (null, ChatAccess.NotFound);
-                }
-                var message = new Message
-                {
-                    ChatId = chatId, Seq = seq, AuthorId = me, Body = request.Body, ClientMsgId = request.ClientMsgId, CreatedAt = now,
-                };
-                db.Messages.Add(message);
-                foreach (var attachment in attachments)
-                {
-                    attachment.MessageSeq = seq;
-                }
-                db.AddOutboxMessage(new ChatMessagePosted(chatId, seq, me));
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Refusal?)null);
-            });
+            var (message, error) = attachmentIds.Count == 0
+                ? await InsertAsync(chatId, me, request, ct)
+                : await InsertWithAttachmentsAsync(chatId, me, request, attachmentIds, ct);
             if (error == InvalidAttachment && request.ClientMsgId is { } retried
                 && await FindByClientIdAsync(chatId, me, retried, ct) is { } stored)
             {
@@ -114,10 +71,11 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
             await fanout.PublishAsync(chatId, ChatFrame.Created(message!));
             return new PostOutcome(message, true, null);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (Exception ex) when (ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+            || ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            // A retry (or a concurrent duplicate) of a client_msg_id: the transaction, and its seq, rolled back. Checking
-            // first would cost every post a round trip for the rare retry.
+            // A retry (or a concurrent duplicate) of a client_msg_id: the statement (or transaction), and its seq, rolled
+            // back. Checking first would cost every post a round trip for the rare retry.
             db.ChangeTracker.Clear();
             if (request.ClientMsgId is null || await FindByClientIdAsync(chatId, me, request.ClientMsgId, ct) is not { } raced)
             {
@@ -125,6 +83,98 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
             }
             return new PostOutcome(raced, false, null);
         }
+    }
+
+    /// <summary>
+    /// A post without attachments: one statement, so one round trip and its own implicit transaction. The chat's counter
+    /// row is locked from its <c>UPDATE</c> to the end of that statement only — not across round trips to this process,
+    /// where a busy node would keep every other post to the chat waiting. The statement checks membership, advances the
+    /// counter, moves the author's read marker (one's own message is never unread), and inserts the message and its
+    /// outbox event with the seq it got; nothing is written when the caller is not a participant, and a duplicate
+    /// <c>client_msg_id</c> fails the whole statement (the seq is not used up).
+    /// </summary>
+    private async Task<(MessageResponse? Message, Refusal? Error)> InsertAsync(
+        Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        // The event's seq is known inside the statement only: the payload is written with a placeholder, replaced there.
+        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatMessagePosted(chatId, 0, me));
+        var seqs = await db.Database.SqlQuery<long>($"""
+            WITH c AS (
+                UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
+                WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
+                RETURNING last_seq),
+            p AS (
+                UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me}),
+            m AS (
+                INSERT INTO messages (chat_id, seq, author_id, body, client_msg_id, created_at)
+                SELECT {chatId}, c.last_seq, {me}, {request.Body}, {request.ClientMsgId}, {now} FROM c),
+            o AS (
+                INSERT INTO outbox_messages (id, type, routing_key, payload, headers, created_at, attempts)
+                SELECT {outbox.Id}, {outbox.Type}, {outbox.RoutingKey}, jsonb_set(CAST({outbox.Payload} AS jsonb), ARRAY['seq'], to_jsonb(c.last_seq)),
+                    CAST({outbox.Headers} AS jsonb), {outbox.CreatedAt}, 0 FROM c)
+            SELECT last_seq AS "Value" FROM c
+            """).ToListAsync(ct);
+        if (seqs is not [var seq])
+        {
+            return (null, ChatAccess.NotFound);
+        }
+        outboxSignal.Notify();
+        var message = new Message
+        {
+            ChatId = chatId, Seq = seq, AuthorId = me, Body = request.Body, ClientMsgId = request.ClientMsgId, CreatedAt = now,
+        };
+        return (MessageResponse.From(message, []), null);
+    }
+
+    /// <summary>
+    /// A post with attachments: a transaction that checks the attachments, advances the counter as
+    /// <see cref="InsertAsync"/> does, and saves the message, the attachments' seq and the outbox event (the counter row
+    /// stays locked to the commit, a few round trips).
+    /// </summary>
+    private async Task<(MessageResponse? Message, Refusal? Error)> InsertWithAttachmentsAsync(
+        Guid chatId, Guid me, PostMessageRequest request, List<Guid> attachmentIds, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var attachments = await db.Attachments
+                .Where(a => a.ChatId == chatId && a.UploaderId == me && attachmentIds.Contains(a.Id)
+                    && a.Status == AttachmentStatus.Ready && a.MessageSeq == null)
+                .ToListAsync(ct);
+            if (attachments.Count != attachmentIds.Count)
+            {
+                return ((MessageResponse?)null, InvalidAttachment);
+            }
+            var seqs = await db.Database.SqlQuery<long>($"""
+                WITH c AS (
+                    UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
+                    WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
+                    RETURNING last_seq),
+                p AS (
+                    UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me})
+                SELECT last_seq AS "Value" FROM c
+                """).ToListAsync(ct);
+            if (seqs is not [var seq])
+            {
+                return (null, ChatAccess.NotFound);
+            }
+            var message = new Message
+            {
+                ChatId = chatId, Seq = seq, AuthorId = me, Body = request.Body, ClientMsgId = request.ClientMsgId, CreatedAt = now,
+            };
+            db.Messages.Add(message);
+            foreach (var attachment in attachments)
+            {
+                attachment.MessageSeq = seq;
+            }
+            db.AddOutboxMessage(new ChatMessagePosted(chatId, seq, me));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Refusal?)null);
+        });
     }
 
     /// <summary>Replaces the body of the caller's own message.</summary>
