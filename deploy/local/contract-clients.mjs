@@ -35,7 +35,9 @@ async function generate(out) {
   for (const file of services) {
     try {
       const document = JSON.parse(readFileSync(join(contracts, file), "utf8"));
-      const ast = await openapiTS(document, { alphabetize: true, silent: true });
+      // defaultNonNullable off: a member is required where the contract says `required`, not wherever it documents a
+      // default (a request member with a default, `remember_me`, is one the client may leave out).
+      const ast = await openapiTS(document, { alphabetize: true, silent: true, defaultNonNullable: false });
       writeFileSync(join(out, file.replace(/\.json$/, ".ts")), astToString(ast));
       report(`libs/contracts/${file} -> ${file.replace(/\.json$/, ".ts")}`);
     } catch (error) {

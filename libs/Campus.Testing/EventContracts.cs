@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Json.Schema;
 
 namespace Campus.Testing;
@@ -16,7 +17,8 @@ namespace Campus.Testing;
 /// <item>a record of the service's own routing keys (<c>&lt;service&gt;.*</c>) is the producer's: its schema must equal
 /// the committed one (rewritten outside CI, compared in CI), and what it serializes validates against it;</item>
 /// <item>any other record is a consumer's copy: every property it reads must be in the producer's schema with a type
-/// it accepts, and a sample valid per that schema must deserialize into it without losing a value it reads.</item>
+/// it accepts, and a sample valid per that schema must deserialize into it without losing a value it reads. A member
+/// without a getter (a tolerant read of a name the producer no longer writes) is left out of both.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -341,14 +343,25 @@ public static class EventContracts
         return $"{path} (committed {expected?.ToJsonString() ?? "nothing"}, record {actual?.ToJsonString() ?? "nothing"})";
     }
 
-    // The schema describes what is written: numbers as numbers (the web defaults also read them from strings).
+    // The schema describes what is written: numbers as numbers (the web defaults also read them from strings), and no
+    // member without a getter. Such a member is a consumer's tolerant read of a name the producer no longer writes (an
+    // old name during a rolling deploy, docs/api-conventions.md): read when present, never written, never required.
     private static JsonSerializerOptions WritingOptions(JsonSerializerOptions options)
     {
-        if (options.NumberHandling == JsonNumberHandling.Strict)
+        var resolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(typeInfo =>
         {
-            return options;
-        }
-        var writing = new JsonSerializerOptions(options) { NumberHandling = JsonNumberHandling.Strict };
+            if (typeInfo.Kind == JsonTypeInfoKind.Object)
+            {
+                for (var i = typeInfo.Properties.Count - 1; i >= 0; i--)
+                {
+                    if (typeInfo.Properties[i].Get is null)
+                    {
+                        typeInfo.Properties.RemoveAt(i);
+                    }
+                }
+            }
+        });
+        var writing = new JsonSerializerOptions(options) { NumberHandling = JsonNumberHandling.Strict, TypeInfoResolver = resolver };
         writing.MakeReadOnly(populateMissingResolver: true);
         return writing;
     }

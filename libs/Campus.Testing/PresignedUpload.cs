@@ -15,14 +15,19 @@ public static class PresignedUpload
     /// PUTs <paramref name="content"/> and asserts the storage accepted it. <paramref name="contentType"/> is sent only
     /// when the answer's headers name none.
     /// </summary>
-    public static async Task PutAsync(JsonElement upload, byte[] content, string? contentType = null)
+    public static Task PutAsync(JsonElement upload, byte[] content, string? contentType = null) =>
+        PutAsync(new Uri(upload.GetProperty("upload_url").GetString()!),
+            upload.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString() ?? ""), content, contentType);
+
+    /// <summary>The same from a typed answer (a generated client's <c>upload_url</c> and <c>headers</c>).</summary>
+    public static async Task PutAsync(Uri uploadUrl, IEnumerable<KeyValuePair<string, string>> headers, byte[] content, string? contentType = null)
     {
-        using var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(content) };
-        foreach (var header in upload.GetProperty("headers").EnumerateObject())
+        using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new ByteArrayContent(content) };
+        foreach (var header in headers)
         {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            if (!put.Headers.TryAddWithoutValidation(header.Key, header.Value))
             {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+                put.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
         }
         if (contentType is not null)

@@ -182,6 +182,17 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
     }
 
     [Fact]
+    public async Task A_media_event_published_before_the_file_name_rename_still_records_the_file()
+    {
+        // content wrote `filename` before it became `file_name`; such a message may be in flight during a rolling deploy.
+        var (media, user) = (Guid.NewGuid(), Guid.NewGuid());
+        await PublishAsync("content.media.failed", new { media_id = media, owner_id = user, filename = "old.mov", error = "unsupported codec" }, T0);
+
+        var row = await WaitForAsync(db => db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.MediaId == media, Ct), m => m.State == "failed");
+        Assert.Equal("old.mov", row.Filename);
+    }
+
+    [Fact]
     public async Task Rebuild_is_for_admins_empties_the_facts_and_asks_the_owners_and_their_snapshots_refill_them()
     {
         using var student = Client("student");

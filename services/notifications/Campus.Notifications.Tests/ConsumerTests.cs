@@ -105,6 +105,23 @@ public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_media_event_published_before_the_file_name_rename_still_names_the_file()
+    {
+        // content wrote `filename` before it became `file_name`; such a message may be in flight during a rolling deploy.
+        var owner = Guid.NewGuid();
+        await factory.QueryAsync(db =>
+        {
+            db.Contacts.Add(new Contact { UserId = owner, TelegramChatId = 78, UpdatedAt = DateTimeOffset.UtcNow });
+            return db.SaveChangesAsync(Ct);
+        });
+
+        await factory.PublishAsync("content.media.failed", new { id = Guid.NewGuid(), media_id = Guid.NewGuid(), owner_id = owner, filename = "old.mov", error = "unsupported codec" });
+
+        var only = await WaitForSingleAsync(owner);
+        Assert.Contains("old.mov", only.Body);
+    }
+
+    [Fact]
     public async Task A_channel_the_user_turned_off_gets_nothing()
     {
         var owner = Guid.NewGuid();

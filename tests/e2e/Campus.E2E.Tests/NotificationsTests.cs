@@ -18,7 +18,7 @@ public sealed class NotificationsTests
 
     internal const string Password = "Lilac-Harbour-Quartz-7391";
 
-    private static Uri MaildevUrl { get; } = new(
+    internal static Uri MaildevUrl { get; } = new(
         $"http://127.0.0.1:{(Environment.GetEnvironmentVariable("CAMPUS_MAILDEV_WEB_PORT") is { Length: > 0 } port ? port : "1080")}/");
 
     [Fact]

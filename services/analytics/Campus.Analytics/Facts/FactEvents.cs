@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Campus.Messaging;
 
 namespace Campus.Analytics.Facts;
@@ -54,14 +55,38 @@ public sealed record MaterialSnapshot(Guid MaterialId, Guid CourseId, string Tit
 public sealed record MaterialDeleted(Guid MaterialId, Guid CourseId) : IntegrationEvent;
 
 [RoutingKey("content.media.ready")]
-public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds) : IntegrationEvent;
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds) : IntegrationEvent
+{
+    /// <summary>
+    /// The member's name before it became <c>file_name</c>: a message published before content's rename may still be in
+    /// flight during a rolling deploy. Read when <c>file_name</c> is absent, never written (docs/api-conventions.md).
+    /// </summary>
+    [JsonPropertyName("filename")]
+    public string? LegacyFileName { init => FileName ??= value!; }
+}
 
 [RoutingKey("content.media.failed")]
-public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent;
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent
+{
+    /// <summary>
+    /// The member's name before it became <c>file_name</c>: a message published before content's rename may still be in
+    /// flight during a rolling deploy. Read when <c>file_name</c> is absent, never written (docs/api-conventions.md).
+    /// </summary>
+    [JsonPropertyName("filename")]
+    public string? LegacyFileName { init => FileName ??= value!; }
+}
 
 [RoutingKey("content.media.snapshot")]
 public sealed record MediaSnapshot(Guid MediaId, Guid OwnerId, string FileName, string State, double? DurationSeconds, string? Error)
-    : IntegrationEvent;
+    : IntegrationEvent
+{
+    /// <summary>
+    /// The member's name before it became <c>file_name</c>: a message published before content's rename may still be in
+    /// flight during a rolling deploy. Read when <c>file_name</c> is absent, never written (docs/api-conventions.md).
+    /// </summary>
+    [JsonPropertyName("filename")]
+    public string? LegacyFileName { init => FileName ??= value!; }
+}
 
 [RoutingKey("content.enrolment.created")]
 public sealed record EnrolmentCreated(Guid CourseId, Guid UserId, string Source, DateTimeOffset? DueAt) : IntegrationEvent;

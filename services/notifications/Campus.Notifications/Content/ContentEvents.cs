@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Campus.Messaging;
 
 namespace Campus.Notifications.Content;
@@ -8,10 +9,26 @@ namespace Campus.Notifications.Content;
 public sealed record CoursePublished(Guid CourseId, string Title, Guid AuthorId) : IntegrationEvent;
 
 [RoutingKey("content.media.ready")]
-public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds, int[] Renditions) : IntegrationEvent;
+public sealed record MediaReady(Guid MediaId, Guid OwnerId, string FileName, double DurationSeconds, int[] Renditions) : IntegrationEvent
+{
+    /// <summary>
+    /// The member's name before it became <c>file_name</c>: a message published before content's rename may still be in
+    /// flight during a rolling deploy. Read when <c>file_name</c> is absent, never written (docs/api-conventions.md).
+    /// </summary>
+    [JsonPropertyName("filename")]
+    public string? LegacyFileName { init => FileName ??= value!; }
+}
 
 [RoutingKey("content.media.failed")]
-public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent;
+public sealed record MediaFailed(Guid MediaId, Guid OwnerId, string FileName, string Error) : IntegrationEvent
+{
+    /// <summary>
+    /// The member's name before it became <c>file_name</c>: a message published before content's rename may still be in
+    /// flight during a rolling deploy. Read when <c>file_name</c> is absent, never written (docs/api-conventions.md).
+    /// </summary>
+    [JsonPropertyName("filename")]
+    public string? LegacyFileName { init => FileName ??= value!; }
+}
 
 // Learning records: enrolments, assignments and completions (content's events, same rule: copied by JSON shape).
 
