@@ -11,7 +11,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -55,7 +54,6 @@ public static class ServiceDefaultsExtensions
             .BindConfiguration(OutageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddDependencyOutage(DependencyOutages.Database);
         builder.Services.AddDependencyOutage(DependencyOutages.Cache);
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<DependencyHealth>();
@@ -152,9 +150,7 @@ public static class ServiceDefaultsExtensions
     {
         // The standard OpenTelemetry variable: set, spans go there over OTLP (with OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES).
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        // { "Tracing": { "Detailed": true } }: spans for outgoing HTTP calls, SQL commands and Redis commands too. On by
-        // default only where spans are exported: nobody reads them otherwise, and every request would pay for them.
-        var detailed = builder.Configuration.GetValue("Tracing:Detailed", otlp);
+        var detailed = DetailedTracing(builder.Configuration);
 
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
@@ -174,7 +170,8 @@ public static class ServiceDefaultsExtensions
                     .AddSource("Campus.*");
                 if (detailed)
                 {
-                    tracing.AddHttpClientInstrumentation().AddNpgsql().AddRedisInstrumentation();
+                    // Campus.Data adds SQL commands to these.
+                    tracing.AddHttpClientInstrumentation().AddRedisInstrumentation();
                 }
                 if (otlp)
                 {
@@ -182,6 +179,14 @@ public static class ServiceDefaultsExtensions
                 }
             });
     }
+
+    /// <summary>
+    /// <c>{ "Tracing": { "Detailed": true } }</c>: spans for outgoing HTTP calls, SQL commands and Redis commands too. On by
+    /// default only where spans are exported (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>): nobody reads them otherwise, and every
+    /// request would pay for them.
+    /// </summary>
+    public static bool DetailedTracing(IConfiguration configuration) =>
+        configuration.GetValue("Tracing:Detailed", !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]));
 
     private static void AddRequestLimits(this IHostApplicationBuilder builder)
     {
