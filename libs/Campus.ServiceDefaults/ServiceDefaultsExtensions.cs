@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,8 @@ public static class ServiceDefaultsExtensions
             builder.ConfigureContainer(new DefaultServiceProviderFactory(providerOptions));
         }
         builder.Services.AddDependencyChecks();
+        // The one clock of every host: code reads the time from it, never from DateTime.UtcNow, so tests can move it.
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         builder.AddJsonLogging();
         builder.AddMetricsAndTracing();
