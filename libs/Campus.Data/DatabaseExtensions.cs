@@ -47,10 +47,7 @@ public static class DatabaseExtensions
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag]);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, PostgresDependencyCheck>());
         builder.Services.AddDependencyOutage(DatabaseOutages.Database);
-        if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration))
-        {
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
-        }
+        builder.AddDatabaseTracing();
         return builder;
     }
 
@@ -79,6 +76,24 @@ public static class DatabaseExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// With detailed tracing (<c>Tracing:Detailed</c>), SQL commands are spans too. <c>AddCampusPostgres</c> and the outbox
+    /// (<c>AddOutbox</c>, whose host has a database whichever way it registered its context) call this; once is enough.
+    /// </summary>
+    public static IHostApplicationBuilder AddDatabaseTracing(this IHostApplicationBuilder builder)
+    {
+        if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration)
+            && !builder.Services.Any(service => service.ServiceType == typeof(DatabaseTracing)))
+        {
+            builder.Services.AddSingleton<DatabaseTracing>();
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
+        }
+        return builder;
+    }
+
+    /// <summary>Marks that <see cref="AddDatabaseTracing"/> ran.</summary>
+    private sealed class DatabaseTracing;
 
     // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether it was given.
     private static bool NamesMaxAutoPrepare(string connectionString) =>
