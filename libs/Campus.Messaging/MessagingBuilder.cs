@@ -60,6 +60,7 @@ public sealed partial class MessagingBuilder
         Builder.Services.ConfigureDbContext<TContext>((services, db) => db.AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
         Builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxRelay<TContext>>());
         Builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxMetricsSampler<TContext>>());
+        Builder.AddDatabaseTracing();
         return this;
     }
 

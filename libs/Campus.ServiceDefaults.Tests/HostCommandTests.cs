@@ -131,6 +131,11 @@ public sealed class HostCommandTests
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddServiceDefaults();
+        // A host with a database registers it (Campus.Data), and with it its check.
+        if (settings.ContainsKey("ConnectionStrings:Database"))
+        {
+            builder.AddCampusPostgres();
+        }
         if (withContext)
         {
             builder.AddCampusDbContext<ProbeDbContext>();

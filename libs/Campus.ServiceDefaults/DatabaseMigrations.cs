@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Campus.ServiceDefaults;
 
 /// <summary>The migrations of one DbContext a host registered (<c>AddCampusDbContext</c>), for <c>migrate</c> and <c>Database:MigrateOnStart</c>.</summary>
@@ -15,24 +12,6 @@ public interface IDatabaseMigration
 
 /// <summary>What <see cref="IDatabaseMigration.ApplyAsync"/> did: the migrations it applied, and how many the database has now.</summary>
 public sealed record MigrationResult(IReadOnlyList<string> Applied, int Total);
-
-internal sealed class DbContextMigration<TContext>(IServiceScopeFactory scopes) : IDatabaseMigration where TContext : DbContext
-{
-    public string Name => typeof(TContext).Name;
-
-    public async Task<MigrationResult> ApplyAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
-        {
-            await db.Database.MigrateAsync(cancellationToken);
-        }
-        var total = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Count();
-        return new MigrationResult(pending, total);
-    }
-}
 
 /// <summary>The <c>migrate</c> command: every registered context in turn, one line each.</summary>
 internal static class MigrationRunner

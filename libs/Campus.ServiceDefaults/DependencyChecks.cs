@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace Campus.ServiceDefaults;
@@ -24,35 +23,6 @@ public interface IDependencyCheck
 
     /// <summary>Exercises the dependency; returns what was done, throws when it failed.</summary>
     Task<string> RunAsync(CancellationToken cancellationToken);
-}
-
-/// <summary><c>SELECT 1</c> on <c>ConnectionStrings:Database</c>, on a connection of its own.</summary>
-internal sealed class PostgresDependencyCheck(IConfiguration configuration) : IDependencyCheck
-{
-    private NpgsqlConnectionStringBuilder? Settings =>
-        configuration.GetConnectionString(DatabaseExtensions.ConnectionName) is { Length: > 0 } value
-            ? new NpgsqlConnectionStringBuilder(value)
-            : null;
-
-    public string Name => "postgres";
-
-    public string? Target => Settings is { } settings
-        ? $"{settings.Host}:{settings.Port}/{settings.Database} as {settings.Username}"
-        : null;
-
-    public IEnumerable<string> Secrets => Settings?.Password is { Length: > 0 } password ? [password] : [];
-
-    public async Task<string> RunAsync(CancellationToken cancellationToken)
-    {
-        var settings = Settings!;
-        settings.Pooling = false;
-        settings.Timeout = 5;
-        await using var connection = new NpgsqlConnection(settings.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT 1", connection);
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is 1 ? "SELECT 1" : throw new InvalidOperationException($"SELECT 1 returned {result}.");
-    }
 }
 
 /// <summary><c>PING</c> on <c>ConnectionStrings:Redis</c>, on a connection of its own that gives up instead of retrying.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace Campus.ServiceDefaults;
@@ -13,20 +12,11 @@ public sealed record DependencyOutage(string Code, string Title, Func<Exception,
 /// <summary>
 /// The dependency outages every host recognises. An outage is the platform's fault but not a bug: the client gets a
 /// 503 with <c>Retry-After</c> (and may retry), the log a warning — never a 500 <c>internal_error</c>.
-/// Campus.Storage and Campus.Messaging register theirs (<c>storage_unavailable</c>, <c>broker_unavailable</c>).
+/// Campus.Data, Campus.Storage and Campus.Messaging register theirs (<c>database_unavailable</c>, <c>storage_unavailable</c>,
+/// <c>broker_unavailable</c>).
 /// </summary>
 public static class DependencyOutages
 {
-    /// <summary>PostgreSQL refused or dropped the connection, is starting or shutting down, or is out of connections.</summary>
-    public static readonly DependencyOutage Database = new("database_unavailable", "The database is unavailable.", exception => exception switch
-    {
-        // Only SQL states that say "the server cannot serve now"; a constraint violation or a syntax error stays a 500.
-        PostgresException postgres => IsUnavailableState(postgres.SqlState),
-        // Connection refused or reset, pool exhausted, command timeout: raised by Npgsql itself, not by the server.
-        NpgsqlException => true,
-        _ => false,
-    });
-
     /// <summary>Redis is unreachable or did not answer in time.</summary>
     public static readonly DependencyOutage Cache = new("cache_unavailable", "The cache is unavailable.",
         exception => exception is RedisConnectionException or RedisTimeoutException);
@@ -64,14 +54,6 @@ public static class DependencyOutages
         }
         return null;
     }
-
-    // 08: connection exception; 53: insufficient resources (too many connections, disk full); 57P01-57P03: admin or
-    // crash shutdown, cannot connect now (starting up); 58: system error (I/O).
-    private static bool IsUnavailableState(string sqlState) =>
-        sqlState.StartsWith("08", StringComparison.Ordinal)
-        || sqlState.StartsWith("53", StringComparison.Ordinal)
-        || sqlState is "57P01" or "57P02" or "57P03"
-        || sqlState.StartsWith("58", StringComparison.Ordinal);
 }
 
 /// <summary>What a 503 for a dependency outage tells the client.</summary>

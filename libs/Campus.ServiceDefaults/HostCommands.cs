@@ -37,10 +37,9 @@ public static class HostCommands
             _ => throw new ArgumentException($"Unknown command '{command}'.", nameof(command)),
         };
 
-    /// <summary>The checks ServiceDefaults owns; each applies only when its connection string is set.</summary>
+    /// <summary>The checks ServiceDefaults owns (Campus.Data registers PostgreSQL's); each applies only when its connection string is set.</summary>
     internal static void AddDependencyChecks(this IServiceCollection services)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, PostgresDependencyCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RedisDependencyCheck>());
     }
 

@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -39,6 +39,8 @@ public static class ServiceDefaultsExtensions
             builder.ConfigureContainer(new DefaultServiceProviderFactory(providerOptions));
         }
         builder.Services.AddDependencyChecks();
+        // The one clock of every host: code reads the time from it, never from DateTime.UtcNow, so tests can move it.
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         builder.AddJsonLogging();
         builder.AddMetricsAndTracing();
@@ -55,7 +57,6 @@ public static class ServiceDefaultsExtensions
             .BindConfiguration(OutageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddDependencyOutage(DependencyOutages.Database);
         builder.Services.AddDependencyOutage(DependencyOutages.Cache);
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<DependencyHealth>();
@@ -152,9 +153,7 @@ public static class ServiceDefaultsExtensions
     {
         // The standard OpenTelemetry variable: set, spans go there over OTLP (with OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES).
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        // { "Tracing": { "Detailed": true } }: spans for outgoing HTTP calls, SQL commands and Redis commands too. On by
-        // default only where spans are exported: nobody reads them otherwise, and every request would pay for them.
-        var detailed = builder.Configuration.GetValue("Tracing:Detailed", otlp);
+        var detailed = DetailedTracing(builder.Configuration);
 
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
@@ -174,7 +173,8 @@ public static class ServiceDefaultsExtensions
                     .AddSource("Campus.*");
                 if (detailed)
                 {
-                    tracing.AddHttpClientInstrumentation().AddNpgsql().AddRedisInstrumentation();
+                    // Campus.Data adds SQL commands to these.
+                    tracing.AddHttpClientInstrumentation().AddRedisInstrumentation();
                 }
                 if (otlp)
                 {
@@ -182,6 +182,14 @@ public static class ServiceDefaultsExtensions
                 }
             });
     }
+
+    /// <summary>
+    /// <c>{ "Tracing": { "Detailed": true } }</c>: spans for outgoing HTTP calls, SQL commands and Redis commands too. On by
+    /// default only where spans are exported (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>): nobody reads them otherwise, and every
+    /// request would pay for them.
+    /// </summary>
+    public static bool DetailedTracing(IConfiguration configuration) =>
+        configuration.GetValue("Tracing:Detailed", !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]));
 
     private static void AddRequestLimits(this IHostApplicationBuilder builder)
     {

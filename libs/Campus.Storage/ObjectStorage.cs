@@ -268,7 +268,9 @@ internal sealed partial class ObjectStorage(
         {
             BucketName = buckets.Resolve(bucket),
             Key = ObjectKeys.EnsureSafe(key),
-            // The system clock, not an injected TimeProvider: the SDK signs X-Amz-Date with it and S3 checks expiry in real time.
+            // The system clock, not the injected TimeProvider: the SDK signs X-Amz-Date with its own (the system) clock and
+            // turns Expires into X-Amz-Expires against it, so another clock here would only skew the URL's lifetime (a fake
+            // clock in a test: expired or beyond 7 days at once); S3 checks the expiry in real time.
             Expires = DateTime.UtcNow + expiresIn,
             // The SDK presigns https:// unless told otherwise, whatever the endpoint says.
             Protocol = clients.PublicProtocol,

@@ -86,6 +86,7 @@ internal sealed class S3DependencyCheck(S3Clients clients, BucketRegistry bucket
             ContentType = verb == HttpVerb.PUT ? "application/octet-stream" : null,
             // The SDK presigns https:// unless told otherwise, whatever the endpoint says.
             Protocol = new Uri(options.Value.ServiceUrl).Scheme == Uri.UriSchemeHttp ? Protocol.HTTP : Protocol.HTTPS,
+            // The system clock, as for every presigned URL: the SDK signs X-Amz-Date with it (ObjectStorage.PresignRequest).
             Expires = DateTime.UtcNow + UrlExpiry,
         });
 

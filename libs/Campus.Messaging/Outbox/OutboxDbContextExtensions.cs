@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Campus.Messaging.Internal;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Messaging.Outbox;
 
@@ -44,21 +46,26 @@ public static class OutboxDbContextExtensions
             RoutingKey = @event.Type,
             Payload = Encoding.UTF8.GetString(IntegrationEventJson.Serialize(@event)),
             Headers = traceContext.Count == 0 ? null : JsonSerializer.Serialize(traceContext),
-            CreatedAt = NextCreatedAt(),
+            CreatedAt = NextCreatedAt(ClockOf(db)),
         };
     }
 
     private static long _lastCreatedTicks;
 
+    /// <summary>The host's <see cref="TimeProvider"/>, from the services the context was registered in.</summary>
+    private static TimeProvider ClockOf(DbContext db) =>
+        db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<TimeProvider>()
+        ?? TimeProvider.System;
+
     /// <summary>
     /// Now, at PostgreSQL's microsecond precision, but strictly increasing within the process: events added in one
     /// loop must keep their order, and the relay publishes in <c>created_at</c> order.
     /// </summary>
-    private static DateTimeOffset NextCreatedAt()
+    private static DateTimeOffset NextCreatedAt(TimeProvider clock)
     {
         while (true)
         {
-            var now = DateTimeOffset.UtcNow.Ticks / 10 * 10;
+            var now = clock.GetUtcNow().UtcTicks / 10 * 10;
             var last = Volatile.Read(ref _lastCreatedTicks);
             var next = Math.Max(now, last + 10);
             if (Interlocked.CompareExchange(ref _lastCreatedTicks, next, last) == last)

@@ -57,8 +57,8 @@ public sealed class SigningKeyTests(AuthFactory factory) : IClassFixture<AuthFac
             var options = Options.Create(new AuthOptions { KeyDirectory = directory });
             var environment = new DevelopmentEnvironment(directory);
 
-            var first = new SigningKeyRing(options, environment, NullLogger<SigningKeyRing>.Instance).Active;
-            var second = new SigningKeyRing(options, environment, NullLogger<SigningKeyRing>.Instance).Active;
+            var first = new SigningKeyRing(options, environment, TimeProvider.System, NullLogger<SigningKeyRing>.Instance).Active;
+            var second = new SigningKeyRing(options, environment, TimeProvider.System, NullLogger<SigningKeyRing>.Instance).Active;
 
             Assert.Equal(first.KeyId, second.KeyId);
             var token = new JsonWebTokenHandler().CreateToken("{}", new Microsoft.IdentityModel.Tokens.SigningCredentials(first, "ES256"));

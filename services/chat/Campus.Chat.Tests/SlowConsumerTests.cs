@@ -70,18 +70,143 @@ public sealed class KeepAliveTests(KeepAliveChatFactory factory) : IClassFixture
         var bob = Guid.NewGuid();
         using var aliceClient = factory.ClientFor(factory.Jwt, alice);
         var chat = await aliceClient.CreateGroupAsync(bob);
-        using var live = await factory.ConnectAsync(alice, chat);
+        var liveFrames = new ServerFrameCounter();
+        using var live = await factory.ConnectAsync(alice, chat, liveFrames.Invoker());
         // ClientWebSocket answers pings only while a receive is pending: the dead one never receives.
         using var dead = await factory.ConnectAsync(bob, chat);
         var receiving = live.ReceiveAsync(new byte[4096], Ct);
         await factory.WaitForSocketsAsync(2);
 
         await factory.WaitForSocketsAsync(1);
-        await Task.Delay(1500, Ct);
+        // The signal that the live one stays: two more pings reach it, so it answered the first in time.
+        var pings = liveFrames.Pings;
+        await Wait.UntilAsync(() => liveFrames.Pings >= pings + 2, seconds: 10,
+            because: () => $"{liveFrames.Pings - pings} pings reached the live client", intervalMs: 50);
         Assert.Equal(WebSocketState.Open, live.State);
         await aliceClient.PostMessageAsync(chat, "still here");
         var result = await receiving;
         Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+    }
+}
+
+/// <summary>Counts the ping frames a client connection receives, by parsing the server's (unmasked) frames.</summary>
+public sealed class ServerFrameCounter
+{
+    private int _pings;
+
+    public int Pings => Volatile.Read(ref _pings);
+
+    public HttpMessageInvoker Invoker() => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancel) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(context.DnsEndPoint, cancel);
+            return new CountingStream(new NetworkStream(socket, ownsSocket: true), this);
+        },
+    });
+
+    private sealed class CountingStream(Stream inner, ServerFrameCounter counter) : Stream
+    {
+        private bool _upgraded;
+        private int _headerEnd; // how far the "\r\n\r\n" that ends the HTTP response was matched
+        private readonly List<byte> _header = [];
+        private long _skip;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            Parse(buffer.Span[..read]);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            Parse(buffer.AsSpan(offset, read));
+            return read;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(buffer, cancellationToken);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override ValueTask DisposeAsync() => inner.DisposeAsync();
+
+        private void Parse(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var b in bytes)
+            {
+                if (!_upgraded)
+                {
+                    _headerEnd = b == "\r\n\r\n"[_headerEnd] ? _headerEnd + 1 : b == '\r' ? 1 : 0;
+                    _upgraded = _headerEnd == 4;
+                    continue;
+                }
+                if (_skip > 0)
+                {
+                    _skip--;
+                    continue;
+                }
+                _header.Add(b);
+                if (FrameHeader() is { } payload)
+                {
+                    if ((_header[0] & 0x0F) == 0x9)
+                    {
+                        Interlocked.Increment(ref counter._pings);
+                    }
+                    _header.Clear();
+                    _skip = payload;
+                }
+            }
+        }
+
+        /// <summary>The payload length once the header is complete (server frames carry no mask).</summary>
+        private long? FrameHeader()
+        {
+            if (_header.Count < 2)
+            {
+                return null;
+            }
+            var length = _header[1] & 0x7F;
+            var extra = length switch { 126 => 2, 127 => 8, _ => 0 };
+            if (_header.Count < 2 + extra)
+            {
+                return null;
+            }
+            long payload = extra == 0 ? length : 0;
+            for (var i = 0; i < extra; i++)
+            {
+                payload = payload << 8 | _header[2 + i];
+            }
+            return payload;
+        }
     }
 }
 

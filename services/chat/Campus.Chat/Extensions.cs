@@ -39,6 +39,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<ChatFanout>();
         builder.Services.AddSingleton<ChatBudgets>();
+        builder.Services.AddSingleton<ChatSocketReader>();
         builder.Services.AddHostedService<SocketLeaseRenewal>();
         builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();

@@ -1,4 +1,5 @@
 using Campus.Content.Data;
+using Campus.Content.Documents;
 using Campus.Content.Learning;
 using Campus.Content.Media;
 using Campus.Content.Uploads;
@@ -42,6 +43,7 @@ internal static class Extensions
 
         builder.Services.AddSingleton<HlsSigner>();
         builder.Services.AddScoped<MediaUploadCompletion>();
+        builder.Services.AddScoped<DocumentUploadCompletion>();
         builder.Services.AddSingleton<UploadSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<UploadSweeper>());
     }

@@ -24,8 +24,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using BenchKit;
 
@@ -48,6 +46,7 @@ var adminPhone = options.Get("admin-phone", "+79000000000");
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 16), Math.Max(64, Environment.ProcessorCount * 16));
 var run = Random.Shared.Next(1000, 9999);
 using var http = BenchHttp.Create(512, TimeSpan.FromSeconds(30));
+var edgeRequests = new EdgeRequests(http, edge);
 using var authHttp = PhoneSignIn.CreateClient(16, options.Get("auth-source", BenchHttp.TrustedSourceAddress));
 var signIn = new PhoneSignIn(authHttp, auth, run);
 
@@ -63,25 +62,25 @@ var readers = await signIn.SignInManyAsync(readerCount, i => Phone(userCount + i
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {learners.Length + readers.Length + 1} users signed in in {clock.Elapsed.TotalSeconds:F1} s"));
 
 clock.Restart();
-var videoCourse = await CreateCourseAsync(admin, $"Bench video {run}", videos: videoCount);
+var videoCourse = await edgeRequests.CreateCourseAsync(admin, $"Bench video {run}", videos: videoCount);
 await Parallel.ForEachAsync(learners, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (learner, ct) =>
-    await SendAsync(learner, HttpMethod.Post, $"/api/content/courses/{videoCourse.CourseId}/enrolment", null, HttpStatusCode.Created));
+    await edgeRequests.SendAsync(learner, HttpMethod.Post, $"/api/content/courses/{videoCourse.CourseId}/enrolment", null, HttpStatusCode.Created));
 // Watcher i: user i / videos, video i % videos.
 SignedIn UserOf(int watcher) => learners[watcher / videoCount];
 Guid VideoOf(int watcher) => videoCourse.MaterialIds[watcher % videoCount];
 var readCourses = new List<(Guid CourseId, Guid MaterialId)>();
 for (var i = 0; i < enrolmentCount; i++)
 {
-    var created = await CreateCourseAsync(admin, $"Bench reading {run} #{i}", videos: 0);
+    var created = await edgeRequests.CreateCourseAsync(admin, $"Bench reading {run} #{i}", videos: 0);
     readCourses.Add((created.CourseId, created.MaterialIds[0]));
 }
 await Parallel.ForEachAsync(readers.SelectMany(r => readCourses.Select((c, i) => (Reader: r, Course: c, Done: i % 2 == 0))),
     new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
     {
-        await SendAsync(item.Reader, HttpMethod.Post, $"/api/content/courses/{item.Course.CourseId}/enrolment", null, HttpStatusCode.Created);
+        await edgeRequests.SendAsync(item.Reader, HttpMethod.Post, $"/api/content/courses/{item.Course.CourseId}/enrolment", null, HttpStatusCode.Created);
         if (item.Done)
         {
-            await SendAsync(item.Reader, HttpMethod.Post, $"/api/content/materials/{item.Course.MaterialId}/complete", null, HttpStatusCode.OK);
+            await edgeRequests.SendAsync(item.Reader, HttpMethod.Post, $"/api/content/materials/{item.Course.MaterialId}/complete", null, HttpStatusCode.OK);
         }
     });
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# courses and enrolments set up in {clock.Elapsed.TotalSeconds:F1} s"));
@@ -102,7 +101,7 @@ async Task<bool> HeartbeatAsync(int n)
     var position = Math.Round(n / learnerCount * interval, 3); // the position advances as fast as time: played at 1×
     try
     {
-        using var request = Request(UserOf(i), HttpMethod.Post, $"/api/content/materials/{VideoOf(i)}/progress",
+        using var request = edgeRequests.Request(UserOf(i), HttpMethod.Post, $"/api/content/materials/{VideoOf(i)}/progress",
             new { position = position, duration = Duration });
         using var response = await http.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.OK)
@@ -134,7 +133,7 @@ var mismatches = 0;
 var checkedWatchers = 0;
 await Parallel.ForEachAsync(Enumerable.Range(0, userCount), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (u, ct) =>
 {
-    var progress = await SendAsync(learners[u], HttpMethod.Get, $"/api/content/courses/{videoCourse.CourseId}/progress", null, HttpStatusCode.OK);
+    var progress = await edgeRequests.SendAsync(learners[u], HttpMethod.Get, $"/api/content/courses/{videoCourse.CourseId}/progress", null, HttpStatusCode.OK);
     var stored = progress.GetProperty("materials").EnumerateArray()
         .ToDictionary(m => m.GetProperty("material_id").GetGuid(), m => m.GetProperty("watched_seconds").GetDouble());
     for (var v = 0; v < videoCount; v++)
@@ -159,7 +158,7 @@ async Task<bool> ReadAsync(int n)
 {
     try
     {
-        using var request = Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning?limit=100", null);
+        using var request = edgeRequests.Request(readers[n % readers.Length], HttpMethod.Get, "/api/content/me/learning?limit=100", null);
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode != HttpStatusCode.OK)
@@ -188,60 +187,3 @@ static void CountError(ConcurrentDictionary<string, int> errors, string kind) =>
 static string Breakdown(ConcurrentDictionary<string, int> errors) =>
     errors.IsEmpty ? "" : " (" + string.Join(", ", errors.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}×{e.Value}")) + ")";
 
-HttpRequestMessage Request(SignedIn user, HttpMethod method, string path, object? body)
-{
-    var request = new HttpRequestMessage(method, new Uri(edge, path));
-    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
-    if (body is not null)
-    {
-        request.Content = JsonContent.Create(body);
-    }
-    return request;
-}
-
-async Task<JsonElement> SendAsync(SignedIn user, HttpMethod method, string path, object? body, HttpStatusCode expected)
-{
-    for (var attempt = 1; ; attempt++)
-    {
-        using var request = Request(user, method, path, body);
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode == expected)
-        {
-            return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-        }
-        if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < 20)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1)); // the gateway's per-user limit during set-up
-            continue;
-        }
-        throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}, not {(int)expected}: {text}");
-    }
-}
-
-async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(SignedIn owner, string title, int videos)
-{
-    var course = (await SendAsync(owner, HttpMethod.Post, "/api/content/courses", new { title }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
-    var section = (await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/sections", new { title = "Part 1" }, HttpStatusCode.Created))
-        .GetProperty("id").GetGuid();
-    var ids = new List<Guid>();
-    for (var v = 0; v < Math.Max(1, videos); v++)
-    {
-        object material;
-        if (videos > 0)
-        {
-            // A registered upload is enough for a material; the player reports the duration.
-            var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-                new { file_name = "bench.mp4", content_type = "video/mp4", size_bytes = 1024 }, HttpStatusCode.OK);
-            material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
-        }
-        else
-        {
-            material = new { kind = "text", title = "Reading", body = "Read me." };
-        }
-        ids.Add((await SendAsync(owner, HttpMethod.Post, $"/api/content/sections/{section}/materials", material, HttpStatusCode.Created))
-            .GetProperty("id").GetGuid());
-    }
-    await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/publish", null, HttpStatusCode.OK);
-    return (course, [.. ids]);
-}

@@ -23,7 +23,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -56,6 +55,7 @@ if (unknown.Count > 0)
 ThreadPool.SetMinThreads(Math.Max(64, Environment.ProcessorCount * 16), Math.Max(64, Environment.ProcessorCount * 16));
 var run = Random.Shared.Next(1000, 9999);
 using var http = BenchHttp.Create(1024, TimeSpan.FromSeconds(10));
+var edgeRequests = new EdgeRequests(http, edge);
 using var authHttp = PhoneSignIn.CreateClient(256, options.Get("auth-source", BenchHttp.TrustedSourceAddress));
 var signIn = new PhoneSignIn(authHttp, auth, run);
 var phoneCounter = 0;
@@ -92,15 +92,15 @@ var courses = Once(async () =>
 {
     var owner = await admin();
     var learners = await users();
-    var video = await CreateCourseAsync(owner, $"Perf gate video {run}", Videos);
+    var video = await edgeRequests.CreateCourseAsync(owner, $"Perf gate video {run}", Videos);
     var texts = new List<Guid>();
     for (var i = 0; i < TextCourses; i++)
     {
-        texts.Add((await CreateCourseAsync(owner, $"Perf gate reading {run} #{i}", 0)).CourseId);
+        texts.Add((await edgeRequests.CreateCourseAsync(owner, $"Perf gate reading {run} #{i}", 0)).CourseId);
     }
     await Parallel.ForEachAsync(learners.SelectMany(l => texts.Append(video.CourseId).Select(c => (Learner: l, Course: c))),
         new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, _) =>
-            await SendAsync(item.Learner, HttpMethod.Post, $"/api/content/courses/{item.Course}/enrolment", null, HttpStatusCode.Created));
+            await edgeRequests.SendAsync(item.Learner, HttpMethod.Post, $"/api/content/courses/{item.Course}/enrolment", null, HttpStatusCode.Created));
     Note($"{TextCourses + 1} courses, {learners.Length * (TextCourses + 1)} enrolments");
     return video;
 });
@@ -263,7 +263,7 @@ async Task<GateResult> HeartbeatScenarioAsync(ScenarioLimits limits, double rate
     {
         var w = n % watchers;
         var position = Math.Round(n / watchers * interval, 3);
-        using var request = Request(learners[w / Videos], HttpMethod.Post, $"/api/content/materials/{video.MaterialIds[w % Videos]}/progress",
+        using var request = edgeRequests.Request(learners[w / Videos], HttpMethod.Post, $"/api/content/materials/{video.MaterialIds[w % Videos]}/progress",
             new { position, duration = 3600 });
         using var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
@@ -279,7 +279,7 @@ async Task<GateResult> PostMessageScenarioAsync(ScenarioLimits limits, double ra
     return await Gate.RunAsync("post_message", limits, seconds, warmupSeconds, async n =>
     {
         var sender = n % senders.Length;
-        using var request = Request(senders[sender], HttpMethod.Post, $"/api/chat/chats/{messageChats[sender % MessageChats]}/messages",
+        using var request = edgeRequests.Request(senders[sender], HttpMethod.Post, $"/api/chat/chats/{messageChats[sender % MessageChats]}/messages",
             new { body = $"perf gate message {n}", client_msg_id = $"{run}-p{n}" });
         using var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
@@ -323,7 +323,7 @@ async Task<GateResult> FanoutScenarioAsync(ScenarioLimits limits, double rate)
         var clock = Stopwatch.StartNew();
         var posts = await OpenLoop.RunAsync(total, rate, 256, async k =>
         {
-            using var request = Request(members[k % members.Length], HttpMethod.Post, $"/api/chat/chats/{chat}/messages",
+            using var request = edgeRequests.Request(members[k % members.Length], HttpMethod.Post, $"/api/chat/chats/{chat}/messages",
                 new { body = $"perf gate fan-out {k}", client_msg_id = $"{run}-f{k}" });
             Volatile.Write(ref sentAt[k], Stopwatch.GetTimestamp());
             using var response = await http.SendAsync(request);
@@ -365,7 +365,7 @@ async Task<GateResult> ReportScenarioAsync(ScenarioLimits limits, double rate)
     var owner = await admin();
     return await Gate.RunAsync("report_ready", limits, seconds, 0, async _ =>
     {
-        using var post = Request(owner, HttpMethod.Post, "/api/analytics/reports", new { type = "course_completion", format = "xlsx" });
+        using var post = edgeRequests.Request(owner, HttpMethod.Post, "/api/analytics/reports", new { type = "course_completion", format = "xlsx" });
         using var created = await http.SendAsync(post);
         if (!created.IsSuccessStatusCode)
         {
@@ -376,7 +376,7 @@ async Task<GateResult> ReportScenarioAsync(ScenarioLimits limits, double rate)
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(100);
-            using var get = Request(owner, HttpMethod.Get, $"/api/analytics/reports/{id}", null);
+            using var get = edgeRequests.Request(owner, HttpMethod.Get, $"/api/analytics/reports/{id}", null);
             using var answer = await http.SendAsync(get);
             if (!answer.IsSuccessStatusCode)
             {
@@ -483,7 +483,7 @@ static Func<Task<T>> Once<T>(Func<Task<T>> make)
 
 async Task<bool> GetAsync(SignedIn user, string path)
 {
-    using var request = Request(user, HttpMethod.Get, path, null);
+    using var request = edgeRequests.Request(user, HttpMethod.Get, path, null);
     using var response = await http.SendAsync(request);
     await response.Content.LoadIntoBufferAsync();
     return response.StatusCode == HttpStatusCode.OK;
@@ -502,74 +502,15 @@ static async Task WaitAsync(Func<Task<bool>> ready, string what)
     }
 }
 
-HttpRequestMessage Request(SignedIn user, HttpMethod method, string path, object? body)
-{
-    var request = new HttpRequestMessage(method, new Uri(edge, path));
-    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
-    if (body is not null)
-    {
-        request.Content = JsonContent.Create(body);
-    }
-    return request;
-}
-
-// Set-up requests: retried while the gateway's per-user limit or a service's view of a new user catches up.
-async Task<JsonElement> SendAsync(SignedIn user, HttpMethod method, string path, object? body, HttpStatusCode expected)
-{
-    for (var attempt = 1; ; attempt++)
-    {
-        using var request = Request(user, method, path, body);
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode == expected)
-        {
-            return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-        }
-        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.UnprocessableEntity && attempt < 50)
-        {
-            await Task.Delay(200);
-            continue;
-        }
-        throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}, not {(int)expected}: {text}");
-    }
-}
-
-async Task<(Guid CourseId, Guid[] MaterialIds)> CreateCourseAsync(SignedIn owner, string title, int videos)
-{
-    var course = (await SendAsync(owner, HttpMethod.Post, "/api/content/courses", new { title }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
-    var section = (await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/sections", new { title = "Part 1" }, HttpStatusCode.Created))
-        .GetProperty("id").GetGuid();
-    var ids = new List<Guid>();
-    for (var v = 0; v < Math.Max(1, videos); v++)
-    {
-        object material;
-        if (videos > 0)
-        {
-            // A registered upload is enough for a material; the player reports the duration.
-            var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
-                new { file_name = "gate.mp4", content_type = "video/mp4", size_bytes = 1024 }, HttpStatusCode.OK);
-            material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
-        }
-        else
-        {
-            material = new { kind = "text", title = "Reading", body = "Read me." };
-        }
-        ids.Add((await SendAsync(owner, HttpMethod.Post, $"/api/content/sections/{section}/materials", material, HttpStatusCode.Created))
-            .GetProperty("id").GetGuid());
-    }
-    await SendAsync(owner, HttpMethod.Post, $"/api/content/courses/{course}/publish", null, HttpStatusCode.OK);
-    return (course, [.. ids]);
-}
-
 // A group chat of everyone: chat learns new users from auth's events (422 unknown_users until then: retried); the
 // others are invited and join when they accept.
 async Task<string> CreateChatAsync(SignedIn owner, SignedIn[] participants, string title)
 {
-    var chat = await SendAsync(owner, HttpMethod.Post, "/api/chat/chats",
+    var chat = await edgeRequests.SendAsync(owner, HttpMethod.Post, "/api/chat/chats",
         new { type = "group", title, participant_ids = participants.Select(p => p.UserId).ToArray() }, HttpStatusCode.Created);
     var id = chat.GetProperty("id").GetString()!;
     await Parallel.ForEachAsync(participants, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (participant, _) =>
-        await SendAsync(participant, HttpMethod.Post, $"/api/chat/chats/{id}/invitation/accept", null, HttpStatusCode.OK));
+        await edgeRequests.SendAsync(participant, HttpMethod.Post, $"/api/chat/chats/{id}/invitation/accept", null, HttpStatusCode.OK));
     return id;
 }
 

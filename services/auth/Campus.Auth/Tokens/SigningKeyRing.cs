@@ -18,8 +18,8 @@ public sealed class SigningKeyRing
 {
     private readonly Lazy<(ECDsaSecurityKey Active, IReadOnlyList<ECDsaSecurityKey> Public)> _keys;
 
-    public SigningKeyRing(IOptions<AuthOptions> options, IHostEnvironment environment, ILogger<SigningKeyRing> logger) =>
-        _keys = new(() => Load(options.Value, environment, logger));
+    public SigningKeyRing(IOptions<AuthOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<SigningKeyRing> logger) =>
+        _keys = new(() => Load(options.Value, environment, time, logger));
 
     /// <summary>The key that signs new tokens (with its private part).</summary>
     public ECDsaSecurityKey Active => _keys.Value.Active;
@@ -27,7 +27,7 @@ public sealed class SigningKeyRing
     /// <summary>Public halves of every key, for the JWKS and for validating this service's own tokens.</summary>
     public IReadOnlyList<ECDsaSecurityKey> PublicKeys => _keys.Value.Public;
 
-    private static (ECDsaSecurityKey, IReadOnlyList<ECDsaSecurityKey>) Load(AuthOptions options, IHostEnvironment environment, ILogger logger)
+    private static (ECDsaSecurityKey, IReadOnlyList<ECDsaSecurityKey>) Load(AuthOptions options, IHostEnvironment environment, TimeProvider time, ILogger logger)
     {
         var configured = options.SigningKeys.Select(key => (key.Kid, key.Pem)).ToList();
         if (configured.Count == 0)
@@ -37,7 +37,7 @@ public sealed class SigningKeyRing
                 throw new InvalidOperationException(
                     "The setting 'Auth:SigningKeys' is required outside Development: a list of { \"Kid\", \"Pem\" } (ES256 PKCS#8 private keys).");
             }
-            configured = DevelopmentKeys(options, environment, logger);
+            configured = DevelopmentKeys(options, environment, time, logger);
         }
 
         var keys = configured.Select(key => ToKey(key.Kid, key.Pem)).ToList();
@@ -100,7 +100,7 @@ public sealed class SigningKeyRing
 
     // Development: one key generated into the data folder and reused on restart, so tokens survive a restart
     // and every host keeps its cached JWKS. Files are <kid>.pem; the newest signs.
-    private static List<(string Kid, string Pem)> DevelopmentKeys(AuthOptions options, IHostEnvironment environment, ILogger logger)
+    private static List<(string Kid, string Pem)> DevelopmentKeys(AuthOptions options, IHostEnvironment environment, TimeProvider time, ILogger logger)
     {
         var directory = options.KeyDirectory is { Length: > 0 } configured
             ? Path.GetFullPath(configured, environment.ContentRootPath)
@@ -109,7 +109,7 @@ public sealed class SigningKeyRing
         var files = new DirectoryInfo(directory).GetFiles("*.pem").OrderBy(file => file.Name, StringComparer.Ordinal).ToList();
         if (files.Count == 0)
         {
-            var kid = $"dev-{DateTime.UtcNow:yyyyMMdd}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+            var kid = $"dev-{time.GetUtcNow():yyyyMMdd}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
             using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var path = Path.Combine(directory, kid + ".pem");
             File.WriteAllText(path, ecdsa.ExportPkcs8PrivateKeyPem());

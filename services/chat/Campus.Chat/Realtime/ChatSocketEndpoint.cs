@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Claims;
-using System.Text.Json;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
 using Campus.ServiceDefaults;
@@ -34,7 +32,7 @@ public static partial class ChatSocketEndpoint
 
     public static async Task<IResult> HandleAsync(
         HttpContext context, Guid id, ClaimsPrincipal principal, ChatDbContext db, IOptions<ChatOptions> options,
-        ChatFanout fanout, ChatBudgets budgets, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time,
+        ChatFanout fanout, ChatBudgets budgets, ChatSocketReader reader, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time,
         [FromQuery(Name = "since_seq")] long? sinceSeq = null)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -66,7 +64,7 @@ public static partial class ChatSocketEndpoint
         }
         try
         {
-            return await AcceptAsync(context, id, principal, me, sinceSeq, lastSeq.Value, socketId, settings, fanout, budgets, scopes, loggers, time);
+            return await AcceptAsync(context, id, principal, me, sinceSeq, lastSeq.Value, socketId, settings, fanout, reader, scopes, loggers, time);
         }
         finally
         {
@@ -76,7 +74,7 @@ public static partial class ChatSocketEndpoint
 
     private static async Task<IResult> AcceptAsync(
         HttpContext context, Guid id, ClaimsPrincipal principal, Guid me, long? sinceSeq, long lastSeq, Guid socketId, ChatOptions settings,
-        ChatFanout fanout, ChatBudgets budgets, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time)
+        ChatFanout fanout, ChatSocketReader reader, IServiceScopeFactory scopes, ILoggerFactory loggers, TimeProvider time)
     {
         var ct = context.RequestAborted;
         var offered = context.WebSockets.WebSocketRequestedProtocols;
@@ -123,21 +121,21 @@ public static partial class ChatSocketEndpoint
             using var stopReader = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // A since_seq beyond the newest message would make the socket skip messages up to it as "already sent".
             var writer = WriteAsync(connection, Math.Min(sinceSeq ?? lastSeq, lastSeq), scopes, stopWriter.Token);
-            var reader = ReadAsync(connection, settings, scopes, fanout, budgets, logger, stopReader.Token);
-            if (await Task.WhenAny(writer, reader) == reader)
+            var reading = reader.ReadAsync(connection, stopReader.Token);
+            if (await Task.WhenAny(writer, reading) == reading)
             {
                 await stopWriter.CancelAsync();
                 await Swallow(writer);
-                await CloseAsync(connection, reader.IsCompletedSuccessfully ? reader.Result : null);
+                await CloseAsync(connection, reading.IsCompletedSuccessfully ? reading.Result : null);
             }
             else
             {
                 await CloseAsync(connection, null);
                 // Let the client answer the close frame (the reader then ends) before abandoning the read: aborting at
                 // once can reset the connection before the close frame got through the gateway and the edge.
-                await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));
+                await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2), time, CancellationToken.None));
                 await stopReader.CancelAsync();
-                await Swallow(reader);
+                await Swallow(reading);
             }
         }
         finally
@@ -180,115 +178,6 @@ public static partial class ChatSocketEndpoint
         await connection.WriteLoopAsync(ct);
     }
 
-    /// <summary>Reads client frames until the client closes; returns the client's close status, if any.</summary>
-    private static async Task<WebSocketCloseStatus?> ReadAsync(
-        ChatConnection connection, ChatOptions settings, IServiceScopeFactory scopes, ChatFanout fanout, ChatBudgets budgets, ILogger logger,
-        CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(settings.MaxClientFrameBytes);
-        var lastTyping = DateTimeOffset.MinValue;
-        try
-        {
-            while (true)
-            {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (length == settings.MaxClientFrameBytes)
-                    {
-                        connection.Kick(WebSocketCloseStatus.MessageTooBig, "frame too large");
-                        return null;
-                    }
-                    result = await connection.Socket.ReceiveAsync(buffer.AsMemory(length, settings.MaxClientFrameBytes - length), ct);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return connection.Socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
-                }
-                ClientFrame? frame;
-                try
-                {
-                    frame = JsonSerializer.Deserialize<ClientFrame>(buffer.AsSpan(0, length), ChatFrame.Json);
-                }
-                catch (JsonException)
-                {
-                    frame = null;
-                }
-                // The same rule as for HTTP bodies: text may hold tab and line breaks, no other control character.
-                if (frame is not null && ControlCharacters.FindInJson(buffer.AsSpan(0, length)) is { } refused)
-                {
-                    connection.Send(new OutFrame(ChatFrame.Error(ControlCharacters.Code,
-                        ControlCharacters.Describe(refused.Where, refused.Character)).ToUtf8(), 0));
-                    continue;
-                }
-                try
-                {
-                    await HandleFrameAsync();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
-                {
-                    // A dependency outage is named (the client retries the post with the same client_msg_id); anything else is a bug.
-                    using var services = scopes.CreateScope();
-                    var outage = DependencyOutages.Find(services.ServiceProvider.GetServices<DependencyOutage>(), ex);
-                    LogFrameFailed(logger, ex, connection.ChatId);
-                    connection.Send(new OutFrame((outage is null
-                        ? ChatFrame.Error("internal_error", "The frame could not be processed; try again.")
-                        : ChatFrame.Error(outage.Code, outage.Title + " Try again later.")).ToUtf8(), 0));
-                }
-
-                async Task HandleFrameAsync()
-                {
-                    switch (frame?.Type)
-                    {
-                        case FrameTypes.Post when await budgets.TryPostAsync(connection.UserId) is { } retryAfter:
-                            connection.Send(new OutFrame(ChatFrame.Error("rate_limited", budgets.PostLimitDetail(retryAfter)).ToUtf8(), 0));
-                            break;
-                        case FrameTypes.Post:
-                            await using (var scope = scopes.CreateAsyncScope())
-                            {
-                                var outcome = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
-                                    connection.ChatId, connection.UserId, new PostMessageRequest(frame.Body, frame.ClientMsgId), ct);
-                                connection.Send(new OutFrame((outcome.Error is { } error
-                                    ? ChatFrame.Error(error.Code, error.Detail)
-                                    : ChatFrame.Ack(outcome.Message!.ClientMsgId, outcome.Message.Seq)).ToUtf8(), 0));
-                            }
-                            break;
-                        case FrameTypes.Typing:
-                            var now = DateTimeOffset.UtcNow;
-                            if (now - lastTyping >= settings.TypingThrottle)
-                            {
-                                lastTyping = now;
-                                await fanout.PublishAsync(connection.ChatId, ChatFrame.Typing(connection.ChatId, connection.UserId));
-                            }
-                            break;
-                        case FrameTypes.Read when frame.Seq is { } seq:
-                            await using (var scope = scopes.CreateAsyncScope())
-                            {
-                                if (await scope.ServiceProvider.GetRequiredService<ChatMessages>()
-                                    .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is { } error)
-                                {
-                                    connection.Send(new OutFrame(ChatFrame.Error(error.Code, error.Detail).ToUtf8(), 0));
-                                }
-                            }
-                            break;
-                        default:
-                            connection.Send(new OutFrame(ChatFrame.Error("invalid_frame",
-                                "A client frame is JSON with type message.post {body, client_msg_id}, typing, or read {seq}.").ToUtf8(), 0));
-                            break;
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
     /// <summary>Answers the client's close, or closes with the kick reason (slow consumer, removed); aborts what does not close in time.</summary>
     private static async Task CloseAsync(ChatConnection connection, WebSocketCloseStatus? clientClosed)
     {
@@ -329,9 +218,6 @@ public static partial class ChatSocketEndpoint
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe a socket to chat {ChatId}")]
     private static partial void LogJoinFailed(ILogger logger, Exception exception, Guid chatId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A client frame on chat {ChatId} failed")]
-    private static partial void LogFrameFailed(ILogger logger, Exception exception, Guid chatId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed the socket of {UserId} on chat {ChatId}: {Reason}")]
     private static partial void LogKicked(ILogger logger, Guid chatId, Guid userId, string reason);

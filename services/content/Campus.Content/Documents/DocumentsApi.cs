@@ -120,74 +120,22 @@ public static class DocumentsApi
     }
 
     public static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> CompleteAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, IOptions<ContentOptions> options,
-        TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, DocumentUploadCompletion completion, CancellationToken ct)
     {
-        if (!await Owned(db, principal).AnyAsync(d => d.Id == id, ct))
+        var result = await completion.CompleteAsync(id, principal.UserId(), principal.IsAdmin(), ct);
+        return result switch
         {
-            return NotFound();
-        }
-        // One complete at a time per document: a concurrent one waits, then finds it ready.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM documents WHERE id = {id} FOR UPDATE", ct);
-        var (result, promotedUpload) = await CompleteLockedAsync(id, db, storage, options.Value, time, ct);
-        await transaction.CommitAsync(ct);
-        if (promotedUpload is not null)
-        {
-            // Only now that the row names the checked copy: had the commit failed, a retry would promote the upload again.
-            await storage.DeleteUploadAsync(StorageBuckets.Documents, promotedUpload, ct);
-        }
-        return result;
+            CompleteDocumentResult.Completed completed => TypedResults.Ok(completed.Document),
+            CompleteDocumentResult.NotFound => NotFound(),
+            CompleteDocumentResult.Failed failed => Problems.Create(StatusCodes.Status409Conflict, "document_failed",
+                "This upload has failed; upload the file again.", failed.Error),
+            CompleteDocumentResult.UploadMissing missing => Problems.Create(StatusCodes.Status409Conflict, "upload_missing",
+                "Nothing was uploaded for this document yet.", missing.Detail),
+            CompleteDocumentResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
+                "The uploaded file is not an acceptable document.", refused.Detail),
+            _ => throw new InvalidOperationException($"Unexpected upload completion result {result.GetType().Name}."),
+        };
     }
-
-    // The answer, and the upload key the committed row no longer names (to delete after the commit), if any.
-    private static async Task<(Results<Ok<DocumentResponse>, ProblemHttpResult>, string?)> CompleteLockedAsync(
-        Guid id, ContentDbContext db, IObjectStorage storage, ContentOptions options, TimeProvider time, CancellationToken ct)
-    {
-        // Deleted between the ownership check and the row lock: gone, not an error.
-        var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == id, ct);
-        if (document is null)
-        {
-            return (NotFound(), null);
-        }
-        switch (document.Status)
-        {
-            case DocumentStatus.Ready:
-                return (TypedResults.Ok(DocumentResponse.From(document)), null);
-            case DocumentStatus.Failed:
-                return (Problems.Create(StatusCodes.Status409Conflict, "document_failed", "This upload has failed; upload the file again.", document.Error), null);
-        }
-        if (!ObjectKeys.IsUpload(document.Key))
-        {
-            // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
-            // could still write it). The client registers the document again; the sweeper fails the row when it expires.
-            return (UploadMissing("This upload was registered before an upgrade; register the document again."), null);
-        }
-        // A file other than declared (type or size) is refused; an accepted one is used only from its checked copy.
-        var uploadKey = document.Key;
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.Documents, uploadKey, Rules(options),
-            document.ContentType, document.SizeBytes, ct);
-        var now = time.GetUtcNow();
-        if (!verification.IsAccepted)
-        {
-            var problem = verification.Problem;
-            if (problem.Code == UploadProblems.Missing)
-            {
-                return (UploadMissing(), null);
-            }
-            await UploadChecks.FailDocumentAsync(db, id, problem.Detail, now, ct);
-            return (Problems.Create(StatusCodes.Status422UnprocessableEntity, problem.Code, "The uploaded file is not an acceptable document.", problem.Detail), null);
-        }
-        document.Status = DocumentStatus.Ready;
-        document.Key = verification.Object.Key;
-        document.SizeBytes = verification.Object.Size;
-        document.UpdatedAt = now;
-        await db.SaveChangesAsync(ct);
-        return (TypedResults.Ok(DocumentResponse.From(document)), uploadKey);
-    }
-
-    private static ProblemHttpResult UploadMissing(string? detail = null) =>
-        Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this document yet.", detail);
 
     public static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> GetAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)
@@ -215,16 +163,6 @@ public static class DocumentsApi
         return redirect
             ? TypedResults.Redirect(presigned.Url.AbsoluteUri)
             : TypedResults.Ok(new DownloadLink(presigned.Url, presigned.ExpiresAt));
-    }
-
-    private static IQueryable<Document> Owned(ContentDbContext db, ClaimsPrincipal principal)
-    {
-        if (principal.IsAdmin())
-        {
-            return db.Documents;
-        }
-        var me = principal.UserId();
-        return db.Documents.Where(d => d.OwnerId == me);
     }
 
     /// <summary>The caller's documents (admins: any), documents of published materials, and covers of published courses.</summary>

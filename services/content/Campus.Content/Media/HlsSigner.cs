@@ -20,7 +20,7 @@ namespace Campus.Content.Media;
 /// a returned playlist stays valid for at least half the expiry, and a popular video costs one rewrite per window,
 /// not one per viewer. REVIEW: old windows are not deleted yet; an S3 lifecycle rule on <c>*/signed/</c> should expire them.
 /// </remarks>
-public sealed partial class HlsSigner(IObjectStorage storage, IOptions<ContentOptions> options)
+public sealed partial class HlsSigner(IObjectStorage storage, IOptions<ContentOptions> options, TimeProvider time)
 {
     public const string PlaylistContentType = "application/vnd.apple.mpegurl";
 
@@ -32,13 +32,13 @@ public sealed partial class HlsSigner(IObjectStorage storage, IOptions<ContentOp
     {
         var prefix = media.HlsPrefix ?? throw new InvalidOperationException("A ready video has an HLS prefix.");
         var expiry = options.Value.StreamUrlExpiry;
-        // The system clock, like the presigned URLs: S3 checks their expiry in real time.
-        var window = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / (long)(expiry.TotalSeconds / 2);
+        var now = time.GetUtcNow();
+        var window = now.ToUnixTimeSeconds() / (long)(expiry.TotalSeconds / 2);
         var source = height is { } h ? $"{prefix}/{h}p/index.m3u8" : $"{prefix}/master.m3u8";
         var signedKey = await SignAsync(prefix, source, window.ToString(CultureInfo.InvariantCulture), expiry, depth: 0, ct)
             ?? throw new FileNotFoundException("The playlist is missing in the HLS bucket.", source);
         var presigned = await storage.PresignDownloadAsync(StorageBuckets.MediaHls, signedKey, expiresIn: expiry);
-        var inner = DateTimeOffset.UtcNow + expiry / 2;
+        var inner = now + expiry / 2;
         return new DownloadLink(presigned.Url, presigned.ExpiresAt < inner ? presigned.ExpiresAt : inner);
     }
 

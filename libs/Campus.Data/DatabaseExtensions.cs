@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Campus.Data;
 using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -19,8 +20,9 @@ public static class DatabaseExtensions
     public const int AutoPreparedStatements = 100;
 
     /// <summary>
-    /// Registers an <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:Database</c> and the <c>postgres</c>
-    /// readiness check. Workers that share their service's database use this alone.
+    /// Registers an <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:Database</c>, the <c>postgres</c> readiness
+    /// check, its <c>check-dependencies</c> check, the <c>database_unavailable</c> outage and (with detailed tracing) spans
+    /// for SQL commands. Workers that share their service's database use this alone.
     /// </summary>
     public static IHostApplicationBuilder AddCampusPostgres(this IHostApplicationBuilder builder)
     {
@@ -43,6 +45,9 @@ public static class DatabaseExtensions
             return dataSource.Build();
         });
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag]);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, PostgresDependencyCheck>());
+        builder.Services.AddDependencyOutage(DatabaseOutages.Database);
+        builder.AddDatabaseTracing();
         return builder;
     }
 
@@ -72,17 +77,26 @@ public static class DatabaseExtensions
         return builder;
     }
 
+    /// <summary>
+    /// With detailed tracing (<c>Tracing:Detailed</c>), SQL commands are spans too. <c>AddCampusPostgres</c> and the outbox
+    /// (<c>AddOutbox</c>, whose host has a database whichever way it registered its context) call this; once is enough.
+    /// </summary>
+    public static IHostApplicationBuilder AddDatabaseTracing(this IHostApplicationBuilder builder)
+    {
+        if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration)
+            && !builder.Services.Any(service => service.ServiceType == typeof(DatabaseTracing)))
+        {
+            builder.Services.AddSingleton<DatabaseTracing>();
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
+        }
+        return builder;
+    }
+
+    /// <summary>Marks that <see cref="AddDatabaseTracing"/> ran.</summary>
+    private sealed class DatabaseTracing;
+
     // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether it was given.
     private static bool NamesMaxAutoPrepare(string connectionString) =>
         new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
             .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>A connection string that must be set; its absence stops the host at start with the key named.</summary>
-    public static string GetRequiredConnectionString(this IConfiguration configuration, string name)
-    {
-        var value = configuration.GetConnectionString(name);
-        return string.IsNullOrWhiteSpace(value)
-            ? throw new InvalidOperationException($"The setting 'ConnectionStrings:{name}' is required.")
-            : value;
-    }
 }

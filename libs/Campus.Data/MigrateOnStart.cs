@@ -1,8 +1,9 @@
+using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Campus.ServiceDefaults;
+namespace Campus.Data;
 
 /// <summary>
 /// Applies the context's migrations before the server starts listening (development only: see
