@@ -24,7 +24,7 @@ public static class OutboxDbContextExtensions
     public static OutboxMessage AddOutboxMessage<TEvent>(this DbContext db, TEvent @event) where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(db);
-        var message = CreateOutboxMessage(@event);
+        var message = CreateOutboxMessage(@event, ClockOf(db));
         db.Set<OutboxMessage>().Add(message);
         return message;
     }
@@ -33,11 +33,13 @@ public static class OutboxDbContextExtensions
     /// The outbox row of <paramref name="event"/> (payload, the current trace context, created time) without adding it
     /// to a context: for a writer that inserts it with its own SQL, in the same statement or transaction as the business
     /// rows (columns in <see cref="OutboxModel"/>). It then wakes the relay after the commit itself
-    /// (<see cref="IOutboxSignal.Notify"/>); otherwise the row waits for the relay's next poll.
+    /// (<see cref="IOutboxSignal.Notify"/>); otherwise the row waits for the relay's next poll. <paramref name="clock"/> is
+    /// the host's <see cref="TimeProvider"/> (its <c>created_at</c>).
     /// </summary>
-    public static OutboxMessage CreateOutboxMessage<TEvent>(TEvent @event) where TEvent : IntegrationEvent
+    public static OutboxMessage CreateOutboxMessage<TEvent>(TEvent @event, TimeProvider clock) where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(@event);
+        ArgumentNullException.ThrowIfNull(clock);
         var traceContext = MessagingTelemetry.CaptureCurrent();
         return new OutboxMessage
         {
@@ -46,7 +48,7 @@ public static class OutboxDbContextExtensions
             RoutingKey = @event.Type,
             Payload = Encoding.UTF8.GetString(IntegrationEventJson.Serialize(@event)),
             Headers = traceContext.Count == 0 ? null : JsonSerializer.Serialize(traceContext),
-            CreatedAt = NextCreatedAt(ClockOf(db)),
+            CreatedAt = NextCreatedAt(clock),
         };
     }
 

@@ -98,7 +98,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
     {
         var now = time.GetUtcNow();
         // The event's seq is known inside the statement only: the payload is written with a placeholder, replaced there.
-        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatMessagePosted(chatId, 0, me));
+        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatMessagePosted(chatId, 0, me), time);
         var seqs = await db.Database.SqlQuery<long>($"""
             WITH c AS (
                 UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
