@@ -48,7 +48,7 @@ public static class MessagingExtensions
             //   "MetricsSampleInterval": "00:00:05" // queue depths and outbox backlog for /metrics
             // }
             services.AddOptions<MessagingOptions>()
-                .BindConfiguration(MessagingOptions.SectionName)
+                .BindConfiguration(MessagingOptions.Section)
                 .Configure(options =>
                 {
                     options.ConnectionString = builder.Configuration.GetConnectionString(MessagingOptions.ConnectionStringName);

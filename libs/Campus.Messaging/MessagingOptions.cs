@@ -10,7 +10,7 @@ namespace Campus.Messaging;
 /// </remarks>
 public sealed class MessagingOptions
 {
-    public const string SectionName = "Messaging";
+    public const string Section = "Messaging";
     public const string ConnectionStringName = "RabbitMq";
 
     /// <summary>The durable topic exchange integration events are published to.</summary>

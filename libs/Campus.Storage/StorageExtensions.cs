@@ -50,7 +50,7 @@ public static class StorageExtensions
         //   "DownloadUrlExpiry": "00:10:00"
         // }
         builder.Services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.SectionName)
+            .BindConfiguration(StorageOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

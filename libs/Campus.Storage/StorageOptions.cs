@@ -6,7 +6,7 @@ namespace Campus.Storage;
 /// <summary>Settings of the S3 API Campus stores files in (configuration section <c>Storage</c>).</summary>
 public sealed class StorageOptions : IValidatableObject
 {
-    public const string SectionName = "Storage";
+    public const string Section = "Storage";
 
     /// <summary>Endpoint this process talks to, e.g. <c>http://127.0.0.1:4569</c> or an in-cluster MinIO address.</summary>
     [Required, Url]

@@ -6,7 +6,7 @@ namespace Campus.Analytics.Reports;
 /// <summary>Settings of report requests and the report worker (configuration section <c>Reports</c>).</summary>
 public sealed class ReportOptions
 {
-    public const string SectionName = "Reports";
+    public const string Section = "Reports";
 
     /// <summary>How long a ready file is kept; then it is deleted and the request becomes <c>expired</c>.</summary>
     [TimeSpanRange("00:01:00", "365.00:00:00")]

@@ -9,11 +9,11 @@ public static class ReportSettings
     public static void AddReportSettings(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ReportOptions>()
-            .BindConfiguration(ReportOptions.SectionName)
+            .BindConfiguration(ReportOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<ScheduleOptions>()
-            .BindConfiguration(ScheduleOptions.SectionName)
+            .BindConfiguration(ScheduleOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
     }

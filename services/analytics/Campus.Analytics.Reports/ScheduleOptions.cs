@@ -6,7 +6,7 @@ namespace Campus.Analytics.Reports;
 /// <summary>Settings of report schedules (configuration section <c>Schedules</c>; both hosts read it).</summary>
 public sealed class ScheduleOptions
 {
-    public const string SectionName = "Schedules";
+    public const string Section = "Schedules";
 
     /// <summary>How often the worker's firing job looks for due schedules (an occurrence fires within this, plus the claim; keep it under a minute).</summary>
     [TimeSpanRange("00:00:00.100", "01:00:00")]

@@ -26,7 +26,7 @@ internal static class Extensions
         //   "UploadConcurrency": 4            // parallel S3 uploads of the output
         // }
         builder.Services.AddOptions<TranscodeOptions>()
-            .BindConfiguration(TranscodeOptions.SectionName)
+            .BindConfiguration(TranscodeOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         // Prefetch = concurrency = jobs run at once: a worker holds no more jobs than it runs, the rest stay in the

@@ -6,7 +6,7 @@ namespace Campus.Content.Worker;
 /// <summary>Settings of the transcode worker (configuration section <c>Transcode</c>).</summary>
 public sealed class TranscodeOptions : IValidatableObject
 {
-    public const string SectionName = "Transcode";
+    public const string Section = "Transcode";
 
     /// <summary>x264 presets, fastest first; anything else is refused at start.</summary>
     public static readonly string[] Presets =

@@ -16,7 +16,7 @@ internal static class EmailExtensions
         //   "PooledConnections": 4               // open connections kept for reuse
         // }
         builder.Services.AddOptions<SmtpOptions>()
-            .BindConfiguration(SmtpOptions.SectionName)
+            .BindConfiguration(SmtpOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton<IEmailSender, SmtpEmailSender>();

@@ -7,7 +7,7 @@ namespace Campus.Notifications.Worker.Email;
 /// <summary>The SMTP relay e-mails go through (maildev locally), bound from <c>Smtp</c>.</summary>
 public sealed class SmtpOptions
 {
-    public const string SectionName = "Smtp";
+    public const string Section = "Smtp";
 
     [Required]
     public string Host { get; set; } = "127.0.0.1";

@@ -16,7 +16,7 @@ internal static class TelegramExtensions
         //   "PollTimeout": "00:00:25", "RequestTimeout": "00:00:15", "PollErrorDelay": "00:00:01"
         // }
         builder.Services.AddOptions<TelegramOptions>()
-            .BindConfiguration(TelegramOptions.SectionName)
+            .BindConfiguration(TelegramOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => string.IsNullOrEmpty(o.BotToken) || o.BotToken.Contains(':', StringComparison.Ordinal),
                 "Telegram:BotToken must look like 123456:ABC... (as BotFather issues it).")

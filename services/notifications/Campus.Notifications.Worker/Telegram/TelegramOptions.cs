@@ -6,7 +6,7 @@ namespace Campus.Notifications.Worker.Telegram;
 /// <summary>The Telegram bot the worker sends as and reads <c>/start</c> links from, bound from <c>Telegram</c>.</summary>
 public sealed class TelegramOptions
 {
-    public const string SectionName = "Telegram";
+    public const string Section = "Telegram";
 
     /// <summary>The bot token from BotFather (<c>123456:ABC...</c>). A secret. Without it Telegram sends fail and nothing is polled.</summary>
     public string? BotToken { get; set; }
