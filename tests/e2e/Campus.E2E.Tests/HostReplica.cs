@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Campus.Testing;
 
 namespace Campus.E2E.Tests;
@@ -31,7 +30,7 @@ public sealed class HostReplica : IAsyncDisposable
         var command = Read("cmdline"); // dotnet <host>.dll --urls http://127.0.0.1:<port>
         var urls = Array.IndexOf(command, "--urls");
         Assert.True(urls > 0 && urls + 1 < command.Length, $"{host} (pid {pid}) was not started with --urls: {string.Join(' ', command)}");
-        var url = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var url = new Uri($"http://127.0.0.1:{Platform.FreePort()}/");
         command[urls + 1] = url.ToString().TrimEnd('/');
 
         var start = new ProcessStartInfo(command[0])
@@ -101,12 +100,5 @@ public sealed class HostReplica : IAsyncDisposable
         }
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -66,9 +65,9 @@ public sealed class KeyRotationTests
         private readonly string _isolation = TestInfrastructure.UniqueName("rot");
         private readonly string _work = Directory.CreateTempSubdirectory("campus-rotation-").FullName;
         private readonly RabbitMqTestScope _broker = new();
-        private readonly int _authPort = FreePort();
-        private readonly int _gatewayPort = FreePort();
-        private readonly int _edgePort = FreePort();
+        private readonly int _authPort = Platform.FreePort();
+        private readonly int _gatewayPort = Platform.FreePort();
+        private readonly int _edgePort = Platform.FreePort();
         private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
         private readonly List<Process> _processes = [];
         private Process? _auth;
@@ -294,13 +293,6 @@ public sealed class KeyRotationTests
         {
             using var process = Process.Start(file, arguments);
             process.WaitForExit();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Campus.E2E.Tests;
 
@@ -58,6 +60,14 @@ public static class Platform
     public static string DataDir { get; } = Environment.GetEnvironmentVariable("CAMPUS_DATA_DIR") is { Length: > 0 } dir
         ? dir
         : Path.Combine(Root, ".data");
+
+    /// <summary>A loopback port free right now, for a process a test starts itself.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     /// <summary>The pid file <c>./platform</c> wrote for a host.</summary>
     public static string PidFile(string host) => Path.Combine(DataDir, "pids", host + ".pid");
