@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Campus.Notifications.Data;
+using Campus.Notifications.Deliveries;
 using Campus.Testing;
 
 namespace Campus.Notifications.Tests;
@@ -27,21 +27,42 @@ public sealed class AnalyticsSnapshotTests(NotificationsFactory factory) : IClas
             await db.SaveChangesAsync(TestContext.Current.CancellationToken);
         }
         await factory.WaitUntilReadyAsync();
+        var queue = PublishDeliverySnapshots.Queue;
+        var settled = factory.Settled(queue);
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "analytics.rebuild.requested", JsonSerializer.Serialize(new
+        await factory.PublishAsync("analytics.rebuild.requested", new
         {
             id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
-        }));
+        });
 
-        List<JsonElement> mine = [];
+        // The handler's outcome is known once the consumer acked the request; until then, where the request is says why not.
+        var where = "";
         await Wait.UntilAsync(async () =>
         {
-            mine = [.. (await factory.Database.OutboxEventsAsync("notifications.delivery.snapshot")).Where(e => e.GetProperty("user_id").GetGuid() == user)];
-            return mine.Count >= 2;
-        }, seconds: 60); // a consumer's handler under the whole suite's load on 2 cores (15 s was missed once)
+            if (factory.Settled(queue) > settled)
+            {
+                return true;
+            }
+            where = $"{await CountAsync(factory.Broker.QueuePrefix + queue)} ready in its queue, "
+                + $"{await CountAsync(factory.Broker.QueuePrefix + queue + ".dlq")} in its dead-letter queue";
+            return false;
+        }, seconds: 60, because: () => $"the rebuild request was not consumed within 60 s: {where}", intervalMs: 500);
+        var mine = (await factory.Database.OutboxEventsAsync("notifications.delivery.snapshot")).Where(e => e.GetProperty("user_id").GetGuid() == user);
         Assert.Equal(
             [(sent.Id, "email", "sent", 2), (failed.Id, "telegram", "failed", 2)],
             mine.Select(e => (e.GetProperty("notification_id").GetGuid(), e.GetProperty("channel").GetString()!, e.GetProperty("state").GetString()!,
                 e.GetProperty("attempts").GetInt32())).OrderBy(x => x.Item3 == "sent" ? 0 : 1));
+    }
+
+    private static async Task<string> CountAsync(string queue)
+    {
+        try
+        {
+            return (await RabbitMqTestScope.MessageCountAsync(queue)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return "no queue";
+        }
     }
 }

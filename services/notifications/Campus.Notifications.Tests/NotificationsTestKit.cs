@@ -11,8 +11,6 @@ internal static class NotificationsTestKit
 {
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-
-
     /// <summary>Publishes <paramref name="evt"/> (snake_case JSON, as Campus.Messaging writes it) to the host's exchange.</summary>
     public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
         RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
