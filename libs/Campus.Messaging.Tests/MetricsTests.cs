@@ -36,6 +36,23 @@ public sealed class MetricsTests
         Assert.Equal(0, metrics.Gauge("campus.messaging.queue.messages", TestBed.Queue));
     }
 
+    [Fact]
+    public async Task A_delivery_counts_as_in_flight_from_its_arrival_until_its_ack()
+    {
+        await using var bed = await TestBed.StartAsync();
+        using var metrics = new HostMetrics(bed.Host.Services.GetRequiredService<IMeterFactory>());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bed.Probe.Behavior = _ => release.Task;
+
+        await bed.Publisher.PublishAsync(new OrderPlaced(1), Ct);
+        await bed.Probe.WaitForAsync(d => d.Count == 1);
+        Assert.Equal(1, metrics.Counter("campus.messaging.messages.in_flight", TestBed.Queue, ""));
+
+        release.SetResult();
+        await Wait.UntilAsync(() => bed.Consumed.Settled(TestBed.Queue) == 1);
+        Assert.Equal(0, metrics.Counter("campus.messaging.messages.in_flight", TestBed.Queue, ""));
+    }
+
     /// <summary>Reads the instruments of one host (its <see cref="IMeterFactory"/>), not those of other tests' hosts.</summary>
     private sealed class HostMetrics : IDisposable
     {

@@ -27,13 +27,21 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
         ["Messaging:QueuePrefix"] = QueuePrefix,
     };
 
-    /// <summary>Messages ready in <paramref name="queue"/> (the full name, prefix included).</summary>
-    public static async Task<uint> MessageCountAsync(string queue)
+    /// <summary>Messages ready in <paramref name="queues"/> together (full names, prefix included), read from the queues themselves.</summary>
+    public static async Task<uint> MessageCountAsync(params string[] queues)
     {
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        var count = 0u;
+        foreach (var queue in queues)
+        {
+            count += (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        return count;
     }
+
+    /// <summary>The names of the queues that start with <paramref name="prefix"/> (from the management API).</summary>
+    public static Task<List<string>> QueuesAsync(string prefix) => ListAsync("queues", prefix);
 
     /// <summary>
     /// Waits until every queue in <paramref name="queues"/> (full names, prefix included) exists: a host's consumers
@@ -88,7 +96,7 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
     {
         try
         {
-            var queues = await ListAsync("queues", prefix);
+            var queues = await QueuesAsync(prefix);
             var exchanges = await ListAsync("exchanges", prefix);
             if (queues.Count + exchanges.Count == 0)
             {

@@ -18,6 +18,7 @@ internal sealed class MessagingMetrics
 
     private readonly Counter<long> _processed;
     private readonly Histogram<double> _processDuration;
+    private readonly UpDownCounter<long> _inFlight;
     private readonly Counter<long> _outboxPublished;
     private readonly Counter<long> _outboxFailures;
     private readonly ConcurrentDictionary<string, QueueSample> _queues = new(StringComparer.Ordinal);
@@ -31,6 +32,8 @@ internal sealed class MessagingMetrics
         _processDuration = meter.CreateHistogram<double>("campus.messaging.process.duration", unit: "s",
             description: "Time from a delivery's arrival to its ack, by queue (handler and retry/DLQ publish included).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] });
+        _inFlight = meter.CreateUpDownCounter<long>("campus.messaging.messages.in_flight", unit: "{message}",
+            description: "Deliveries this host is handling now (from arrival to ack), by queue: a consumer's saturation, and with an empty queue the sign that it has finished its work.");
         _outboxPublished = meter.CreateCounter<long>("campus.outbox.messages.published", unit: "{message}",
             description: "Outbox rows published (broker confirmed), by outbox.");
         _outboxFailures = meter.CreateCounter<long>("campus.outbox.publish.failures", unit: "{failure}",
@@ -56,6 +59,9 @@ internal sealed class MessagingMetrics
         _processDuration.Record(duration.TotalSeconds, queueTag);
     }
 
+    /// <summary>A delivery of <paramref name="queue"/> arrived (+1) or was settled (-1).</summary>
+    public void InFlight(string queue, int delta) => _inFlight.Add(delta, new KeyValuePair<string, object?>("queue", queue));
+
     /// <summary>Starts every outcome of <paramref name="queue"/> at 0, so rates and alerts see the series before the first event.</summary>
     public void InitializeQueue(string queue)
     {
@@ -64,6 +70,7 @@ internal sealed class MessagingMetrics
         {
             _processed.Add(0, queueTag, new KeyValuePair<string, object?>("outcome", outcome));
         }
+        _inFlight.Add(0, queueTag);
     }
 
     public void InitializeOutbox(string outbox)

@@ -90,6 +90,19 @@ internal sealed partial class QueueConsumer(
 
     private async Task HandleDeliveryAsync(BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
+        metrics.InFlight(subscription.Name, +1);
+        try
+        {
+            await ProcessDeliveryAsync(delivery, stoppingToken);
+        }
+        finally
+        {
+            metrics.InFlight(subscription.Name, -1);
+        }
+    }
+
+    private async Task ProcessDeliveryAsync(BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    {
         var channel = _channel!;
         var headers = delivery.BasicProperties.Headers;
         var attempt = Math.Max(1, MessageHeaders.GetInt(headers, MessageHeaders.Attempt) ?? 1);

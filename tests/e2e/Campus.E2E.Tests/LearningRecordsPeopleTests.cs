@@ -69,9 +69,9 @@ public sealed class LearningRecordsPeopleTests
         await PublishAsync("content.enrolment.overdue", overdue); // redelivered
         await PublishAsync("content.enrolment.overdue", overdue with { id = Guid.NewGuid() }); // the same fact, sent again
 
-        // The confirmation and the three notices; then a moment in which duplicates would arrive.
+        // The confirmation and the three notices; then every event consumed and every delivery made, so duplicates would be here.
         await Wait.UntilAsync(async () => (await NotificationsTests.MailsToAsync(email)).Count >= 4, seconds: 30);
-        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        await Pipeline.SettledAsync(Pipeline.ContentEvents, Pipeline.Deliveries);
         var mails = await NotificationsTests.MailsToAsync(email);
         var subjects = mails.Select(m => m.GetProperty("subject").GetString()).ToList();
         // A new contact reads Russian (the confirmation mail is the first).
