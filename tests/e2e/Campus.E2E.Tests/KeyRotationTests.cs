@@ -69,8 +69,8 @@ public sealed class KeyRotationTests
         private readonly int _gatewayPort = Platform.FreePort();
         private readonly int _edgePort = Platform.FreePort();
         private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-        private readonly List<Process> _processes = [];
-        private Process? _auth;
+        private readonly List<ChildProcess> _processes = [];
+        private ChildProcess? _auth;
 
         private string Database => _isolation;
 
@@ -89,11 +89,11 @@ public sealed class KeyRotationTests
                     await create.ExecuteNonQueryAsync(Ct);
                 }
                 // The gateway starts without auth (it reads the JWKS on the first token): all three boot together.
-                stack.StartGateway();
-                stack.StartEdge();
+                var gateway = stack.StartGateway();
+                var edge = stack.StartEdge();
                 await stack.RestartAuthAsync(keys, activeKid);
-                await stack.WaitReadyAsync(new Uri($"http://127.0.0.1:{stack._gatewayPort}/readyz"), "gateway");
-                await stack.WaitReadyAsync(new Uri(stack.Edge, "api/auth/healthz"), "edge");
+                await gateway.WaitReadyAsync(new Uri($"http://127.0.0.1:{stack._gatewayPort}/readyz"));
+                await edge.WaitReadyAsync(new Uri(stack.Edge, "api/auth/healthz"));
                 return stack;
             }
             catch
@@ -108,7 +108,7 @@ public sealed class KeyRotationTests
         {
             if (_auth is not null)
             {
-                Stop(_auth);
+                _auth.Dispose();
                 _processes.Remove(_auth);
             }
             var settings = CommonSettings();
@@ -126,7 +126,7 @@ public sealed class KeyRotationTests
             settings["Auth__TrustedProxies__0"] = "127.0.0.10";
             settings["Auth__TrustedProxies__1"] = "127.0.0.2";
             _auth = StartHost("auth", "services/auth/Campus.Auth", _authPort, settings);
-            await WaitReadyAsync(new Uri($"http://127.0.0.1:{_authPort}/readyz"), "auth");
+            await _auth.WaitReadyAsync(new Uri($"http://127.0.0.1:{_authPort}/readyz"));
         }
 
         /// <summary>Phone sign-in through the private edge (Development: the code comes from the dev SMS outbox, on auth's own port).</summary>
@@ -162,17 +162,17 @@ public sealed class KeyRotationTests
             ["Redis__KeyPrefix"] = $"{_isolation}:",
         };
 
-        private void StartGateway()
+        private ChildProcess StartGateway()
         {
             var settings = CommonSettings();
             // Only auth is routed anywhere real; the other clusters keep their defaults and are never called.
             settings["ReverseProxy__Clusters__auth__Destinations__default__Address"] = $"http://127.0.0.1:{_authPort}/";
             settings["Gateway__OutboundAddress"] = "127.0.0.10";
-            StartHost("gateway", "services/gateway/Campus.Gateway", _gatewayPort, settings);
+            return StartHost("gateway", "services/gateway/Campus.Gateway", _gatewayPort, settings);
         }
 
         /// <summary>nginx with deploy/edge/nginx.conf.template rendered as ./platform does, in a temp dir.</summary>
-        private void StartEdge()
+        private ChildProcess StartEdge()
         {
             foreach (var dir in new[] { "client_body", "proxy", "fastcgi", "uwsgi", "scgi" })
             {
@@ -195,98 +195,22 @@ public sealed class KeyRotationTests
                 .Replace("@ACCESS_LOG@", Path.Combine(_work, "edge-access.log"), StringComparison.Ordinal);
             var path = Path.Combine(_work, "nginx.conf");
             File.WriteAllText(path, config);
-            _processes.Add(Launch("edge", "nginx", ["-c", path, "-p", _work, "-e", Path.Combine(_work, "edge-error.log"), "-g", "daemon off;"], _work, []));
+            return Launch("edge", "nginx", ["-c", path, "-p", _work, "-e", Path.Combine(_work, "edge-error.log"), "-g", "daemon off;"], _work, []);
         }
 
-        private Process StartHost(string name, string projectDir, int port, Dictionary<string, string> settings)
+        private ChildProcess StartHost(string name, string projectDir, int port, Dictionary<string, string> settings)
         {
             var dir = Path.Combine(Platform.Root, projectDir, "bin", "Release", "net10.0");
             var dll = Path.Combine(dir, Path.GetFileName(projectDir) + ".dll");
             Assert.True(File.Exists(dll), $"{dll} is missing: ./platform up builds it");
-            var process = Launch(name, "dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], dir, settings);
+            return Launch(name, "dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], dir, settings);
+        }
+
+        private ChildProcess Launch(string name, string file, string[] arguments, string workingDirectory, Dictionary<string, string> environment)
+        {
+            var process = ChildProcess.Start($"the private {name}", file, arguments, workingDirectory, Path.Combine(_work, name + ".log"), environment);
             _processes.Add(process);
             return process;
-        }
-
-        private Process Launch(string name, string file, string[] arguments, string workingDirectory, Dictionary<string, string> environment)
-        {
-            var start = new ProcessStartInfo(file)
-            {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-            var log = new StreamWriter(Path.Combine(_work, name + ".log"), append: true) { AutoFlush = true };
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, line) => Write(log, line.Data);
-            process.ErrorDataReceived += (_, line) => Write(log, line.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            process.Exited += (_, _) => log.Dispose();
-            process.EnableRaisingEvents = true;
-            return process;
-        }
-
-        private static void Write(StreamWriter log, string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (log)
-            {
-                try
-                {
-                    log.WriteLine(line);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The process exited and its log was closed: a late line is dropped.
-                }
-            }
-        }
-
-        private async Task WaitReadyAsync(Uri url, string what)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline)
-            {
-                try
-                {
-                    using var response = await _http.GetAsync(url, Ct);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                await Task.Delay(200, Ct);
-            }
-            var log = Path.Combine(_work, what + ".log");
-            Assert.Fail($"the private {what} was not ready at {url} after 60 s; last log lines:\n"
-                + (File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(30)) : "(no log)"));
-        }
-
-        private static void Stop(Process process)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(15_000);
-            }
-            process.Dispose();
         }
 
         private static void Run(string file, params string[] arguments)
@@ -308,7 +232,7 @@ public sealed class KeyRotationTests
         {
             foreach (var process in _processes)
             {
-                Stop(process);
+                process.Dispose();
             }
             _http.Dispose();
             await _broker.DisposeAsync();

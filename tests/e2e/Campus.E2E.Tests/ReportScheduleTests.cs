@@ -17,7 +17,7 @@ public sealed class ReportScheduleTests
     [Fact]
     public async Task A_schedule_due_within_the_next_minute_makes_exactly_one_report_and_one_mail_with_two_workers()
     {
-        await using var replica = await HostReplica.StartAsync("analytics-worker", Ct);
+        using var replica = await HostReplica.StartAsync("analytics-worker");
         var admin = await SignIn.AdminAsync();
         var email = NotificationsTests.NewAddress();
         var refresh = await NotificationsTests.RegisterConfirmedAsync(email);
