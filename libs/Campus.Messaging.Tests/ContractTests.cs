@@ -2,6 +2,7 @@ using System.Text.Json;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Campus.Messaging.Tests;
 
@@ -32,6 +33,20 @@ public sealed class ContractTests
         Assert.Equal("2026-01-02T03:04:05+00:00", root.GetProperty("occurred_at").GetString());
         var back = JsonSerializer.Deserialize<OrderPlaced>(json, IntegrationEventJson.Options);
         Assert.Equal(@event, back);
+    }
+
+    [Fact]
+    public void An_event_that_does_not_say_when_it_happened_is_stamped_with_the_host_clock_in_the_outbox()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var set = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        var unset = OutboxDbContextExtensions.CreateOutboxMessage(new OrderPlaced(1), clock);
+        var given = OutboxDbContextExtensions.CreateOutboxMessage(new OrderPlaced(2) { OccurredAt = set }, clock);
+
+        Assert.Equal(clock.GetUtcNow(), JsonDocument.Parse(unset.Payload).RootElement.GetProperty("occurred_at").GetDateTimeOffset());
+        Assert.Equal(clock.GetUtcNow(), unset.CreatedAt);
+        Assert.Equal(set, JsonDocument.Parse(given.Payload).RootElement.GetProperty("occurred_at").GetDateTimeOffset());
     }
 
     [Fact]

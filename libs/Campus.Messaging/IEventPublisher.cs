@@ -13,17 +13,18 @@ public interface IEventPublisher
     Task PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default) where TEvent : IntegrationEvent;
 }
 
-internal sealed class RabbitMqEventPublisher(BrokerPublisher publisher, MessagingNames names) : IEventPublisher
+internal sealed class RabbitMqEventPublisher(BrokerPublisher publisher, MessagingNames names, TimeProvider clock) : IEventPublisher
 {
     public async Task PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default) where TEvent : IntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(@event);
+        var stamped = @event.OccurredNowUnlessSet(clock.GetUtcNow());
         var routingKey = @event.Type;
         var messageId = @event.Id.ToString();
         using var activity = MessagingTelemetry.StartPublish(names.Exchange, routingKey, messageId);
         var headers = new Dictionary<string, object?>();
         MessagingTelemetry.Inject(activity, headers);
-        var properties = BrokerPublisher.CreateProperties(messageId, routingKey, @event.OccurredAt, headers);
-        await publisher.PublishAsync(names.Exchange, routingKey, properties, IntegrationEventJson.Serialize(@event), cancellationToken);
+        var properties = BrokerPublisher.CreateProperties(messageId, routingKey, stamped.OccurredAt, headers);
+        await publisher.PublishAsync(names.Exchange, routingKey, properties, IntegrationEventJson.Serialize(stamped), cancellationToken);
     }
 }

@@ -26,8 +26,15 @@ public abstract record IntegrationEvent
     [JsonPropertyOrder(-2)]
     public string Type => RoutingKeyAttribute.Of(GetType());
 
+    /// <summary>
+    /// When it happened. Left unset, the outbox (or the publisher) stamps it with the host's <see cref="TimeProvider"/> as
+    /// the event is written; a message that arrives without it reads as published at its AMQP timestamp (or received now).
+    /// </summary>
     [JsonPropertyOrder(-1)]
-    public DateTimeOffset OccurredAt { get; init; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>This event, with <see cref="OccurredAt"/> set to <paramref name="now"/> unless it was set already.</summary>
+    internal IntegrationEvent OccurredNowUnlessSet(DateTimeOffset now) => OccurredAt == default ? this with { OccurredAt = now } : this;
 }
 
 /// <summary>

@@ -126,6 +126,8 @@ internal sealed partial class QueueConsumer(
             }
             else
             {
+                var published = delivery.BasicProperties.Timestamp.UnixTime;
+                @event = @event.OccurredNowUnlessSet(published > 0 ? DateTimeOffset.FromUnixTimeSeconds(published) : timeProvider.GetUtcNow());
                 outcome = await HandleEventAsync(binding, @event, delivery, routingKey, attempt, stoppingToken);
             }
         }

@@ -41,14 +41,15 @@ public static class OutboxDbContextExtensions
         ArgumentNullException.ThrowIfNull(@event);
         ArgumentNullException.ThrowIfNull(clock);
         var traceContext = MessagingTelemetry.CaptureCurrent();
+        var createdAt = NextCreatedAt(clock);
         return new OutboxMessage
         {
             Id = @event.Id,
             Type = @event.Type,
             RoutingKey = @event.Type,
-            Payload = Encoding.UTF8.GetString(IntegrationEventJson.Serialize(@event)),
+            Payload = Encoding.UTF8.GetString(IntegrationEventJson.Serialize(@event.OccurredNowUnlessSet(createdAt))),
             Headers = traceContext.Count == 0 ? null : JsonSerializer.Serialize(traceContext),
-            CreatedAt = NextCreatedAt(clock),
+            CreatedAt = createdAt,
         };
     }
 
