@@ -46,6 +46,19 @@ public class PostgresTestDatabase<TContext> : IAsyncLifetime where TContext : Db
         return events;
     }
 
+    /// <summary>
+    /// Sessions of this database waiting for a lock held by another transaction (a row or an advisory lock): the signal
+    /// that a statement is blocked, rather than waiting a while to see that it does not finish.
+    /// </summary>
+    public async Task<long> SessionsWaitingForLocksAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+        return (long)(await query.ExecuteScalarAsync())!;
+    }
+
     public async ValueTask InitializeAsync()
     {
         await using (var admin = new NpgsqlConnection(TestInfrastructure.PostgresConnectionString("postgres")))

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Campus.Auth.Data;
 using Campus.Auth.Sms;
 using Campus.Messaging.Outbox;
+using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -318,7 +319,9 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
         var verify = owner.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = first }, Ct);
         await gate.Reached.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         var send = other.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
-        await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(2), Ct));
+        // Either the send is blocked behind the verification (its session waits for the phone's lock) or it finished
+        // without waiting, which is the failure this test is about.
+        await Wait.UntilAsync(async () => send.IsCompleted || await factory.Database.SessionsWaitingForLocksAsync() > 0);
         var sentDuringVerification = send.IsCompleted;
         gate.Release();
 
