@@ -1,3 +1,4 @@
+using Campus.Content.Courses;
 using Campus.Content.Data;
 using Campus.Content.Documents;
 using Campus.Content.Learning;
@@ -14,6 +15,12 @@ internal static class Extensions
     {
         builder.AddDefaultAuthentication();
         builder.AddCampusDbContext<ContentDbContext>();
+        // The catalogue page from memory, emptied on every replica when a course or document changes.
+        builder.Services.AddSingleton<CourseListCache>();
+        builder.Services.AddSingleton<CourseListCache.Invalidation>();
+        builder.Services.ConfigureDbContext<ContentDbContext>((services, options) =>
+            options.AddInterceptors(services.GetRequiredService<CourseListCache.Invalidation>()));
+        builder.Services.AddHostedService<CourseListListener>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>()
             .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue)
             .AddSubscription<ProfileSnapshot, RememberLearner>(RememberLearner.Queue)

@@ -86,7 +86,7 @@ public static class CoursesApi
     public static IReadOnlyList<string> Statuses { get; } = [.. Enum.GetValues<CourseStatus>().Select(s => EnumText.Name(s))];
 
     public static async Task<Results<Ok<CoursePage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CancellationToken ct,
+        ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CourseListCache cache, CancellationToken ct,
         string? search = null, [OneOf(typeof(CoursesApi), nameof(Statuses))] string? status = null, bool mine = false,
         int limit = Paging.DefaultLimit, int offset = 0)
     {
@@ -106,7 +106,7 @@ public static class CoursesApi
         }
         if (!mine && wanted is null && string.IsNullOrWhiteSpace(search))
         {
-            return TypedResults.Ok(await PlainListAsync(principal, db, storage, limit, offset, ct));
+            return TypedResults.Ok(await PlainListAsync(principal, db, storage, cache, limit, offset, ct));
         }
         var query = db.Courses.AsNoTracking().Readable(principal);
         if (mine)
@@ -166,10 +166,19 @@ public static class CoursesApi
             .Select(c => new CourseRow(c, db.Documents.Where(d => d.Id == c.CoverDocumentId).Select(d => d.Key).FirstOrDefault())));
 
     private static async Task<CoursePage> PlainListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, int limit, int offset, CancellationToken ct)
+        ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, CourseListCache cache, int limit, int offset, CancellationToken ct)
     {
         var admin = principal.IsAdmin();
         var me = admin ? Guid.Empty : principal.UserId();
+        // Everyone's list (no course of the caller's own that is not published) comes from memory; Guid.Empty is nobody's id,
+        // so the query reads exactly the published courses.
+        return await cache.GetAsync(db, admin, me, offset, limit, ct => ReadPlainListAsync(db, storage, admin, Guid.Empty, limit, offset, ct), ct)
+            ?? await ReadPlainListAsync(db, storage, admin, me, limit, offset, ct);
+    }
+
+    private static async Task<CoursePage> ReadPlainListAsync(
+        ContentDbContext db, IObjectStorage storage, bool admin, Guid me, int limit, int offset, CancellationToken ct)
+    {
         var total = admin ? await AllCountAsync(db, ct) : await ReadableCountAsync(db, me, ct);
         var items = new List<CourseSummary>(Math.Min(limit, Math.Max(0, total - offset)));
         await foreach (var row in (admin ? AllPage(db, offset, limit) : ReadablePage(db, me, offset, limit)).WithCancellation(ct))
