@@ -84,6 +84,7 @@ await Parallel.ForEachAsync(readers.SelectMany(r => readCourses.Select((c, i) =>
         }
     });
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# courses and enrolments set up in {clock.Elapsed.TotalSeconds:F1} s"));
+await Quiet.WaitAndReportAsync("the set-up (its courses are announced to every contact by e-mail)");
 
 // ---- 1. heartbeats ----
 // Heartbeat n is watcher n % watchers' beat n / watchers: every watcher every watchers/rate seconds, staggered evenly.
