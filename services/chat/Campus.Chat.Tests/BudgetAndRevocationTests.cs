@@ -131,6 +131,9 @@ public sealed class BudgetAndRevocationTests(SmallBudgetCluster cluster) : IClas
         await using var old = await TestSocket.ConnectAsync(cluster.A, cluster.Jwt.CreateToken(user, securityVersion: 0), chat);
         await using var current = await TestSocket.ConnectAsync(cluster.B, cluster.Jwt.CreateToken(user, securityVersion: 1), chat);
 
+        // What auth does when it raises a user's security version: the deny-list entry, then the announcement. The entry
+        // is what closes a socket whose handshake was answered but which joined after the announcement went by.
+        await _redis.GetDatabase().StringSetAsync($"{Prefix}auth:revoked:user:{user}", 1, TimeSpan.FromMinutes(1));
         await AnnounceAsync(new RevocationNotice(UserId: user, MinVersion: 1));
 
         await old.WaitClosedAsync();
