@@ -143,15 +143,26 @@ public sealed class UploadTests(StorageFixture fixture) : IClassFixture<StorageF
         var key = ObjectKeys.NewUpload(".png");
         await PutAsync(key, Png(100), "image/png");
         var upload = await Storage.PresignUploadAsync(Bucket, key, "image/png", TimeSpan.FromSeconds(1));
-        var download = await Storage.PresignDownloadAsync(Bucket, key, expiresIn: TimeSpan.FromSeconds(1));
+        // X-Amz-Date has whole seconds: a 2 s URL is valid for at least one more second, long enough to be used once.
+        var download = await Storage.PresignDownloadAsync(Bucket, key, expiresIn: TimeSpan.FromSeconds(2));
+        using (var fresh = await Http.GetAsync(download.Url, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
 
-        // X-Amz-Date has whole seconds, so a 1 s URL is surely expired 2.5 s later.
-        await Task.Delay(TimeSpan.FromSeconds(2.5), Cancellation);
+        // The S3 server enforces expiry with its own clock, so real time passes: until it refuses the download URL
+        // (at most 3 s), by which time the upload URL, signed before it for less time, has expired too.
+        var refused = HttpStatusCode.OK;
+        await Wait.UntilAsync(async () =>
+        {
+            using var get = await Http.GetAsync(download.Url, Cancellation);
+            refused = get.StatusCode;
+            return refused != HttpStatusCode.OK;
+        }, seconds: 5, intervalMs: 200);
         using var put = await SendAsync(upload, Png(200));
-        using var get = await Http.GetAsync(download.Url, Cancellation);
 
+        Assert.Equal(HttpStatusCode.Forbidden, refused);
         Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, get.StatusCode);
         Assert.Equal(Png(100).Length, (await Storage.HeadAsync(Bucket, key, Cancellation))?.Size);
     }
 
