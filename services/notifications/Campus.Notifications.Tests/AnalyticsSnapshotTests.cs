@@ -37,14 +37,18 @@ public sealed class AnalyticsSnapshotTests(NotificationsFactory factory) : IClas
 
         // The handler's outcome is known once the consumer acked the request; until then, where the request is says why not.
         var where = "";
+        using var metrics = factory.CreateClient();
         await Wait.UntilAsync(async () =>
         {
             if (factory.Settled(queue) > settled)
             {
                 return true;
             }
+            var handling = (await metrics.GetStringAsync("/metrics", TestContext.Current.CancellationToken)).Split('\n')
+                .FirstOrDefault(line => line.StartsWith("campus_messaging_messages_in_flight{", StringComparison.Ordinal)
+                    && line.Contains($"queue=\"{queue}\"", StringComparison.Ordinal))?.Split(' ')[^1] ?? "no series";
             where = $"{await CountAsync(factory.Broker.QueuePrefix + queue)} ready in its queue, "
-                + $"{await CountAsync(factory.Broker.QueuePrefix + queue + ".dlq")} in its dead-letter queue";
+                + $"{await CountAsync(factory.Broker.QueuePrefix + queue + ".dlq")} in its dead-letter queue, {handling} being handled";
             return false;
         }, seconds: 60, because: () => $"the rebuild request was not consumed within 60 s: {where}", intervalMs: 500);
         var mine = (await factory.Database.OutboxEventsAsync("notifications.delivery.snapshot")).Where(e => e.GetProperty("user_id").GetGuid() == user);
