@@ -48,7 +48,8 @@ public sealed class AnalyticsSnapshotTests(NotificationsFactory factory) : IClas
                 .FirstOrDefault(line => line.StartsWith("campus_messaging_messages_in_flight{", StringComparison.Ordinal)
                     && line.Contains($"queue=\"{queue}\"", StringComparison.Ordinal))?.Split(' ')[^1] ?? "no series";
             where = $"{await CountAsync(factory.Broker.QueuePrefix + queue)} ready in its queue, "
-                + $"{await CountAsync(factory.Broker.QueuePrefix + queue + ".dlq")} in its dead-letter queue, {handling} being handled";
+                + $"{await CountAsync(factory.Broker.QueuePrefix + queue + ".dlq")} in its dead-letter queue, {handling} being handled, "
+                + $"{await CountAsync(factory.Broker.Exchange + ".unrouted")} in the exchange's unrouted queue";
             return false;
         }, seconds: 60, because: () => $"the rebuild request was not consumed within 60 s: {where}", intervalMs: 500);
         var mine = (await factory.Database.OutboxEventsAsync("notifications.delivery.snapshot")).Where(e => e.GetProperty("user_id").GetGuid() == user);
