@@ -29,6 +29,8 @@ public sealed class AnalyticsSnapshotTests(NotificationsFactory factory) : IClas
         await factory.WaitUntilReadyAsync();
         var queue = PublishDeliverySnapshots.Queue;
         var settled = factory.Settled(queue);
+        // Seen on fresh brokers: ready, yet the request went to the exchange's unrouted queue. Published once bound.
+        await RabbitMqTestScope.WaitForBindingAsync(factory.Broker.Exchange, factory.Broker.QueuePrefix + queue, "analytics.rebuild.requested");
 
         await factory.PublishAsync("analytics.rebuild.requested", new
         {
