@@ -50,8 +50,7 @@ internal static class Pipeline
             return $"{unpublished} unpublished outbox rows";
         }
         // The delay queues exist once a message of the queue has been retried.
-        var queues = (await RabbitMqTestScope.QueuesAsync(stage.Queue + "."))
-            .Where(q => q.StartsWith(stage.Queue + ".retry.", StringComparison.Ordinal)).Prepend(stage.Queue).ToArray();
+        var queues = (await RabbitMqTestScope.QueuesAsync(stage.Queue + ".retry.")).Prepend(stage.Queue).ToArray();
         var waiting = await RabbitMqTestScope.MessageCountAsync(queues);
         if (waiting > 0)
         {
