@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +15,7 @@ namespace Campus.Testing;
 public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime where TProgram : class
 {
     private readonly string _redisPrefix = TestInfrastructure.UniqueName("t") + ":";
+    private bool _bound;
 
     public TestJwtIssuer Jwt { get; } = new();
 
@@ -68,8 +70,23 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
         {
             using var response = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
             body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            return response.IsSuccessStatusCode && body.Contains("\"status\":\"Healthy\"", StringComparison.Ordinal);
+            return response.IsSuccessStatusCode && Readyz.OverallStatus(body) == "Healthy";
         }, seconds, () => $"The host was not ready within {seconds} s: {body}");
+    }
+
+    /// <summary>
+    /// Publishes an event to the host's exchange once the host is ready (so its queues are bound and the event reaches
+    /// its consumers): <paramref name="evt"/> is JSON text, or an object serialized as written (snake_case property names
+    /// in the test, as Campus.Messaging writes them).
+    /// </summary>
+    public async Task PublishAsync(string routingKey, object evt, string? messageId = null)
+    {
+        if (!_bound)
+        {
+            await WaitUntilReadyAsync();
+            _bound = true;
+        }
+        await RabbitMqTestScope.PublishRawAsync(Broker.Exchange, routingKey, evt as string ?? JsonSerializer.Serialize(evt), messageId);
     }
 
     public virtual async ValueTask InitializeAsync()

@@ -40,39 +40,8 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
         return count;
     }
 
-    /// <summary>
-    /// Waits until <paramref name="queue"/> is bound to <paramref name="exchange"/> for <paramref name="routingKey"/> (from
-    /// the management API): an event published before that goes to the exchange's unrouted queue, not to the consumer.
-    /// </summary>
-    public static Task WaitForBindingAsync(string exchange, string queue, string routingKey) => Wait.UntilAsync(async () =>
-    {
-        var bindings = await Management.GetFromJsonAsync<List<Binding>>(
-            $"bindings/%2F/e/{Uri.EscapeDataString(exchange)}/q/{Uri.EscapeDataString(queue)}") ?? [];
-        return bindings.Any(binding => binding.RoutingKey == routingKey);
-    }, because: () => $"{queue} was not bound to {exchange} for {routingKey}");
-
     /// <summary>The names of the queues that start with <paramref name="prefix"/> (from the management API).</summary>
     public static Task<List<string>> QueuesAsync(string prefix) => ListAsync("queues", prefix);
-
-    /// <summary>
-    /// Waits until every queue in <paramref name="queues"/> (full names, prefix included) exists: a host's consumers
-    /// declare theirs when it starts, and an event published before that is not routed anywhere.
-    /// </summary>
-    public static Task WaitForQueuesAsync(params string[] queues) => Wait.UntilAsync(async () =>
-    {
-        try
-        {
-            foreach (var queue in queues)
-            {
-                await MessageCountAsync(queue);
-            }
-            return true;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return false;
-        }
-    });
 
     /// <summary>Publishes raw bytes, bypassing any library: for malformed or foreign messages.</summary>
     public static async Task PublishRawAsync(string exchange, string routingKey, string body, string? messageId = null)
@@ -151,6 +120,4 @@ public sealed class RabbitMqTestScope : IAsyncLifetime
         new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqUri) }.CreateConnectionAsync();
 
     private sealed record NamedItem(string Name);
-
-    private sealed record Binding([property: System.Text.Json.Serialization.JsonPropertyName("routing_key")] string RoutingKey);
 }

@@ -32,7 +32,7 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
         body["id"] = eventId;
         body["type"] = type;
         body["occurred_at"] = occurredAt;
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, type, body.ToJsonString(), eventId.ToString());
+        await factory.PublishAsync(type, body.ToJsonString(), eventId.ToString());
         return eventId;
     }
 

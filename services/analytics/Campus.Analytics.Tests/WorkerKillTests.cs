@@ -207,7 +207,7 @@ public sealed class WorkerKillTests(ReportsServiceFactory service, ITestOutputHe
                 try
                 {
                     using var response = await http.GetAsync($"http://127.0.0.1:{_port}/readyz", Cancellation);
-                    if (response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(Cancellation)).Contains("\"Healthy\"", StringComparison.Ordinal))
+                    if (response.IsSuccessStatusCode && Readyz.OverallStatus(await response.Content.ReadAsStringAsync(Cancellation)) == "Healthy")
                     {
                         return;
                     }

@@ -50,12 +50,11 @@ public sealed class AnalyticsEventsTests(AuthFactory factory) : IClassFixture<Au
     public async Task A_rebuild_request_republishes_every_announced_user_as_a_snapshot()
     {
         var (user, _) = await factory.IssueAsync(["student", "author"]);
-        await factory.WaitUntilReadyAsync();
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "analytics.rebuild.requested", JsonSerializer.Serialize(new
+        await factory.PublishAsync("analytics.rebuild.requested", new
         {
             id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
-        }));
+        });
 
         JsonElement snapshot = default;
         await Wait.UntilAsync(async () =>

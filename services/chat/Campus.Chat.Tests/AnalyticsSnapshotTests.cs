@@ -14,12 +14,11 @@ public sealed class AnalyticsSnapshotTests(ChatFactory factory) : IClassFixture<
         var chat = await client.CreateGroupAsync();
         await client.PostMessageAsync(chat, "one");
         await client.PostMessageAsync(chat, "two");
-        await factory.WaitUntilReadyAsync();
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "analytics.rebuild.requested", JsonSerializer.Serialize(new
+        await factory.PublishAsync("analytics.rebuild.requested", new
         {
             id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
-        }));
+        });
 
         List<JsonElement> mine = [];
         await Wait.UntilAsync(async () =>

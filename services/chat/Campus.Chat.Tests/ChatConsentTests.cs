@@ -81,8 +81,7 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
             Assert.Equal("unknown_users", await CodeAsync(add));
         }
 
-        await StartedAsync();
-        await PublishAsync("auth.user.registered", new { id = Guid.NewGuid(), user_id = stranger, phone = "+79990000001", email = (string?)null, roles = new[] { "student" } });
+        await factory.PublishAsync("auth.user.registered", new { id = Guid.NewGuid(), user_id = stranger, phone = "+79990000001", email = (string?)null, roles = new[] { "student" } });
         await Wait.UntilAsync(async () =>
         {
             using var add = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/participants", new { user_ids = new[] { stranger } }, Ct);
@@ -110,8 +109,7 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
             Assert.Equal("unknown_course", await CodeAsync(unknown));
         }
 
-        await StartedAsync();
-        await PublishAsync("content.course.created", new { id = Guid.NewGuid(), course_id = course, title = "Security", author_id = authorId });
+        await factory.PublishAsync("content.course.created", new { id = Guid.NewGuid(), course_id = course, title = "Security", author_id = authorId });
         await Wait.UntilAsync(async () =>
         {
             using var response = await OpenAsync(otherAuthor, course);
@@ -135,7 +133,7 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
         }
 
         // A deleted course gets no new chat.
-        await PublishAsync("content.course.deleted", new { id = Guid.NewGuid(), course_id = course, author_id = authorId });
+        await factory.PublishAsync("content.course.deleted", new { id = Guid.NewGuid(), course_id = course, author_id = authorId });
         await Wait.UntilAsync(async () =>
         {
             using var response = await OpenAsync(author, course);
@@ -143,13 +141,4 @@ public sealed class ChatConsentTests(ChatFactory factory) : IClassFixture<ChatFa
         });
     }
 
-    /// <summary>Waits until the host consumes its event queues (events published earlier would not be routed).</summary>
-    private async Task StartedAsync()
-    {
-        using var client = factory.CreateClient();
-        await RabbitMqTestScope.WaitForQueuesAsync(factory.Broker.QueuePrefix + "chat.auth-events", factory.Broker.QueuePrefix + "chat.content-events");
-    }
-
-    private Task PublishAsync(string routingKey, object evt) =>
-        RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
 }

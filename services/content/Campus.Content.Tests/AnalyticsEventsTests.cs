@@ -75,10 +75,10 @@ public sealed class AnalyticsEventsTests(ContentFactory factory) : IClassFixture
         await (await student.PostAsync($"/api/content/courses/{course}/enrolment", null, Ct)).ExpectAsync(HttpStatusCode.Created);
         await (await student.PostAsync($"/api/content/materials/{done}/complete", null, Ct)).ExpectAsync(HttpStatusCode.OK);
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "analytics.rebuild.requested", JsonSerializer.Serialize(new
+        await factory.PublishAsync("analytics.rebuild.requested", new
         {
             id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
-        }));
+        });
 
         // Completions are the last kind published: once this learner's is there, every kind is.
         await Wait.UntilAsync(async () => (await EventsAsync("content.material_completion.snapshot", "user_id", learner)).Count > 0);
@@ -98,11 +98,11 @@ public sealed class AnalyticsEventsTests(ContentFactory factory) : IClassFixture
     {
         var user = Guid.NewGuid();
         var id = Guid.CreateVersion7();
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "profile.profile.snapshot", JsonSerializer.Serialize(new
+        await factory.PublishAsync("profile.profile.snapshot", new
         {
             id, type = "profile.profile.snapshot", occurred_at = DateTimeOffset.UtcNow, user_id = user, display_name = "Vera",
             department = "Logistics", time_zone = "Asia/Yekaterinburg",
-        }), id.ToString());
+        }, id.ToString());
 
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.Learners.AnyAsync(l => l.UserId == user && l.Department == "Logistics", Ct)));
     }

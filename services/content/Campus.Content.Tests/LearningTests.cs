@@ -34,11 +34,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
     {
         var id = eventId ?? Guid.CreateVersion7();
         var at = occurredAt ?? factory.Time.GetUtcNow();
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "profile.profile.updated", JsonSerializer.Serialize(new
+        await factory.PublishAsync("profile.profile.updated", new
         {
             id, type = "profile.profile.updated", occurred_at = at, user_id = userId, changed_fields = Array.Empty<string>(),
             changed_by = userId, department, time_zone = timeZone,
-        }), id.ToString());
+        }, id.ToString());
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.Learners.AnyAsync(l => l.UserId == userId && l.EventOccurredAt >= at, Ct)));
     }
 
@@ -149,11 +149,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         var settled = consumed.Settled("content.profile-events");
         await ProfileAsync(joiner, "Logistics", "Asia/Tokyo", t0);
         // An older event arriving late changes nothing.
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "profile.profile.updated", JsonSerializer.Serialize(new
+        await factory.PublishAsync("profile.profile.updated", new
         {
             id = Guid.CreateVersion7(), occurred_at = t0.AddMinutes(-5), user_id = joiner, changed_fields = new[] { "department" },
             changed_by = joiner, department = "Finance", time_zone = "UTC",
-        }));
+        });
 
         var message = await created.TakeAsync(m => m.GetProperty("user_id").GetGuid() == joiner, EventWait);
         Assert.NotNull(message);

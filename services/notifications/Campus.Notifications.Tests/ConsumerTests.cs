@@ -10,7 +10,7 @@ namespace Campus.Notifications.Tests;
 /// <summary>Real events on the broker → notification rows and delivery messages.</summary>
 public sealed class ConsumerTests(NotificationsFactory factory) : IClassFixture<NotificationsFactory>, IAsyncLifetime
 {
-    public ValueTask InitializeAsync() => new(factory.StartAsync());
+    public ValueTask InitializeAsync() => new(factory.WaitUntilReadyAsync());
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -50,7 +50,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
     [Fact]
     public async Task A_failed_notification_is_in_the_dlq_and_a_redrive_requeues_it_once()
     {
-        await factory.StartAsync();
+        await factory.WaitUntilReadyAsync();
         await using var probe = await DeliveryProbeAsync(factory);
         var rows = await SeedAsync(Guid.NewGuid(), ("password_reset", "email", NotificationStatus.Failed), ("media_ready", "email", NotificationStatus.Sent));
         var (failed, sent) = (rows[0], rows[1]);

@@ -18,7 +18,7 @@ public sealed class LearningNotificationsTests(NotificationsFactory factory) : I
 
     public async ValueTask InitializeAsync()
     {
-        await factory.StartAsync();
+        await factory.WaitUntilReadyAsync();
         _settledBefore = factory.Settled("notifications.content-events");
     }
 

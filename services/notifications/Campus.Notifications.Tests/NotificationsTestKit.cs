@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Campus.Messaging;
 using Campus.Messaging.Outbox;
 using Campus.Testing;
@@ -10,21 +9,6 @@ namespace Campus.Notifications.Tests;
 internal static class NotificationsTestKit
 {
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>Publishes <paramref name="evt"/> (snake_case JSON, as Campus.Messaging writes it) to the host's exchange.</summary>
-    public static Task PublishAsync(this NotificationsFactory factory, string routingKey, object evt) =>
-        RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, routingKey, JsonSerializer.Serialize(evt));
-
-    /// <summary>Every queue the service consumes (its subscriptions in Extensions.cs).</summary>
-    private static readonly string[] ConsumedQueues =
-        ["notifications.auth-events", "notifications.content-events", "notifications.analytics-events", "notifications.analytics-rebuild"];
-
-    /// <summary>Starts the host and waits until its consumers have declared their queues (events published earlier are not routed).</summary>
-    public static async Task StartAsync(this NotificationsFactory factory)
-    {
-        using var client = factory.CreateClient();
-        await RabbitMqTestScope.WaitForQueuesAsync([.. ConsumedQueues.Select(queue => factory.Broker.QueuePrefix + queue)]);
-    }
 
     /// <summary>
     /// A probe standing in for the delivery worker: bound to <c>notifications.delivery.requested</c> on the host's

@@ -8,7 +8,7 @@ namespace Campus.Notifications.Tests;
 /// <summary>analytics' <c>analytics.report.ready</c> on the broker → <c>report_ready</c> to the requester, with the download endpoint's link.</summary>
 public sealed class ReportReadyTests(NotificationsFactory factory) : IClassFixture<NotificationsFactory>, IAsyncLifetime
 {
-    public ValueTask InitializeAsync() => new(factory.StartAsync());
+    public ValueTask InitializeAsync() => new(factory.WaitUntilReadyAsync());
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -36,12 +36,11 @@ public sealed class AnalyticsEventsTests(ProfileFactory factory) : IClassFixture
         (await own.GetAsync("/api/profile", Ct)).EnsureSuccessStatusCode(); // creates the profile
         using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
         (await admin.PutAsJsonAsync($"/api/profile/users/{user}", new { display_name = "Boris", department = "IT" }, Ct)).EnsureSuccessStatusCode();
-        await factory.WaitUntilReadyAsync();
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "analytics.rebuild.requested", JsonSerializer.Serialize(new
+        await factory.PublishAsync("analytics.rebuild.requested", new
         {
             id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
-        }));
+        });
 
         JsonElement snapshot = default;
         await Wait.UntilAsync(async () =>

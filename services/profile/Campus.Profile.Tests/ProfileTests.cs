@@ -258,8 +258,7 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
     [Fact]
     public async Task User_registered_creates_the_profile_and_a_repeated_event_is_harmless()
     {
-        using var client = factory.CreateClient(); // starts the host and its consumers
-        await WaitForQueueAsync();
+        await factory.WaitUntilReadyAsync();
         var consumed = factory.Services.GetRequiredService<ConsumerProgress>();
         var settled = consumed.Settled("profile.user-registered");
         var user = Guid.NewGuid();
@@ -269,14 +268,14 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
             user_id = user, phone = "+79990000000", email = (string?)null, roles = new[] { "student" },
         });
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
+        await factory.PublishAsync("auth.user.registered", body);
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.Profiles.AnyAsync(p => p.UserId == user, Ct)));
 
         // The user fills the profile in; a redelivered (or re-sent) registration must not reset it.
         using var owner = factory.ClientFor(user);
         await owner.PutAsJsonAsync("/api/profile", new { city = "Kazan" }, Ct);
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "auth.user.registered", body);
+        await factory.PublishAsync("auth.user.registered", body);
+        await factory.PublishAsync("auth.user.registered", body);
         await Wait.UntilAsync(() => consumed.Settled("profile.user-registered") >= settled + 3);
         var queue = factory.Broker.QueuePrefix + "profile.user-registered";
 
@@ -300,9 +299,6 @@ public sealed class ProfileTests(ProfileFactory factory) : IClassFixture<Profile
             .ToListAsync(Ct));
         return payloads.Select(p => JsonDocument.Parse(p).RootElement.Clone()).ToList();
     }
-
-    private Task WaitForQueueAsync() => RabbitMqTestScope.WaitForQueuesAsync(
-        factory.Broker.QueuePrefix + "profile.user-registered.dlq", factory.Broker.QueuePrefix + "profile.user-registered");
 
     private sealed record HistoryRow(string Field, string? OldValue, string? NewValue, Guid ChangedBy);
 

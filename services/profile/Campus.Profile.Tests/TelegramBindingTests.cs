@@ -14,17 +14,16 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
     [Fact]
     public async Task Telegram_linked_creates_the_binding_a_repeat_is_harmless_and_a_chat_moves_to_the_last_account()
     {
-        using var starter = factory.CreateClient(); // starts the host and its consumers
+        await factory.WaitUntilReadyAsync();
         var queue = factory.Broker.QueuePrefix + "profile.telegram-linked";
-        await RabbitMqTestScope.WaitForQueuesAsync(queue);
         var consumed = factory.Services.GetRequiredService<ConsumerProgress>();
         var settled = consumed.Settled("profile.telegram-linked");
         var (me, other) = (Guid.NewGuid(), Guid.NewGuid());
         var chatId = Random.Shared.NextInt64(1, long.MaxValue);
         var linked = Serialize(me, chatId, "@me_on_tg");
 
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", linked);
+        await factory.PublishAsync("notifications.telegram.linked", linked);
+        await factory.PublishAsync("notifications.telegram.linked", linked);
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == me, Ct)));
         await Wait.UntilAsync(() => consumed.Settled("profile.telegram-linked") >= settled + 2);
 
@@ -34,7 +33,7 @@ public sealed class TelegramBindingTests(ProfileFactory factory) : IClassFixture
             (binding.GetProperty("provider").GetString(), binding.GetProperty("external_id").GetString(), binding.GetProperty("username").GetString()));
 
         // The same chat linked by another account: the chat is theirs now.
-        await RabbitMqTestScope.PublishRawAsync(factory.Broker.Exchange, "notifications.telegram.linked", Serialize(other, chatId, null));
+        await factory.PublishAsync("notifications.telegram.linked", Serialize(other, chatId, null));
         await Wait.UntilAsync(() => factory.QueryAsync(db => db.SocialBindings.AnyAsync(b => b.UserId == other, Ct)));
         Assert.Empty((await client.GetFromJsonAsync<JsonElement>("/api/profile/social", Ct)).EnumerateArray());
         Assert.Equal(0u, await RabbitMqTestScope.MessageCountAsync(queue + ".dlq"));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Campus.Testing;
 
 namespace Campus.E2E.Tests;
 
@@ -35,7 +36,7 @@ public sealed class BrokerOutageTests
                 ct);
             await Readiness.WaitForAllAsync(
                 [.. Platform.Services, .. Platform.ExtraNodes],
-                r => r.Status == (int)HttpStatusCode.OK && r.Body.Contains("\"status\":\"Degraded\"", StringComparison.Ordinal)
+                r => r.Status == (int)HttpStatusCode.OK && Readyz.OverallStatus(r.Body) == "Degraded"
                     && r.Body.Contains("rabbitmq", StringComparison.OrdinalIgnoreCase),
                 "200 Degraded naming rabbitmq while the broker is stopped",
                 DetectTimeout,

@@ -135,7 +135,7 @@ public sealed class FaultTests
             await Platform.RunAsync(CancellationToken.None, "start", "redis");
         }
 
-        await Readiness.WaitForAllAsync(RedisUsers, r => r.Status == 200 && r.Body.Contains("\"status\":\"Healthy\""),
+        await Readiness.WaitForAllAsync(RedisUsers, r => r.Status == 200 && Readyz.OverallStatus(r.Body) == "Healthy",
             "healthy again after Redis restarted", RecoverTimeout, Ct);
         // The open socket catches up without reconnecting: the next message it gets fills the gap from the database.
         var after = Guid.NewGuid().ToString();
@@ -181,7 +181,7 @@ public sealed class FaultTests
         }
 
         // The same complete again, once S3 is back: accepted, and the transcode starts.
-        await Readiness.WaitForAllAsync(["content", "content-worker"], r => r.Status == 200 && r.Body.Contains("\"status\":\"Healthy\""),
+        await Readiness.WaitForAllAsync(["content", "content-worker"], r => r.Status == 200 && Readyz.OverallStatus(r.Body) == "Healthy",
             "healthy again after S3 restarted", RecoverTimeout, Ct);
         using (var again = await Api.SendAsync(author, HttpMethod.Post, $"api/content/media/{mediaId}/complete"))
         {
