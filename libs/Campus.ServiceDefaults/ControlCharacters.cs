@@ -74,7 +74,7 @@ public static class ControlCharacters
         }
 
         if (request.HasJsonContentType() && request.ContentLength != 0 && !context.WebSockets.IsWebSocketRequest
-            && context.RequestServices.GetRequiredService<IOptions<HttpLimitsOptions>>().Value.CheckJsonBodies)
+            && context.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.CheckJsonBodies)
         {
             request.EnableBuffering();
             var body = await ReadAsync(request.Body, context.RequestAborted);

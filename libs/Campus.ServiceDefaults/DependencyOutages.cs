@@ -55,13 +55,3 @@ public static class DependencyOutages
         return null;
     }
 }
-
-/// <summary>What a 503 for a dependency outage tells the client.</summary>
-public sealed class OutageOptions
-{
-    public const string Section = "Outages";
-
-    /// <summary>The <c>Retry-After</c> of a 503 answered because a dependency is down.</summary>
-    [TimeSpanRange("00:00:01", "00:10:00")]
-    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
-}

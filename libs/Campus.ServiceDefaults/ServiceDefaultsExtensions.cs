@@ -53,8 +53,8 @@ public static class ServiceDefaultsExtensions
         // environment, so UnhandledExceptionHandler answers them the same way (field errors where it can name the field).
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         // { "Outages": { "RetryAfter": "00:00:05" } }: Retry-After of a 503 for an unreachable dependency.
-        builder.Services.AddOptions<OutageOptions>()
-            .BindConfiguration(OutageOptions.Section)
+        builder.Services.AddOptions<OutagesOptions>()
+            .BindConfiguration(OutagesOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddDependencyOutage(DependencyOutages.Cache);
@@ -195,12 +195,12 @@ public static class ServiceDefaultsExtensions
     {
         // { "Http": { "MaxRequestBodyBytes": 1048576, "MaxRequestHeadersBytes": 32768 } }
         // Files never pass through the services (clients upload straight to S3), so bodies are small.
-        builder.Services.AddOptions<HttpLimitsOptions>()
-            .BindConfiguration(HttpLimitsOptions.Section)
+        builder.Services.AddOptions<HttpOptions>()
+            .BindConfiguration(HttpOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<HttpLimitsOptions>>((kestrel, limits) =>
+            .Configure<IOptions<HttpOptions>>((kestrel, limits) =>
             {
                 kestrel.AddServerHeader = false;
                 kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;

@@ -13,7 +13,7 @@ namespace Campus.ServiceDefaults;
 internal sealed partial class UnhandledExceptionHandler(
     IProblemDetailsService problems,
     IEnumerable<DependencyOutage> outages,
-    IOptions<OutageOptions> outageOptions,
+    IOptions<OutagesOptions> outageOptions,
     ILogger<UnhandledExceptionHandler> logger)
     : IExceptionHandler
 {

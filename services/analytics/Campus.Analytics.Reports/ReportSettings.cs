@@ -8,12 +8,12 @@ public static class ReportSettings
     /// <summary>The report and schedule settings (sections <c>Reports</c>, <c>Schedules</c>), validated at start; both hosts read them.</summary>
     public static void AddReportSettings(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ReportOptions>()
-            .BindConfiguration(ReportOptions.Section)
+        builder.Services.AddOptions<ReportsOptions>()
+            .BindConfiguration(ReportsOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddOptions<ScheduleOptions>()
-            .BindConfiguration(ScheduleOptions.Section)
+        builder.Services.AddOptions<SchedulesOptions>()
+            .BindConfiguration(SchedulesOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
     }

@@ -48,7 +48,7 @@ public sealed class SchedulePeriodTests(ReportsFixture fixture) : IClassFixture<
 
     private ScheduleFirer NewFirer(TimeProvider time) => new(
         fixture.Worker.Services.GetRequiredService<IServiceScopeFactory>(),
-        fixture.Worker.Services.GetRequiredService<IOptions<ScheduleOptions>>(),
+        fixture.Worker.Services.GetRequiredService<IOptions<SchedulesOptions>>(),
         time,
         NullLogger<ScheduleFirer>.Instance);
 

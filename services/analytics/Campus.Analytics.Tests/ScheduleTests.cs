@@ -59,7 +59,7 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
 
     private ScheduleFirer NewFirer(TimeProvider time) => new(
         fixture.Worker.Services.GetRequiredService<IServiceScopeFactory>(),
-        fixture.Worker.Services.GetRequiredService<IOptions<ScheduleOptions>>(),
+        fixture.Worker.Services.GetRequiredService<IOptions<SchedulesOptions>>(),
         time,
         NullLogger<ScheduleFirer>.Instance);
 

@@ -20,7 +20,7 @@ internal static class Extensions
         builder.AddReportSettings();
         // Prefetch = concurrency = reports made at once: a worker holds no more requests than it runs.
         builder.Services.AddOptions<MessagingOptions>()
-            .PostConfigure<IOptions<ReportOptions>>((messaging, reports) =>
+            .PostConfigure<IOptions<ReportsOptions>>((messaging, reports) =>
                 messaging.Prefetch = messaging.ConsumerConcurrency = reports.Value.Concurrency);
 
         // The service owns the tables and migrations; the worker's context maps report_requests and the outbox only.

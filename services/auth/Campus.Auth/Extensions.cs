@@ -7,7 +7,6 @@ using Campus.Auth.Tokens;
 using Campus.Auth.Users;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -28,7 +27,6 @@ internal static class Extensions
         // Defence in depth: auth refuses revoked access tokens itself (the gateway checks them first).
         builder.AddTokenRevocationCheck();
         builder.Services.AddValidation();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuthMetrics>();
 
         // { "Auth": { "SigningKeys": [ { "Kid": "2026-11", "Pem": "-----BEGIN PRIVATE KEY-----..." } ], "ActiveKeyId": "2026-11",

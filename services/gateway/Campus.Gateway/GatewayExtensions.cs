@@ -6,7 +6,6 @@ using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
@@ -65,7 +64,6 @@ internal static class GatewayExtensions
             (forwarded, gateway) => forwarded.Trust(gateway.Value.TrustedProxies, hops: 1));
 
         builder.Services.AddRequestTimeouts();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RateLimiting>();
         builder.Services.AddOptions<GatewayOptions>().Validate(
             gateway => gateway.OutboundAddress is null || IPAddress.TryParse(gateway.OutboundAddress, out _),

@@ -5,7 +5,6 @@ using Campus.Notifications.Data;
 using Campus.Notifications.Deliveries;
 using Campus.Notifications.Sending;
 using Campus.Notifications.Templates;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Campus.Notifications;
 
@@ -50,7 +49,6 @@ internal static class Extensions
             .AddSubscription<ReportReady, NotifyReportReady>(AnalyticsQueue));
         // Settings and the delivery log are served without the broker; its consumers resume when it is back.
         builder.AddSoftDependencies("rabbitmq");
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TemplateRenderer>();
         builder.Services.AddScoped<Notifier>();
 
@@ -61,8 +59,8 @@ internal static class Extensions
             .ValidateOnStart();
 
         // { "Telegram": { "BotUsername": "campus_bot", "LinkCodeLifetime": "00:10:00" } }
-        builder.Services.AddOptions<TelegramLinkOptions>()
-            .BindConfiguration(TelegramLinkOptions.Section)
+        builder.Services.AddOptions<TelegramOptions>()
+            .BindConfiguration(TelegramOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
     }

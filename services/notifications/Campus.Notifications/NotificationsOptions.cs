@@ -1,4 +1,3 @@
-using Campus.ServiceDefaults;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Notifications;
@@ -21,18 +20,4 @@ public sealed class NotificationsOptions
 
     /// <summary>The link of <paramref name="path"/> (starting with '/') under <see cref="LinkBaseUrl"/>.</summary>
     public string Link(string path) => LinkBaseUrl.TrimEnd('/') + path;
-}
-
-/// <summary>What the service needs of the Telegram bot (section <c>Telegram</c>; the worker reads its token from there too).</summary>
-public sealed class TelegramLinkOptions
-{
-    public const string Section = "Telegram";
-
-    /// <summary>The bot's username without '@': deep links are <c>https://t.me/{BotUsername}?start={code}</c>.</summary>
-    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9_]{3,31}$")]
-    public string BotUsername { get; set; } = "";
-
-    /// <summary>How long a link code works.</summary>
-    [TimeSpanRange("00:01:00", "1.00:00:00")]
-    public TimeSpan LinkCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -18,9 +18,9 @@ public sealed record GeneratedReport(string FileName, long SizeBytes, long Rows,
 /// multipart upload part by part, a PDF (at most <c>Reports:PdfMaxRows</c> rows) built in memory and PUT. The count
 /// and the rows are read in one read-only repeatable-read transaction, so the progress matches the file.
 /// </summary>
-public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage storage, IOptions<ReportOptions> options, TimeProvider time)
+public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage storage, IOptions<ReportsOptions> options, TimeProvider time)
 {
-    private readonly ReportOptions _options = options.Value;
+    private readonly ReportsOptions _options = options.Value;
 
     /// <param name="request">The claimed request; <see cref="ReportRequest.ObjectKey"/> is where the file goes.</param>
     /// <param name="uploadStarted">Called with the multipart upload id before any part is written (to record it).</param>

@@ -25,13 +25,13 @@ public sealed partial class ReportHandler(
     ReportGenerator generator,
     NpgsqlDataSource dataSource,
     IObjectStorage storage,
-    IOptions<ReportOptions> options,
-    IOptions<ScheduleOptions> schedules,
+    IOptions<ReportsOptions> options,
+    IOptions<SchedulesOptions> schedules,
     TimeProvider time,
     ReportMetrics metrics,
     ILogger<ReportHandler> logger) : IIntegrationEventHandler<ReportRequested>
 {
-    private readonly ReportOptions _options = options.Value;
+    private readonly ReportsOptions _options = options.Value;
     private readonly int _pauseAfter = schedules.Value.PauseAfterFailures;
 
     public async Task HandleAsync(ReportRequested message, MessageContext context, CancellationToken cancellationToken)

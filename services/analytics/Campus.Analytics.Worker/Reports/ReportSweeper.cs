@@ -12,12 +12,12 @@ namespace Campus.Analytics.Worker.Reports;
 /// <c>expired</c>. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several replicas sweep without doubling work.
 /// </summary>
 public sealed partial class ReportSweeper(
-    IServiceScopeFactory scopes, IObjectStorage storage, IOptions<ReportOptions> options, IOptions<ScheduleOptions> schedules, TimeProvider time,
+    IServiceScopeFactory scopes, IObjectStorage storage, IOptions<ReportsOptions> options, IOptions<SchedulesOptions> schedules, TimeProvider time,
     ILogger<ReportSweeper> logger)
     : BackgroundService
 {
     private const int Batch = 100;
-    private readonly ReportOptions _options = options.Value;
+    private readonly ReportsOptions _options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

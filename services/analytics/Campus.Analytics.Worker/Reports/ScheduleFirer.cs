@@ -22,7 +22,7 @@ namespace Campus.Analytics.Worker.Reports;
 /// off that firing's request. A period in the parameters is resolved as of the occurrence, in the schedule's zone.
 /// </remarks>
 public sealed partial class ScheduleFirer(
-    IServiceScopeFactory scopes, IOptions<ScheduleOptions> options, TimeProvider time, ILogger<ScheduleFirer> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<SchedulesOptions> options, TimeProvider time, ILogger<ScheduleFirer> logger) : BackgroundService
 {
     private const int Batch = 100;
 

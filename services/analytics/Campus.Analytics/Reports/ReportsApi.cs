@@ -98,7 +98,7 @@ public static class ReportsApi
     }
 
     public static async Task<Results<Accepted<ReportResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateReportRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ReportOptions> options,
+        CreateReportRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ReportsOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         if (!principal.IsAdmin() && !principal.IsManager())
@@ -251,7 +251,7 @@ public static class ReportsApi
     }
 
     public static async Task<Results<RedirectHttpResult, Ok<ReportDownload>, ProblemHttpResult>> DownloadAsync(
-        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, IObjectStorage storage, IOptions<ReportOptions> options,
+        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, IObjectStorage storage, IOptions<ReportsOptions> options,
         HttpContext http, TimeProvider time, CancellationToken ct, bool redirect = true)
     {
         var request = await Visible(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);

@@ -103,7 +103,7 @@ public static class SchedulesApi
     }
 
     public static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ScheduleOptions> options,
+        ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<SchedulesOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         if (Forbidden(principal) is { } forbidden)
@@ -165,7 +165,7 @@ public static class SchedulesApi
     }
 
     public static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
-        Guid id, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<ScheduleOptions> options,
+        Guid id, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<SchedulesOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         if (Forbidden(principal) is { } forbidden)
@@ -263,7 +263,7 @@ public static class SchedulesApi
     /// <summary>Validates the body against the caller's scope and writes it into <paramref name="schedule"/>; a problem otherwise.</summary>
     private static async Task<(ValidationProblem? Invalid, ProblemHttpResult? Problem)> ApplyAsync(
         ReportSchedule schedule, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http,
-        ScheduleOptions options, TimeProvider time, CancellationToken ct)
+        SchedulesOptions options, TimeProvider time, CancellationToken ct)
     {
         // The report part is validated exactly as a request is.
         var errors = ReportsApi.Validate(new CreateReportRequest(body.Type, body.Format, body.Params, body.Locale));

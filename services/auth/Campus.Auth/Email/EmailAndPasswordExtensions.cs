@@ -15,7 +15,6 @@ public static class EmailAndPasswordExtensions
     /// </summary>
     public static IHostApplicationBuilder AddEmailAndPasswordFlows(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
         // { "Auth": { "Email": { "ResendInterval": "00:01:00" } } }
         builder.Services.AddOptions<EmailOptions>()
             .BindConfiguration(EmailOptions.Section)

@@ -25,11 +25,13 @@ public sealed partial class ChatFanout : IAsyncDisposable
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<ChatFanout> _logger;
     private readonly Histogram<double> _fanoutLatency;
+    private readonly TimeProvider _time;
 
     public ChatFanout(
         IConnectionMultiplexer redis, IServiceScopeFactory scopes, ILogger<ChatFanout> logger, IHostApplicationLifetime lifetime,
-        IMeterFactory meters)
+        IMeterFactory meters, TimeProvider time)
     {
+        _time = time;
         var meter = meters.Create("Campus.Chat");
         Kicks = meter.CreateCounter<long>("campus.chat.sockets.closed_by_server",
             description: "Sockets the server closed, by reason: send queue full, removed from the chat, frame too large, shutting down.");
@@ -229,7 +231,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
             room.LastSeq = seq;
             Broadcast(room, new OutFrame(bytes, seq));
             // Wall clocks of two nodes: good to a few ms with NTP, which is the resolution this is read at.
-            _fanoutLatency.Record(Math.Max(0, (TimeProvider.System.GetUtcNow() - frame.Message.CreatedAt).TotalSeconds));
+            _fanoutLatency.Record(Math.Max(0, (_time.GetUtcNow() - frame.Message.CreatedAt).TotalSeconds));
         }
         catch (Exception ex)
         {

@@ -27,7 +27,7 @@ public static class TelegramLinkApi
     }
 
     public static async Task<Ok<TelegramLinkResponse>> CreateLinkAsync(
-        ClaimsPrincipal principal, NotificationsDbContext db, IOptions<TelegramLinkOptions> options, TimeProvider time, CancellationToken ct)
+        ClaimsPrincipal principal, NotificationsDbContext db, IOptions<TelegramOptions> options, TimeProvider time, CancellationToken ct)
     {
         var me = principal.UserId();
         var now = time.GetUtcNow();

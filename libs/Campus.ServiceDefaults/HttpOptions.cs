@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Campus.ServiceDefaults;
 
 /// <summary>Request size limits enforced by Kestrel; a larger body is answered with 413.</summary>
-public sealed class HttpLimitsOptions
+public sealed class HttpOptions
 {
     public const string Section = "Http";
 

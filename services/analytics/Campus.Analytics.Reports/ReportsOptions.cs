@@ -4,7 +4,7 @@ using Campus.ServiceDefaults;
 namespace Campus.Analytics.Reports;
 
 /// <summary>Settings of report requests and the report worker (configuration section <c>Reports</c>).</summary>
-public sealed class ReportOptions
+public sealed class ReportsOptions
 {
     public const string Section = "Reports";
 

@@ -4,7 +4,7 @@ using Campus.ServiceDefaults;
 namespace Campus.Analytics.Reports;
 
 /// <summary>Settings of report schedules (configuration section <c>Schedules</c>; both hosts read it).</summary>
-public sealed class ScheduleOptions
+public sealed class SchedulesOptions
 {
     public const string Section = "Schedules";
 
