@@ -131,10 +131,14 @@ public sealed class HostCommandTests
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddServiceDefaults();
-        // A host with a database registers it (Campus.Data), and with it its check.
+        // A host with a database or Redis registers it (Campus.Data, Campus.Redis), and with it its check.
         if (settings.ContainsKey("ConnectionStrings:Database"))
         {
             builder.AddCampusPostgres();
+        }
+        if (settings.ContainsKey("ConnectionStrings:Redis"))
+        {
+            builder.AddCampusRedis();
         }
         if (withContext)
         {

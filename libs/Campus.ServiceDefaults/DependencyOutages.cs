@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
 
 namespace Campus.ServiceDefaults;
 
@@ -12,15 +11,11 @@ public sealed record DependencyOutage(string Code, string Title, Func<Exception,
 /// <summary>
 /// The dependency outages every host recognises. An outage is the platform's fault but not a bug: the client gets a
 /// 503 with <c>Retry-After</c> (and may retry), the log a warning — never a 500 <c>internal_error</c>.
-/// Campus.Data, Campus.Storage and Campus.Messaging register theirs (<c>database_unavailable</c>, <c>storage_unavailable</c>,
-/// <c>broker_unavailable</c>).
+/// Campus.Data, Campus.Redis, Campus.Storage and Campus.Messaging register theirs (<c>database_unavailable</c>,
+/// <c>cache_unavailable</c>, <c>storage_unavailable</c>, <c>broker_unavailable</c>).
 /// </summary>
 public static class DependencyOutages
 {
-    /// <summary>Redis is unreachable or did not answer in time.</summary>
-    public static readonly DependencyOutage Cache = new("cache_unavailable", "The cache is unavailable.",
-        exception => exception is RedisConnectionException or RedisTimeoutException);
-
     /// <summary>Registers an outage the exception handler answers with 503 and its code.</summary>
     public static IServiceCollection AddDependencyOutage(this IServiceCollection services, DependencyOutage outage)
     {

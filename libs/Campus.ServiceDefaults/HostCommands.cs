@@ -40,7 +40,6 @@ public static class HostCommands
     /// <summary>The checks ServiceDefaults owns (Campus.Data registers PostgreSQL's); each applies only when its connection string is set.</summary>
     internal static void AddDependencyChecks(this IServiceCollection services)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RedisDependencyCheck>());
     }
 
     /// <summary>

@@ -48,6 +48,12 @@ public static class Problems
     /// <summary>The code of a validation problem that names no more precise one.</summary>
     public const string ValidationFailed = "validation_failed";
 
+    /// <summary>
+    /// The code of a 401 for a revoked token; a revocation check sets an <c>HttpContext.Items</c> entry under this key
+    /// when it refuses a token, so the problem says why.
+    /// </summary>
+    public const string TokenRevoked = "token_revoked";
+
     /// <summary>The code a problem gets when its producer (routing, Kestrel, the auth handler) gave it none.</summary>
     public static string DefaultCode(int status) => status switch
     {
@@ -76,10 +82,10 @@ public static class Problems
         problem.Extensions.Remove("traceId");
         problem.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
 
-        // A token refused by the revocation check (TokenRevocation) says so, so a client knows to refresh or sign in again.
-        if (status == StatusCodes.Status401Unauthorized && context.HttpContext.Items.ContainsKey(TokenRevocation.Code))
+        // A token refused by the revocation check says so, so a client knows to refresh or sign in again.
+        if (status == StatusCodes.Status401Unauthorized && context.HttpContext.Items.ContainsKey(TokenRevoked))
         {
-            problem.Extensions["code"] = TokenRevocation.Code;
+            problem.Extensions["code"] = TokenRevoked;
             problem.Title ??= "The access token was revoked.";
         }
         if (!problem.Extensions.ContainsKey("code"))

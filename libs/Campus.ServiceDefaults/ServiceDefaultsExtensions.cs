@@ -57,7 +57,6 @@ public static class ServiceDefaultsExtensions
             .BindConfiguration(OutagesOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddDependencyOutage(DependencyOutages.Cache);
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<DependencyHealth>();
         builder.Services.AddSingleton<IHealthCheckPublisher>(services => services.GetRequiredService<DependencyHealth>());
@@ -173,8 +172,8 @@ public static class ServiceDefaultsExtensions
                     .AddSource("Campus.*");
                 if (detailed)
                 {
-                    // Campus.Data adds SQL commands to these.
-                    tracing.AddHttpClientInstrumentation().AddRedisInstrumentation();
+                    // Campus.Data adds SQL commands to these, Campus.Redis Redis commands.
+                    tracing.AddHttpClientInstrumentation();
                 }
                 if (otlp)
                 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Campus.Auth.Data;
+using Campus.Redis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -157,8 +158,8 @@ public sealed class RefreshTokenTests(AuthFactory factory) : IClassFixture<AuthF
 
         await AssertProblemAsync(reuse, HttpStatusCode.Unauthorized, "refresh_token_reused");
         // What the gateway, the services and the chat nodes read: every access token of the session is void now.
-        Assert.True(await redis.KeyExistsAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid)));
-        var ttl = await redis.KeyTimeToLiveAsync(Campus.ServiceDefaults.TokenRevocation.SessionKey(sid));
+        Assert.True(await redis.KeyExistsAsync(TokenRevocation.SessionKey(sid)));
+        var ttl = await redis.KeyTimeToLiveAsync(TokenRevocation.SessionKey(sid));
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(20));
     }
 

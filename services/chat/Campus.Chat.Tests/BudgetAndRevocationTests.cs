@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using Campus.ServiceDefaults;
+using Campus.Redis;
 using Campus.Testing;
 using StackExchange.Redis;
 using static Campus.Chat.Tests.ChatTestClient;

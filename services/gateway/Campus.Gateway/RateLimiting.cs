@@ -1,3 +1,4 @@
+using Campus.Redis;
 using Campus.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Campus.ServiceDefaults;
+using Campus.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

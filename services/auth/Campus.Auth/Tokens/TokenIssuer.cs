@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Campus.Auth.Data;
 using Campus.Auth.Users;
 using Campus.Messaging.Outbox;
+using Campus.Redis;
 using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

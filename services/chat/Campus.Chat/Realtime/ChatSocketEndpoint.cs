@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Security.Claims;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
+using Campus.Redis;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;

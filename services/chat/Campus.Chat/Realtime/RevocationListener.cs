@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using Campus.ServiceDefaults;
+using Campus.Redis;
 using StackExchange.Redis;
 
 namespace Campus.Chat.Realtime;

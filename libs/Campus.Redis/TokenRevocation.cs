@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Campus.Redis;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace Campus.ServiceDefaults
+namespace Campus.Redis
 {
     /// <summary>
     /// Revoked access tokens, shared through Redis (under <c>Redis:KeyPrefix</c>). The auth service writes them; the gateway
@@ -28,7 +29,7 @@ namespace Campus.ServiceDefaults
         public const string SecurityVersionClaim = "sv";
 
         /// <summary>The problem code (and WebSocket close reason) of a revoked token.</summary>
-        public const string Code = "token_revoked";
+        public const string Code = Problems.TokenRevoked;
 
         /// <summary>The channel on which auth announces revocations (<see cref="RevocationNotice"/> as JSON).</summary>
         public static readonly RedisChannel Channel = RedisChannel.Literal("auth:revocations");

@@ -1,6 +1,9 @@
+using Campus.Redis;
 using Campus.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 using StackExchange.Redis.KeyspaceIsolation;
 
@@ -9,11 +12,16 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>Redis for counters shared across replicas and chat fan-out.</summary>
 public static class RedisExtensions
 {
+    /// <summary>Redis is unreachable or did not answer in time: 503 <c>cache_unavailable</c>.</summary>
+    public static readonly DependencyOutage CacheOutage = new("cache_unavailable", "The cache is unavailable.",
+        exception => exception is RedisConnectionException or RedisTimeoutException);
+
     /// <summary>
     /// Registers one <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:Redis</c>, an <see cref="IDatabase"/>
     /// whose keys (and pub/sub channels) all carry <c>Redis:KeyPrefix</c> — so replicas of one service share keys
-    /// and tests never see each other's — and the <c>redis</c> readiness check. The multiplexer does not abort when
-    /// Redis is down at start: it keeps reconnecting.
+    /// and tests never see each other's — the <c>redis</c> readiness check, its <c>check-dependencies</c> check and its
+    /// outage (503 <c>cache_unavailable</c>). The multiplexer does not abort when Redis is down at start: it keeps
+    /// reconnecting.
     /// </summary>
     public static IHostApplicationBuilder AddCampusRedis(this IHostApplicationBuilder builder)
     {
@@ -28,6 +36,12 @@ public static class RedisExtensions
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(prefix));
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag]);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RedisDependencyCheck>());
+        builder.Services.AddDependencyOutage(CacheOutage);
+        if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration))
+        {
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddRedisInstrumentation());
+        }
         return builder;
     }
 }

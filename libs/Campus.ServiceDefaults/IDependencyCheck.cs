@@ -1,14 +1,11 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
 
 namespace Campus.ServiceDefaults;
 
 /// <summary>
 /// One dependency the <c>check-dependencies</c> command exercises for real (a query, a PING, a message, an object), as
-/// opposed to the readiness check's cheap probe. Registered by whatever registers the dependency: ServiceDefaults for
-/// PostgreSQL and Redis, Campus.Messaging for RabbitMQ, Campus.Storage for S3.
+/// opposed to the readiness check's cheap probe. Registered by whatever registers the dependency: Campus.Data for
+/// PostgreSQL, Campus.Redis for Redis, Campus.Messaging for RabbitMQ, Campus.Storage for S3.
 /// </summary>
 public interface IDependencyCheck
 {
@@ -23,34 +20,6 @@ public interface IDependencyCheck
 
     /// <summary>Exercises the dependency; returns what was done, throws when it failed.</summary>
     Task<string> RunAsync(CancellationToken cancellationToken);
-}
-
-/// <summary><c>PING</c> on <c>ConnectionStrings:Redis</c>, on a connection of its own that gives up instead of retrying.</summary>
-internal sealed class RedisDependencyCheck(IConfiguration configuration, IHostEnvironment environment) : IDependencyCheck
-{
-    private ConfigurationOptions? Settings =>
-        configuration.GetConnectionString("Redis") is { Length: > 0 } value ? ConfigurationOptions.Parse(value) : null;
-
-    public string Name => "redis";
-
-    public string? Target => Settings is { } settings ? string.Join(",", settings.EndPoints.Select(EndpointText)) : null;
-
-    public IEnumerable<string> Secrets => Settings?.Password is { Length: > 0 } password ? [password] : [];
-
-    public async Task<string> RunAsync(CancellationToken cancellationToken)
-    {
-        var settings = Settings!;
-        settings.AbortOnConnectFail = true;
-        settings.ConnectRetry = 1;
-        settings.ConnectTimeout = 5000;
-        settings.ClientName = $"{environment.ApplicationName}:check-dependencies";
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(settings).WaitAsync(cancellationToken);
-        var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
-        return $"PING answered in {latency.TotalMilliseconds:0.#} ms";
-    }
-
-    private static string EndpointText(System.Net.EndPoint endpoint) =>
-        endpoint is System.Net.DnsEndPoint dns ? $"{dns.Host}:{dns.Port}" : endpoint.ToString() ?? "";
 }
 
 /// <summary>Runs every configured <see cref="IDependencyCheck"/> and prints one line each.</summary>
