@@ -11,7 +11,8 @@ public static class EmailAndPasswordExtensions
 {
     /// <summary>
     /// Registers what <c>MapEmailApi</c> and <c>MapPasswordApi</c> need: the password hasher at 210,000 PBKDF2 iterations,
-    /// the e-mail tokens, the sign-in lockout, their metrics and a <see cref="TimeProvider"/> (tests replace it).
+    /// the e-mail tokens, the sign-in lockout, the flows (<see cref="EmailRegistration"/>, <see cref="EmailSignIn"/>),
+    /// their metrics and a <see cref="TimeProvider"/> (tests replace it).
     /// </summary>
     public static IHostApplicationBuilder AddEmailAndPasswordFlows(this IHostApplicationBuilder builder)
     {
@@ -26,6 +27,7 @@ public static class EmailAndPasswordExtensions
         builder.Services.AddSingleton<EmailMetrics>();
         builder.Services.AddScoped<EmailTokens>();
         builder.Services.AddScoped<LoginLockout>();
+        builder.Services.AddScoped<EmailRegistration>();
         builder.Services.AddScoped<EmailSignIn>();
         return builder;
     }

@@ -1,12 +1,7 @@
-using Campus.Auth.Data;
 using Campus.Auth.Passwords;
 using Campus.Auth.Tokens;
-using Campus.Auth.Users;
-using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Auth.Email;
 
@@ -39,8 +34,7 @@ public static class EmailApi
     }
 
     public static async Task<Results<Accepted<RegistrationResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, AuthDbContext db, EmailTokens tokens, PasswordHashing passwords, TimeProvider time,
-        EmailMetrics metrics, IOptions<EmailOptions> options, CancellationToken ct)
+        RegisterRequest request, EmailRegistration registration, CancellationToken ct)
     {
         if (!EmailAddress.TryNormalize(request.Email, out var email))
         {
@@ -50,82 +44,28 @@ public static class EmailApi
         {
             return Invalid("password", $"A password of at most {PasswordPolicy.MaxLength} characters is required.");
         }
-        if (PasswordPolicy.Weakness(request.Password, email) is { } weakness)
-        {
-            metrics.Registration("weak_password");
-            return Problems.Create(StatusCodes.Status400BadRequest, "weak_password", "The password is too weak.", weakness);
-        }
 
-        var passwordHash = passwords.Hash(request.Password);
-        // One answer for every address (new, unconfirmed, taken), so registration tells nobody which addresses have
-        // accounts; what differs is only what gets mailed.
-        var accepted = TypedResults.Accepted((string?)null,
-            new RegistrationResponse(email, (long)EmailTokens.ConfirmationLifetime.TotalSeconds));
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // One registration per address at a time, on every replica: two at once cannot both mail a link.
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({email}, 1))", ct);
-        var now = time.GetUtcNow();
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, ct);
-        if (user is null)
+        var result = await registration.RegisterAsync(email, request.Password, ct);
+        return result switch
         {
-            user = new User { Email = email, Status = UserStatus.PendingConfirmation, CreatedAt = now, UpdatedAt = now };
-            db.Users.Add(user);
-        }
-        else if (user.Status != UserStatus.PendingConfirmation)
-        {
-            // Taken: nothing is mailed (the owner can use password reset) and nothing changes.
-            metrics.Registration("email_taken");
-            return accepted;
-        }
-        else if (await tokens.SentRecentlyAsync(user.Id, EmailTokenPurpose.Confirm, options.Value.ResendInterval, ct))
-        {
-            // At most one confirmation mail per address per Auth:Email:ResendInterval: the earlier link still works.
-            metrics.Registration("resend_suppressed");
-            return accepted;
-        }
-
-        // The latest registration's password answers "email_not_confirmed" at sign-in; the link applies its own.
-        user.PasswordHash = passwordHash;
-        user.UpdatedAt = now;
-        var (token, row) = await tokens.IssueAsync(user.Id, EmailTokenPurpose.Confirm, passwordHash, ct);
-        db.AddOutboxMessage(new UserEmailConfirmationRequested(user.Id, email, token, row.ExpiresAt) { OccurredAt = now });
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-
-        metrics.Registration("accepted");
-        return accepted;
+            EmailRegistrationResult.Accepted accepted => TypedResults.Accepted((string?)null,
+                new RegistrationResponse(accepted.Email, (long)accepted.ConfirmationExpiresIn.TotalSeconds)),
+            EmailRegistrationResult.WeakPassword weak => Problems.Create(StatusCodes.Status400BadRequest, "weak_password",
+                "The password is too weak.", weak.Detail),
+            _ => throw new InvalidOperationException($"Unexpected registration result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ConfirmAsync(
-        ConfirmEmailRequest request, AuthDbContext db, EmailTokens tokens, TokenIssuer issuer, TimeProvider time,
-        CancellationToken ct)
+        ConfirmEmailRequest request, EmailRegistration registration, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var token = await tokens.FindUsableAsync(request.Token, EmailTokenPurpose.Confirm, ct);
-        if (token is null || !await tokens.TrySpendAsync(token, ct))
+        var result = await registration.ConfirmAsync(request.Token, ct);
+        return result switch
         {
-            return TokenInvalid();
-        }
-
-        var now = time.GetUtcNow();
-        var user = await db.Users.SingleAsync(u => u.Id == token.UserId, ct);
-        user.EmailConfirmedAt ??= now;
-        user.PasswordHash = token.PasswordHash ?? user.PasswordHash;
-        // A blocked account stays blocked; confirming proves the address, it does not lift an admin's decision.
-        if (user.Status == UserStatus.PendingConfirmation)
-        {
-            user.Status = UserStatus.Active;
-            // The account exists for the rest of Campus from here (profile, chat, notifications, content learn of it),
-            // as a phone sign-up's does at once: announced once, with the confirmation, in its transaction.
-            db.AddOutboxMessage(new UserRegistered(user.Id, user.Phone, user.Email, user.Roles) { OccurredAt = now });
-        }
-        user.UpdatedAt = now;
-        await db.SaveChangesAsync(ct);
-        // Whoever held the account before the owner proved the address loses every session.
-        var version = await issuer.RevokeAllSessionsAsync(user.Id, "email_confirmed", ct);
-        await transaction.CommitAsync(ct);
-        await issuer.AnnounceUserRevokedAsync(user.Id, version);
-        return TypedResults.NoContent();
+            EmailConfirmationResult.Confirmed => TypedResults.NoContent(),
+            EmailConfirmationResult.InvalidToken => TokenInvalid(),
+            _ => throw new InvalidOperationException($"Unexpected confirmation result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
