@@ -11,8 +11,8 @@ public static class EmailAndPasswordExtensions
 {
     /// <summary>
     /// Registers what <c>MapEmailApi</c> and <c>MapPasswordApi</c> need: the password hasher at 210,000 PBKDF2 iterations,
-    /// the e-mail tokens, the sign-in lockout, the flows (<see cref="EmailRegistration"/>, <see cref="EmailSignIn"/>),
-    /// their metrics and a <see cref="TimeProvider"/> (tests replace it).
+    /// the e-mail tokens, the sign-in lockout, the flows (<see cref="EmailRegistration"/>, <see cref="EmailSignIn"/>,
+    /// <see cref="PasswordReset"/>), their metrics and a <see cref="TimeProvider"/> (tests replace it).
     /// </summary>
     public static IHostApplicationBuilder AddEmailAndPasswordFlows(this IHostApplicationBuilder builder)
     {
@@ -29,6 +29,7 @@ public static class EmailAndPasswordExtensions
         builder.Services.AddScoped<LoginLockout>();
         builder.Services.AddScoped<EmailRegistration>();
         builder.Services.AddScoped<EmailSignIn>();
+        builder.Services.AddScoped<PasswordReset>();
         return builder;
     }
 }
