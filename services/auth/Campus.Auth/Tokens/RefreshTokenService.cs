@@ -7,15 +7,17 @@ using Microsoft.Extensions.Options;
 
 namespace Campus.Auth.Tokens;
 
-/// <summary>The outcome of presenting a refresh token.</summary>
-public enum RefreshOutcome
+/// <summary>What presenting a refresh token came to; the API maps it to a status and a problem code.</summary>
+public abstract record RefreshResult
 {
-    Rotated,
+    public sealed record Rotated(TokenResponse Tokens) : RefreshResult;
     /// <summary>An already-rotated token within the grace window: the session's current pair is returned again.</summary>
-    GraceReplay,
-    Invalid,
-    Reused,
-    Blocked,
+    public sealed record GraceReplay(TokenResponse Tokens) : RefreshResult;
+    /// <summary>Malformed, unknown, expired, or of a revoked session.</summary>
+    public sealed record Invalid : RefreshResult;
+    /// <summary>A rotated token presented after the grace window: its whole session is revoked now.</summary>
+    public sealed record Reused : RefreshResult;
+    public sealed record Blocked : RefreshResult;
 }
 
 /// <summary>
@@ -37,21 +39,21 @@ public sealed class RefreshTokenService(
     private const int MaxChain = 16;
     private static readonly byte[] SuccessorKeyInfo = Encoding.ASCII.GetBytes("campus-auth refresh successor v1");
 
-    public async Task<(RefreshOutcome Outcome, TokenResponse? Tokens)> RefreshAsync(string presented, CancellationToken ct)
+    public async Task<RefreshResult> RefreshAsync(string presented, CancellationToken ct)
     {
         if (!TryDecode(presented, out var bytes))
         {
-            return (RefreshOutcome.Invalid, null);
+            return new RefreshResult.Invalid();
         }
         var now = time.GetUtcNow();
         var row = await FindAsync(SHA256.HashData(bytes), ct);
         if (row?.Session?.User is not { } user || row.Session.RevokedAt is not null || row.ExpiresAt <= now)
         {
-            return (RefreshOutcome.Invalid, null);
+            return new RefreshResult.Invalid();
         }
         if (user.Status == UserStatus.Blocked)
         {
-            return (RefreshOutcome.Blocked, null);
+            return new RefreshResult.Blocked();
         }
 
         if (row.RotatedAt is null)
@@ -59,24 +61,24 @@ public sealed class RefreshTokenService(
             if (await TryRotateAsync(row, bytes, user, now, ct) is { } rotated)
             {
                 metrics.RefreshRotated();
-                return (RefreshOutcome.Rotated, rotated);
+                return new RefreshResult.Rotated(rotated);
             }
             // Lost the race to a concurrent refresh of the same token: it is rotated now.
             row = await FindAsync(row.TokenHash, ct);
             if (row?.RotatedAt is null)
             {
-                return (RefreshOutcome.Invalid, null);
+                return new RefreshResult.Invalid();
             }
         }
 
         if (now - row.RotatedAt.Value <= options.Value.RefreshReuseGrace && await CurrentPairAsync(row, bytes, user, now, ct) is { } current)
         {
-            return (RefreshOutcome.GraceReplay, current);
+            return new RefreshResult.GraceReplay(current);
         }
 
         await RevokeFamilyAsync(row.SessionId, ct);
         metrics.RefreshReuseDetected();
-        return (RefreshOutcome.Reused, null);
+        return new RefreshResult.Reused();
     }
 
     /// <summary>

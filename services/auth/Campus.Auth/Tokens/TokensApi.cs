@@ -48,14 +48,17 @@ public static class TokensApi
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
         RefreshRequest request, RefreshTokenService refresh, CancellationToken ct)
     {
-        var (outcome, tokens) = await refresh.RefreshAsync(request.RefreshToken, ct);
-        return outcome switch
+        var result = await refresh.RefreshAsync(request.RefreshToken, ct);
+        return result switch
         {
-            RefreshOutcome.Rotated or RefreshOutcome.GraceReplay => TypedResults.Ok(tokens!),
-            RefreshOutcome.Reused => Problems.Create(StatusCodes.Status401Unauthorized, "refresh_token_reused",
+            RefreshResult.Rotated rotated => TypedResults.Ok(rotated.Tokens),
+            RefreshResult.GraceReplay replay => TypedResults.Ok(replay.Tokens),
+            RefreshResult.Reused => Problems.Create(StatusCodes.Status401Unauthorized, "refresh_token_reused",
                 "This refresh token was already used; the session is revoked. Sign in again."),
-            RefreshOutcome.Blocked => Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked."),
-            _ => Problems.Create(StatusCodes.Status401Unauthorized, "refresh_token_invalid", "The refresh token is expired, revoked or unknown."),
+            RefreshResult.Blocked => Problems.Create(StatusCodes.Status403Forbidden, "user_blocked", "This account is blocked."),
+            RefreshResult.Invalid => Problems.Create(StatusCodes.Status401Unauthorized, "refresh_token_invalid",
+                "The refresh token is expired, revoked or unknown."),
+            _ => throw new InvalidOperationException($"Unexpected refresh result {result.GetType().Name}."),
         };
     }
 
