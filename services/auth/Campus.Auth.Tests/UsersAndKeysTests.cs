@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Auth.Users;
 using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -167,6 +169,25 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.Equal("active", (await unblocked.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString());
         await using var db = factory.Database.CreateContext();
         Assert.Equal(Campus.Auth.Data.UserStatus.Active, await db.Users.Where(u => u.Id == target.Id).Select(u => u.Status).SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_caller_who_is_no_admin_any_more_changes_nobody()
+    {
+        // The group's filter refuses such a caller first; the feature checks again under its lock, where a concurrent
+        // demotion would show.
+        var (caller, _) = await factory.IssueAsync();
+        var (target, _) = await factory.IssueAsync();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+
+        Assert.IsType<UserAdministrationResult.NotAdmin>(await administration.SetRolesAsync(caller.Id, target.Id, ["admin"], Ct));
+        Assert.IsType<UserAdministrationResult.NotAdmin>(await administration.BlockAsync(caller.Id, target.Id, Ct));
+
+        await using var db = factory.Database.CreateContext();
+        var stored = await db.Users.SingleAsync(u => u.Id == target.Id, Ct);
+        Assert.Equal(["student"], stored.Roles);
+        Assert.Equal(Campus.Auth.Data.UserStatus.Active, stored.Status);
     }
 
     [Fact]

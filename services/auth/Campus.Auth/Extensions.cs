@@ -47,6 +47,7 @@ internal static class Extensions
         builder.Services.AddSingleton<RevocationPublisher>();
         builder.Services.AddScoped<TokenIssuer>();
         builder.Services.AddScoped<RefreshTokenService>();
+        builder.Services.AddScoped<UserAdministration>();
 
         // { "Auth": { "Otp": { "CodeLifetime": "00:05:00", "ResendInterval": "00:00:30", "MaxSendsPerIpPerHour": 5,
         //   "MaxFailedAttempts": 5, "LockDuration": "01:00:00", "MaxFailuresPerPhone": 10, "MaxFailuresPerSourcePerHour": 20,

@@ -1,8 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Campus.Auth.Data;
-using Campus.Auth.Tokens;
-using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -91,154 +89,44 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> SetRolesAsync(
-        Guid id, SetRolesRequest request, ClaimsPrincipal principal, AuthDbContext db, TokenIssuer issuer, TimeProvider time, CancellationToken ct)
-    {
-        var roles = request.Roles.Select(role => role.Trim()).Distinct(StringComparer.Ordinal).ToArray();
-        if (roles.Length == 0 || roles.Any(role => !Roles.All.Contains(role)))
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_roles",
-                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)}.");
-        }
-        if (principal.UserId() == id)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "cannot_change_own_roles", "An admin cannot change their own roles.");
-        }
-        await using var transaction = await BeginAdminChangeAsync(db, ct);
-        if (await CurrentAdminProblemAsync(principal, db, ct) is { } notAdmin)
-        {
-            return notAdmin;
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return UserNotFound();
-        }
-        var newRoles = Roles.All.Where(roles.Contains).ToArray();
-        if (newRoles.SequenceEqual(user.Roles))
-        {
-            return TypedResults.Ok(UserResponse.From(user));
-        }
-        if (!newRoles.Contains(Roles.Admin) && await IsLastActiveAdminAsync(db, user, ct))
-        {
-            return LastAdmin();
-        }
-        user.Roles = newRoles;
-        user.UpdatedAt = time.GetUtcNow();
-        db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
-        await db.SaveChangesAsync(ct);
-        // Sessions stay: the user's access tokens are void at once, and the next refresh issues one with the new roles.
-        var version = await issuer.RaiseSecurityVersionAsync(id, ct);
-        await transaction.CommitAsync(ct);
-        await issuer.AnnounceUserRevokedAsync(id, version);
-        return TypedResults.Ok(UserResponse.From(user));
-    }
+        Guid id, SetRolesRequest request, ClaimsPrincipal principal, UserAdministration administration, CancellationToken ct) =>
+        Map(await administration.SetRolesAsync(principal.UserId(), id, request.Roles, ct),
+            "cannot_change_own_roles", "An admin cannot change their own roles.");
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> BlockAsync(
-        Guid id, ClaimsPrincipal principal, AuthDbContext db, TokenIssuer issuer, TimeProvider time, CancellationToken ct)
-    {
-        if (principal.UserId() == id)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "cannot_block_self", "An admin cannot block their own account.");
-        }
-        await using var transaction = await BeginAdminChangeAsync(db, ct);
-        if (await CurrentAdminProblemAsync(principal, db, ct) is { } notAdmin)
-        {
-            return notAdmin;
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return UserNotFound();
-        }
-        if (await IsLastActiveAdminAsync(db, user, ct))
-        {
-            return LastAdmin();
-        }
-        var wasBlocked = user.Status == UserStatus.Blocked;
-        user.Status = UserStatus.Blocked;
-        user.UpdatedAt = time.GetUtcNow();
-        if (!wasBlocked)
-        {
-            db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
-        }
-        await db.SaveChangesAsync(ct);
-        var version = await issuer.RevokeAllSessionsAsync(id, "blocked", ct);
-        await transaction.CommitAsync(ct);
-        // Also when already blocked: announcing again costs nothing and repairs a revocation Redis missed.
-        await issuer.AnnounceUserRevokedAsync(id, version);
-        return TypedResults.Ok(UserResponse.From(user));
-    }
+        Guid id, ClaimsPrincipal principal, UserAdministration administration, CancellationToken ct) =>
+        Map(await administration.BlockAsync(principal.UserId(), id, ct),
+            "cannot_block_self", "An admin cannot block their own account.");
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> UnblockAsync(
-        Guid id, ClaimsPrincipal principal, AuthDbContext db, TimeProvider time, CancellationToken ct)
-    {
-        if (principal.UserId() == id)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "cannot_unblock_self", "An admin cannot unblock their own account.");
-        }
-        await using var transaction = await BeginAdminChangeAsync(db, ct);
-        if (await CurrentAdminProblemAsync(principal, db, ct) is { } notAdmin)
-        {
-            return notAdmin;
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return UserNotFound();
-        }
-        if (user.Status == UserStatus.Blocked)
-        {
-            // An e-mail-only account that never confirmed goes back to waiting for its confirmation.
-            user.Status = user.Email is not null && user.EmailConfirmedAt is null && user.Phone is null
-                ? UserStatus.PendingConfirmation
-                : UserStatus.Active;
-            user.UpdatedAt = time.GetUtcNow();
-            db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
-            await db.SaveChangesAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(UserResponse.From(user));
-    }
+        Guid id, ClaimsPrincipal principal, UserAdministration administration, CancellationToken ct) =>
+        Map(await administration.UnblockAsync(principal.UserId(), id, ct),
+            "cannot_unblock_self", "An admin cannot unblock their own account.");
 
     /// <summary>The group's filter: the caller must be an active admin now, not only when the token was issued.</summary>
     private static async ValueTask<object?> RequireCurrentAdminAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var db = http.RequestServices.GetRequiredService<AuthDbContext>();
-        return await CurrentAdminProblemAsync(http.User, db, http.RequestAborted) is { } problem ? problem : await next(context);
+        var administration = http.RequestServices.GetRequiredService<UserAdministration>();
+        return await administration.IsActiveAdminAsync(http.User.UserId(), http.RequestAborted) ? await next(context) : AdminRequired();
     }
 
-    private static async Task<ProblemHttpResult?> CurrentAdminProblemAsync(ClaimsPrincipal principal, AuthDbContext db, CancellationToken ct)
-    {
-        var id = principal.UserId();
-        var caller = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.Status, u.Roles }).FirstOrDefaultAsync(ct);
-        return caller is { Status: UserStatus.Active } && caller.Roles.Contains(Roles.Admin)
-            ? null
-            : Problems.Create(StatusCodes.Status403Forbidden, "admin_required",
-                "Only an active admin administers users.", "Your account is not (or no longer) an active admin.");
-    }
+    // The conflict of an admin naming their own account differs per change; the other outcomes are shared.
+    private static Results<Ok<UserResponse>, ProblemHttpResult> Map(UserAdministrationResult result, string ownAccountCode, string ownAccountTitle) =>
+        result switch
+        {
+            UserAdministrationResult.Done done => TypedResults.Ok(done.User),
+            UserAdministrationResult.InvalidRoles => Problems.Create(StatusCodes.Status400BadRequest, "invalid_roles",
+                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)}."),
+            UserAdministrationResult.OwnAccount => Problems.Create(StatusCodes.Status409Conflict, ownAccountCode, ownAccountTitle),
+            UserAdministrationResult.NotAdmin => AdminRequired(),
+            UserAdministrationResult.NotFound => Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No user with this id."),
+            UserAdministrationResult.LastAdmin => Problems.Create(StatusCodes.Status409Conflict, "last_admin",
+                "The last active admin cannot be demoted or blocked."),
+            _ => throw new InvalidOperationException($"Unexpected user administration result {result.GetType().Name}."),
+        };
 
-    /// <summary>
-    /// Role and status changes run one at a time (a transaction-scoped advisory lock), so two admins demoting or blocking
-    /// each other concurrently cannot both succeed and leave no admin: the second sees that its caller is no admin anymore.
-    /// </summary>
-    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginAdminChangeAsync(AuthDbContext db, CancellationToken ct)
-    {
-        var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdminChangesLock})", ct);
-        return transaction;
-    }
-
-    /// <summary>The advisory lock key of role and status changes (any constant unique within the auth database).</summary>
-    private const long AdminChangesLock = 0x43616d7075735f41; // "Campus_A"
-
-    private static async Task<bool> IsLastActiveAdminAsync(AuthDbContext db, User target, CancellationToken ct) =>
-        target.Status == UserStatus.Active && target.Roles.Contains(Roles.Admin)
-        && !await db.Users.AnyAsync(u => u.Id != target.Id && u.Status == UserStatus.Active && u.Roles.Contains(Roles.Admin), ct);
-
-    private static ProblemHttpResult LastAdmin() =>
-        Problems.Create(StatusCodes.Status409Conflict, "last_admin", "The last active admin cannot be demoted or blocked.");
-
-    private static ProblemHttpResult UserNotFound() =>
-        Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No user with this id.");
+    private static ProblemHttpResult AdminRequired() =>
+        Problems.Create(StatusCodes.Status403Forbidden, "admin_required",
+            "Only an active admin administers users.", "Your account is not (or no longer) an active admin.");
 }
