@@ -45,6 +45,7 @@ internal static class Extensions
             .BindConfiguration(LearningOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddScoped<CourseAssignment>();
         builder.Services.AddSingleton<DueDateJob>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 

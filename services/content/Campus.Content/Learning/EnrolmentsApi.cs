@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Campus.Content.Courses;
 using Campus.Content.Data;
@@ -7,7 +6,6 @@ using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Learning;
 
@@ -121,104 +119,25 @@ public static class EnrolmentsApi
     }
 
     public static async Task<Results<Ok<AssignmentResult>, ProblemHttpResult>> AssignAsync(
-        Guid id, AssignmentRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time,
-        IOptions<LearningOptions> options, CancellationToken ct)
+        Guid id, AssignmentRequest request, ClaimsPrincipal principal, CourseAssignment assignment, CancellationToken ct)
     {
-        var userIds = request.UserIds?.Distinct().ToArray() ?? [];
-        var department = string.IsNullOrWhiteSpace(request.Department) ? null : request.Department.Trim();
-        if ((userIds.Length > 0) == (department is not null))
+        var result = await assignment.AssignAsync(id, request, principal, ct);
+        return result switch
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_assignment", "Give either user_ids or a department.");
-        }
-        if (userIds.Length > options.Value.MaxAssignmentUsers)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "too_many_users", $"At most {options.Value.MaxAssignmentUsers} user ids at once.");
-        }
-        if (department?.Length > Learner.DepartmentLength)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_assignment", $"A department has at most {Learner.DepartmentLength} characters.");
-        }
-        var now = time.GetUtcNow();
-        if (ParseDue(request, now) is not { } due)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_due_at", "due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is 1..3650; not both.");
-        }
-        if (due.Past)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "due_in_past", "The due date has already passed.");
-        }
-        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
-        {
-            return CoursesApi.NotFound();
-        }
-        if (course.Status != CourseStatus.Published)
-        {
-            return NotPublished();
-        }
-        var me = principal.UserId();
-        string? managed = null;
-        if (!principal.IsAdmin())
-        {
-            managed = await ManagedDepartmentAsync(db, me, ct);
-            if (managed is null)
-            {
-                return NoDepartment();
-            }
-        }
-        var learners = userIds.Length > 0
-            ? await db.Learners.AsNoTracking().Where(l => userIds.Contains(l.UserId)).ToListAsync(ct)
-            : await db.Learners.AsNoTracking().Where(l => l.Department == department).ToListAsync(ct);
-        if (userIds.Length > 0)
-        {
-            var unknown = userIds.Except(learners.Select(l => l.UserId)).ToArray();
-            if (unknown.Length > 0)
-            {
-                return Problem(StatusCodes.Status422UnprocessableEntity, "unknown_users", "Some users are unknown to content (no profile event yet).", unknown);
-            }
-        }
-        if (managed is not null)
-        {
-            if (department is not null && department != managed)
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager assigns only within their own department.");
-            }
-            var outside = learners.Where(l => l.Department != managed).Select(l => l.UserId).ToArray();
-            if (outside.Length > 0)
-            {
-                return Problem(StatusCodes.Status403Forbidden, "outside_department", "Some users are not in your department.", outside);
-            }
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var targets = new List<(Learner Learner, Assignment Rule, DateTimeOffset Since)>();
-        if (department is not null)
-        {
-            var rule = await UpsertAssignmentAsync(db, id, null, department, due, me, now, ct);
-            // Members already there count due_in_days from the assignment; later joiners from joining.
-            targets.AddRange(learners.Select(l => (l, rule, now)));
-        }
-        else
-        {
-            foreach (var learner in learners)
-            {
-                targets.Add((learner, await UpsertAssignmentAsync(db, id, learner.UserId, null, due, me, now, ct), now));
-            }
-        }
-        int created = 0, changed = 0, unchanged = 0;
-        foreach (var (learner, rule, since) in targets)
-        {
-            var dueAt = Enrolling.DueFor(rule, Enrolling.Zone(learner.TimeZone), since);
-            switch (await Enrolling.ApplyAsync(db, course, learner.UserId, dueAt, me, now, ct))
-            {
-                case AssignOutcome.Created: created++; break;
-                case AssignOutcome.DueChanged: changed++; break;
-                default: unchanged++; break;
-            }
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(new AssignmentResult(id, targets.Count, created, changed, unchanged));
+            CourseAssignmentResult.Assigned assigned => TypedResults.Ok(assigned.Summary),
+            CourseAssignmentResult.Invalid invalid => Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Title),
+            CourseAssignmentResult.DueInPast => Problems.Create(StatusCodes.Status422UnprocessableEntity, "due_in_past", "The due date has already passed."),
+            CourseAssignmentResult.CourseNotFound => CoursesApi.NotFound(),
+            CourseAssignmentResult.NotPublished => NotPublished(),
+            CourseAssignmentResult.NoDepartment => NoDepartment(),
+            CourseAssignmentResult.UnknownUsers unknown => Problem(StatusCodes.Status422UnprocessableEntity, "unknown_users",
+                "Some users are unknown to content (no profile event yet).", unknown.UserIds),
+            CourseAssignmentResult.OutsideDepartment { UserIds: { } outside } => Problem(StatusCodes.Status403Forbidden,
+                "outside_department", "Some users are not in your department.", outside),
+            CourseAssignmentResult.OutsideDepartment => Problems.Create(StatusCodes.Status403Forbidden, "outside_department",
+                "A manager assigns only within their own department."),
+            _ => throw new InvalidOperationException($"Unexpected course assignment result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawUserAsync(
@@ -385,68 +304,8 @@ public static class EnrolmentsApi
         return gone.Count;
     }
 
-    private static async Task<Assignment> UpsertAssignmentAsync(
-        ContentDbContext db, Guid courseId, Guid? userId, string? department, DueRule due, Guid by, DateTimeOffset now, CancellationToken ct)
-    {
-        var newId = Guid.CreateVersion7();
-        if (userId is not null)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO assignments (id, course_id, user_id, due_at, due_date, due_in_days, assigned_by, created_at, updated_at)
-                VALUES ({newId}, {courseId}, {userId}, {due.At}, {due.Date}, {due.Days}, {by}, {now}, {now})
-                ON CONFLICT (course_id, user_id) WHERE user_id IS NOT NULL DO UPDATE SET due_at = EXCLUDED.due_at,
-                    due_date = EXCLUDED.due_date, due_in_days = EXCLUDED.due_in_days, assigned_by = EXCLUDED.assigned_by, updated_at = EXCLUDED.updated_at
-                """, ct);
-        }
-        else
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO assignments (id, course_id, department, due_at, due_date, due_in_days, assigned_by, created_at, updated_at)
-                VALUES ({newId}, {courseId}, {department}, {due.At}, {due.Date}, {due.Days}, {by}, {now}, {now})
-                ON CONFLICT (course_id, department) WHERE department IS NOT NULL DO UPDATE SET due_at = EXCLUDED.due_at,
-                    due_date = EXCLUDED.due_date, due_in_days = EXCLUDED.due_in_days, assigned_by = EXCLUDED.assigned_by, updated_at = EXCLUDED.updated_at
-                """, ct);
-        }
-        return new Assignment { CourseId = courseId, UserId = userId, Department = department, DueAt = due.At, DueDate = due.Date, DueInDays = due.Days, AssignedBy = by };
-    }
-
-    private sealed record DueRule(DateTimeOffset? At, DateOnly? Date, int? Days, bool Past);
-
-    private static DueRule? ParseDue(AssignmentRequest request, DateTimeOffset now)
-    {
-        var text = request.DueAt?.Trim();
-        if (!string.IsNullOrEmpty(text) && request.DueInDays is not null)
-        {
-            return null;
-        }
-        if (request.DueInDays is { } days)
-        {
-            return days is >= 1 and <= 3650 ? new DueRule(null, null, days, false) : null;
-        }
-        if (string.IsNullOrEmpty(text))
-        {
-            return new DueRule(null, null, null, false);
-        }
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            // A day is past once it has ended everywhere (UTC-12): a learner far east may then get an overdue enrolment.
-            var endEverywhere = new DateTimeOffset(date.ToDateTime(new TimeOnly(23, 59, 59)), TimeSpan.FromHours(-12));
-            return new DueRule(null, date, null, endEverywhere < now);
-        }
-        // An instant needs its offset (Z or ±hh:mm): a bare local time would be ambiguous.
-        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-')
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-        {
-            var utc = at.ToUniversalTime();
-            return new DueRule(utc, null, null, utc <= now);
-        }
-        return null;
-    }
-
-    private static ProblemHttpResult Problem(int status, string code, string title, Guid[] userIds) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: $"{userIds.Length} user id(s): see user_ids.",
+    private static ProblemHttpResult Problem(int status, string code, string title, IReadOnlyList<Guid> userIds) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: $"{userIds.Count} user id(s): see user_ids.",
             extensions: new Dictionary<string, object?> { ["code"] = code, ["user_ids"] = userIds });
 
     internal static ProblemHttpResult NotPublished() =>

@@ -10,7 +10,7 @@ namespace Campus.Content.Learning;
 /// department assignments of the new department enrol them (with the assignment's due rule, days counted from the
 /// change). Leaving a department changes nothing: enrolments and progress stay.
 /// </summary>
-public sealed class RememberLearner(ContentDbContext db, TimeProvider time)
+public sealed class RememberLearner(ContentDbContext db, CourseAssignment assignment, TimeProvider time)
     : IIntegrationEventHandler<ProfileUpdated>, IIntegrationEventHandler<ProfileSnapshot>
 {
     public const string Queue = "content.profile-events";
@@ -64,13 +64,7 @@ public sealed class RememberLearner(ContentDbContext db, TimeProvider time)
 
         if (joined)
         {
-            var assignments = await db.Assignments.AsNoTracking().Where(a => a.Department == department).ToListAsync(ct);
-            foreach (var assignment in assignments)
-            {
-                var course = await db.Courses.AsNoTracking().SingleAsync(c => c.Id == assignment.CourseId, ct);
-                var dueAt = Enrolling.DueFor(assignment, Enrolling.Zone(zone), evt.OccurredAt);
-                await Enrolling.ApplyAsync(db, course, evt.UserId, dueAt, assignment.AssignedBy, now, ct, keepDue: true);
-            }
+            await assignment.EnrolJoinerAsync(evt.UserId, department!, zone, evt.OccurredAt, ct);
         }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
