@@ -46,6 +46,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<CourseAssignment>();
+        builder.Services.AddScoped<VideoHeartbeat>();
         builder.Services.AddSingleton<DueDateJob>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 

@@ -4,7 +4,6 @@ using Campus.Content.Data;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Learning;
 
@@ -14,10 +13,6 @@ namespace Campus.Content.Learning;
 /// </summary>
 public static class ProgressApi
 {
-    private const int MaxAttempts = 8;
-    private const double MaxDurationSeconds = 24 * 3600;
-    private const double PositionTolerance = 1.0;
-
     public static IEndpointRouteBuilder MapProgressApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/content").WithTags("Progress").RequireAuthorization()
@@ -43,35 +38,13 @@ public static class ProgressApi
         return routes;
     }
 
-    /// <summary>The stored progress a heartbeat starts from.</summary>
-    private sealed record Row(string? WatchState, int Version, DateTimeOffset? CompletedAt, double? DurationSeconds);
-
-    /// <summary>What a heartbeat or a complete needs to know about a material, read in one round trip.</summary>
-    private sealed record Target(MaterialKind Kind, bool IsPublished, Guid CourseId, string CourseTitle, CourseStatus Status, bool Enrolled,
-        double? MediaDuration, Row? Progress);
-
-    // Compiled once: the heartbeat is the hottest request, and translating this LINQ query again on every call (walking
-    // the tree, hashing it for the query cache) cost more CPU than running it.
-    private static readonly Func<ContentDbContext, Guid, Guid, CancellationToken, Task<Target?>> FindAsync = EF.CompileAsyncQuery(
-        (ContentDbContext db, Guid id, Guid me, CancellationToken _) => (
-            from m in db.Materials
-            join s in db.Sections on m.SectionId equals s.Id
-            join c in db.Courses on s.CourseId equals c.Id
-            where m.Id == id
-            select new Target(m.Kind, m.IsPublished, c.Id, c.Title, c.Status,
-                db.Enrolments.Any(e => e.CourseId == c.Id && e.UserId == me),
-                db.MediaFiles.Where(f => f.Id == m.MediaId).Select(f => f.DurationSeconds).FirstOrDefault(),
-                db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id)
-                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefault()))
-            .AsNoTracking().FirstOrDefault());
-
     /// <summary>The material for an enrolled learner, or the problem that stops them.</summary>
-    private static async Task<(Target? Target, ProblemHttpResult? Problem)> TargetAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
+    private static async Task<(MaterialTarget? Target, ProblemHttpResult? Problem)> TargetAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
     {
-        var found = await FindAsync(db, id, me, ct);
+        var found = await MaterialTarget.FindAsync(db, id, me, ct);
         if (found is null || !found.IsPublished)
         {
-            return (null, Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not published."));
+            return (null, MaterialNotFound());
         }
         if (found.Status != CourseStatus.Published)
         {
@@ -79,7 +52,7 @@ public static class ProgressApi
         }
         if (!found.Enrolled)
         {
-            return (null, Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first."));
+            return (null, EnrolFirst());
         }
         return (found, null);
     }
@@ -120,93 +93,29 @@ public static class ProgressApi
     }
 
     public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> HeartbeatAsync(
-        Guid id, HeartbeatRequest request, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time,
-        IOptions<LearningOptions> options, CancellationToken ct)
+        Guid id, HeartbeatRequest request, ClaimsPrincipal principal, VideoHeartbeat heartbeat, CancellationToken ct)
     {
-        if (request.Position is not { } position || request.Duration is not { } reported
-            || !double.IsFinite(position) || !double.IsFinite(reported))
+        var result = await heartbeat.RecordAsync(id, principal.UserId(), request, ct);
+        return result switch
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress", "position and duration (seconds) are required.");
-        }
-        if (reported <= 0 || reported > MaxDurationSeconds)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration", "duration must be above 0 and at most 24 h.");
-        }
-        if (position < 0 || position > reported + PositionTolerance)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", "position must be within 0..duration.");
-        }
-        var me = principal.UserId();
-        var (target, problem) = await TargetAsync(db, id, me, ct);
-        if (target is null)
-        {
-            return problem!;
-        }
-        if (target.Kind != MaterialKind.Video)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "not_a_video", "Heartbeats are for videos; mark other materials complete.");
-        }
-        var settings = options.Value;
-        var row = target.Progress;
-        for (var attempt = 1; ; attempt++)
-        {
-            var now = time.GetUtcNow();
-            if (attempt > 1)
-            {
-                row = await db.MaterialProgress.AsNoTracking().Where(p => p.UserId == me && p.MaterialId == id)
-                    .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
-            }
-            // The transcoder's duration is the truth; a video without one keeps the first duration its player reported.
-            var duration = target.MediaDuration is > 0 ? target.MediaDuration.Value : row?.DurationSeconds ?? reported;
-            if (position > duration + PositionTolerance)
-            {
-                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position", $"position is beyond the video's duration ({duration:0.#} s).");
-            }
-            var watch = VideoWatch.Parse(row?.WatchState);
-            watch.Heartbeat(Math.Min(position, duration), now, settings);
-            var watched = Math.Min(watch.WatchedSeconds, duration);
-            var completes = row?.CompletedAt is null && watched >= settings.VideoCompletionRatio * duration;
-            DateTimeOffset? completedAt = row?.CompletedAt ?? (completes ? now : null);
-            var state = watch.ToJson();
-
-            await using var transaction = completes ? await db.Database.BeginTransactionAsync(ct) : null;
-            int written;
-            if (row is null)
-            {
-                written = await db.Database.ExecuteSqlAsync(
-                    $"""
-                    INSERT INTO material_progress (user_id, material_id, course_id, watch_state, watched_seconds, duration_seconds, completed_at, version, updated_at)
-                    VALUES ({me}, {id}, {target.CourseId}, {state}::jsonb, {watched}, {duration}, {completedAt}, 1, {now})
-                    ON CONFLICT (user_id, material_id) DO NOTHING
-                    """, ct);
-            }
-            else
-            {
-                // Plain SQL rather than ExecuteUpdate: EF builds and looks up that statement's tree on every call.
-                written = await db.Database.ExecuteSqlAsync(
-                    $"""
-                    UPDATE material_progress SET watch_state = {state}::jsonb, watched_seconds = {watched}, duration_seconds = {duration},
-                        completed_at = {completedAt}, version = {row.Version + 1}, updated_at = {now}
-                    WHERE user_id = {me} AND material_id = {id} AND version = {row.Version}
-                    """, ct);
-            }
-            if (written == 0)
-            {
-                // Another heartbeat of the same learner and video (another tab) wrote first: start again from its result.
-                if (attempt >= MaxAttempts)
-                {
-                    return Problems.Create(StatusCodes.Status409Conflict, "progress_conflict", "Too many concurrent heartbeats; send the next one.");
-                }
-                continue;
-            }
-            if (transaction is not null)
-            {
-                await Progress.MaterialDoneAsync(db, me, target.CourseId, target.CourseTitle, id, now, ct);
-                await transaction.CommitAsync(ct);
-            }
-            return TypedResults.Ok(new MaterialProgressResponse(id, null, MaterialKind.Video, "", completedAt is not null, completedAt,
-                Math.Round(watched, 3), duration, (int)Math.Min(100, Math.Floor(watched * 100 / duration))));
-        }
+            VideoHeartbeatResult.Recorded recorded => TypedResults.Ok(recorded.Progress),
+            VideoHeartbeatResult.InvalidProgress => Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress",
+                "position and duration (seconds) are required."),
+            VideoHeartbeatResult.InvalidDuration => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration",
+                "duration must be above 0 and at most 24 h."),
+            VideoHeartbeatResult.InvalidPosition { Duration: { } duration } => Problems.Create(StatusCodes.Status422UnprocessableEntity,
+                "invalid_position", $"position is beyond the video's duration ({duration:0.#} s)."),
+            VideoHeartbeatResult.InvalidPosition => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position",
+                "position must be within 0..duration."),
+            VideoHeartbeatResult.MaterialNotFound => MaterialNotFound(),
+            VideoHeartbeatResult.CourseNotPublished => EnrolmentsApi.NotPublished(),
+            VideoHeartbeatResult.NotEnrolled => EnrolFirst(),
+            VideoHeartbeatResult.NotAVideo => Problems.Create(StatusCodes.Status409Conflict, "not_a_video",
+                "Heartbeats are for videos; mark other materials complete."),
+            VideoHeartbeatResult.Conflict => Problems.Create(StatusCodes.Status409Conflict, "progress_conflict",
+                "Too many concurrent heartbeats; send the next one."),
+            _ => throw new InvalidOperationException($"Unexpected heartbeat result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<CourseProgressResponse>, ProblemHttpResult>> CourseProgressAsync(
@@ -244,4 +153,10 @@ public static class ProgressApi
                 m.Kind == MaterialKind.Video && m.Progress?.DurationSeconds > 0
                     ? (int)Math.Min(100, Math.Floor(m.Progress.WatchedSeconds * 100 / m.Progress.DurationSeconds.Value)) : null))]));
     }
+
+    private static ProblemHttpResult MaterialNotFound() =>
+        Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not published.");
+
+    private static ProblemHttpResult EnrolFirst() =>
+        Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first.");
 }
