@@ -51,6 +51,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 
         builder.Services.AddSingleton<HlsSigner>();
+        builder.Services.AddScoped<MediaUploadStart>();
         builder.Services.AddScoped<MediaUploadCompletion>();
         builder.Services.AddScoped<DocumentUploadCompletion>();
         builder.Services.AddSingleton<UploadSweeper>();

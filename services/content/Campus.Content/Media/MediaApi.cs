@@ -7,7 +7,6 @@ using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Campus.Content.Media;
@@ -91,53 +90,16 @@ public static class MediaApi
     public static UploadRules Rules(ContentOptions options) => new(options.MaxVideoBytes, FileSignatures.Videos);
 
     public static async Task<Results<Ok<MediaUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
-        UploadRequest request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, IMultipartUploads multipart,
-        IOptions<ContentOptions> options, TimeProvider time, CancellationToken ct)
+        UploadRequest request, ClaimsPrincipal principal, MediaUploadStart start, CancellationToken ct)
     {
-        var settings = options.Value;
-        var rules = Rules(settings);
-        switch (UploadChecks.Check(request, rules))
+        var result = await start.StartAsync(request, principal.UserId(), ct);
+        return result switch
         {
-            case ValidationProblem invalid:
-                return invalid;
-            case ProblemHttpResult refused:
-                return refused;
-        }
-        var type = rules.Find(request.ContentType)!;
-        var me = principal.UserId();
-        var key = ObjectKeys.NewUpload(type.Extension);
-        var now = time.GetUtcNow();
-        var media = new MediaFile
-        {
-            Id = Guid.CreateVersion7(), OwnerId = me, Filename = request.FileName!.Trim(), ContentType = type.ContentType,
-            SizeBytes = request.SizeBytes, SourceKey = key, Status = MediaStatus.Uploading, CreatedAt = now, UpdatedAt = now,
-            UploadExpiresAt = now + settings.UploadCompletionWindow,
+            MediaUploadStartResult.Started started => TypedResults.Ok(started.Upload),
+            MediaUploadStartResult.Refused { Refusal: UploadRefusal.Invalid invalid } => TypedResults.ValidationProblem(invalid.Errors),
+            MediaUploadStartResult.Refused refused => UploadChecks.Problem(refused.Refusal),
+            _ => throw new InvalidOperationException($"Unexpected upload start result {result.GetType().Name}."),
         };
-
-        MediaUploadResponse response;
-        if (request.SizeBytes > settings.MultipartThreshold)
-        {
-            media.MultipartUploadId = await multipart.StartAsync(StorageBuckets.MediaUploads, key, type.ContentType, ct);
-            var count = (int)((request.SizeBytes + settings.MultipartPartSize - 1) / settings.MultipartPartSize);
-            var parts = new List<UploadPartUrl>(count);
-            var expiresAt = DateTimeOffset.MaxValue;
-            for (var number = 1; number <= count; number++)
-            {
-                var part = await multipart.PresignPartAsync(StorageBuckets.MediaUploads, key, media.MultipartUploadId, number, settings.VideoUploadUrlExpiry);
-                parts.Add(new UploadPartUrl(number, part.Url));
-                expiresAt = part.ExpiresAt < expiresAt ? part.ExpiresAt : expiresAt;
-            }
-            response = new MediaUploadResponse(media.Id, null, expiresAt, new Dictionary<string, string>(),
-                new MultipartUploadResponse(settings.MultipartPartSize, parts));
-        }
-        else
-        {
-            var presigned = await storage.PresignUploadAsync(StorageBuckets.MediaUploads, key, type.ContentType, settings.VideoUploadUrlExpiry);
-            response = new MediaUploadResponse(media.Id, presigned.Url, presigned.ExpiresAt, presigned.Headers, null);
-        }
-        db.MediaFiles.Add(media);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(response);
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
