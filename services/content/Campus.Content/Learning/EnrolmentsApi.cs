@@ -255,10 +255,10 @@ public static class EnrolmentsApi
         var enrolments = db.Enrolments.AsNoTracking().Where(e => e.CourseId == id);
         if (!principal.Manages(course))
         {
-            var managed = principal.IsInRole(Roles.Manager) ? await ManagedDepartmentAsync(db, me, ct) : null;
+            var managed = principal.IsManager() ? await ManagedDepartmentAsync(db, me, ct) : null;
             if (managed is null)
             {
-                return principal.IsInRole(Roles.Manager)
+                return principal.IsManager()
                     ? NoDepartment()
                     : Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only the course's author, managers and admins see its learners.");
             }
