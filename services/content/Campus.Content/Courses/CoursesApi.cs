@@ -258,51 +258,19 @@ public static class CoursesApi
     }
 
     public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> PublishAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // Set-based and conditional: of two concurrent publishes exactly one changes the row and emits the event.
-        var changed = await db.Courses.Managed(principal)
-            .Where(c => c.Id == id && c.Status != CourseStatus.Published)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(c => c.Status, CourseStatus.Published)
-                .SetProperty(c => c.PublishedAt, c => c.PublishedAt ?? now)
-                .SetProperty(c => c.UpdatedAt, now), ct);
-        var course = await db.Courses.AsNoTracking().Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
-        {
-            return NotFound();
-        }
-        if (changed == 1)
-        {
-            db.AddOutboxMessage(new CoursePublished(course.Id, course.Title, course.AuthorId));
-            await db.SaveChangesAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
-    }
+        Guid id, ClaimsPrincipal principal, CoursePublishing publishing, CancellationToken ct) =>
+        Map(await publishing.PublishAsync(id, principal, ct));
 
     public static async Task<Results<Ok<CourseDetail>, ProblemHttpResult>> ArchiveAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, CoursePublishing publishing, CancellationToken ct) =>
+        Map(await publishing.ArchiveAsync(id, principal, ct));
+
+    private static Results<Ok<CourseDetail>, ProblemHttpResult> Map(CoursePublishingResult result) => result switch
     {
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var changed = await db.Courses.Managed(principal).Where(c => c.Id == id && c.Status != CourseStatus.Archived)
-            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, CourseStatus.Archived).SetProperty(c => c.UpdatedAt, now), ct);
-        var course = await db.Courses.AsNoTracking().Managed(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
-        {
-            return NotFound();
-        }
-        if (changed == 1)
-        {
-            db.AddOutboxMessage(new CourseArchived(course.Id, course.Title, course.AuthorId) { OccurredAt = now });
-            await db.SaveChangesAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(await DetailAsync(course, principal, db, storage, ct));
-    }
+        CoursePublishingResult.Done done => TypedResults.Ok(done.Course),
+        CoursePublishingResult.NotFound => NotFound(),
+        _ => throw new InvalidOperationException($"Unexpected course publishing result {result.GetType().Name}."),
+    };
 
     /// <summary>The course with its sections and materials as <paramref name="principal"/> may see them.</summary>
     internal static async Task<CourseDetail> DetailAsync(
