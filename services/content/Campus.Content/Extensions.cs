@@ -46,7 +46,9 @@ internal static class Extensions
             .BindConfiguration(LearningOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddScoped<SelfEnrolment>();
         builder.Services.AddScoped<CourseAssignment>();
+        builder.Services.AddScoped<AssignmentWithdrawal>();
         builder.Services.AddScoped<VideoHeartbeat>();
         builder.Services.AddSingleton<DueDateJob>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());

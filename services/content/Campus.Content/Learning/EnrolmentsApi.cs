@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Campus.Content.Courses;
 using Campus.Content.Data;
-using Campus.Messaging.Outbox;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -67,55 +66,31 @@ public static class EnrolmentsApi
     }
 
     public static async Task<Results<Created<EnrolmentResponse>, Ok<EnrolmentResponse>, ProblemHttpResult>> EnrolAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, SelfEnrolment enrolment, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
+        var result = await enrolment.EnrolAsync(id, principal, ct);
+        return result switch
         {
-            return CoursesApi.NotFound();
-        }
-        if (course.Status != CourseStatus.Published)
-        {
-            return NotPublished();
-        }
-        var now = time.GetUtcNow();
-        var source = EnumText.Name(EnrolmentSource.Self);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var inserted = await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO enrolments (id, course_id, user_id, source, created_at, updated_at)
-            VALUES ({Guid.CreateVersion7()}, {id}, {me}, {source}, {now}, {now})
-            ON CONFLICT (course_id, user_id) DO NOTHING
-            """, ct);
-        if (inserted == 1)
-        {
-            db.AddOutboxMessage(new EnrolmentCreated(id, course.Title, me, source, null, null) { OccurredAt = now });
-            await db.SaveChangesAsync(ct);
-        }
-        await transaction.CommitAsync(ct);
-        var row = await Progress.Rows(db, db.Enrolments.Where(e => e.CourseId == id && e.UserId == me)).SingleAsync(ct);
-        var response = Progress.Response(row, now);
-        return inserted == 1 ? TypedResults.Created($"/api/content/courses/{id}/progress", response) : TypedResults.Ok(response);
+            SelfEnrolmentResult.Enrolled enrolled => TypedResults.Created($"/api/content/courses/{id}/progress", enrolled.Enrolment),
+            SelfEnrolmentResult.AlreadyEnrolled already => TypedResults.Ok(already.Enrolment),
+            SelfEnrolmentResult.CourseNotFound => CoursesApi.NotFound(),
+            SelfEnrolmentResult.NotPublished => NotPublished(),
+            _ => throw new InvalidOperationException($"Unexpected enrolment result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> LeaveAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, SelfEnrolment enrolment, CancellationToken ct)
     {
-        var me = principal.UserId();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var deleted = await db.Enrolments.Where(e => e.CourseId == id && e.UserId == me && e.Source == EnrolmentSource.Self).ExecuteDeleteAsync(ct);
-        if (deleted == 1)
+        var result = await enrolment.LeaveAsync(id, principal.UserId(), ct);
+        return result switch
         {
-            db.AddOutboxMessage(new EnrolmentLeft(id, me) { OccurredAt = time.GetUtcNow() });
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return TypedResults.NoContent();
-        }
-        return await db.Enrolments.AnyAsync(e => e.CourseId == id && e.UserId == me, ct)
-            ? Problems.Create(StatusCodes.Status409Conflict, "assigned_enrolment", "An assigned course cannot be left.",
-                "Ask whoever assigned it to withdraw the assignment.")
-            : NotEnrolled();
+            SelfEnrolmentResult.Left => TypedResults.NoContent(),
+            SelfEnrolmentResult.Assigned => Problems.Create(StatusCodes.Status409Conflict, "assigned_enrolment",
+                "An assigned course cannot be left.", "Ask whoever assigned it to withdraw the assignment."),
+            SelfEnrolmentResult.NotEnrolled => NotEnrolled(),
+            _ => throw new InvalidOperationException($"Unexpected enrolment result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<AssignmentResult>, ProblemHttpResult>> AssignAsync(
@@ -141,72 +116,23 @@ public static class EnrolmentsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawUserAsync(
-        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
-    {
-        var me = principal.UserId();
-        if (!principal.IsAdmin())
-        {
-            var managed = await ManagedDepartmentAsync(db, me, ct);
-            if (managed is null)
-            {
-                return NoDepartment();
-            }
-            if (!await db.Learners.AnyAsync(l => l.UserId == userId && l.Department == managed, ct))
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "The user is not in your department.");
-            }
-        }
-        var course = await db.Courses.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
-        {
-            return CoursesApi.NotFound();
-        }
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var removed = await db.Assignments.Where(a => a.CourseId == id && a.UserId == userId).ExecuteDeleteAsync(ct);
-        var withdrawn = await WithdrawEnrolmentsAsync(db, course, [userId], me, now, ct);
-        if (removed == 0 && withdrawn == 0)
-        {
-            return AssignmentNotFound();
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.NoContent();
-    }
+        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, AssignmentWithdrawal withdrawal, CancellationToken ct) =>
+        Map(await withdrawal.WithdrawUserAsync(id, userId, principal.UserId(), principal.IsAdmin(), ct), "The user is not in your department.");
 
     public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawDepartmentAsync(
-        Guid id, string department, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, string department, ClaimsPrincipal principal, AssignmentWithdrawal withdrawal, CancellationToken ct) =>
+        Map(await withdrawal.WithdrawDepartmentAsync(id, department, principal.UserId(), principal.IsAdmin(), ct),
+            "A manager withdraws only their own department's assignments.");
+
+    private static Results<NoContent, ProblemHttpResult> Map(AssignmentWithdrawalResult result, string outsideDepartment) => result switch
     {
-        var me = principal.UserId();
-        if (!principal.IsAdmin())
-        {
-            var managed = await ManagedDepartmentAsync(db, me, ct);
-            if (managed is null)
-            {
-                return NoDepartment();
-            }
-            if (managed != department)
-            {
-                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager withdraws only their own department's assignments.");
-            }
-        }
-        var course = await db.Courses.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
-        {
-            return CoursesApi.NotFound();
-        }
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await db.Assignments.Where(a => a.CourseId == id && a.Department == department).ExecuteDeleteAsync(ct) == 0)
-        {
-            return AssignmentNotFound();
-        }
-        var members = await db.Learners.Where(l => l.Department == department).Select(l => l.UserId).ToListAsync(ct);
-        await WithdrawEnrolmentsAsync(db, course, members, me, now, ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.NoContent();
-    }
+        AssignmentWithdrawalResult.Withdrawn => TypedResults.NoContent(),
+        AssignmentWithdrawalResult.NoDepartment => NoDepartment(),
+        AssignmentWithdrawalResult.OutsideDepartment => Problems.Create(StatusCodes.Status403Forbidden, "outside_department", outsideDepartment),
+        AssignmentWithdrawalResult.CourseNotFound => CoursesApi.NotFound(),
+        AssignmentWithdrawalResult.AssignmentNotFound => Problems.Create(StatusCodes.Status404NotFound, "assignment_not_found", "No such assignment."),
+        _ => throw new InvalidOperationException($"Unexpected withdrawal result {result.GetType().Name}."),
+    };
 
     public static async Task<Results<Ok<LearningList>, ProblemHttpResult>> MyLearningAsync(
         ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
@@ -279,31 +205,6 @@ public static class EnrolmentsApi
     internal static Task<string?> ManagedDepartmentAsync(ContentDbContext db, Guid me, CancellationToken ct) =>
         db.Learners.Where(l => l.UserId == me).Select(l => l.Department).FirstOrDefaultAsync(ct);
 
-    /// <summary>
-    /// Removes the assigned enrolments of <paramref name="userIds"/> in the course that no remaining assignment covers
-    /// (a personal one, or one of the learner's current department) and publishes <c>content.enrolment.withdrawn</c>
-    /// for each. Self enrolments stay; progress rows are never touched.
-    /// </summary>
-    private static async Task<int> WithdrawEnrolmentsAsync(
-        ContentDbContext db, Course course, IReadOnlyCollection<Guid> userIds, Guid by, DateTimeOffset now, CancellationToken ct)
-    {
-        var gone = await db.Enrolments
-            .Where(e => e.CourseId == course.Id && userIds.Contains(e.UserId) && e.Source == EnrolmentSource.Assigned)
-            .Where(e => !db.Assignments.Any(a => a.CourseId == course.Id && (a.UserId == e.UserId
-                || db.Learners.Any(l => l.UserId == e.UserId && l.Department != null && l.Department == a.Department))))
-            .Select(e => e.UserId).ToListAsync(ct);
-        if (gone.Count == 0)
-        {
-            return 0;
-        }
-        await db.Enrolments.Where(e => e.CourseId == course.Id && gone.Contains(e.UserId) && e.Source == EnrolmentSource.Assigned).ExecuteDeleteAsync(ct);
-        foreach (var userId in gone)
-        {
-            db.AddOutboxMessage(new AssignmentWithdrawn(course.Id, course.Title, userId, by) { OccurredAt = now });
-        }
-        return gone.Count;
-    }
-
     private static ProblemHttpResult Problem(int status, string code, string title, IReadOnlyList<Guid> userIds) =>
         TypedResults.Problem(statusCode: status, title: title, detail: $"{userIds.Count} user id(s): see user_ids.",
             extensions: new Dictionary<string, object?> { ["code"] = code, ["user_ids"] = userIds });
@@ -316,7 +217,4 @@ public static class EnrolmentsApi
 
     private static ProblemHttpResult NoDepartment() =>
         Problems.Create(StatusCodes.Status403Forbidden, "no_department", "A manager without a department manages no one.");
-
-    private static ProblemHttpResult AssignmentNotFound() =>
-        Problems.Create(StatusCodes.Status404NotFound, "assignment_not_found", "No such assignment.");
 }
