@@ -1,3 +1,4 @@
+using Campus.Chat.Attachments;
 using Campus.Chat.Chats;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
@@ -44,6 +45,8 @@ internal static class Extensions
         builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();
         builder.Services.AddScoped<ChatCreation>();
+        builder.Services.AddScoped<AttachmentUploadStart>();
+        builder.Services.AddScoped<AttachmentCompletion>();
     }
 
     /// <summary>WebSockets with the configured keep-alive (ping every interval, closed when no pong within the timeout).</summary>

@@ -7,7 +7,6 @@ using Campus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Chat.Attachments;
 
@@ -75,99 +74,37 @@ public static class AttachmentsApi
     }
 
     public static async Task<Results<Created<AttachmentUploadResponse>, ProblemHttpResult>> CreateAsync(
-        Guid id, AttachmentUploadRequest request, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage,
-        IOptions<ChatOptions> options, TimeProvider time, CancellationToken ct)
+        Guid id, AttachmentUploadRequest request, ClaimsPrincipal principal, AttachmentUploadStart start, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var fileName = request.FileName?.Trim();
-        if (string.IsNullOrEmpty(fileName) || fileName.Length > ChatRules.FileNameLength || fileName.Any(char.IsControl)
-            || fileName.Contains('/') || fileName.Contains('\\'))
+        var result = await start.StartAsync(id, principal.UserId(), request, ct);
+        return result switch
         {
-            return Problems.InvalidField("file_name", $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.",
-                "invalid_file_name");
-        }
-        if (request.SizeBytes <= 0)
-        {
-            return Problems.InvalidField("size_bytes", "size_bytes is the file size in bytes, above 0.", "invalid_size");
-        }
-        var rules = Rules(options.Value);
-        if (rules.Precheck(request.ContentType, request.SizeBytes) is { } problem)
-        {
-            return problem.Code == UploadProblems.TooLarge
-                ? Problems.Create(StatusCodes.Status413PayloadTooLarge, problem.Code, "The file is too large.", problem.Detail)
-                : Problems.Create(StatusCodes.Status415UnsupportedMediaType, problem.Code, "This type of file is not allowed.", problem.Detail);
-        }
-        if (!await ChatAccess.IsParticipantAsync(db, id, me, ct))
-        {
-            return MessagesApi.Problem(ChatAccess.NotFound);
-        }
-        var type = rules.Find(request.ContentType)!;
-        var attachment = new Attachment
-        {
-            Id = Guid.CreateVersion7(), ChatId = id, UploaderId = me, Key = ObjectKeys.NewUpload(type.Extension), FileName = fileName,
-            ContentType = type.ContentType, Size = request.SizeBytes, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
+            StartAttachmentUploadResult.Started started =>
+                TypedResults.Created($"/api/chat/chats/{id}/attachments/{started.Upload.Id}", started.Upload),
+            StartAttachmentUploadResult.Invalid invalid => Problems.InvalidField(invalid.Field, invalid.Detail, invalid.Code),
+            StartAttachmentUploadResult.TooLarge tooLarge =>
+                Problems.Create(StatusCodes.Status413PayloadTooLarge, tooLarge.Code, "The file is too large.", tooLarge.Detail),
+            StartAttachmentUploadResult.TypeNotAllowed notAllowed =>
+                Problems.Create(StatusCodes.Status415UnsupportedMediaType, notAllowed.Code, "This type of file is not allowed.", notAllowed.Detail),
+            StartAttachmentUploadResult.ChatNotFound => MessagesApi.Problem(ChatAccess.NotFound),
+            _ => throw new InvalidOperationException($"Unexpected attachment upload result {result.GetType().Name}."),
         };
-        db.Attachments.Add(attachment);
-        await db.SaveChangesAsync(ct);
-        var presigned = await storage.PresignUploadAsync(StorageBuckets.ChatAttachments, attachment.Key, type.ContentType);
-        return TypedResults.Created($"/api/chat/chats/{id}/attachments/{attachment.Id}",
-            new AttachmentUploadResponse(attachment.Id, presigned.Url, presigned.Headers, presigned.ExpiresAt));
     }
 
     public static async Task<Results<Ok<AttachmentInfo>, ProblemHttpResult>> ConfirmAsync(
-        Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage,
-        IOptions<ChatOptions> options, CancellationToken ct)
+        Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, AttachmentCompletion completion,
+        CancellationToken ct)
     {
-        var me = principal.UserId();
-        // Only the uploader confirms; to anyone else the pending upload does not exist.
-        if (!await db.Attachments.AnyAsync(a => a.Id == attachmentId && a.ChatId == id && a.UploaderId == me, ct)
-            || !await ChatAccess.IsParticipantAsync(db, id, me, ct))
+        var result = await completion.CompleteAsync(id, attachmentId, principal.UserId(), ct);
+        return result switch
         {
-            return AttachmentNotFound();
-        }
-        // One confirm at a time per attachment: a concurrent one waits, then finds it ready.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM attachments WHERE id = {attachmentId} FOR UPDATE", ct);
-        var attachment = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachmentId, ct);
-        if (attachment is null)
-        {
-            return AttachmentNotFound(); // refused by a concurrent confirm
-        }
-        if (attachment.Status == AttachmentStatus.Ready)
-        {
-            return TypedResults.Ok(MessageResponse.Info(attachment));
-        }
-        if (!ObjectKeys.IsUpload(attachment.Key))
-        {
-            // Created before uploads had keys of their own area: nothing under such a key is ever promoted (a client
-            // could still write it). The client uploads the file again as a new attachment.
-            return UploadMissing("This upload was created before an upgrade; upload the file again.");
-        }
-        // The declared type and size were signed into the upload URL, but the bytes decide, and only their checked copy is
-        // ever delivered: the URL stays valid, and what it writes later lands on a key nobody reads.
-        var uploadKey = attachment.Key;
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.ChatAttachments, uploadKey, Rules(options.Value),
-            attachment.ContentType, attachment.Size, ct);
-        if (!verification.IsAccepted)
-        {
-            if (verification.Problem.Code == UploadProblems.Missing)
-            {
-                return UploadMissing();
-            }
-            db.Attachments.Remove(attachment);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, verification.Problem.Code,
-                "The uploaded file was refused and deleted.", verification.Problem.Detail);
-        }
-        attachment.Key = verification.Object.Key;
-        attachment.Size = verification.Object.Size;
-        attachment.Status = AttachmentStatus.Ready;
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        // Only now that the row names the checked copy: had the commit failed, a retry would promote the upload again.
-        await storage.DeleteUploadAsync(StorageBuckets.ChatAttachments, uploadKey, ct);
-        return TypedResults.Ok(MessageResponse.Info(attachment));
+            CompleteAttachmentResult.Completed completed => TypedResults.Ok(completed.Attachment),
+            CompleteAttachmentResult.NotFound => AttachmentNotFound(),
+            CompleteAttachmentResult.UploadMissing missing => UploadMissing(missing.Detail),
+            CompleteAttachmentResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
+                "The uploaded file was refused and deleted.", refused.Detail),
+            _ => throw new InvalidOperationException($"Unexpected attachment completion result {result.GetType().Name}."),
+        };
     }
 
     private static ProblemHttpResult UploadMissing(string? detail = null) =>
@@ -197,7 +134,7 @@ public static class AttachmentsApi
             attachment.MessageSeq, presigned.Url, presigned.ExpiresAt));
     }
 
-    private static UploadRules Rules(ChatOptions options) => new(options.MaxAttachmentBytes, AllowedTypes);
+    internal static UploadRules Rules(ChatOptions options) => new(options.MaxAttachmentBytes, AllowedTypes);
 
     private static ProblemHttpResult AttachmentNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "attachment_not_found", "Not found.", "No such attachment in this chat.");
