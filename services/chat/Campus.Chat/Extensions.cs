@@ -45,6 +45,7 @@ internal static class Extensions
         builder.Services.AddHostedService<RevocationListener>();
         builder.Services.AddScoped<ChatMessages>();
         builder.Services.AddScoped<ChatCreation>();
+        builder.Services.AddScoped<ChatMembership>();
         builder.Services.AddScoped<AttachmentUploadStart>();
         builder.Services.AddScoped<AttachmentCompletion>();
     }

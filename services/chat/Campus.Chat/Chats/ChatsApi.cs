@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Campus.Chat.Data;
 using Campus.Chat.Messages;
-using Campus.Chat.Realtime;
 using Campus.Chat.Registry;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -113,97 +112,32 @@ public static class ChatsApi
     }
 
     public static async Task<Results<Ok<ChatDetails>, ProblemHttpResult>> AddParticipantsAsync(
-        Guid id, AddParticipantsRequest request, ClaimsPrincipal principal, ChatDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, AddParticipantsRequest request, ClaimsPrincipal principal, ChatMembership membership, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var userIds = (request.UserIds ?? []).Where(u => u != Guid.Empty).Distinct().ToList();
-        if (userIds.Count is 0 or > ChatRules.MaxParticipantsPerRequest)
-        {
-            return Invalid("user_ids", "invalid_user_ids", $"user_ids holds 1 to {ChatRules.MaxParticipantsPerRequest} user ids.");
-        }
-        var (chat, error) = await ManagedChatAsync(db, id, principal, ct);
-        if (error is not null)
-        {
-            return error;
-        }
-        if (chat!.Type == ChatType.Direct)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "direct_chat_fixed", "A direct chat has exactly its two users; create a group instead.");
-        }
-        if (await UnknownUsersAsync(db, userIds, ct) is { } unknown)
-        {
-            return unknown;
-        }
-        var now = time.GetUtcNow();
-        foreach (var userId in userIds)
-        {
-            // Someone already in the chat is not invited again; a repeated invitation keeps the first.
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO invitations (chat_id, user_id, invited_by, invited_at)
-                SELECT {id}, {userId}, {me}, {now}
-                WHERE NOT EXISTS (SELECT 1 FROM participants WHERE chat_id = {id} AND user_id = {userId})
-                ON CONFLICT (chat_id, user_id) DO NOTHING
-                """, ct);
-        }
-        return TypedResults.Ok((await DetailsAsync(db, id, me, ct))!);
+        var result = await membership.InviteAsync(id, principal.UserId(), principal.IsAdmin(), request.UserIds, ct);
+        return result is MembershipResult.Invited invited ? TypedResults.Ok(invited.Chat) : Refused(result);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveParticipantAsync(
-        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ChatDbContext db, ChatFanout fanout,
-        CancellationToken ct)
+        Guid id, [FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal principal, ChatMembership membership, CancellationToken ct)
     {
-        var me = principal.UserId();
-        if (userId != me)
-        {
-            var (_, error) = await ManagedChatAsync(db, id, principal, ct);
-            if (error is not null)
-            {
-                return error;
-            }
-        }
-        var uninvited = await db.Invitations.Where(i => i.ChatId == id && i.UserId == userId).ExecuteDeleteAsync(ct);
-        var removed = await db.Participants.Where(p => p.ChatId == id && p.UserId == userId).ExecuteDeleteAsync(ct);
-        if (removed == 0 && uninvited > 0)
-        {
-            return TypedResults.NoContent();
-        }
-        if (removed == 0)
-        {
-            return userId == me ? NotFound() : Problems.Create(StatusCodes.Status404NotFound, "participant_not_found", "The user is not in this chat.");
-        }
-        await fanout.PublishAsync(id, ChatFrame.Removed(id, userId));
-        return TypedResults.NoContent();
+        var result = await membership.RemoveAsync(id, userId, principal.UserId(), principal.IsAdmin(), ct);
+        return result is MembershipResult.Removed ? TypedResults.NoContent() : Refused(result);
     }
 
-    /// <summary>The chat if the caller moderates it or is an admin; 404 for non-participants, 403 for members.</summary>
-    private static async Task<(ChatRoom? Chat, ProblemHttpResult? Error)> ManagedChatAsync(
-        ChatDbContext db, Guid id, ClaimsPrincipal principal, CancellationToken ct)
+    private static ProblemHttpResult Refused(MembershipResult result) => result switch
     {
-        var isAdmin = principal.IsAdmin();
-        var role = await ChatAccess.RoleAsync(db, id, principal.UserId(), ct);
-        var chat = role is null && !isAdmin ? null : await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (chat is null)
-        {
-            return (null, NotFound());
-        }
-        if (role != ParticipantRole.Moderator && !isAdmin)
-        {
-            return (null, Problems.Create(StatusCodes.Status403Forbidden, "not_moderator", "Only moderators of the chat and admins manage participants."));
-        }
-        return (chat, null);
-    }
-
-    /// <summary>422 <c>unknown_users</c> naming the ids chat has never heard of, or null when all exist.</summary>
-    private static async Task<ProblemHttpResult?> UnknownUsersAsync(ChatDbContext db, IReadOnlyCollection<Guid> userIds, CancellationToken ct)
-    {
-        if (userIds.Count == 0)
-        {
-            return null;
-        }
-        var unknown = await KnownUsers.UnknownAsync(db, userIds, ct);
-        return unknown.Count == 0 ? null : UnknownUsers(unknown);
-    }
+        MembershipResult.Invalid invalid => Invalid(invalid.Field, invalid.Code, invalid.Detail),
+        MembershipResult.ChatNotFound => NotFound(),
+        MembershipResult.NotModerator => Problems.Create(StatusCodes.Status403Forbidden, "not_moderator",
+            "Only moderators of the chat and admins manage participants."),
+        MembershipResult.DirectChatFixed => Problems.Create(StatusCodes.Status409Conflict, "direct_chat_fixed",
+            "A direct chat has exactly its two users; create a group instead."),
+        MembershipResult.UnknownUsers unknown => UnknownUsers(unknown.UserIds),
+        MembershipResult.ParticipantNotFound => Problems.Create(StatusCodes.Status404NotFound, "participant_not_found",
+            "The user is not in this chat."),
+        _ => throw new InvalidOperationException($"Unexpected membership result {result.GetType().Name}."),
+    };
 
     private static ProblemHttpResult UnknownUsers(IEnumerable<Guid> unknown) =>
         Problems.Create(StatusCodes.Status422UnprocessableEntity, "unknown_users", "Some users do not exist.", string.Join(", ", unknown.Take(20)));
