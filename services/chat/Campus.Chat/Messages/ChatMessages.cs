@@ -28,7 +28,19 @@ public enum RefusalKind
 /// <param name="Field">The request field at fault (wire name): a REST answer is then a validation problem naming it.</param>
 public sealed record Refusal(RefusalKind Kind, string Code, string Detail, string? Field = null);
 
-public sealed record PostOutcome(MessageResponse? Message, bool Created, Refusal? Error);
+/// <summary>What a change to messages came to; REST maps it to a status, the socket to an ack or an error frame.</summary>
+public abstract record MessageResult
+{
+    /// <summary>The message is posted now.</summary>
+    public sealed record Posted(MessageResponse Message) : MessageResult;
+    /// <summary>The same <c>client_msg_id</c> from the same author was posted before: the stored message.</summary>
+    public sealed record AlreadyPosted(MessageResponse Message) : MessageResult;
+    /// <summary>The message as it is after the edit.</summary>
+    public sealed record Edited(MessageResponse Message) : MessageResult;
+    /// <summary>Deleted, or the read marker moved (or either had happened already).</summary>
+    public sealed record Done : MessageResult;
+    public sealed record Refused(Refusal Refusal) : MessageResult;
+}
 
 /// <summary>
 /// Posting, editing, deleting and reading, shared by REST and the socket. Every change is committed to PostgreSQL first
@@ -39,18 +51,18 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
     /// <summary>
     /// Posts a message: the chat's counter row is advanced with <c>UPDATE … RETURNING</c> in the transaction that inserts the
     /// message and its outbox event, so seqs are unique, gapless and committed in order (the row lock is held to the commit).
-    /// The same <c>client_msg_id</c> from the same author returns the stored message instead (Created = false).
+    /// The same <c>client_msg_id</c> from the same author returns the stored message instead (<see cref="MessageResult.AlreadyPosted"/>).
     /// </summary>
-    public async Task<PostOutcome> PostAsync(Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
+    public async Task<MessageResult> PostAsync(Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
     {
         if (Validate(request.Body, request.ClientMsgId, required: true) is { } invalid)
         {
-            return new PostOutcome(null, false, invalid);
+            return new MessageResult.Refused(invalid);
         }
         var attachmentIds = request.AttachmentIds?.Distinct().ToList() ?? [];
         if (attachmentIds.Count > ChatRules.MaxAttachmentsPerMessage)
         {
-            return new PostOutcome(null, false, new Refusal(RefusalKind.Invalid, "too_many_attachments",
+            return new MessageResult.Refused(new Refusal(RefusalKind.Invalid, "too_many_attachments",
                 $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message.", "attachment_ids"));
         }
 
@@ -62,14 +74,14 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
             if (error == InvalidAttachment && request.ClientMsgId is { } retried
                 && await FindByClientIdAsync(chatId, me, retried, ct) is { } stored)
             {
-                return new PostOutcome(stored, false, null); // a retry: its attachments are attached to the stored message
+                return new MessageResult.AlreadyPosted(stored); // a retry: its attachments are attached to the stored message
             }
             if (error is not null)
             {
-                return new PostOutcome(null, false, error);
+                return new MessageResult.Refused(error);
             }
             await fanout.PublishAsync(chatId, ChatFrame.Created(message!));
-            return new PostOutcome(message, true, null);
+            return new MessageResult.Posted(message!);
         }
         catch (Exception ex) when (ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
             || ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
@@ -81,7 +93,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
             {
                 throw;
             }
-            return new PostOutcome(raced, false, null);
+            return new MessageResult.AlreadyPosted(raced);
         }
     }
 
@@ -178,28 +190,28 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
     }
 
     /// <summary>Replaces the body of the caller's own message.</summary>
-    public async Task<(MessageResponse? Message, Refusal? Error)> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
+    public async Task<MessageResult> EditAsync(Guid chatId, long seq, Guid me, string? body, CancellationToken ct)
     {
         if (Validate(body, null, required: false) is { } invalid)
         {
-            return (null, invalid);
+            return new MessageResult.Refused(invalid);
         }
         if (!await ChatAccess.IsParticipantAsync(db, chatId, me, ct))
         {
-            return (null, ChatAccess.NotFound);
+            return new MessageResult.Refused(ChatAccess.NotFound);
         }
         var message = await db.Messages.FirstOrDefaultAsync(m => m.ChatId == chatId && m.Seq == seq, ct);
         if (message is null)
         {
-            return (null, MessageNotFound);
+            return new MessageResult.Refused(MessageNotFound);
         }
         if (message.AuthorId != me)
         {
-            return (null, new Refusal(RefusalKind.Forbidden, "not_author", "Only the author edits a message."));
+            return new MessageResult.Refused(new Refusal(RefusalKind.Forbidden, "not_author", "Only the author edits a message."));
         }
         if (message.DeletedAt is not null)
         {
-            return (null, new Refusal(RefusalKind.Conflict, "message_deleted", "A deleted message cannot be edited."));
+            return new MessageResult.Refused(new Refusal(RefusalKind.Conflict, "message_deleted", "A deleted message cannot be edited."));
         }
         if (message.Body != body)
         {
@@ -209,29 +221,30 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
         }
         var response = (await MessageQueries.WithAttachmentsAsync(db, chatId, [message], ct))[0];
         await fanout.PublishAsync(chatId, ChatFrame.Edited(response));
-        return (response, null);
+        return new MessageResult.Edited(response);
     }
 
     /// <summary>Deletes a message: its author, a moderator of the chat, or an admin. Deleting again is a no-op.</summary>
-    public async Task<Refusal?> DeleteAsync(Guid chatId, long seq, Guid me, bool isAdmin, CancellationToken ct)
+    public async Task<MessageResult> DeleteAsync(Guid chatId, long seq, Guid me, bool isAdmin, CancellationToken ct)
     {
         var role = await ChatAccess.RoleAsync(db, chatId, me, ct);
         if (role is null && !(isAdmin && await db.Chats.AnyAsync(c => c.Id == chatId, ct)))
         {
-            return ChatAccess.NotFound;
+            return new MessageResult.Refused(ChatAccess.NotFound);
         }
         var message = await db.Messages.FirstOrDefaultAsync(m => m.ChatId == chatId && m.Seq == seq, ct);
         if (message is null)
         {
-            return MessageNotFound;
+            return new MessageResult.Refused(MessageNotFound);
         }
         if (message.AuthorId != me && role != ParticipantRole.Moderator && !isAdmin)
         {
-            return new Refusal(RefusalKind.Forbidden, "not_allowed", "Only the author, a moderator of the chat or an admin deletes a message.");
+            return new MessageResult.Refused(
+                new Refusal(RefusalKind.Forbidden, "not_allowed", "Only the author, a moderator of the chat or an admin deletes a message."));
         }
         if (message.DeletedAt is not null)
         {
-            return null;
+            return new MessageResult.Done();
         }
         message.Body = null;
         message.DeletedAt = time.GetUtcNow();
@@ -239,22 +252,22 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
         // remove attachments of deleted messages later.
         await db.SaveChangesAsync(ct);
         await fanout.PublishAsync(chatId, ChatFrame.Deleted(chatId, seq));
-        return null;
+        return new MessageResult.Done();
     }
 
     /// <summary>Moves the caller's read marker forward to <paramref name="seq"/> (capped at the newest message; never back).</summary>
-    public async Task<Refusal?> MarkReadAsync(Guid chatId, Guid me, long seq, CancellationToken ct)
+    public async Task<MessageResult> MarkReadAsync(Guid chatId, Guid me, long seq, CancellationToken ct)
     {
         if (seq < 0)
         {
-            return new Refusal(RefusalKind.Invalid, "invalid_seq", "seq is 0 or more.", "seq");
+            return new MessageResult.Refused(new Refusal(RefusalKind.Invalid, "invalid_seq", "seq is 0 or more.", "seq"));
         }
         var lastSeq = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me)
             .Join(db.Chats, p => p.ChatId, c => c.Id, (p, c) => (long?)c.LastSeq)
             .FirstOrDefaultAsync(ct);
         if (lastSeq is null)
         {
-            return ChatAccess.NotFound;
+            return new MessageResult.Refused(ChatAccess.NotFound);
         }
         var target = Math.Min(seq, lastSeq.Value);
         var moved = await db.Participants.Where(p => p.ChatId == chatId && p.UserId == me && p.LastReadSeq < target)
@@ -263,7 +276,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
         {
             await fanout.PublishAsync(chatId, ChatFrame.Read(chatId, me, target));
         }
-        return null;
+        return new MessageResult.Done();
     }
 
     private static readonly Refusal InvalidAttachment = new(RefusalKind.Invalid, "invalid_attachment",

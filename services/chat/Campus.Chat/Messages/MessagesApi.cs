@@ -107,36 +107,45 @@ public static class MessagesApi
             response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many messages.", budgets.PostLimitDetail(retryAfter));
         }
-        var outcome = await messages.PostAsync(id, principal.UserId(), request, ct);
-        if (outcome.Error is { } error)
+        var result = await messages.PostAsync(id, principal.UserId(), request, ct);
+        return result switch
         {
-            return Problem(error);
-        }
-        return outcome.Created
-            ? TypedResults.Created($"/api/chat/chats/{id}/messages/{outcome.Message!.Seq}", outcome.Message)
-            : TypedResults.Ok(outcome.Message!);
+            MessageResult.Posted posted => TypedResults.Created($"/api/chat/chats/{id}/messages/{posted.Message.Seq}", posted.Message),
+            MessageResult.AlreadyPosted stored => TypedResults.Ok(stored.Message),
+            MessageResult.Refused refused => Problem(refused.Refusal),
+            _ => throw Unexpected(result),
+        };
     }
 
     public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
         Guid id, long seq, EditMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
     {
-        var (message, error) = await messages.EditAsync(id, seq, principal.UserId(), request.Body, ct);
-        return error is null ? TypedResults.Ok(message!) : Problem(error);
+        var result = await messages.EditAsync(id, seq, principal.UserId(), request.Body, ct);
+        return result switch
+        {
+            MessageResult.Edited edited => TypedResults.Ok(edited.Message),
+            MessageResult.Refused refused => Problem(refused.Refusal),
+            _ => throw Unexpected(result),
+        };
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
-    {
-        var error = await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsAdmin(), ct);
-        return error is null ? TypedResults.NoContent() : Problem(error);
-    }
+        Guid id, long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct) =>
+        NoContentOrProblem(await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsAdmin(), ct));
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ReadAsync(
-        Guid id, ReadRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+        Guid id, ReadRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct) =>
+        NoContentOrProblem(await messages.MarkReadAsync(id, principal.UserId(), request.Seq, ct));
+
+    private static Results<NoContent, ProblemHttpResult> NoContentOrProblem(MessageResult result) => result switch
     {
-        var error = await messages.MarkReadAsync(id, principal.UserId(), request.Seq, ct);
-        return error is null ? TypedResults.NoContent() : Problem(error);
-    }
+        MessageResult.Done => TypedResults.NoContent(),
+        MessageResult.Refused refused => Problem(refused.Refusal),
+        _ => throw Unexpected(result),
+    };
+
+    private static InvalidOperationException Unexpected(MessageResult result) =>
+        new($"Unexpected message result {result.GetType().Name}.");
 
     internal static ProblemHttpResult Problem(Refusal refusal) => refusal.Field is { } field
         ? Problems.InvalidField(field, refusal.Detail, refusal.Code)

@@ -84,11 +84,15 @@ public sealed partial class ChatSocketReader(
                         case FrameTypes.Post:
                             await using (var scope = scopes.CreateAsyncScope())
                             {
-                                var outcome = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
+                                var result = await scope.ServiceProvider.GetRequiredService<ChatMessages>().PostAsync(
                                     connection.ChatId, connection.UserId, new PostMessageRequest(frame.Body, frame.ClientMsgId), ct);
-                                connection.Send(new OutFrame((outcome.Error is { } error
-                                    ? ChatFrame.Error(error.Code, error.Detail)
-                                    : ChatFrame.Ack(outcome.Message!.ClientMsgId, outcome.Message.Seq)).ToUtf8(), 0));
+                                connection.Send(new OutFrame((result switch
+                                {
+                                    MessageResult.Posted posted => ChatFrame.Ack(posted.Message.ClientMsgId, posted.Message.Seq),
+                                    MessageResult.AlreadyPosted stored => ChatFrame.Ack(stored.Message.ClientMsgId, stored.Message.Seq),
+                                    MessageResult.Refused refused => ChatFrame.Error(refused.Refusal.Code, refused.Refusal.Detail),
+                                    _ => throw new InvalidOperationException($"Unexpected post result {result.GetType().Name}."),
+                                }).ToUtf8(), 0));
                             }
                             break;
                         case FrameTypes.Typing:
@@ -103,9 +107,9 @@ public sealed partial class ChatSocketReader(
                             await using (var scope = scopes.CreateAsyncScope())
                             {
                                 if (await scope.ServiceProvider.GetRequiredService<ChatMessages>()
-                                    .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is { } error)
+                                    .MarkReadAsync(connection.ChatId, connection.UserId, seq, ct) is MessageResult.Refused refused)
                                 {
-                                    connection.Send(new OutFrame(ChatFrame.Error(error.Code, error.Detail).ToUtf8(), 0));
+                                    connection.Send(new OutFrame(ChatFrame.Error(refused.Refusal.Code, refused.Refusal.Detail).ToUtf8(), 0));
                                 }
                             }
                             break;
