@@ -40,9 +40,11 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<ChatFanout>();
         builder.Services.AddSingleton<ChatBudgets>();
+        builder.Services.AddSingleton<ChatFrameHandler>();
         builder.Services.AddSingleton<ChatSocketReader>();
         builder.Services.AddHostedService<SocketLeaseRenewal>();
         builder.Services.AddHostedService<RevocationListener>();
+        builder.Services.AddScoped<ChatSocketSession>();
         builder.Services.AddScoped<ChatMessages>();
         builder.Services.AddScoped<ChatCreation>();
         builder.Services.AddScoped<ChatMembership>();

@@ -35,6 +35,9 @@ public sealed class ChatConnection(Guid chatId, Guid userId, WebSocket socket, i
     /// <summary>The token's security version (<c>sv</c>): a revocation of the user's tokens below a version closes it.</summary>
     public long SecurityVersion { get; init; }
 
+    /// <summary>When this socket last passed a typing signal on (the client's typing frames are throttled per socket).</summary>
+    public DateTimeOffset LastTypingAt { get; set; } = DateTimeOffset.MinValue;
+
     public WebSocket Socket { get; } = socket;
 
     /// <summary>Why the server closes this socket, once <see cref="Kick"/> was called.</summary>
