@@ -1,3 +1,4 @@
+using Campus.Profile.Avatars;
 using Campus.Profile.Data;
 using Campus.Profile.Profiles;
 using Campus.Profile.Social;
@@ -18,6 +19,7 @@ internal static class Extensions
             .AddSubscription<TelegramLinked, BindTelegramOnLink>(BindTelegramOnLink.Queue)
             .AddSubscription<RebuildRequested, PublishProfileSnapshots>(PublishProfileSnapshots.Queue));
         builder.AddCampusStorage(StorageBuckets.Avatars);
+        builder.Services.AddScoped<AvatarPromotion>();
         // Profiles are read and written without them: events wait in the outbox, avatar uploads answer 503 meanwhile.
         builder.AddSoftDependencies("rabbitmq", "s3");
     }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Campus.Messaging.Outbox;
 using Campus.Profile.Data;
 using Campus.Profile.Profiles;
 using Campus.ServiceDefaults;
@@ -105,107 +104,38 @@ public static class AvatarApi
     }
 
     public static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> CompleteAsync(
-        Guid id, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken ct)
-    {
-        var me = principal.UserId();
-        // Another user's upload does not exist for the caller.
-        var upload = await db.AvatarUploads.FirstOrDefaultAsync(u => u.Id == id && u.UserId == me, ct);
-        return upload is null
-            ? Problems.Create(StatusCodes.Status404NotFound, "upload_not_found", "No avatar upload of yours has this id.")
-            : await PromoteAsync(upload, me, db, storage, time, loggers, ct);
-    }
+        Guid id, ClaimsPrincipal principal, AvatarPromotion promotion, CancellationToken ct) =>
+        await promotion.CompleteAsync(id, principal.UserId(), ct) switch
+        {
+            AvatarPromotionResult.Promoted promoted => TypedResults.Ok(promoted.Profile),
+            var refused => Refusal(refused),
+        };
 
     public static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> ConfirmAsync(
-        AvatarConfirmRequest request, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken ct)
+        AvatarConfirmRequest request, ClaimsPrincipal principal, AvatarPromotion promotion, CancellationToken ct)
     {
-        var me = principal.UserId();
         if (!ObjectKeys.IsUpload(request.Key))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["The key returned by upload-url."] });
         }
-        var upload = await db.AvatarUploads.FirstOrDefaultAsync(u => u.Key == request.Key, ct);
-        if (upload is null || upload.UserId != me)
+        return await promotion.ConfirmAsync(request.Key!, principal.UserId(), ct) switch
         {
-            return Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you.");
-        }
-        return await PromoteAsync(upload, me, db, storage, time, loggers, ct) switch
-        {
-            { Result: Ok<ProfileResponse> ok } => ok,
-            { Result: ProblemHttpResult problem } => problem,
-            var other => throw new InvalidOperationException($"Unexpected result {other.Result}."),
+            AvatarPromotionResult.Promoted promoted => TypedResults.Ok(promoted.Profile),
+            var refused => Refusal(refused),
         };
     }
 
-    /// <summary>Checks the upload's object and makes the checked copy the caller's avatar (both routes).</summary>
-    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> PromoteAsync(
-        AvatarUpload upload, Guid me, ProfileDbContext db, IObjectStorage storage, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken ct)
+    // The refusals both routes share.
+    private static ProblemHttpResult Refusal(AvatarPromotionResult result) => result switch
     {
-        if (upload.CheckedKey is not null)
-        {
-            // Confirmed before: a repeated call changes nothing.
-            return TypedResults.Ok(await ProfilesApi.ToResponseAsync(await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct), storage));
-        }
-
-        // From here on only the checked copy is used: the upload URL stays valid, but nothing reads its key again.
-        var verification = await storage.PromoteUploadAsync(StorageBuckets.Avatars, upload.Key, Rules, upload.ContentType, upload.Size, ct);
-        if (!verification.IsAccepted)
-        {
-            return verification.Problem.Code == UploadProblems.Missing
-                ? Problems.Create(StatusCodes.Status404NotFound, "upload_missing", "Nothing was uploaded under this key.")
-                : InvalidImage(verification.Problem.Detail);
-        }
-        var checkedKey = verification.Object.Key;
-        var header = await storage.ReadFirstBytesAsync(StorageBuckets.Avatars, checkedKey, ImageHeader.SampleLength, ct);
-        var size = header is null ? null : ImageHeader.Read(header, verification.Type.ContentType);
-        if (size is not ({ } dimensions) || dimensions.Width is < MinSide or > MaxSide || dimensions.Height is < MinSide or > MaxSide)
-        {
-            // Refused: both keys go, as for any refused upload.
-            await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
-            await storage.DeleteAsync(StorageBuckets.Avatars, upload.Key, ct);
-            return InvalidImage($"The file is not a readable image of {MinSide}–{MaxSide} pixels a side.");
-        }
-
-        var profile = await ProfileStore.GetOrCreateAsync(db, me, time.GetUtcNow(), ct);
-        var previous = profile.AvatarKey;
-        var now = time.GetUtcNow();
-        upload.CheckedKey = checkedKey;
-        profile.AvatarKey = checkedKey;
-        profile.UpdatedAt = now;
-        db.ProfileHistory.Add(new ProfileHistoryEntry
-        {
-            UserId = me, Field = "avatar", OldValue = previous, NewValue = checkedKey, ChangedBy = me, ChangedAt = now,
-        });
-        db.AddOutboxMessage(ProfileUpdated.Of(profile, ["avatar"], me));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Nothing was committed: this copy is named nowhere, and the upload stays for another confirm.
-            await storage.DeleteAsync(StorageBuckets.Avatars, checkedKey, ct);
-            return Problems.Create(StatusCodes.Status409Conflict, "concurrent_update", "The profile was changed at the same time; confirm again.");
-        }
-        // Only now that the profile names the checked copy: had the commit failed, a retry would promote the upload again.
-        await storage.DeleteUploadAsync(StorageBuckets.Avatars, upload.Key, ct);
-
-        if (previous is not null)
-        {
-            // After the commit: a failure here leaves an orphan object, never a profile pointing at nothing.
-            try
-            {
-                await storage.DeleteAsync(StorageBuckets.Avatars, previous, ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                loggers.CreateLogger(typeof(AvatarApi)).LogWarning(ex, "Could not delete the previous avatar of {UserId}", me);
-            }
-        }
-        return TypedResults.Ok(await ProfilesApi.ToResponseAsync(profile, storage));
-    }
+        AvatarPromotionResult.NotFound => Problems.Create(StatusCodes.Status404NotFound, "upload_not_found", "No avatar upload of yours has this id."),
+        AvatarPromotionResult.NotOwned => Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you."),
+        AvatarPromotionResult.UploadMissing => Problems.Create(StatusCodes.Status404NotFound, "upload_missing", "Nothing was uploaded under this key."),
+        AvatarPromotionResult.InvalidImage invalid => InvalidImage(invalid.Detail),
+        AvatarPromotionResult.ConcurrentUpdate => Problems.Create(StatusCodes.Status409Conflict, "concurrent_update",
+            "The profile was changed at the same time; confirm again."),
+        _ => throw new InvalidOperationException($"Unexpected avatar promotion result {result.GetType().Name}."),
+    };
 
     private static ProblemHttpResult InvalidImage(string detail) =>
         Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_image", "The uploaded file is not an acceptable avatar.", detail);
