@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Notifications.Settings;
 using Campus.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static Campus.Notifications.Tests.NotificationsTestKit;
 
 namespace Campus.Notifications.Tests;
@@ -110,6 +112,23 @@ public sealed class SettingsTests(NotificationsFactory factory) : IClassFixture<
         // Nothing of either was applied.
         var settings = await client.GetFromJsonAsync<JsonElement>("/api/notifications/settings", Ct);
         Assert.All(settings.GetProperty("items").EnumerateArray(), item => Assert.True(item.GetProperty("enabled").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task An_update_checks_every_item_before_it_writes_any()
+    {
+        var me = Guid.NewGuid();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var update = scope.ServiceProvider.GetRequiredService<SettingsUpdate>();
+
+        var refused = await update.UpdateAsync(me, new UpdateSettingsRequest("en",
+            [new SettingChange("course_published", "telegram", false), new SettingChange("password_reset", "email", false)]), Ct);
+        Assert.Equal(new SettingsUpdateResult.CriticalType("password_reset"), refused);
+
+        // Neither the locale nor the valid first item was written.
+        var unchanged = Assert.IsType<SettingsUpdateResult.Updated>(await update.UpdateAsync(me, new UpdateSettingsRequest(), Ct));
+        Assert.Equal("ru", unchanged.Settings.Locale);
+        Assert.All(unchanged.Settings.Items, item => Assert.True(item.Enabled));
     }
 
     [Fact]

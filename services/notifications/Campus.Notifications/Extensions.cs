@@ -4,6 +4,7 @@ using Campus.Notifications.Content;
 using Campus.Notifications.Data;
 using Campus.Notifications.Deliveries;
 using Campus.Notifications.Sending;
+using Campus.Notifications.Settings;
 using Campus.Notifications.Templates;
 
 namespace Campus.Notifications;
@@ -51,6 +52,7 @@ internal static class Extensions
         builder.AddSoftDependencies("rabbitmq");
         builder.Services.AddSingleton<TemplateRenderer>();
         builder.Services.AddScoped<Notifier>();
+        builder.Services.AddScoped<SettingsUpdate>();
 
         // { "Notifications": { "LinkBaseUrl": "https://campus.example.org", "BatchSize": 500 } }
         builder.Services.AddOptions<NotificationsOptions>()

@@ -28,12 +28,6 @@ public sealed record UpdateSettingsRequest([property: OneOf(typeof(Locales), nam
 /// <summary>Notification types and the caller's settings (type × channel on/off, locale).</summary>
 public static class SettingsApi
 {
-    /// <summary>
-    /// Most items one <c>PUT /settings</c> takes. Each distinct type × channel appears at most once, so a real request has
-    /// at most as many items as there are pairs (8 today); the bound keeps a request from turning into thousands of writes.
-    /// </summary>
-    public const int MaxItems = 64;
-
     public static IEndpointRouteBuilder MapSettingsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/notifications").WithTags("Notification settings").RequireAuthorization()
@@ -64,72 +58,21 @@ public static class SettingsApi
         TypedResults.Ok(await ReadAsync(db, principal.UserId(), ct));
 
     public static async Task<Results<Ok<SettingsResponse>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        UpdateSettingsRequest request, ClaimsPrincipal principal, NotificationsDbContext db, TimeProvider time, CancellationToken ct)
+        UpdateSettingsRequest request, ClaimsPrincipal principal, SettingsUpdate update, CancellationToken ct)
     {
-        var me = principal.UserId();
-        if (request.Locale is { } locale && !Locales.IsKnown(locale))
+        var result = await update.UpdateAsync(principal.UserId(), request, ct);
+        return result switch
         {
-            return Problems.Invalid("locale", $"locale must be one of: {string.Join(", ", Locales.All)}.", "invalid_locale");
-        }
-        var changes = request.Items ?? [];
-        if (changes.Count > MaxItems)
-        {
-            return Problems.Invalid("items", $"items holds at most {MaxItems} entries.", "too_many_items");
-        }
-        // A pair named twice is refused rather than "last one wins": on and off in one request is a client bug.
-        var seen = new HashSet<(string?, string?)>();
-        for (var i = 0; i < changes.Count; i++)
-        {
-            if (!seen.Add((changes[i].TypeKey, changes[i].Channel)))
-            {
-                return Problems.Invalid($"items[{i}]",
-                    $"Each type_key × channel appears at most once in items ({changes[i].TypeKey} × {changes[i].Channel}).", "duplicate_item");
-            }
-        }
-        var types = await db.NotificationTypes.AsNoTracking().ToDictionaryAsync(t => t.Key, ct);
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i];
-            if (change.TypeKey is null || !types.TryGetValue(change.TypeKey, out var type))
-            {
-                return Problems.Invalid($"items[{i}].type_key", "No notification type with this key.", "unknown_type");
-            }
-            if (change.Channel is null || !type.DefaultChannels.Contains(change.Channel))
-            {
-                return Problems.Invalid($"items[{i}].channel",
-                    $"Type {type.Key} is delivered on: {string.Join(", ", type.DefaultChannels)}.", "channel_not_supported");
-            }
-            if (type.Critical && !change.Enabled)
-            {
-                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "critical_type",
-                    "This notification type is critical (e.g. password reset) and cannot be turned off.", type.Key);
-            }
-        }
-
-        var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        foreach (var change in changes)
-        {
-            // Upserts: two concurrent PUTs of the same user must not fail on the primary key.
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO user_settings (user_id, type_key, channel, enabled) VALUES ({me}, {change.TypeKey}, {change.Channel}, {change.Enabled})
-                ON CONFLICT (user_id, type_key, channel) DO UPDATE SET enabled = EXCLUDED.enabled
-                """, ct);
-        }
-        if (request.Locale is { } newLocale)
-        {
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO contacts (user_id, locale, updated_at) VALUES ({me}, {newLocale}, {now})
-                ON CONFLICT (user_id) DO UPDATE SET locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at
-                """, ct);
-        }
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(await ReadAsync(db, me, ct));
+            SettingsUpdateResult.Updated updated => TypedResults.Ok(updated.Settings),
+            SettingsUpdateResult.Invalid invalid => Problems.Invalid(invalid.Field, invalid.Detail, invalid.Code),
+            SettingsUpdateResult.CriticalType critical => Problems.Create(StatusCodes.Status422UnprocessableEntity, "critical_type",
+                "This notification type is critical (e.g. password reset) and cannot be turned off.", critical.TypeKey),
+            _ => throw new InvalidOperationException($"Unexpected settings update result {result.GetType().Name}."),
+        };
     }
 
-    private static async Task<SettingsResponse> ReadAsync(NotificationsDbContext db, Guid userId, CancellationToken ct)
+    /// <summary>The settings of <paramref name="userId"/>: every type × channel, on unless turned off (critical ones always on).</summary>
+    internal static async Task<SettingsResponse> ReadAsync(NotificationsDbContext db, Guid userId, CancellationToken ct)
     {
         var types = await db.NotificationTypes.AsNoTracking().OrderBy(t => t.Key).ToListAsync(ct);
         var chosen = await db.UserSettings.AsNoTracking().Where(s => s.UserId == userId)
