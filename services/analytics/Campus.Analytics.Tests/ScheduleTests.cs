@@ -1,7 +1,9 @@
 extern alias worker;
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json;
+using Campus.Analytics.Data;
 using Campus.Analytics.Reports;
 using Campus.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -186,6 +188,22 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
             Schedule(department: other.Department, recipients: [team.Outsider, team.Colleague]));
         Assert.Equal(HttpStatusCode.Created, adminCreated.StatusCode);
         Assert.Equal(other.Department, adminBody.GetProperty("params").GetProperty("department").GetString());
+    }
+
+    [Fact]
+    public async Task Creating_stops_at_the_most_schedules_one_may_own()
+    {
+        var team = await SeedTeamAsync();
+        var manager = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("sub", team.Manager.ToString()), new Claim("role", "manager")], "test", "sub", "role"));
+        await using var scope = fixture.Service.Services.CreateAsyncScope();
+        var editing = new ScheduleEditing(scope.ServiceProvider.GetRequiredService<AnalyticsDbContext>(),
+            Options.Create(new SchedulesOptions { MaxPerUser = 1 }), TimeProvider.System);
+        var body = new ScheduleRequest("learner_progress", "xlsx", "0 8 * * 1");
+
+        var saved = Assert.IsType<ScheduleEditingResult.Saved>(await editing.CreateAsync(manager, body, "en", Cancellation));
+        Assert.Equal((team.Manager, team.Department, "en"), (saved.Schedule.OwnerId, saved.Schedule.Params.Department, saved.Schedule.Locale));
+        Assert.Equal(new ScheduleEditingResult.TooManySchedules(1), await editing.CreateAsync(manager, body, "en", Cancellation));
     }
 
     [Fact]

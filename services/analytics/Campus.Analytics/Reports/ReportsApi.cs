@@ -159,13 +159,19 @@ public static class ReportsApi
             db, principal, string.IsNullOrWhiteSpace(asked) ? null : asked.Trim(), ct);
         return refusal switch
         {
-            DepartmentScope.Refusal.NoDepartment => (null, caller, Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
-                "Your profile names no department, so there is nothing you may report on.")),
-            DepartmentScope.Refusal.OtherDepartment => (null, caller, Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
-                "Managers report on their own department only.", $"Your department is '{caller!.Department}'.")),
+            DepartmentScope.Refusal.NoDepartment => (null, caller, DepartmentUnknown()),
+            DepartmentScope.Refusal.OtherDepartment => (null, caller, DepartmentForbidden(caller!.Department)),
             _ => (department, caller, null),
         };
     }
+
+    /// <summary>The refusal of a manager whose profile names no department.</summary>
+    internal static ProblemHttpResult DepartmentUnknown() => Problems.Create(StatusCodes.Status403Forbidden, "department_unknown",
+        "Your profile names no department, so there is nothing you may report on.");
+
+    /// <summary>The refusal of a manager who asked for a department other than their <paramref name="own"/>.</summary>
+    internal static ProblemHttpResult DepartmentForbidden(string? own) => Problems.Create(StatusCodes.Status403Forbidden, "department_forbidden",
+        "Managers report on their own department only.", $"Your department is '{own}'.");
 
     /// <summary>The languages a report is written in.</summary>
     public static IReadOnlyList<string> Locales { get; } = ["ru", "en"];
@@ -190,10 +196,12 @@ public static class ReportsApi
     }
 
     /// <summary>422 <c>period_and_range</c> when the parameters name both a period and a fixed day; null otherwise.</summary>
-    internal static ProblemHttpResult? PeriodAndRange(ReportParams? parameters) => parameters is { HasPeriodAndRange: true }
-        ? Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_and_range",
-            "Give either a period or from/to, not both.", "A period's days are computed when the report is made.")
-        : null;
+    internal static ProblemHttpResult? PeriodAndRange(ReportParams? parameters) =>
+        parameters is { HasPeriodAndRange: true } ? PeriodAndRangeConflict() : null;
+
+    /// <summary>The refusal of filters that give both a period and from/to.</summary>
+    internal static ProblemHttpResult PeriodAndRangeConflict() => Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_and_range",
+        "Give either a period or from/to, not both.", "A period's days are computed when the report is made.");
 
     /// <summary>The body's locale, else English when <c>Accept-Language</c> prefers it, else Russian.</summary>
     internal static string LocaleOf(string? locale, string acceptLanguage)

@@ -3,7 +3,6 @@ using Campus.Analytics.Data;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Analytics.Reports;
 
@@ -103,33 +102,21 @@ public static class SchedulesApi
     }
 
     public static async Task<Results<Created<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<SchedulesOptions> options,
-        TimeProvider time, CancellationToken ct)
+        ScheduleRequest body, ClaimsPrincipal principal, ScheduleEditing editing, HttpContext http, CancellationToken ct)
     {
         if (Forbidden(principal) is { } forbidden)
         {
             return forbidden;
         }
-        var me = principal.UserId();
-        var schedule = new ReportSchedule { Id = Guid.CreateVersion7(), OwnerId = me, CreatedAt = time.GetUtcNow() };
-        var (invalid, problem) = await ApplyAsync(schedule, body, principal, db, http, options.Value, time, ct);
-        if (invalid is not null)
+        var result = await editing.CreateAsync(principal, body, http.Request.Headers.AcceptLanguage.ToString(), ct);
+        return result switch
         {
-            return invalid;
-        }
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var owned = await db.Set<ReportSchedule>().CountAsync(s => s.OwnerId == me, ct);
-        if (owned >= options.Value.MaxPerUser)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "too_many_schedules",
-                $"You have {owned} schedules, the most one may own; delete one first.");
-        }
-        db.Add(schedule);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/analytics/schedules/{schedule.Id}", ScheduleResponse.From(schedule));
+            ScheduleEditingResult.Saved saved => TypedResults.Created($"/api/analytics/schedules/{saved.Schedule.Id}", saved.Schedule),
+            ScheduleEditingResult.Invalid invalid => Invalid(invalid),
+            ScheduleEditingResult.TooManySchedules tooMany => Problems.Create(StatusCodes.Status409Conflict, "too_many_schedules",
+                $"You have {tooMany.Owned} schedules, the most one may own; delete one first."),
+            _ => Refusal(result),
+        };
     }
 
     public static async Task<Results<Ok<SchedulePage>, ProblemHttpResult>> ListAsync(
@@ -161,40 +148,26 @@ public static class SchedulesApi
             return forbidden;
         }
         var schedule = await db.Set<ReportSchedule>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
-        return schedule is null || !MaySee(principal, schedule) ? NotFound() : TypedResults.Ok(ScheduleResponse.From(schedule));
+        return schedule is null || !ScheduleEditing.MaySee(principal, schedule) ? NotFound() : TypedResults.Ok(ScheduleResponse.From(schedule));
     }
 
     public static async Task<Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult>> ReplaceAsync(
-        Guid id, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http, IOptions<SchedulesOptions> options,
-        TimeProvider time, CancellationToken ct)
+        Guid id, ScheduleRequest body, ClaimsPrincipal principal, ScheduleEditing editing, HttpContext http, CancellationToken ct)
     {
         if (Forbidden(principal) is { } forbidden)
         {
             return forbidden;
         }
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var schedule = await LockAsync(db, id, ct);
-        if (schedule is null || !MaySee(principal, schedule))
+        var result = await editing.ReplaceAsync(id, principal, body, http.Request.Headers.AcceptLanguage.ToString(), ct);
+        return result switch
         {
-            return NotFound();
-        }
-        if (schedule.OwnerId != principal.UserId())
-        {
-            return Problems.Create(StatusCodes.Status403Forbidden, "schedule_not_owner",
-                "Only the schedule's owner replaces it (its department and recipients are the owner's); admins may pause, resume or delete it.");
-        }
-        var (invalid, problem) = await ApplyAsync(schedule, body, principal, db, http, options.Value, time, ct);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-        if (problem is not null)
-        {
-            return problem;
-        }
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.Ok(ScheduleResponse.From(schedule));
+            ScheduleEditingResult.Saved saved => TypedResults.Ok(saved.Schedule),
+            ScheduleEditingResult.Invalid invalid => Invalid(invalid),
+            ScheduleEditingResult.NotFound => NotFound(),
+            ScheduleEditingResult.NotOwner => Problems.Create(StatusCodes.Status403Forbidden, "schedule_not_owner",
+                "Only the schedule's owner replaces it (its department and recipients are the owner's); admins may pause, resume or delete it."),
+            _ => Refusal(result),
+        };
     }
 
     public static Task<Results<Ok<ScheduleResponse>, ProblemHttpResult>> PauseAsync(
@@ -213,8 +186,8 @@ public static class SchedulesApi
             return forbidden;
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var schedule = await LockAsync(db, id, ct);
-        if (schedule is null || !MaySee(principal, schedule))
+        var schedule = await ScheduleEditing.LockAsync(db, id, ct);
+        if (schedule is null || !ScheduleEditing.MaySee(principal, schedule))
         {
             return NotFound();
         }
@@ -232,125 +205,37 @@ public static class SchedulesApi
             return forbidden;
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var schedule = await LockAsync(db, id, ct);
-        if (schedule is null || !MaySee(principal, schedule))
+        var schedule = await ScheduleEditing.LockAsync(db, id, ct);
+        if (schedule is null || !ScheduleEditing.MaySee(principal, schedule))
         {
             return NotFound();
         }
-        SetPaused(schedule, paused, time.GetUtcNow());
+        ScheduleEditing.SetPaused(schedule, paused, time.GetUtcNow());
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return TypedResults.Ok(ScheduleResponse.From(schedule));
     }
 
-    /// <summary>
-    /// Pausing clears the next run; resuming (only when paused: resuming a running schedule changes nothing) clears the
-    /// reason and the failure count and fires from the next occurrence after now, not the ones missed while paused.
-    /// </summary>
-    private static void SetPaused(ReportSchedule schedule, bool paused, DateTimeOffset now)
+    private static ValidationProblem Invalid(ScheduleEditingResult.Invalid invalid) =>
+        TypedResults.ValidationProblem(invalid.Errors, title: "The schedule is not valid.",
+            extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" });
+
+    // The refusals creating and replacing share: the report's filters and the owner's scope.
+    private static ProblemHttpResult Refusal(ScheduleEditingResult result) => result switch
     {
-        if (paused == schedule.Paused)
-        {
-            return;
-        }
-        schedule.Paused = paused;
-        schedule.PausedReason = null;
-        schedule.ConsecutiveFailures = 0;
-        schedule.NextRunAt = paused ? null : ScheduleClock.Next(schedule.Cron, schedule.TimeZone, now);
-        schedule.UpdatedAt = now;
-    }
-
-    /// <summary>Validates the body against the caller's scope and writes it into <paramref name="schedule"/>; a problem otherwise.</summary>
-    private static async Task<(ValidationProblem? Invalid, ProblemHttpResult? Problem)> ApplyAsync(
-        ReportSchedule schedule, ScheduleRequest body, ClaimsPrincipal principal, AnalyticsDbContext db, HttpContext http,
-        SchedulesOptions options, TimeProvider time, CancellationToken ct)
-    {
-        // The report part is validated exactly as a request is.
-        var errors = ReportsApi.Validate(new CreateReportRequest(body.Type, body.Format, body.Params, body.Locale));
-        if (body.Name is { Length: > 200 })
-        {
-            errors["name"] = ["too_long: at most 200 characters."];
-        }
-        if (!ScheduleClock.TryParse(body.Cron, out _, out var cronError))
-        {
-            errors["cron"] = [$"invalid_cron: {cronError}"];
-        }
-        var zone = string.IsNullOrWhiteSpace(body.TimeZone) ? ScheduleClock.DefaultZone : body.TimeZone.Trim();
-        if (!TimeZones.IsKnown(zone))
-        {
-            errors["time_zone"] = ["unknown_time_zone: an IANA zone such as Europe/Moscow."];
-        }
-        var now = time.GetUtcNow();
-        if (!errors.ContainsKey("cron") && !errors.ContainsKey("time_zone") && ScheduleClock.Next(body.Cron!.Trim(), zone, now) is null)
-        {
-            errors["cron"] = ["invalid_cron: the expression never occurs."];
-        }
-        var recipients = (body.Recipients ?? []).Distinct().Where(r => r != schedule.OwnerId).ToList();
-        if (recipients.Count > options.MaxRecipients)
-        {
-            errors["recipients"] = [$"too_many_recipients: at most {options.MaxRecipients}."];
-        }
-        var known = await db.Users.AsNoTracking().Where(u => recipients.Contains(u.UserId))
-            .Select(u => new { u.UserId, u.Department }).ToListAsync(ct);
-        var unknown = recipients.Except(known.Select(u => u.UserId)).ToList();
-        if (unknown.Count > 0 && !errors.ContainsKey("recipients"))
-        {
-            errors["recipients"] = [$"unknown_recipient: no such user: {string.Join(", ", unknown)}."];
-        }
-        if (errors.Count > 0)
-        {
-            return (TypedResults.ValidationProblem(errors, title: "The schedule is not valid.",
-                extensions: new Dictionary<string, object?> { ["code"] = "validation_failed" }), null);
-        }
-
-        if (ReportsApi.PeriodAndRange(body.Params) is { } conflict)
-        {
-            return (null, conflict);
-        }
-
-        // The scope is the request's: a manager's own department, an admin's choice; a manager sends to colleagues only.
-        var (department, _, problem) = await ReportsApi.ResolveDepartmentAsync(db, principal, body.Params?.Department, ct);
-        if (problem is not null)
-        {
-            return (null, problem);
-        }
-        if (!principal.IsAdmin() && known.FirstOrDefault(u => !string.Equals(u.Department, department, StringComparison.Ordinal)) is { } outsider)
-        {
-            return (null, Problems.Create(StatusCodes.Status403Forbidden, "recipient_outside_department",
-                "Managers send reports to users of their own department only.", $"User {outsider.UserId} is not in '{department}'."));
-        }
-
-        schedule.Name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
-        schedule.Type = body.Type!;
-        schedule.Format = body.Format!;
-        schedule.Params = (body.Params ?? ReportParams.None) with { Department = department };
-        schedule.Locale = ReportsApi.LocaleOf(body.Locale, http.Request.Headers.AcceptLanguage.ToString());
-        schedule.Cron = body.Cron!.Trim();
-        schedule.TimeZone = zone;
-        schedule.Recipients = recipients;
-        schedule.UpdatedAt = now;
-        if (body.Paused is { } paused && paused != schedule.Paused)
-        {
-            SetPaused(schedule, paused, now);
-        }
-        else if (!schedule.Paused)
-        {
-            // A new expression or zone: the next run follows it from now on.
-            schedule.NextRunAt = ScheduleClock.Next(schedule.Cron, schedule.TimeZone, now);
-        }
-        return (null, null);
-    }
+        ScheduleEditingResult.PeriodAndRange => ReportsApi.PeriodAndRangeConflict(),
+        ScheduleEditingResult.DepartmentUnknown => ReportsApi.DepartmentUnknown(),
+        ScheduleEditingResult.DepartmentForbidden forbidden => ReportsApi.DepartmentForbidden(forbidden.Own),
+        ScheduleEditingResult.RecipientOutsideDepartment outsider => Problems.Create(StatusCodes.Status403Forbidden,
+            "recipient_outside_department", "Managers send reports to users of their own department only.",
+            $"User {outsider.UserId} is not in '{outsider.Department}'."),
+        _ => throw new InvalidOperationException($"Unexpected schedule editing result {result.GetType().Name}."),
+    };
 
     private static ProblemHttpResult? Forbidden(ClaimsPrincipal principal) =>
         principal.IsAdmin() || principal.IsManager()
             ? null
             : Problems.Create(StatusCodes.Status403Forbidden, "schedules_forbidden", "Only managers and admins schedule reports.");
-
-    private static bool MaySee(ClaimsPrincipal principal, ReportSchedule schedule) =>
-        schedule.OwnerId == principal.UserId() || principal.IsAdmin();
-
-    private static async Task<ReportSchedule?> LockAsync(AnalyticsDbContext db, Guid id, CancellationToken ct) =>
-        (await db.LockSchedulesAsync($"SELECT id AS \"Value\" FROM report_schedules WHERE id = {id} FOR UPDATE", ct)).FirstOrDefault();
 
     private static ProblemHttpResult NotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "schedule_not_found", "No such schedule of yours.");
