@@ -50,6 +50,7 @@ internal static class Extensions
         builder.Services.AddScoped<CourseAssignment>();
         builder.Services.AddScoped<AssignmentWithdrawal>();
         builder.Services.AddScoped<VideoHeartbeat>();
+        builder.Services.AddScoped<MaterialCompletion>();
         builder.Services.AddSingleton<DueDateJob>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DueDateJob>());
 

@@ -3,6 +3,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Content.Learning;
 
+/// <summary>Why a learner cannot record progress on a material.</summary>
+public enum ProgressRefusal
+{
+    /// <summary>No such material, or it is not published.</summary>
+    MaterialNotFound,
+    CourseNotPublished,
+    NotEnrolled,
+}
+
 /// <summary>What a heartbeat or a complete needs to know about a material and the learner, read in one round trip.</summary>
 internal sealed record MaterialTarget(MaterialKind Kind, bool IsPublished, Guid CourseId, string CourseTitle, CourseStatus Status, bool Enrolled,
     double? MediaDuration, MaterialTarget.Row? Progress)
@@ -25,6 +34,17 @@ internal sealed record MaterialTarget(MaterialKind Kind, bool IsPublished, Guid 
                     .Select(p => new Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefault()))
             .AsNoTracking().FirstOrDefault());
 
-    /// <summary>Material <paramref name="id"/> with <paramref name="me"/>'s enrolment and progress; null when there is no such material.</summary>
-    public static Task<MaterialTarget?> FindAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct) => Find(db, id, me, ct);
+    /// <summary>
+    /// Material <paramref name="id"/> with <paramref name="me"/>'s progress, when <paramref name="me"/> may record progress
+    /// on it (published, in a published course they are enrolled in); otherwise why not.
+    /// </summary>
+    public static async Task<(MaterialTarget? Target, ProgressRefusal? Refusal)> ForLearnerAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
+    {
+        var target = await Find(db, id, me, ct);
+        ProgressRefusal? refusal = target is null || !target.IsPublished ? ProgressRefusal.MaterialNotFound
+            : target.Status != CourseStatus.Published ? ProgressRefusal.CourseNotPublished
+            : !target.Enrolled ? ProgressRefusal.NotEnrolled
+            : null;
+        return (refusal is null ? target : null, refusal);
+    }
 }

@@ -38,58 +38,18 @@ public static class ProgressApi
         return routes;
     }
 
-    /// <summary>The material for an enrolled learner, or the problem that stops them.</summary>
-    private static async Task<(MaterialTarget? Target, ProblemHttpResult? Problem)> TargetAsync(ContentDbContext db, Guid id, Guid me, CancellationToken ct)
-    {
-        var found = await MaterialTarget.FindAsync(db, id, me, ct);
-        if (found is null || !found.IsPublished)
-        {
-            return (null, MaterialNotFound());
-        }
-        if (found.Status != CourseStatus.Published)
-        {
-            return (null, EnrolmentsApi.NotPublished());
-        }
-        if (!found.Enrolled)
-        {
-            return (null, EnrolFirst());
-        }
-        return (found, null);
-    }
-
     public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> CompleteAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal principal, MaterialCompletion completion, CancellationToken ct)
     {
-        var me = principal.UserId();
-        var (target, problem) = await TargetAsync(db, id, me, ct);
-        if (target is null)
+        var result = await completion.CompleteAsync(id, principal.UserId(), ct);
+        return result switch
         {
-            return problem!;
-        }
-        if (target.Kind == MaterialKind.Video)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "watch_required", "A video is done when enough of it was watched (heartbeats), not marked.");
-        }
-        var now = time.GetUtcNow();
-        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
-        {
-            // Of concurrent completes, one inserts (or sets completed_at); the others wait for its row and then change nothing.
-            var changed = await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO material_progress (user_id, material_id, course_id, watched_seconds, completed_at, version, updated_at)
-                VALUES ({me}, {id}, {target.CourseId}, 0, {now}, 1, {now})
-                ON CONFLICT (user_id, material_id) DO UPDATE SET completed_at = EXCLUDED.completed_at,
-                    version = material_progress.version + 1, updated_at = EXCLUDED.updated_at
-                WHERE material_progress.completed_at IS NULL
-                """, ct);
-            if (changed == 1)
-            {
-                await Progress.MaterialDoneAsync(db, me, target.CourseId, target.CourseTitle, id, now, ct);
-            }
-            await transaction.CommitAsync(ct);
-        }
-        var completedAt = await db.MaterialProgress.Where(p => p.UserId == me && p.MaterialId == id).Select(p => p.CompletedAt).SingleAsync(ct);
-        return TypedResults.Ok(new MaterialProgressResponse(id, null, target.Kind, "", true, completedAt, null, null, null));
+            MaterialCompletionResult.Completed completed => TypedResults.Ok(completed.Progress),
+            MaterialCompletionResult.Refused refused => Refused(refused.Reason),
+            MaterialCompletionResult.WatchRequired => Problems.Create(StatusCodes.Status409Conflict, "watch_required",
+                "A video is done when enough of it was watched (heartbeats), not marked."),
+            _ => throw new InvalidOperationException($"Unexpected completion result {result.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<MaterialProgressResponse>, ProblemHttpResult>> HeartbeatAsync(
@@ -107,9 +67,7 @@ public static class ProgressApi
                 "invalid_position", $"position is beyond the video's duration ({duration:0.#} s)."),
             VideoHeartbeatResult.InvalidPosition => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_position",
                 "position must be within 0..duration."),
-            VideoHeartbeatResult.MaterialNotFound => MaterialNotFound(),
-            VideoHeartbeatResult.CourseNotPublished => EnrolmentsApi.NotPublished(),
-            VideoHeartbeatResult.NotEnrolled => EnrolFirst(),
+            VideoHeartbeatResult.Refused refused => Refused(refused.Reason),
             VideoHeartbeatResult.NotAVideo => Problems.Create(StatusCodes.Status409Conflict, "not_a_video",
                 "Heartbeats are for videos; mark other materials complete."),
             VideoHeartbeatResult.Conflict => Problems.Create(StatusCodes.Status409Conflict, "progress_conflict",
@@ -154,9 +112,12 @@ public static class ProgressApi
                     ? (int)Math.Min(100, Math.Floor(m.Progress.WatchedSeconds * 100 / m.Progress.DurationSeconds.Value)) : null))]));
     }
 
-    private static ProblemHttpResult MaterialNotFound() =>
-        Problems.Create(StatusCodes.Status404NotFound, "material_not_found", "No such material, or it is not published.");
-
-    private static ProblemHttpResult EnrolFirst() =>
-        Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first.");
+    private static ProblemHttpResult Refused(ProgressRefusal reason) => reason switch
+    {
+        ProgressRefusal.MaterialNotFound => Problems.Create(StatusCodes.Status404NotFound, "material_not_found",
+            "No such material, or it is not published."),
+        ProgressRefusal.CourseNotPublished => EnrolmentsApi.NotPublished(),
+        ProgressRefusal.NotEnrolled => Problems.Create(StatusCodes.Status409Conflict, "not_enrolled", "Enrol in the course first."),
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
 }

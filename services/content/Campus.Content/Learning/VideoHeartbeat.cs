@@ -15,10 +15,8 @@ public abstract record VideoHeartbeatResult
     public sealed record InvalidDuration : VideoHeartbeatResult;
     /// <summary>The position is outside the reported duration, or (<paramref name="Duration"/>) beyond the video's own.</summary>
     public sealed record InvalidPosition(double? Duration = null) : VideoHeartbeatResult;
-    /// <summary>No such material, or it is not published.</summary>
-    public sealed record MaterialNotFound : VideoHeartbeatResult;
-    public sealed record CourseNotPublished : VideoHeartbeatResult;
-    public sealed record NotEnrolled : VideoHeartbeatResult;
+    /// <summary>The learner cannot record progress on this material.</summary>
+    public sealed record Refused(ProgressRefusal Reason) : VideoHeartbeatResult;
     public sealed record NotAVideo : VideoHeartbeatResult;
     /// <summary>Concurrent heartbeats of the same learner and video kept winning; the next one will do.</summary>
     public sealed record Conflict : VideoHeartbeatResult;
@@ -54,18 +52,10 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
         {
             return new VideoHeartbeatResult.InvalidPosition();
         }
-        var target = await MaterialTarget.FindAsync(db, id, me, ct);
-        if (target is null || !target.IsPublished)
+        var (target, refusal) = await MaterialTarget.ForLearnerAsync(db, id, me, ct);
+        if (target is null)
         {
-            return new VideoHeartbeatResult.MaterialNotFound();
-        }
-        if (target.Status != CourseStatus.Published)
-        {
-            return new VideoHeartbeatResult.CourseNotPublished();
-        }
-        if (!target.Enrolled)
-        {
-            return new VideoHeartbeatResult.NotEnrolled();
+            return new VideoHeartbeatResult.Refused(refusal!.Value);
         }
         if (target.Kind != MaterialKind.Video)
         {
