@@ -37,11 +37,6 @@ public static class HostCommands
             _ => throw new ArgumentException($"Unknown command '{command}'.", nameof(command)),
         };
 
-    /// <summary>The checks ServiceDefaults owns (Campus.Data registers PostgreSQL's); each applies only when its connection string is set.</summary>
-    internal static void AddDependencyChecks(this IServiceCollection services)
-    {
-    }
-
     /// <summary>
     /// Makes the host run <paramref name="command"/> instead of serving: the service provider factory drops every hosted
     /// service (Kestrel's included) once all registrations are in, and adds the one that runs the command and stops.

@@ -38,7 +38,6 @@ public static class ServiceDefaultsExtensions
         {
             builder.ConfigureContainer(new DefaultServiceProviderFactory(providerOptions));
         }
-        builder.Services.AddDependencyChecks();
         // The one clock of every host: code reads the time from it, never from DateTime.UtcNow, so tests can move it.
         builder.Services.TryAddSingleton(TimeProvider.System);
 

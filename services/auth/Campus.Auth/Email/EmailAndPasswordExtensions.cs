@@ -12,7 +12,7 @@ public static class EmailAndPasswordExtensions
     /// <summary>
     /// Registers what <c>MapEmailApi</c> and <c>MapPasswordApi</c> need: the password hasher at 210,000 PBKDF2 iterations,
     /// the e-mail tokens, the sign-in lockout, the flows (<see cref="EmailRegistration"/>, <see cref="EmailSignIn"/>,
-    /// <see cref="PasswordReset"/>), their metrics and a <see cref="TimeProvider"/> (tests replace it).
+    /// <see cref="PasswordReset"/>) and their metrics.
     /// </summary>
     public static IHostApplicationBuilder AddEmailAndPasswordFlows(this IHostApplicationBuilder builder)
     {
