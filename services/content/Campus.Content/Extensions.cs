@@ -21,6 +21,7 @@ internal static class Extensions
         builder.Services.ConfigureDbContext<ContentDbContext>((services, options) =>
             options.AddInterceptors(services.GetRequiredService<CourseListCache.Invalidation>()));
         builder.Services.AddHostedService<CourseListListener>();
+        builder.Services.AddScoped<CourseListing>();
         builder.Services.AddScoped<CoursePublishing>();
         builder.AddCampusMessaging(messaging => messaging.AddOutbox<ContentDbContext>()
             .AddSubscription<ProfileUpdated, RememberLearner>(RememberLearner.Queue)
