@@ -58,6 +58,7 @@ internal static class Extensions
         builder.Services.AddSingleton<HlsSigner>();
         builder.Services.AddScoped<MediaUploadStart>();
         builder.Services.AddScoped<MediaUploadCompletion>();
+        builder.Services.AddScoped<MediaStreaming>();
         builder.Services.AddScoped<DocumentUploadCompletion>();
         builder.Services.AddSingleton<UploadSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<UploadSweeper>());

@@ -135,7 +135,7 @@ public static class MediaApi
     }
 
     public static async Task<Results<RedirectHttpResult, Ok<DownloadLink>, ProblemHttpResult>> StreamAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, HlsSigner signer, HttpContext http, CancellationToken ct,
+        Guid id, ClaimsPrincipal principal, MediaStreaming streaming, HttpContext http, CancellationToken ct,
         [OneOf(typeof(MediaApi), nameof(Bitrates))] string? bitrate = null, bool redirect = true)
     {
         int? height = null;
@@ -148,33 +148,26 @@ public static class MediaApi
             }
             height = value;
         }
-        var media = await Readable(db, principal).AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
-        if (media is null)
+        var result = await streaming.PlaylistAsync(id, principal, height, ct);
+        switch (result)
         {
-            return NotFound();
+            case MediaStreamResult.Ready ready:
+                // The URL is a bearer credential with its own expiry: no cache may keep the redirect.
+                http.Response.Headers.CacheControl = "no-store";
+                return redirect ? TypedResults.Redirect(ready.Link.Url.AbsoluteUri) : TypedResults.Ok(ready.Link);
+            case MediaStreamResult.NotFound:
+                return NotFound();
+            case MediaStreamResult.NotReady notReady:
+                return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video is not ready to stream.",
+                    $"Its status is {EnumText.Name(notReady.Status)}.");
+            case MediaStreamResult.RenditionNotFound missing:
+                return Problems.Create(StatusCodes.Status404NotFound, "rendition_not_found", "The video has no such rendition.",
+                    $"Its renditions are {string.Join(", ", missing.Renditions)} (none above the source's height).");
+            case MediaStreamResult.PlaylistsMissing:
+                return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video's playlists are missing.");
+            default:
+                throw new InvalidOperationException($"Unexpected stream result {result.GetType().Name}.");
         }
-        if (media.Status != MediaStatus.Ready)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video is not ready to stream.",
-                $"Its status is {EnumText.Name(media.Status)}.");
-        }
-        if (height is { } h && !media.Renditions.Contains(h))
-        {
-            return Problems.Create(StatusCodes.Status404NotFound, "rendition_not_found", "The video has no such rendition.",
-                $"Its renditions are {string.Join(", ", media.Renditions)} (none above the source's height).");
-        }
-        DownloadLink link;
-        try
-        {
-            link = await signer.PlaylistUrlAsync(media, height, ct);
-        }
-        catch (FileNotFoundException)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "media_not_ready", "The video's playlists are missing.");
-        }
-        // The URL is a bearer credential with its own expiry: no cache may keep the redirect.
-        http.Response.Headers.CacheControl = "no-store";
-        return redirect ? TypedResults.Redirect(link.Url.AbsoluteUri) : TypedResults.Ok(link);
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> RetryAsync(
@@ -258,7 +251,7 @@ public static class MediaApi
     }
 
     /// <summary>Videos the caller may watch: their own (admins: any), and those in published materials of published courses.</summary>
-    private static IQueryable<MediaFile> Readable(ContentDbContext db, ClaimsPrincipal principal)
+    internal static IQueryable<MediaFile> Readable(ContentDbContext db, ClaimsPrincipal principal)
     {
         if (principal.IsAdmin())
         {
