@@ -48,6 +48,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<SelfEnrolment>();
+        builder.Services.AddScoped<EnrolmentListing>();
         builder.Services.AddScoped<CourseAssignment>();
         builder.Services.AddScoped<AssignmentWithdrawal>();
         builder.Services.AddScoped<VideoHeartbeat>();

@@ -156,7 +156,7 @@ public static class EnrolmentsApi
     public static IReadOnlyList<string> States { get; } = [.. Enum.GetValues<LearningState>().Select(s => EnumText.Name(s))];
 
     public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
-        Guid id, ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
+        Guid id, ClaimsPrincipal principal, EnrolmentListing listing, CancellationToken ct,
         [OneOf(typeof(EnrolmentsApi), nameof(States))] string? state = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
@@ -172,33 +172,16 @@ public static class EnrolmentsApi
             }
             wanted = EnumText.Parse<LearningState>(state);
         }
-        var course = await db.Courses.AsNoTracking().Readable(principal).FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (course is null)
+        var result = await listing.ListAsync(id, principal, wanted, limit, offset, ct);
+        return result switch
         {
-            return CoursesApi.NotFound();
-        }
-        var me = principal.UserId();
-        var enrolments = db.Enrolments.AsNoTracking().Where(e => e.CourseId == id);
-        if (!principal.Manages(course))
-        {
-            var managed = principal.IsManager() ? await ManagedDepartmentAsync(db, me, ct) : null;
-            if (managed is null)
-            {
-                return principal.IsManager()
-                    ? NoDepartment()
-                    : Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Only the course's author, managers and admins see its learners.");
-            }
-            enrolments = enrolments.Where(e => db.Learners.Any(l => l.UserId == e.UserId && l.Department == managed));
-        }
-        var now = time.GetUtcNow();
-        var rows = Progress.Rows(db, enrolments);
-        if (wanted is { } only)
-        {
-            rows = rows.InState(only, now);
-        }
-        var total = await rows.CountAsync(ct);
-        var page = await rows.OrderBy(r => r.EnrolledAt).ThenBy(r => r.UserId).Skip(offset).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(new EnrolmentPage([.. page.Select(r => Progress.Response(r, now))], total, limit, offset));
+            EnrolmentListingResult.Listed listed => TypedResults.Ok(listed.Page),
+            EnrolmentListingResult.CourseNotFound => CoursesApi.NotFound(),
+            EnrolmentListingResult.NoDepartment => NoDepartment(),
+            EnrolmentListingResult.Forbidden => Problems.Create(StatusCodes.Status403Forbidden, "forbidden",
+                "Only the course's author, managers and admins see its learners."),
+            _ => throw new InvalidOperationException($"Unexpected enrolment listing result {result.GetType().Name}."),
+        };
     }
 
     /// <summary>The department a manager manages: their own, as content learned it from profile; null when none.</summary>
