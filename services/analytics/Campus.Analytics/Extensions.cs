@@ -19,6 +19,7 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<InboxPruner>());
         builder.AddCampusStorage(StorageBuckets.Reports);
         builder.AddReportSettings();
+        builder.Services.AddScoped<ReportDownloading>();
         builder.Services.AddScoped<ScheduleEditing>();
         // Report requests wait in the outbox while RabbitMQ is down; downloads answer 503 while S3 is.
         builder.AddSoftDependencies("rabbitmq", "s3");

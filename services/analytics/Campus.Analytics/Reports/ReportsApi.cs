@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Campus.Analytics.Data;
 using Campus.ServiceDefaults;
-using Campus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -259,27 +258,23 @@ public static class ReportsApi
     }
 
     public static async Task<Results<RedirectHttpResult, Ok<ReportDownload>, ProblemHttpResult>> DownloadAsync(
-        Guid id, ClaimsPrincipal principal, AnalyticsDbContext db, IObjectStorage storage, IOptions<ReportsOptions> options,
-        HttpContext http, TimeProvider time, CancellationToken ct, bool redirect = true)
+        Guid id, ClaimsPrincipal principal, ReportDownloading downloading, HttpContext http, CancellationToken ct, bool redirect = true)
     {
-        var request = await Visible(db, principal).FirstOrDefaultAsync(r => r.Id == id, ct);
-        if (request is null)
+        var result = await downloading.DownloadAsync(id, principal, ct);
+        switch (result)
         {
-            return NotFound();
+            case ReportDownloadResult.Ready ready:
+                http.Response.Headers.CacheControl = "no-store";
+                return redirect ? TypedResults.Redirect(ready.Download.Url.AbsoluteUri) : TypedResults.Ok(ready.Download);
+            case ReportDownloadResult.NotFound:
+                return NotFound();
+            case ReportDownloadResult.Expired:
+                return Problems.Create(StatusCodes.Status410Gone, "report_expired", "The report's file was deleted after its retention period; request it again.");
+            case ReportDownloadResult.NotReady notReady:
+                return Problems.Create(StatusCodes.Status409Conflict, "report_not_ready", "The report is not ready.", $"Its state is {notReady.State}.");
+            default:
+                throw new InvalidOperationException($"Unexpected report download result {result.GetType().Name}.");
         }
-        if (request.State == ReportStates.Expired || (request.State == ReportStates.Ready && request.ExpiresAt <= time.GetUtcNow()))
-        {
-            return Problems.Create(StatusCodes.Status410Gone, "report_expired", "The report's file was deleted after its retention period; request it again.");
-        }
-        if (request.State != ReportStates.Ready || request.ObjectKey is null)
-        {
-            return Problems.Create(StatusCodes.Status409Conflict, "report_not_ready", "The report is not ready.", $"Its state is {request.State}.");
-        }
-        var presigned = await storage.PresignDownloadAsync(StorageBuckets.Reports, request.ObjectKey, request.FileName, options.Value.DownloadUrlExpiry);
-        http.Response.Headers.CacheControl = "no-store";
-        return redirect
-            ? TypedResults.Redirect(presigned.Url.AbsoluteUri)
-            : TypedResults.Ok(new ReportDownload(presigned.Url, presigned.ExpiresAt, request.FileName!));
     }
 
     private static IQueryable<ReportRequest> Mine(AnalyticsDbContext db, ClaimsPrincipal principal)
@@ -289,7 +284,7 @@ public static class ReportsApi
     }
 
     /// <summary>Requests the caller may read and download: theirs, and those a schedule sent them.</summary>
-    private static IQueryable<ReportRequest> Visible(AnalyticsDbContext db, ClaimsPrincipal principal)
+    internal static IQueryable<ReportRequest> Visible(AnalyticsDbContext db, ClaimsPrincipal principal)
     {
         var me = principal.UserId();
         return db.Set<ReportRequest>().AsNoTracking().Where(r => r.UserId == me || r.Recipients.Contains(me));
