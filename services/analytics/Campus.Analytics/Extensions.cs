@@ -30,6 +30,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<DashboardCache>();
+        builder.Services.AddScoped<DashboardReading>();
     }
 
     /// <summary>Queue of every event the facts are kept from (one consumer, in arrival order).</summary>

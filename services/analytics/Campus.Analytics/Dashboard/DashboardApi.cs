@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using Campus.Analytics.Data;
 using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -35,46 +34,30 @@ public static class DashboardApi
     }
 
     public static async Task<Results<Ok<DashboardResponse>, ProblemHttpResult>> GetAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, DashboardCache cache, TimeProvider time, CancellationToken ct,
+        ClaimsPrincipal principal, DashboardReading reading, CancellationToken ct,
         string? from = null, string? to = null, string? department = null)
     {
         if (!principal.IsAdmin() && !principal.IsManager())
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "dashboard_forbidden", "Only managers and admins see the dashboard.");
         }
-        var now = time.GetUtcNow();
-        if (Period.Parse(from, to, now) is not { } period)
+        var result = await reading.ReadAsync(principal, from, to, department, ct);
+        return result switch
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_date",
-                "from and to are dates (YYYY-MM-DD, UTC days; to is included) or instants with their offset (2026-12-01T09:00:00+03:00).");
-        }
-        if (period.From > period.To)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_period", "from is after to.");
-        }
-        if (period.To - period.From > TimeSpan.FromDays(MaxPeriodDays))
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_too_long", $"A period covers at most {MaxPeriodDays} days.");
-        }
-        department = string.IsNullOrWhiteSpace(department) ? null : department.Trim();
-        if (department?.Length > MaxDepartmentLength)
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_department", $"A department has at most {MaxDepartmentLength} characters.");
-        }
-
-        (department, _, var refusal) = await DepartmentScope.ResolveAsync(db, principal, department, ct);
-        switch (refusal)
-        {
-            case DepartmentScope.Refusal.NoDepartment:
-                return Problems.Create(StatusCodes.Status403Forbidden, "no_department",
-                    "A manager without a department manages no one.", "Analytics knows your department once your profile names one.");
-            case DepartmentScope.Refusal.OtherDepartment:
-                return Problems.Create(StatusCodes.Status403Forbidden, "outside_department", "A manager sees only their own department.");
-        }
-
-        // Keyed by the period as asked (a default period moves with the clock) and the scope as resolved.
-        var key = string.Join('\n', department ?? "", from?.Trim() ?? "", to?.Trim() ?? "");
-        return TypedResults.Ok(await cache.ReadAsync(key, period, department, ct));
+            DashboardReadingResult.Figures figures => TypedResults.Ok(figures.Dashboard),
+            DashboardReadingResult.InvalidDate => Problems.Create(StatusCodes.Status400BadRequest, "invalid_date",
+                "from and to are dates (YYYY-MM-DD, UTC days; to is included) or instants with their offset (2026-12-01T09:00:00+03:00)."),
+            DashboardReadingResult.InvalidPeriod => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_period", "from is after to."),
+            DashboardReadingResult.PeriodTooLong => Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_too_long",
+                $"A period covers at most {MaxPeriodDays} days."),
+            DashboardReadingResult.InvalidDepartment => Problems.Create(StatusCodes.Status400BadRequest, "invalid_department",
+                $"A department has at most {MaxDepartmentLength} characters."),
+            DashboardReadingResult.NoDepartment => Problems.Create(StatusCodes.Status403Forbidden, "no_department",
+                "A manager without a department manages no one.", "Analytics knows your department once your profile names one."),
+            DashboardReadingResult.OutsideDepartment => Problems.Create(StatusCodes.Status403Forbidden, "outside_department",
+                "A manager sees only their own department."),
+            _ => throw new InvalidOperationException($"Unexpected dashboard result {result.GetType().Name}."),
+        };
     }
 }
 
