@@ -53,6 +53,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TemplateRenderer>();
         builder.Services.AddScoped<Notifier>();
         builder.Services.AddScoped<SettingsUpdate>();
+        builder.Services.AddScoped<DeliveryLog>();
 
         // { "Notifications": { "LinkBaseUrl": "https://campus.example.org", "BatchSize": 500 } }
         builder.Services.AddOptions<NotificationsOptions>()

@@ -49,7 +49,7 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
-        NotificationsDbContext db, CancellationToken ct,
+        DeliveryLog log, CancellationToken ct,
         [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
         string? status = null, string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
@@ -70,17 +70,14 @@ public static class DeliveriesApi
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", $"channel must be one of: {string.Join(", ", Channels.All)}.");
         }
-        var query = db.Notifications.AsNoTracking()
-            .Where(n => (userId == null || n.UserId == userId) && (typeKey == null || n.TypeKey == typeKey)
-                && (wanted == null || n.Status == wanted) && (channel == null || n.Channel == channel));
-        return TypedResults.Ok(await PageAsync(query, limit, offset, ct));
+        return TypedResults.Ok(await log.ListAsync(userId, typeKey, wanted, channel, limit, offset, ct));
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListFailedAsync(
-        NotificationsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0) =>
+        DeliveryLog log, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0) =>
         InvalidPage(limit, offset) is { } invalid
             ? invalid
-            : TypedResults.Ok(await PageAsync(db.Notifications.AsNoTracking().Where(n => n.Status == NotificationStatus.Failed), limit, offset, ct));
+            : TypedResults.Ok(await log.ListFailedAsync(limit, offset, ct));
 
     /// <summary>
     /// failed → pending with attempts 0 and no next attempt time, plus a new <see cref="DeliveryRequested"/>, in one
@@ -104,16 +101,9 @@ public static class DeliveriesApi
         db.AddOutboxMessage(new DeliveryRequested(id));
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        var notification = await db.Notifications.AsNoTracking().Where(n => n.Id == id).Select(Projection).FirstAsync(ct);
+        var notification = await db.Notifications.AsNoTracking().Where(n => n.Id == id).Select(DeliveryLog.Projection).FirstAsync(ct);
         return TypedResults.Ok(notification);
     }
-
-    private static async Task<DeliveryPage> PageAsync(IQueryable<Notification> query, int limit, int offset, CancellationToken ct) => new(
-        await query.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id).Skip(offset).Take(limit).Select(Projection).ToListAsync(ct),
-        await query.CountAsync(ct), limit, offset);
-
-    private static readonly System.Linq.Expressions.Expression<Func<Notification, DeliveryResponse>> Projection = n => new DeliveryResponse(
-        n.Id, n.UserId, n.TypeKey, n.Channel, n.Recipient, n.Subject, n.Status, n.Attempts, n.LastError, n.NextAttemptAt, n.SentAt, n.CreatedAt);
 
     private static ProblemHttpResult? InvalidPage(int limit, int offset) => Paging.Check(limit, offset, MaxPageSize);
 }
