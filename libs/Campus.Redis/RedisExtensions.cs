@@ -36,12 +36,22 @@ public static class RedisExtensions
         builder.Services.AddSingleton(services =>
             services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().WithKeyPrefix(prefix));
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [HealthEndpoints.ReadyTag]);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RedisDependencyCheck>());
+        builder.AddRedisDependencyCheck();
         builder.Services.AddDependencyOutage(CacheOutage);
         if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration))
         {
             builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddRedisInstrumentation());
         }
+        return builder;
+    }
+
+    /// <summary>
+    /// Only the <c>check-dependencies</c> check of Redis (a <c>PING</c> when <c>ConnectionStrings:Redis</c> is set), for a
+    /// host that uses no Redis but whose image checks a cluster's dependencies (the content chart's <c>helm test</c>).
+    /// </summary>
+    public static IHostApplicationBuilder AddRedisDependencyCheck(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyCheck, RedisDependencyCheck>());
         return builder;
     }
 }

@@ -30,6 +30,9 @@ internal static class Extensions
         builder.AddCampusStorage(StorageBuckets.MediaUploads, StorageBuckets.MediaHls, StorageBuckets.Documents);
         // Courses are read and written without them: events wait in the outbox, upload checks answer 503 meanwhile.
         builder.AddSoftDependencies("rabbitmq", "s3");
+        // The service uses no Redis, but its image is what the chart's helm test runs to check a cluster's
+        // dependencies, Redis included (check-dependencies with ConnectionStrings:Redis set).
+        builder.AddRedisDependencyCheck();
 
         // "Content": {
         //   "MaxVideoBytes": 5368709120, "MultipartThreshold": 104857600, "MultipartPartSize": 67108864,
