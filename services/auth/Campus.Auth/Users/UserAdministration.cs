@@ -48,105 +48,92 @@ public sealed class UserAdministration(AuthDbContext db, TokenIssuer issuer, Tim
         {
             return new UserAdministrationResult.InvalidRoles();
         }
-        if (callerId == id)
+        return await ChangeAsync(callerId, id, async (user, transaction) =>
         {
-            return new UserAdministrationResult.OwnAccount();
-        }
-        await using var transaction = await BeginAdminChangeAsync(ct);
-        if (!await IsActiveAdminAsync(callerId, ct))
-        {
-            return new UserAdministrationResult.NotAdmin();
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return new UserAdministrationResult.NotFound();
-        }
-        var newRoles = Roles.All.Where(requested.Contains).ToArray();
-        if (newRoles.SequenceEqual(user.Roles))
-        {
-            return new UserAdministrationResult.Done(UserResponse.From(user));
-        }
-        if (!newRoles.Contains(Roles.Admin) && await IsLastActiveAdminAsync(user, ct))
-        {
-            return new UserAdministrationResult.LastAdmin();
-        }
-        user.Roles = newRoles;
-        user.UpdatedAt = time.GetUtcNow();
-        db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
-        await db.SaveChangesAsync(ct);
-        // Sessions stay: the user's access tokens are void at once, and the next refresh issues one with the new roles.
-        var version = await issuer.RaiseSecurityVersionAsync(id, ct);
-        await transaction.CommitAsync(ct);
-        await issuer.AnnounceUserRevokedAsync(id, version);
-        return new UserAdministrationResult.Done(UserResponse.From(user));
-    }
-
-    /// <summary>Blocks <paramref name="id"/> for the admin <paramref name="callerId"/> and revokes every session of it.</summary>
-    public async Task<UserAdministrationResult> BlockAsync(Guid callerId, Guid id, CancellationToken ct)
-    {
-        if (callerId == id)
-        {
-            return new UserAdministrationResult.OwnAccount();
-        }
-        await using var transaction = await BeginAdminChangeAsync(ct);
-        if (!await IsActiveAdminAsync(callerId, ct))
-        {
-            return new UserAdministrationResult.NotAdmin();
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return new UserAdministrationResult.NotFound();
-        }
-        if (await IsLastActiveAdminAsync(user, ct))
-        {
-            return new UserAdministrationResult.LastAdmin();
-        }
-        var wasBlocked = user.Status == UserStatus.Blocked;
-        user.Status = UserStatus.Blocked;
-        user.UpdatedAt = time.GetUtcNow();
-        if (!wasBlocked)
-        {
-            db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
-        }
-        await db.SaveChangesAsync(ct);
-        var version = await issuer.RevokeAllSessionsAsync(id, "blocked", ct);
-        await transaction.CommitAsync(ct);
-        // Also when already blocked: announcing again costs nothing and repairs a revocation Redis missed.
-        await issuer.AnnounceUserRevokedAsync(id, version);
-        return new UserAdministrationResult.Done(UserResponse.From(user));
-    }
-
-    /// <summary>Lets the blocked user <paramref name="id"/> sign in again, for the admin <paramref name="callerId"/>.</summary>
-    public async Task<UserAdministrationResult> UnblockAsync(Guid callerId, Guid id, CancellationToken ct)
-    {
-        if (callerId == id)
-        {
-            return new UserAdministrationResult.OwnAccount();
-        }
-        await using var transaction = await BeginAdminChangeAsync(ct);
-        if (!await IsActiveAdminAsync(callerId, ct))
-        {
-            return new UserAdministrationResult.NotAdmin();
-        }
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
-        if (user is null)
-        {
-            return new UserAdministrationResult.NotFound();
-        }
-        if (user.Status == UserStatus.Blocked)
-        {
-            // An e-mail-only account that never confirmed goes back to waiting for its confirmation.
-            user.Status = user.Email is not null && user.EmailConfirmedAt is null && user.Phone is null
-                ? UserStatus.PendingConfirmation
-                : UserStatus.Active;
+            var newRoles = Roles.All.Where(requested.Contains).ToArray();
+            if (newRoles.SequenceEqual(user.Roles))
+            {
+                return new UserAdministrationResult.Done(UserResponse.From(user));
+            }
+            if (!newRoles.Contains(Roles.Admin) && await IsLastActiveAdminAsync(user, ct))
+            {
+                return new UserAdministrationResult.LastAdmin();
+            }
+            user.Roles = newRoles;
             user.UpdatedAt = time.GetUtcNow();
             db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
             await db.SaveChangesAsync(ct);
+            // Sessions stay: the user's access tokens are void at once, and the next refresh issues one with the new roles.
+            var version = await issuer.RaiseSecurityVersionAsync(id, ct);
+            await transaction.CommitAsync(ct);
+            await issuer.AnnounceUserRevokedAsync(id, version);
+            return new UserAdministrationResult.Done(UserResponse.From(user));
+        }, ct);
+    }
+
+    /// <summary>Blocks <paramref name="id"/> for the admin <paramref name="callerId"/> and revokes every session of it.</summary>
+    public Task<UserAdministrationResult> BlockAsync(Guid callerId, Guid id, CancellationToken ct) =>
+        ChangeAsync(callerId, id, async (user, transaction) =>
+        {
+            if (await IsLastActiveAdminAsync(user, ct))
+            {
+                return new UserAdministrationResult.LastAdmin();
+            }
+            var wasBlocked = user.Status == UserStatus.Blocked;
+            user.Status = UserStatus.Blocked;
+            user.UpdatedAt = time.GetUtcNow();
+            if (!wasBlocked)
+            {
+                db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
+            }
+            await db.SaveChangesAsync(ct);
+            var version = await issuer.RevokeAllSessionsAsync(id, "blocked", ct);
+            await transaction.CommitAsync(ct);
+            // Also when already blocked: announcing again costs nothing and repairs a revocation Redis missed.
+            await issuer.AnnounceUserRevokedAsync(id, version);
+            return new UserAdministrationResult.Done(UserResponse.From(user));
+        }, ct);
+
+    /// <summary>Lets the blocked user <paramref name="id"/> sign in again, for the admin <paramref name="callerId"/>.</summary>
+    public Task<UserAdministrationResult> UnblockAsync(Guid callerId, Guid id, CancellationToken ct) =>
+        ChangeAsync(callerId, id, async (user, transaction) =>
+        {
+            if (user.Status == UserStatus.Blocked)
+            {
+                // An e-mail-only account that never confirmed goes back to waiting for its confirmation.
+                user.Status = user.Email is not null && user.EmailConfirmedAt is null && user.Phone is null
+                    ? UserStatus.PendingConfirmation
+                    : UserStatus.Active;
+                user.UpdatedAt = time.GetUtcNow();
+                db.AddOutboxMessage(UserChanged.Of(user, user.UpdatedAt));
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+            return new UserAdministrationResult.Done(UserResponse.From(user));
+        }, ct);
+
+    /// <summary>
+    /// What every change of a user starts with: not the caller's own account, then, under the admin-changes lock, the
+    /// caller still an active admin and the user found; <paramref name="change"/> runs in that transaction.
+    /// </summary>
+    private async Task<UserAdministrationResult> ChangeAsync(Guid callerId, Guid id,
+        Func<User, IDbContextTransaction, Task<UserAdministrationResult>> change, CancellationToken ct)
+    {
+        if (callerId == id)
+        {
+            return new UserAdministrationResult.OwnAccount();
         }
-        await transaction.CommitAsync(ct);
-        return new UserAdministrationResult.Done(UserResponse.From(user));
+        await using var transaction = await BeginAdminChangeAsync(ct);
+        if (!await IsActiveAdminAsync(callerId, ct))
+        {
+            return new UserAdministrationResult.NotAdmin();
+        }
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, ct);
+        if (user is null)
+        {
+            return new UserAdministrationResult.NotFound();
+        }
+        return await change(user, transaction);
     }
 
     /// <summary>Role and status changes run one at a time, on every replica (a transaction-scoped advisory lock).</summary>
