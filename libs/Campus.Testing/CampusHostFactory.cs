@@ -15,7 +15,6 @@ namespace Campus.Testing;
 public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime where TProgram : class
 {
     private readonly string _redisPrefix = TestInfrastructure.UniqueName("t") + ":";
-    private bool _bound;
 
     public TestJwtIssuer Jwt { get; } = new();
 
@@ -81,11 +80,7 @@ public class CampusHostFactory<TProgram> : WebApplicationFactory<TProgram>, IAsy
     /// </summary>
     public async Task PublishAsync(string routingKey, object evt, string? messageId = null)
     {
-        if (!_bound)
-        {
-            await WaitUntilReadyAsync();
-            _bound = true;
-        }
+        await WaitUntilReadyAsync();
         await RabbitMqTestScope.PublishRawAsync(Broker.Exchange, routingKey, evt as string ?? JsonSerializer.Serialize(evt), messageId);
     }
 

@@ -25,10 +25,11 @@ internal static class DepartmentScope
     /// <summary>The caller's row of the facts as far as scoping and dates need it.</summary>
     public sealed record Caller(string? Department, string? TimeZone);
 
-    /// <summary><paramref name="asked"/> is trimmed already (null: none asked for).</summary>
+    /// <summary><paramref name="asked"/> as sent (trimmed here; null or blank: none asked for).</summary>
     public static async Task<(string? Department, Caller? Caller, Refusal Refusal)> ResolveAsync(
         AnalyticsDbContext db, ClaimsPrincipal principal, string? asked, CancellationToken ct)
     {
+        asked = string.IsNullOrWhiteSpace(asked) ? null : asked.Trim();
         var me = principal.UserId();
         var caller = await db.Users.AsNoTracking().Where(u => u.UserId == me)
             .Select(u => new Caller(u.Department, u.TimeZone)).FirstOrDefaultAsync(ct);

@@ -154,8 +154,7 @@ public static class ReportsApi
     internal static async Task<(string? Department, DepartmentScope.Caller? Caller, ProblemHttpResult? Problem)> ResolveDepartmentAsync(
         AnalyticsDbContext db, ClaimsPrincipal principal, string? asked, CancellationToken ct)
     {
-        var (department, caller, refusal) = await DepartmentScope.ResolveAsync(
-            db, principal, string.IsNullOrWhiteSpace(asked) ? null : asked.Trim(), ct);
+        var (department, caller, refusal) = await DepartmentScope.ResolveAsync(db, principal, asked, ct);
         return refusal switch
         {
             DepartmentScope.Refusal.NoDepartment => (null, caller, DepartmentUnknown()),

@@ -160,9 +160,7 @@ public sealed class ScheduleEditing(AnalyticsDbContext db, IOptions<SchedulesOpt
         }
 
         // The scope is the request's: a manager's own department, an admin's choice; a manager sends to colleagues only.
-        var asked = body.Params?.Department;
-        var (department, caller, refusal) = await DepartmentScope.ResolveAsync(
-            db, principal, string.IsNullOrWhiteSpace(asked) ? null : asked.Trim(), ct);
+        var (department, caller, refusal) = await DepartmentScope.ResolveAsync(db, principal, body.Params?.Department, ct);
         switch (refusal)
         {
             case DepartmentScope.Refusal.NoDepartment:
