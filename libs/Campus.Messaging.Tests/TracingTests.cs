@@ -73,10 +73,13 @@ public sealed partial class TracingTests(PostgresTestDatabase<TestDbContext> dat
 
         var delivery = Assert.Single(await _probe.WaitForAsync(d => d.Count == 1));
         // Listeners are process-wide: the exporter also sees other tests' spans, so this request's are picked by its trace.
-        // A span is exported when it ends; the consumer's ends once the handler returned.
+        // A span is exported when it ends: the consumer's once the handler returned, the request's once the server disposed
+        // its context, which the test server does after the client already has the response.
         var trace = delivery.TraceId ?? default;
-        var all = await Eventually.WaitForAsync(spans.Snapshot, s => s.Any(span => span.Kind == ActivityKind.Consumer && span.TraceId == trace),
-            TimeSpan.FromSeconds(10), "the consumer's span");
+        var all = await Eventually.WaitForAsync(spans.Snapshot,
+            s => s.Any(span => span.Kind == ActivityKind.Consumer && span.TraceId == trace)
+                && s.Any(span => span.Kind == ActivityKind.Server && span.TraceId == trace),
+            TimeSpan.FromSeconds(10), "the request's and the consumer's spans");
         var mine = all.Where(span => span.TraceId == trace).ToList();
         var request = Assert.Single(mine, span => span.Kind == ActivityKind.Server);
         Assert.Equal("/orders/7", request.GetTagItem("url.path"));
