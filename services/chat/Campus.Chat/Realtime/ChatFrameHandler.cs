@@ -12,8 +12,8 @@ namespace Campus.Chat.Realtime;
 /// control characters, is answered with an error frame; a frame that fails names a dependency outage, or is logged.
 /// </summary>
 public sealed partial class ChatFrameHandler(
-    IOptions<ChatOptions> options, IServiceScopeFactory scopes, ChatFanout fanout, ChatBudgets budgets, TimeProvider time,
-    ILogger<ChatFrameHandler> logger)
+    IOptions<ChatOptions> options, IServiceScopeFactory scopes, IEnumerable<DependencyOutage> outages, ChatFanout fanout,
+    ChatBudgets budgets, TimeProvider time, ILogger<ChatFrameHandler> logger)
 {
     /// <param name="connection">The socket the frame came from.</param>
     /// <param name="utf8">The frame's bytes (read only until this returns).</param>
@@ -42,8 +42,7 @@ public sealed partial class ChatFrameHandler(
         catch (Exception ex) when (ex is not OperationCanceledException and not WebSocketException)
         {
             // A dependency outage is named (the client retries the post with the same client_msg_id); anything else is a bug.
-            using var services = scopes.CreateScope();
-            var outage = DependencyOutages.Find(services.ServiceProvider.GetServices<DependencyOutage>(), ex);
+            var outage = DependencyOutages.Find(outages, ex);
             LogFrameFailed(ex, connection.ChatId);
             Send(connection, outage is null
                 ? ChatFrame.Error("internal_error", "The frame could not be processed; try again.")

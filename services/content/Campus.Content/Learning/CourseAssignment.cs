@@ -141,15 +141,18 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
     /// <summary>
     /// Enrols <paramref name="userId"/>, who joined <paramref name="department"/> at <paramref name="joinedAt"/>, by the
     /// department's assignments (due_in_days counted from joining); a learner already assigned keeps their due date. In
-    /// the caller's transaction: the caller saves and commits.
+    /// the caller's transaction, at the caller's <paramref name="now"/>: the caller saves and commits.
     /// </summary>
-    public async Task EnrolJoinerAsync(Guid userId, string department, string? timeZone, DateTimeOffset joinedAt, CancellationToken ct)
+    public async Task EnrolJoinerAsync(Guid userId, string department, string? timeZone, DateTimeOffset joinedAt, DateTimeOffset now,
+        CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var assignments = await db.Assignments.AsNoTracking().Where(a => a.Department == department).ToListAsync(ct);
-        foreach (var assignment in assignments)
+        var assignments = await (
+            from a in db.Assignments.AsNoTracking()
+            join c in db.Courses.AsNoTracking() on a.CourseId equals c.Id
+            where a.Department == department
+            select new { Assignment = a, Course = c }).ToListAsync(ct);
+        foreach (var (assignment, course) in assignments.Select(x => (x.Assignment, x.Course)))
         {
-            var course = await db.Courses.AsNoTracking().SingleAsync(c => c.Id == assignment.CourseId, ct);
             var dueAt = Enrolling.DueFor(assignment, Enrolling.Zone(timeZone), joinedAt);
             await EnrolAsync(new Placement(course, userId, dueAt, assignment.AssignedBy, KeepDue: true), now, ct);
         }

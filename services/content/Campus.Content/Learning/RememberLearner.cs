@@ -64,7 +64,7 @@ public sealed class RememberLearner(ContentDbContext db, CourseAssignment assign
 
         if (joined)
         {
-            await assignment.EnrolJoinerAsync(evt.UserId, department!, zone, evt.OccurredAt, ct);
+            await assignment.EnrolJoinerAsync(evt.UserId, department!, zone, evt.OccurredAt, now, ct);
         }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
