@@ -3,8 +3,11 @@
 #   - values schemas up to date (yamllint of the values files is in the workflows group);
 #   - helm dependency build (file://../campus-lib), helm lint --strict and helm template --kube-version 1.35.0 of
 #     every chart with every environment's values; the renders go to $DEPLOY_WORK/rendered/<chart>-<env>.yaml
-#     (the manifest checks validate every file there), plus api-gateway-prod-httproute.yaml (edge.kind=httproute) and
-#     api-gateway-prod-nginx.yaml (edge.kind=nginx, whose nginx.conf charts/edge-run.sh runs under nginx);
+#     (the manifest checks validate every file there). The api-gateway renders of the environments carry the chart's
+#     default edge, edge.kind=nginx (campus-edge), whose nginx.conf charts/edge-run.sh runs under nginx for each
+#     environment; the opt-in edges are rendered too: api-gateway-prod-ingress.yaml (edge.kind=ingress),
+#     api-gateway-prod-httproute.yaml (edge.kind=httproute) and api-gateway-prod-nginx-route.yaml (the nginx edge
+#     behind a shared Gateway: edge.nginx.passThroughRoute);
 #   - what a reviewer checks in the renders (charts/assert.mjs): restricted pods, three probes, resources, hooks,
 #     HPA, PDB, NetworkPolicy, ServiceMonitor, images, no Secret and nothing secret-looking, RBAC coverage;
 #   - observability (deploy/observability, which the api-gateway chart ships through its files/ symlink): the rendered
@@ -90,8 +93,10 @@ for chart in "${CHARTS[@]}"; do
     spawn "render-$chart-$env" render_to "$RENDERED/$chart-$env.yaml" "$chart" "$env"
   done
 done
+spawn render-ingress render_to "$RENDERED/api-gateway-prod-ingress.yaml" api-gateway prod --set edge.kind=ingress
 spawn render-httproute render_to "$RENDERED/api-gateway-prod-httproute.yaml" api-gateway prod --set edge.kind=httproute
-spawn render-nginx render_to "$RENDERED/api-gateway-prod-nginx.yaml" api-gateway prod --set edge.kind=nginx \
+spawn render-nginx-route render_to "$RENDERED/api-gateway-prod-nginx-route.yaml" api-gateway prod \
+  --set edge.nginx.passThroughRoute=true --set edge.nginx.service.type=ClusterIP --set edge.tls.secretName= \
   --set 'edge.nginx.trustedProxies={10.1.0.0/16}'
 package_all() { local chart; for chart in "${CHARTS[@]}"; do "$HELM" package "$HELMDIR/$chart" -d "$WORK/packages" >/dev/null || return 1; done; }
 spawn package package_all
@@ -105,6 +110,14 @@ lint_refused refuse-secret-value auth $'hosts:\n  auth:\n    config:\n      Sms_
 lint_refused refuse-empty-peers content $'networkPolicy:\n  egress:\n    database:\n      to: []\n      ports: [{port: 5432, protocol: TCP}]'
 lint_refused refuse-two-pollers notifications $'hosts:\n  notifications-worker:\n    replicas: 2'
 lint_refused refuse-edge-kind api-gateway $'edge:\n  kind: loadbalancer'
+# Refused for its own reason (the message names it), not for another one.
+route_untrusted() {
+  local out
+  out="$(render api-gateway prod --set edge.nginx.passThroughRoute=true --set edge.nginx.service.type=ClusterIP 2>&1)" && return 0
+  grep -q 'passThroughRoute needs edge.nginx.trustedProxies' <<<"$out" || { echo "refused for another reason: $out"; return 0; }
+  echo "$out"; return 1
+}
+spawn refuse-route-untrusted route_untrusted
 spawn refuse-no-tag "$HELM" template campus-auth "$HELMDIR/auth" -f "$HELMDIR/auth/values.prod.yaml" --set "image.registry=$REGISTRY" "${KUBE[@]}"
 spawn refuse-active-key render auth prod --set hosts.auth.signingKeys.activeKeyId=campus-other
 wait
@@ -118,8 +131,9 @@ for chart in "${CHARTS[@]}"; do
     check "helm template $chart $env -> rendered/$chart-$env.yaml" result "render-$chart-$env"
   done
 done
+check "helm template api-gateway prod with edge.kind=ingress -> rendered/api-gateway-prod-ingress.yaml" result render-ingress
 check "helm template api-gateway prod with edge.kind=httproute -> rendered/api-gateway-prod-httproute.yaml" result render-httproute
-check "helm template api-gateway prod with edge.kind=nginx -> rendered/api-gateway-prod-nginx.yaml" result render-nginx
+check "helm template api-gateway prod, nginx edge behind a shared Gateway -> rendered/api-gateway-prod-nginx-route.yaml" result render-nginx-route
 check "helm package of every chart" result package
 
 # --- what a reviewer checks (one node process) ----------------------------------------------------------------------
@@ -135,8 +149,9 @@ sed '/readinessProbe:/,/successThreshold/d' "$RENDERED/chat-prod.yaml" >"$BROKEN
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$chart-$env" rendered "$RENDERED/$chart-$env.yaml" "$chart" "$env" "$REGISTRY" "$TAG"
     done
   done
+  printf 'ingress\tingress\t%s\n' "$RENDERED/api-gateway-prod-ingress.yaml"
   printf 'httproute\thttproute\t%s\n' "$RENDERED/api-gateway-prod-httproute.yaml"
-  printf 'nginx\tnginx\t%s\n' "$RENDERED/api-gateway-prod-nginx.yaml"
+  printf 'nginx-route\tnginx-route\t%s\n' "$RENDERED/api-gateway-prod-nginx-route.yaml"
   (IFS=$'\t'; echo "secrets-sources	secrets	${yaml_files[*]/#/$ROOT/}")
   (IFS=$'\t'; echo "secrets-renders	secrets	${renders[*]}")
   (IFS=$'\t'; echo "rbac	rbac	$ROOT/deploy/k8s/rbac.yaml	${renders[*]}")
@@ -152,7 +167,7 @@ check "no Secret object and nothing secret-looking in the values files and deplo
 for chart in "${CHARTS[@]}"; do
   for env in "${ENVS[@]}"; do
     case "$chart" in
-      api-gateway) what="gateway: restricted pod, 3 probes, resources, HPA, PDB, NetworkPolicies, ServiceMonitor, Ingresses, alert rules" ;;
+      api-gateway) what="gateway: restricted pod, 3 probes, resources, HPA, PDB, NetworkPolicies, ServiceMonitor, alert rules; the nginx edge campus-edge (restricted pod, probes, PDB, LoadBalancer Local, nginx.conf rendered, the gateway admits it), no Ingress" ;;
       content) what="service + worker: restricted pods, probes, resources, migration hook, helm test Job, NetworkPolicies, ServiceMonitors" ;;
       auth | chat) what="restricted pod, 3 probes, resources, migration hook, HPA, PDB, NetworkPolicies, ServiceMonitor" ;;
       *) what="restricted pods, 3 probes, resources, migration hook, PDB when replicated, NetworkPolicies, ServiceMonitors" ;;
@@ -160,10 +175,13 @@ for chart in "${CHARTS[@]}"; do
     check "$chart $env: $what" asserted "$chart-$env"
   done
 done
-check "api-gateway httproute: one HTTPRoute (/api, /ws) with the security headers, no Ingress" asserted httproute
-check "api-gateway nginx: campus-edge restricted pod, probes, PDB, NetworkPolicies (gateway admits it), LoadBalancer Local, nginx.conf rendered" asserted nginx
-check "the campus-edge nginx.conf (edge.kind=nginx) runs under nginx: its own 404/413/429/502 are problem+json with a trace_id; TLS variant passes nginx -t" \
-  "$ROOT/deploy/checks/charts/edge-run.sh" "$RENDERED/api-gateway-prod-nginx.yaml" "$WORK/edge-run"
+check "api-gateway ingress (opt-in): Ingresses with the edge's limits and the security headers, the gateway admits ingress-nginx" asserted ingress
+check "api-gateway httproute (opt-in): one HTTPRoute (/api, /ws) with the security headers, no Ingress" asserted httproute
+check "api-gateway nginx edge behind a shared Gateway: one pass-through HTTPRoute to campus-edge:80 (no filter, timeout or limit), ClusterIP, the Gateway's X-Forwarded-For trusted" asserted nginx-route
+for env in "${ENVS[@]}"; do
+  check "api-gateway $env: the campus-edge nginx.conf runs under nginx: its own 404/413/429/502 are problem+json with a trace_id; TLS variant passes nginx -t" \
+    "$ROOT/deploy/checks/charts/edge-run.sh" "$RENDERED/api-gateway-$env.yaml" "$WORK/edge-run-$env"
+done
 check "no Secret object and nothing secret-looking in the ${#renders[@]} renders" asserted secrets-renders
 check "deploy/k8s/rbac.yaml: the deployer's Role allows every kind the charts render (and Helm's release Secrets), no wildcard" asserted rbac
 
@@ -189,15 +207,16 @@ refuse "lint refuses a credential in a setting's value (Password= in a connectio
 refuse "lint refuses an empty egress peer list (it would allow every destination)" result refuse-empty-peers
 refuse "lint refuses a second Telegram poller (notifications-worker replicas: 2)" result refuse-two-pollers
 refuse "lint refuses an unknown edge kind" result refuse-edge-kind
+refuse "template refuses the nginx edge behind a Gateway's route without trusted proxies (every client would be the proxy)" result refuse-route-untrusted
 refuse "template refuses a render without image.tag" result refuse-no-tag
 refuse "template refuses an active signing key that is not among the keys" result refuse-active-key
 refuse "the reviewer checks refuse a writable root filesystem" asserted broken-rootfs
 refuse "the reviewer checks refuse a pod without a readiness probe" asserted broken-probe
 refuse "the secret scan refuses a Secret object with a password" asserted broken-secret
 # The edge run must fail when the edge's own 404 page is nginx's HTML again.
-sed '/error_page 404 @not_found;/d' "$RENDERED/api-gateway-prod-nginx.yaml" >"$BROKEN/api-gateway-prod-nginx.yaml"
-edge_run_broken() { cmp -s "$RENDERED/api-gateway-prod-nginx.yaml" "$BROKEN/api-gateway-prod-nginx.yaml" \
-  || "$ROOT/deploy/checks/charts/edge-run.sh" "$BROKEN/api-gateway-prod-nginx.yaml" "$WORK/edge-run-broken"; }
+sed '/error_page 404 @not_found;/d' "$RENDERED/api-gateway-prod.yaml" >"$BROKEN/api-gateway-prod.yaml"
+edge_run_broken() { cmp -s "$RENDERED/api-gateway-prod.yaml" "$BROKEN/api-gateway-prod.yaml" \
+  || "$ROOT/deploy/checks/charts/edge-run.sh" "$BROKEN/api-gateway-prod.yaml" "$WORK/edge-run-broken"; }
 refuse "the edge run fails when the edge answers an unknown path with nginx's HTML page" edge_run_broken
 sed 's/(campus_messaging_dlq_messages) > 0/(campus_messaging_queue_messages) > 0/' "$RULES" >"$BROKEN/campus.rules.yaml"
 sed "s|../rules/campus.rules.yaml|$BROKEN/campus.rules.yaml|" "$OBSERVABILITY/tests/campus.rules.test.yaml" >"$BROKEN/campus.rules.test.yaml"

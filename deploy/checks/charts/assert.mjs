@@ -1,8 +1,11 @@
 // What a reviewer checks in the rendered Campus charts, as code (deploy/checks/10-charts.sh runs it):
 //
 //   node assert.mjs rendered <file> <chart> <env> <registry> <tag>   one chart × environment (helm template output)
+//   node assert.mjs ingress <file>                                    the api-gateway rendered with edge.kind=ingress
 //   node assert.mjs httproute <file>                                  the api-gateway rendered with edge.kind=httproute
-//   node assert.mjs nginx <file>                                      the api-gateway rendered with edge.kind=nginx
+//   node assert.mjs nginx-route <file>                                the api-gateway's nginx edge behind a shared Gateway
+//                                                     (edge.nginx.passThroughRoute); the default nginx edge is checked
+//                                                     in every api-gateway environment render (rendered)
 //   node assert.mjs edge-conf <file>                                  prints that render's campus-edge nginx.conf
 //   node assert.mjs secrets <file>...                                 no Secret object, nothing secret-looking
 //   node assert.mjs rbac <rbac.yaml> <file>...                        the deployer's Role covers every kind rendered
@@ -27,7 +30,8 @@ const named = (objects, kind, name) => objects.find((o) => o.kind === kind && o.
 const annotations = (o) => o.metadata?.annotations ?? {};
 
 const charts = {
-  "api-gateway": { hosts: ["gateway"], autoscaled: ["gateway"] },
+  // The shipped environments run the Campus nginx edge (edge.kind=nginx, the chart's default): Deployment campus-edge.
+  "api-gateway": { hosts: ["gateway"], autoscaled: ["gateway"], edge: "campus-edge" },
   auth: { hosts: ["auth"], migrations: "auth", autoscaled: ["auth"] },
   profile: { hosts: ["profile"], migrations: "profile" },
   content: { hosts: ["content", "content-worker"], migrations: "content", test: "content" },
@@ -115,7 +119,7 @@ function rendered(file, chart, env, registry, tag) {
   policies.forEach((p) => checkNetworkPolicy(`${ns} NetworkPolicy/${p.metadata.name}`, p));
 
   const deployments = objects.filter((o) => o.kind === "Deployment").map((d) => d.metadata.name).sort();
-  const expected = spec.hosts.map((h) => `campus-${h}`).sort();
+  const expected = [...spec.hosts.map((h) => `campus-${h}`), ...(spec.edge ? [spec.edge] : [])].sort();
   if (JSON.stringify(deployments) !== JSON.stringify(expected)) fail(`${ns}: Deployments ${deployments} are not ${expected}`);
 
   for (const host of spec.hosts) {
@@ -214,24 +218,9 @@ function rendered(file, chart, env, registry, tag) {
   }
 
   if (chart === "api-gateway") {
-    const ingresses = objects.filter((o) => o.kind === "Ingress");
-    const byPath = Object.fromEntries(ingresses.map((i) => [i.spec.rules[0].http.paths[0].path, i]));
-    const auth = byPath["/api/auth"];
-    if (!auth || !annotations(auth)["nginx.ingress.kubernetes.io/limit-rps"]) fail(`${ns}: no per-IP rate limit on /api/auth`);
-    const ws = byPath["/ws"];
-    if (!ws || Number(annotations(ws)["nginx.ingress.kubernetes.io/proxy-read-timeout"]) < 3600) fail(`${ns}: /ws has no long (1 h) read timeout`);
-    const api = byPath["/api"];
-    if (!api || annotations(api)["nginx.ingress.kubernetes.io/proxy-body-size"] !== "10m") fail(`${ns}: /api body size is not 10m`);
-    for (const i of ingresses) {
-      if (i.spec.rules[0].http.paths[0].backend.service?.name !== "campus-gateway") fail(`${ns} Ingress/${i.metadata.name}: not routed to campus-gateway`);
-      if (!annotations(i)["nginx.ingress.kubernetes.io/custom-headers"]) fail(`${ns} Ingress/${i.metadata.name}: no security headers`);
-    }
-    const headers = named(objects, "ConfigMap", "campus-edge-headers")?.data ?? {};
-    if (!/default-src 'none'/.test(headers["Content-Security-Policy"] ?? "")) fail(`${ns}: no Content-Security-Policy default-src 'none'`);
-    if (!/max-age=31536000/.test(headers["Strict-Transport-Security"] ?? "")) fail(`${ns}: no HSTS`);
+    // Every environment gets the edge that answers its own errors as problem+json.
+    checkNginxEdge(objects, ns, { passThroughRoute: false });
     if (!named(objects, "PrometheusRule", "campus-rules")) fail(`${ns}: no PrometheusRule`);
-    const gw = named(objects, "NetworkPolicy", "campus-gateway");
-    if (gw && !(gw.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail(`${ns}: the gateway does not admit the ingress controller`);
   } else {
     for (const host of spec.hosts) {
       const p = named(objects, "NetworkPolicy", `campus-${host}`);
@@ -241,6 +230,32 @@ function rendered(file, chart, env, registry, tag) {
       if (worker === fromGateway) fail(`${ns} NetworkPolicy/campus-${host}: ${worker ? "a worker must not" : "a service must"} admit the gateway`);
     }
   }
+}
+
+// edge.kind=ingress (opt-in): ingress-nginx annotations carrying the edge's limits and headers.
+function ingress(file) {
+  const objects = load(file);
+  const ns = "ingress";
+  for (const kind of ["HTTPRoute", "Deployment"]) {
+    if (objects.some((o) => o.kind === kind && o.metadata?.name?.startsWith("campus-edge"))) fail(`ingress: a ${kind} campus-edge rendered although edge.kind is ingress`);
+  }
+  const ingresses = objects.filter((o) => o.kind === "Ingress");
+  const byPath = Object.fromEntries(ingresses.map((i) => [i.spec.rules[0].http.paths[0].path, i]));
+  const auth = byPath["/api/auth"];
+  if (!auth || !annotations(auth)["nginx.ingress.kubernetes.io/limit-rps"]) fail(`${ns}: no per-IP rate limit on /api/auth`);
+  const ws = byPath["/ws"];
+  if (!ws || Number(annotations(ws)["nginx.ingress.kubernetes.io/proxy-read-timeout"]) < 3600) fail(`${ns}: /ws has no long (1 h) read timeout`);
+  const api = byPath["/api"];
+  if (!api || annotations(api)["nginx.ingress.kubernetes.io/proxy-body-size"] !== "10m") fail(`${ns}: /api body size is not 10m`);
+  for (const i of ingresses) {
+    if (i.spec.rules[0].http.paths[0].backend.service?.name !== "campus-gateway") fail(`${ns} Ingress/${i.metadata.name}: not routed to campus-gateway`);
+    if (!annotations(i)["nginx.ingress.kubernetes.io/custom-headers"]) fail(`${ns} Ingress/${i.metadata.name}: no security headers`);
+  }
+  const headers = named(objects, "ConfigMap", "campus-edge-headers")?.data ?? {};
+  if (!/default-src 'none'/.test(headers["Content-Security-Policy"] ?? "")) fail(`${ns}: no Content-Security-Policy default-src 'none'`);
+  if (!/max-age=31536000/.test(headers["Strict-Transport-Security"] ?? "")) fail(`${ns}: no HSTS`);
+  const gw = named(objects, "NetworkPolicy", "campus-gateway");
+  if (gw && !(gw.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail(`${ns}: the gateway does not admit the ingress controller`);
 }
 
 function httproute(file) {
@@ -258,36 +273,57 @@ function httproute(file) {
 }
 
 // edge.kind=nginx: the Campus edge itself (campus-edge), restricted like the hosts, its nginx.conf fully rendered, the
-// gateway admitting it (and no ingress controller), a LoadBalancer keeping client addresses. edge-run.sh runs the config.
-function nginx(file) {
-  const objects = load(file);
-  for (const kind of ["Ingress", "HTTPRoute"]) if (objects.some((o) => o.kind === kind)) fail(`nginx: a ${kind} rendered although edge.kind is nginx`);
+// gateway admitting it (and no ingress controller), and in front of it either a layer-4 LoadBalancer keeping client
+// addresses (the default) or a shared Gateway's pass-through HTTPRoute that adds nothing of its own (no filters, no
+// timeout) with the Gateway's proxies as trusted X-Forwarded-For sources. edge-run.sh runs the config.
+function checkNginxEdge(objects, where, { passThroughRoute }) {
+  if (objects.some((o) => o.kind === "Ingress")) fail(`${where}: an Ingress rendered although edge.kind is nginx (its controller's errors would be HTML)`);
+  for (const route of objects.filter((o) => o.kind === "HTTPRoute")) {
+    if (!passThroughRoute || route.metadata.name !== "campus-edge") fail(`${where}: HTTPRoute/${route.metadata.name} rendered beside the nginx edge`);
+  }
   for (const kind of ["ConfigMap", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"]) {
-    if (!named(objects, kind, "campus-edge")) fail(`nginx: no ${kind} campus-edge`);
+    if (!named(objects, kind, "campus-edge")) fail(`${where}: no ${kind} campus-edge`);
   }
   const deployment = named(objects, "Deployment", "campus-edge");
   if (deployment) {
     const pod = deployment.spec.template.spec;
-    checkPodSpec("nginx Deployment/campus-edge", pod, { probes: false });
+    checkPodSpec(`${where} Deployment/campus-edge`, pod, { probes: false });
     const c = pod.containers[0];
-    for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) if (!c[probe]) fail(`nginx Deployment/campus-edge: no ${probe}`);
-    if (!(pod.terminationGracePeriodSeconds > (c.lifecycle?.preStop?.sleep?.seconds ?? 0))) fail("nginx Deployment/campus-edge: no time for a graceful stop after preStop");
-    if (!deployment.spec.template.metadata.annotations?.["checksum/config"]) fail("nginx Deployment/campus-edge: no checksum/config (a changed nginx.conf would not roll out)");
+    for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) if (!c[probe]) fail(`${where} Deployment/campus-edge: no ${probe}`);
+    if (!(pod.terminationGracePeriodSeconds > (c.lifecycle?.preStop?.sleep?.seconds ?? 0))) fail(`${where} Deployment/campus-edge: no time for a graceful stop after preStop`);
+    if (!deployment.spec.template.metadata.annotations?.["checksum/config"]) fail(`${where} Deployment/campus-edge: no checksum/config (a changed nginx.conf would not roll out)`);
   }
   const conf = named(objects, "ConfigMap", "campus-edge")?.data?.["nginx.conf"] ?? "";
   const left = conf.split("\n").filter((l) => !l.trim().startsWith("#") && /@[A-Z_]+@/.test(l));
-  if (left.length) fail(`nginx: placeholders left in nginx.conf: ${left.join(" | ")}`);
-  if (!conf.includes("server campus-gateway:8080;")) fail("nginx: nginx.conf does not proxy to campus-gateway:8080");
+  if (left.length) fail(`${where}: placeholders left in nginx.conf: ${left.join(" | ")}`);
+  if (!conf.includes("server campus-gateway:8080;")) fail(`${where}: nginx.conf does not proxy to campus-gateway:8080`);
   const service = named(objects, "Service", "campus-edge");
-  if (service && (service.spec.type !== "LoadBalancer" || service.spec.externalTrafficPolicy !== "Local")) fail("nginx: Service/campus-edge is not a LoadBalancer keeping client addresses (externalTrafficPolicy Local)");
+  if (passThroughRoute) {
+    if (service && service.spec.type !== "ClusterIP") fail(`${where}: Service/campus-edge is a ${service.spec.type} although the Gateway's route is the way in`);
+    if (!/^\s*set_real_ip_from [0-9a-fA-F.:]+\/[0-9]+;$/m.test(conf) || !/^\s*real_ip_header X-Forwarded-For;$/m.test(conf)) fail(`${where}: nginx.conf does not take the client address from the Gateway's X-Forwarded-For (set_real_ip_from)`);
+    const route = named(objects, "HTTPRoute", "campus-edge");
+    if (!route) fail(`${where}: no HTTPRoute campus-edge`);
+    else {
+      const rules = route.spec.rules ?? [];
+      const rule = rules[0] ?? {};
+      if (rules.length !== 1 || rule.matches?.length !== 1 || rule.matches[0].path?.type !== "PathPrefix" || rule.matches[0].path?.value !== "/") fail(`${where} HTTPRoute/campus-edge: not one rule for every path (PathPrefix /): the Gateway would answer the others itself`);
+      if (rule.filters?.length) fail(`${where} HTTPRoute/campus-edge: filters (${rule.filters.map((f) => f.type)}): the edge sets the headers`);
+      if (rule.timeouts?.request !== "0s" || rule.timeouts?.backendRequest) fail(`${where} HTTPRoute/campus-edge: a request timeout of its own (the edge's are 75 s and 1 h for /ws): the Gateway would answer it`);
+      const backend = rule.backendRefs ?? [];
+      if (backend.length !== 1 || backend[0].name !== "campus-edge" || backend[0].port !== 80) fail(`${where} HTTPRoute/campus-edge: not routed to campus-edge:80`);
+      if (!route.spec.parentRefs?.length) fail(`${where} HTTPRoute/campus-edge: no parentRefs`);
+    }
+  } else if (service && (service.spec.type !== "LoadBalancer" || service.spec.externalTrafficPolicy !== "Local")) {
+    fail(`${where}: Service/campus-edge is not a LoadBalancer keeping client addresses (externalTrafficPolicy Local)`);
+  }
   const gw = named(objects, "NetworkPolicy", "campus-gateway");
   const admits = (r, component) => r.from.some((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"] === component && !f.namespaceSelector);
-  if (!(gw?.spec.ingress ?? []).some((r) => admits(r, "edge"))) fail("nginx: the gateway does not admit the campus-edge pods");
-  if ((gw?.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail("nginx: the gateway still admits the ingress controller");
+  if (!(gw?.spec.ingress ?? []).some((r) => admits(r, "edge"))) fail(`${where}: the gateway does not admit the campus-edge pods`);
+  if ((gw?.spec.ingress ?? []).some((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "ingress-nginx"))) fail(`${where}: the gateway still admits the ingress controller`);
   const edgePolicy = named(objects, "NetworkPolicy", "campus-edge");
   if (edgePolicy) {
-    checkNetworkPolicy("nginx NetworkPolicy/campus-edge", edgePolicy);
-    if (!(edgePolicy.spec.egress ?? []).some((r) => r.to.some((t) => t.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "gateway"))) fail("nginx: campus-edge may not reach the gateway");
+    checkNetworkPolicy(`${where} NetworkPolicy/campus-edge`, edgePolicy);
+    if (!(edgePolicy.spec.egress ?? []).some((r) => r.to.some((t) => t.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "gateway"))) fail(`${where}: campus-edge may not reach the gateway`);
   }
 }
 
@@ -370,12 +406,13 @@ function run(mode, args) {
   switch (mode) {
     case "rendered": rendered(...args); break;
     case "httproute": httproute(args[0]); break;
-    case "nginx": nginx(args[0]); break;
+    case "ingress": ingress(args[0]); break;
+    case "nginx-route": checkNginxEdge(load(args[0]), "nginx-route", { passThroughRoute: true }); break;
     case "edge-conf": edgeConf(args[0]); break;
     case "secrets": secrets(args); break;
     case "rbac": rbac(args[0], args.slice(1)); break;
     case "alerts": alerts(args[0], args[1], args[2]); break;
-    default: fail(`unknown mode ${mode}: rendered|httproute|nginx|edge-conf|secrets|rbac|alerts|batch`);
+    default: fail(`unknown mode ${mode}: rendered|ingress|httproute|nginx-route|edge-conf|secrets|rbac|alerts|batch`);
   }
 }
 

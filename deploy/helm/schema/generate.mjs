@@ -240,6 +240,7 @@ function chartSchema(name, chart) {
           externalTrafficPolicy: { enum: ["Local", "Cluster"] },
           annotations: stringMap(),
         }),
+        passThroughRoute: bool(),
         publicFrom: ref("peers"),
         trustedProxies: { type: "array", uniqueItems: true, items: str("CIDR of a load balancer in front that sends X-Forwarded-For", { pattern: "^[0-9a-fA-F.:]+/[0-9]{1,3}$" }) },
       }),

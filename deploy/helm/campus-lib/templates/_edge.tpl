@@ -1,14 +1,17 @@
 {{/*
 The public entry point in front of the gateway host, one of (edge.kind):
-  ingress    Ingresses for ingress-nginx carrying what deploy/edge/nginx.conf.template does locally: per-IP rate
+  nginx      (the default) the Campus edge itself: nginx running deploy/edge/nginx.conf.template (the chart's edge/
+             symlink), the same configuration as the local platform, so every limit, header and problem+json error
+             page is the local one; behind a Service of edge.nginx.service.type (a layer-4 LoadBalancer keeping client
+             addresses), TLS on 8443 with edge.tls.secretName, or behind a shared Gateway through a pass-through
+             HTTPRoute (edge.nginx.passThroughRoute). See campus.edgeNginx below.
+  ingress    (opt-in) Ingresses for ingress-nginx carrying what deploy/edge/nginx.conf.template does locally: per-IP rate
              limit on /api/auth, body size, timeouts, WebSocket pass-through with long timeouts on /ws, the
              security headers (custom-headers ConfigMap), 403 for /api/<service>/{readyz,metrics,dev}.
-  httproute  a Gateway API HTTPRoute to an existing Gateway (timeouts and headers; rate limit and body size are
-             the Gateway implementation's policies, see deploy/helm/README.md).
-  nginx      the Campus edge itself: nginx running deploy/edge/nginx.conf.template (the chart's edge/ symlink), the
-             same configuration as the local platform, so every limit, header and problem+json error page is the
-             local one; behind a Service of edge.nginx.service.type (LoadBalancer keeping client addresses), TLS on
-             8443 with edge.tls.secretName. See campus.edgeNginx below.
+  httproute  (opt-in) a Gateway API HTTPRoute to an existing Gateway (timeouts and headers; rate limit and body size
+             are the Gateway implementation's policies, see deploy/helm/README.md).
+  With ingress and httproute the controller's own answers (404 of an unmatched path, 413, the rate limit's 503 or
+  429) are its HTML or plain-text pages, not problem+json.
   none       nothing (another edge is managed elsewhere).
 */}}
 
@@ -195,11 +198,15 @@ spec:
   | replace "@ACCESS_LOG@" "/dev/stdout" }}
 {{- end -}}
 
-{{/* edge.kind=nginx: ConfigMap, ServiceAccount, Deployment, Service, PodDisruptionBudget and NetworkPolicy campus-edge. */}}
+{{/* edge.kind=nginx: ConfigMap, ServiceAccount, Deployment, Service, PodDisruptionBudget and NetworkPolicy campus-edge,
+     and with edge.nginx.passThroughRoute the HTTPRoute campus-edge. */}}
 {{- define "campus.edgeNginx" -}}
 {{- $e := .Values.edge -}}
 {{- $n := $e.nginx -}}
 {{- $tls := $e.tls.secretName -}}
+{{- if and $n.passThroughRoute (not $n.trustedProxies) }}
+{{- fail "edge.nginx.passThroughRoute needs edge.nginx.trustedProxies (the Gateway's proxy addresses): else every client is counted as the proxy by the per-IP limits" }}
+{{- end }}
 {{- $conf := include "campus.edgeNginxConf" . -}}
 {{- $labels := dict "app.kubernetes.io/name" "campus-edge" "app.kubernetes.io/component" "edge" }}
 ---
@@ -386,6 +393,33 @@ spec:
       app.kubernetes.io/instance: {{ .Release.Name }}
       {{- toYaml $labels | nindent 6 }}
 {{- end }}
+{{- if $n.passThroughRoute }}
+{{- /* A shared Gateway in front: it only carries requests for edge.host to the edge. No filters (the edge sets the
+       headers), no request timeout (the edge's are 75 s for /api and 1 h for /ws), no limits (none in the Gateway
+       API; the implementation's policies must not add any): every error a client meets is still the edge's. */}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: campus-edge
+  labels:
+    {{- include "campus.commonLabels" . | nindent 4 }}
+    {{- toYaml $labels | nindent 4 }}
+spec:
+  parentRefs:
+    {{- required "edge.httpRoute.parentRefs must name the Gateway" $e.httpRoute.parentRefs | toYaml | nindent 4 }}
+  hostnames: [{{ $e.host | quote }}]
+  rules:
+    - matches:
+        - path:
+            type: PathPrefix
+            value: /
+      backendRefs:
+        - name: campus-edge
+          port: 80
+      timeouts:
+        request: 0s
+{{- end }}
 {{- if .Values.networkPolicy.enabled }}
 ---
 apiVersion: networking.k8s.io/v1
@@ -402,7 +436,8 @@ spec:
       {{- toYaml $labels | nindent 6 }}
   policyTypes: ["Ingress", "Egress"]
   ingress:
-    # The public entry point: any address, on the edge's own ports only.
+    # The public entry point: edge.nginx.publicFrom (any address by default; the Gateway's proxy pods behind a
+    # pass-through route), on the edge's own ports only.
     - from:
         {{- toYaml $n.publicFrom | nindent 8 }}
       ports:
