@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the campus-edge configuration the api-gateway chart renders with edge.kind=nginx under this machine's nginx and
-# checks what a client meets at the edge itself: 404 for an unknown path (also one ending in .html), 413 for a body
-# over 10 MB, 429 with Retry-After past the /api/auth burst, 502 when the gateway is unreachable — each a problem+json
-# with its code and a 32-hex-digit trace_id — and the TLS variant passes `nginx -t` with a certificate.
+# Runs the campus-edge configuration the api-gateway chart renders (edge.kind=nginx, its default and every environment's)
+# under this machine's nginx and checks what a client meets at the edge itself: 404 for an unknown path (also one ending
+# in .html), 413 for a body over 10 MB, 429 with Retry-After past the /api/auth burst, 502 when the gateway is
+# unreachable — each a problem+json with its code and a 32-hex-digit trace_id — and the TLS variant passes `nginx -t`
+# with a certificate.
 #
 #   deploy/checks/charts/edge-run.sh RENDERED_NGINX_YAML WORK_DIR
 #
