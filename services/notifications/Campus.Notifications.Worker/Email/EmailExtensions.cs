@@ -4,7 +4,11 @@ namespace Campus.Notifications.Worker.Email;
 
 internal static class EmailExtensions
 {
-    /// <summary>The SMTP sender and its options.</summary>
+    /// <summary>
+    /// The SMTP sender and its options; with detailed tracing (<c>Tracing:Detailed</c>, on where spans are exported),
+    /// MailKit's spans of the conversation with the relay (connect, authenticate, send) too, under the delivery's span,
+    /// so a notification's trace ends at the SMTP relay.
+    /// </summary>
     public static void AddEmailDelivery(this IHostApplicationBuilder builder)
     {
         // "Smtp": {
@@ -20,5 +24,11 @@ internal static class EmailExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton<IEmailSender, SmtpEmailSender>();
+
+        if (ServiceDefaultsExtensions.DetailedTracing(builder.Configuration))
+        {
+            MailKit.Telemetry.SmtpClient.Configure();
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(MailKit.Telemetry.SmtpClient.ActivitySourceName));
+        }
     }
 }
