@@ -101,8 +101,10 @@ public static class OpenApiConventions
         {
             Type = JsonSchemaType.Object,
             Description = validation
-                ? "The problem of every 400: with `errors` (the field errors) when `code` is `validation_failed`, " +
-                    "without them for a 400 about the request as a whole (`invalid_page`, `otp_invalid`, ...)."
+                ? "The problem of every 400: with `errors` (the field errors, under the names the client sent) whenever the " +
+                    "problem is about particular fields, whatever its `code` (`validation_failed`, `invalid_page`, `weak_password`, ...); " +
+                    "without them only for a 400 about the request as a whole (`bad_request`: the body is not JSON; " +
+                    "`invalid_characters`; auth's `otp_invalid`, `otp_expired`, `token_invalid`)."
                 : "A problem (RFC 9457, application/problem+json) with the Campus extensions: always `code` and `trace_id`.",
             Properties = properties,
             Required = required,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Campus.Messaging.Outbox;
 using Campus.Notifications.Data;
 using Campus.ServiceDefaults;
@@ -21,6 +22,10 @@ public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Tot
 public static class DeliveriesApi
 {
     public const int MaxPageSize = 100;
+
+    /// <summary>The notification statuses the log filters on, as on the wire.</summary>
+    public static IReadOnlyList<string> Statuses { get; } =
+        [.. Enum.GetValues<NotificationStatus>().Select(s => JsonNamingPolicy.SnakeCaseLower.ConvertName(s.ToString()))];
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder routes)
     {
@@ -60,15 +65,15 @@ public static class DeliveriesApi
         NotificationStatus? wanted = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<NotificationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            if (!Statuses.Contains(status) || !Enum.TryParse<NotificationStatus>(status, ignoreCase: true, out var parsed))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", "status must be pending, sent or failed.");
+                return Problems.InvalidField("status", $"status is one of: {string.Join(", ", Statuses)}.", "invalid_filter");
             }
             wanted = parsed;
         }
         if (channel is not null && !Channels.IsKnown(channel))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", $"channel must be one of: {string.Join(", ", Channels.All)}.");
+            return Problems.InvalidField("channel", $"channel is one of: {string.Join(", ", Channels.All)}.", "invalid_filter");
         }
         return TypedResults.Ok(await log.ListAsync(userId, typeKey, wanted, channel, limit, offset, ct));
     }
