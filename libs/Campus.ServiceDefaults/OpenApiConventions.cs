@@ -140,10 +140,11 @@ public static class OpenApiConventions
     }
 
     /// <summary>
-    /// Document transformer: in a request body's schema a <c>required</c> property is not nullable. A Campus request record
-    /// declares a field the server checks for presence without a default (so the generator marks it required) and one the
-    /// server treats as optional with <c>= null</c> (not required); a required field the server gets as null is refused
-    /// with a 400, so the contract does not offer null for it.
+    /// Document transformer: in a request body's schema, and in every schema it holds (<c>items[0]</c> of
+    /// <c>SettingChange</c>, the parts of <c>CompleteUploadRequest</c>), a <c>required</c> property is not nullable. A
+    /// Campus request record declares a field the server checks for presence without a default (so the generator marks it
+    /// required) and one the server treats as optional with <c>= null</c> (not required); a required field the server
+    /// gets as null is refused with a 400, so the contract does not offer null for it.
     /// </summary>
     internal static void TightenRequestBodies(OpenApiDocument document)
     {
@@ -152,36 +153,63 @@ public static class OpenApiConventions
         {
             return;
         }
-        var requestTypes = document.Paths.Values
+        var pending = new Stack<string>(document.Paths.Values
             .SelectMany(path => path.Operations?.Values.AsEnumerable() ?? [])
             .Select(operation => operation.RequestBody?.Content)
             .Where(content => content is not null)
             .SelectMany(content => content!.Values)
-            .Select(media => (media.Schema as OpenApiSchemaReference)?.Reference.Id)
-            .Where(id => id is not null)
-            .Distinct();
-        foreach (var id in requestTypes)
+            .SelectMany(media => ReferencedIds(media.Schema))   // an optional body is oneOf [null, $ref]
+            .Distinct());
+        var seen = new HashSet<string>();
+        while (pending.TryPop(out var id))
         {
-            if (schemas.TryGetValue(id!, out var found) && found is OpenApiSchema { Properties: { } properties, Required: { } required })
+            if (!seen.Add(id) || !schemas.TryGetValue(id, out var found) || found is not OpenApiSchema schema)
             {
-                foreach (var name in required)
+                continue;
+            }
+            Tighten(schema);
+            foreach (var nested in ReferencedIds(schema))
+            {
+                pending.Push(nested);
+            }
+        }
+
+        static void Tighten(OpenApiSchema schema)
+        {
+            if (schema is not { Properties: { } properties, Required: { } required })
+            {
+                return;
+            }
+            foreach (var name in required)
+            {
+                switch (properties.TryGetValue(name, out var value) ? value : null)
                 {
-                    switch (properties.TryGetValue(name, out var value) ? value : null)
-                    {
-                        case OpenApiSchema { Type: { } type } property when type.HasFlag(JsonSchemaType.Null):
-                            property.Type = type & ~JsonSchemaType.Null;
-                            property.Enum = property.Enum?.Where(value => value is not null).ToList();
-                            break;
-                        case OpenApiSchema { OneOf: { Count: 2 } oneOf } when oneOf.Any(IsNull) && oneOf.FirstOrDefault(o => !IsNull(o)) is OpenApiSchemaReference reference:
-                            properties[name] = reference;
-                            break;
-                    }
+                    case OpenApiSchema { Type: { } type } property when type.HasFlag(JsonSchemaType.Null):
+                        property.Type = type & ~JsonSchemaType.Null;
+                        property.Enum = property.Enum?.Where(value => !IsNullValue(value)).ToList();
+                        break;
+                    case OpenApiSchema { OneOf: { Count: 2 } oneOf } when oneOf.Any(IsNull) && oneOf.FirstOrDefault(o => !IsNull(o)) is OpenApiSchemaReference reference:
+                        properties[name] = reference;
+                        break;
                 }
             }
         }
     }
 
+    // The component schemas a schema refers to: in its properties, items, additional properties and compositions.
+    private static IEnumerable<string> ReferencedIds(IOpenApiSchema? schema) => schema switch
+    {
+        OpenApiSchemaReference reference when reference.Reference.Id is { } id => [id],
+        OpenApiSchema concrete => (concrete.Properties?.Values ?? Enumerable.Empty<IOpenApiSchema>())
+            .Concat(concrete.OneOf ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.AllOf ?? [])
+            .Append(concrete.Items).Append(concrete.AdditionalProperties)
+            .SelectMany(ReferencedIds),
+        _ => [],
+    };
+
     private static bool IsNull(IOpenApiSchema schema) => schema is OpenApiSchema { Type: JsonSchemaType.Null };
+
+    private static bool IsNullValue(JsonNode? value) => value is null || JsonNullSentinel.IsJsonNullSentinel(value);
 
     /// <summary>Operation transformer: statuses and headers that follow from the endpoint's metadata.</summary>
     internal static void DescribeStandardResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context)
