@@ -13,7 +13,7 @@ namespace Campus.Notifications.Deliveries;
 /// (password reset) that even an admin must not be able to read.
 /// </summary>
 public sealed record DeliveryResponse(
-    Guid Id, Guid UserId, string TypeKey, string Channel, string Recipient, string? Subject, NotificationStatus Status,
+    Guid Id, Guid UserId, string TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string Channel, string Recipient, string? Subject, NotificationStatus Status,
     int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, DateTimeOffset CreatedAt);
 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Total, int Limit, int Offset);
@@ -56,7 +56,8 @@ public static class DeliveriesApi
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
         DeliveryLog log, CancellationToken ct,
         [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
-        string? status = null, string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [OneOf(typeof(DeliveriesApi), nameof(Statuses))] string? status = null,
+        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (InvalidPage(limit, offset) is { } invalid)
         {

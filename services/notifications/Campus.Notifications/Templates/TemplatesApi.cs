@@ -76,7 +76,9 @@ public static class TemplatesApi
     }
 
     public static async Task<Results<Ok<List<TemplateResponse>>, ProblemHttpResult>> ListAsync(NotificationsDbContext db, CancellationToken ct,
-        [FromQuery(Name = "type_key")] string? typeKey = null, string? channel = null, string? locale = null)
+        [FromQuery(Name = "type_key")] string? typeKey = null,
+        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null,
+        [OneOf(typeof(Locales), nameof(Locales.All))] string? locale = null)
     {
         if (channel is not null && !Channels.IsKnown(channel))
         {
