@@ -211,6 +211,76 @@ public static class OpenApiConventions
 
     private static bool IsNullValue(JsonNode? value) => value is null || JsonNullSentinel.IsJsonNullSentinel(value);
 
+    // Marks, between the schema transformer and the document transformer, a closed value set that is written once as a
+    // named component schema (OneOfAttribute.Schema). Never left in a document.
+    private const string EnumSchemaExtension = "x-campus-enum-schema";
+
+    /// <summary>
+    /// Document transformer: each closed value set named with <see cref="OneOfAttribute.Schema"/> becomes one component
+    /// schema (<c>Role</c>), and every field or parameter that takes it refers to it, so a client generator makes one type
+    /// of it rather than one per field (<c>Roles</c>, <c>Roles2</c>).
+    /// </summary>
+    internal static void NameEnums(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        var components = document.Components.Schemas;
+        foreach (var schema in components.Values.OfType<OpenApiSchema>().ToList())
+        {
+            Visit(schema);
+        }
+        var parameters = document.Paths?.Values.SelectMany(path => (path.Parameters ?? []).Concat(
+            path.Operations?.Values.SelectMany(operation => operation.Parameters ?? []) ?? [])) ?? [];
+        foreach (var parameter in parameters.OfType<OpenApiParameter>())
+        {
+            parameter.Schema = Named(parameter.Schema);
+        }
+
+        IOpenApiSchema? Named(IOpenApiSchema? schema)
+        {
+            if (schema is not OpenApiSchema concrete)
+            {
+                return schema;
+            }
+            if (concrete.Extensions is not { } extensions || !extensions.Remove(EnumSchemaExtension, out var marker))
+            {
+                Visit(concrete);
+                return concrete;
+            }
+            var name = ((JsonNodeExtension)marker).Node.GetValue<string>();
+            var type = concrete.Type ?? JsonSchemaType.String;
+            components.TryAdd(name, new OpenApiSchema
+            {
+                Type = type & ~JsonSchemaType.Null,
+                Enum = [.. (concrete.Enum ?? []).Where(value => !IsNullValue(value))],
+            });
+            var reference = new OpenApiSchemaReference(name, document);
+            return type.HasFlag(JsonSchemaType.Null)
+                ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, reference] }
+                : reference;
+        }
+
+        void Visit(OpenApiSchema schema)
+        {
+            if (schema.Properties is { } properties)
+            {
+                foreach (var key in properties.Keys.ToList())
+                {
+                    properties[key] = Named(properties[key])!;
+                }
+            }
+            schema.Items = Named(schema.Items);
+            schema.AdditionalProperties = Named(schema.AdditionalProperties);
+            foreach (var list in new[] { schema.OneOf, schema.AnyOf, schema.AllOf })
+            {
+                for (var i = 0; list is not null && i < list.Count; i++)
+                {
+                    list[i] = Named(list[i])!;
+                }
+            }
+        }
+    }
+
     /// <summary>Operation transformer: statuses and headers that follow from the endpoint's metadata.</summary>
     internal static void DescribeStandardResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context)
     {
@@ -324,6 +394,11 @@ public static class OpenApiConventions
             values.Add(null!);
         }
         target.Enum = values;
+        if (attribute.Schema is { } name)
+        {
+            target.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            target.Extensions[EnumSchemaExtension] = new JsonNodeExtension(JsonValue.Create(name));
+        }
     }
 
     private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context)
@@ -396,6 +471,12 @@ public static class OpenApiConventions
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter | AttributeTargets.Field)]
 public sealed class OneOfAttribute(Type type, string member) : Attribute
 {
+    /// <summary>
+    /// The name of the component schema the values are written once as (<c>Role</c>), for a set that several fields take;
+    /// null writes them into each field's schema.
+    /// </summary>
+    public string? Schema { get; set; }
+
     public IReadOnlyList<JsonNode> Values()
     {
         const System.Reflection.BindingFlags Static = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Auth.Users;
 
-public sealed record SetRolesRequest([property: Required, OneOf(typeof(Roles), nameof(Roles.All))] string[] Roles);
+public sealed record SetRolesRequest([property: Required, OneOf(typeof(Roles), nameof(Roles.All), Schema = Roles.Schema)] string[] Roles);
 
 public sealed record UserPage(IReadOnlyList<UserResponse> Items, int Total, int Limit, int Offset);
 
