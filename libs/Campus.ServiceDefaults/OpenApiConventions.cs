@@ -101,8 +101,10 @@ public static class OpenApiConventions
         {
             Type = JsonSchemaType.Object,
             Description = validation
-                ? "The problem of every 400: with `errors` (the field errors) when `code` is `validation_failed`, " +
-                    "without them for a 400 about the request as a whole (`invalid_page`, `otp_invalid`, ...)."
+                ? "The problem of every 400: with `errors` (the field errors, under the names the client sent) whenever the " +
+                    "problem is about particular fields, whatever its `code` (`validation_failed`, `invalid_page`, `weak_password`, ...); " +
+                    "without them only for a 400 about the request as a whole (`bad_request`: the body is not JSON; " +
+                    "`invalid_characters`; auth's `otp_invalid`, `otp_expired`, `token_invalid`)."
                 : "A problem (RFC 9457, application/problem+json) with the Campus extensions: always `code` and `trace_id`.",
             Properties = properties,
             Required = required,
@@ -138,10 +140,11 @@ public static class OpenApiConventions
     }
 
     /// <summary>
-    /// Document transformer: in a request body's schema a <c>required</c> property is not nullable. A Campus request record
-    /// declares a field the server checks for presence without a default (so the generator marks it required) and one the
-    /// server treats as optional with <c>= null</c> (not required); a required field the server gets as null is refused
-    /// with a 400, so the contract does not offer null for it.
+    /// Document transformer: in a request body's schema, and in every schema it holds (<c>items[0]</c> of
+    /// <c>SettingChange</c>, the parts of <c>CompleteUploadRequest</c>), a <c>required</c> property is not nullable. A
+    /// Campus request record declares a field the server checks for presence without a default (so the generator marks it
+    /// required) and one the server treats as optional with <c>= null</c> (not required); a required field the server
+    /// gets as null is refused with a 400, so the contract does not offer null for it.
     /// </summary>
     internal static void TightenRequestBodies(OpenApiDocument document)
     {
@@ -150,36 +153,133 @@ public static class OpenApiConventions
         {
             return;
         }
-        var requestTypes = document.Paths.Values
+        var pending = new Stack<string>(document.Paths.Values
             .SelectMany(path => path.Operations?.Values.AsEnumerable() ?? [])
             .Select(operation => operation.RequestBody?.Content)
             .Where(content => content is not null)
             .SelectMany(content => content!.Values)
-            .Select(media => (media.Schema as OpenApiSchemaReference)?.Reference.Id)
-            .Where(id => id is not null)
-            .Distinct();
-        foreach (var id in requestTypes)
+            .SelectMany(media => ReferencedIds(media.Schema))   // an optional body is oneOf [null, $ref]
+            .Distinct());
+        var seen = new HashSet<string>();
+        while (pending.TryPop(out var id))
         {
-            if (schemas.TryGetValue(id!, out var found) && found is OpenApiSchema { Properties: { } properties, Required: { } required })
+            if (!seen.Add(id) || !schemas.TryGetValue(id, out var found) || found is not OpenApiSchema schema)
             {
-                foreach (var name in required)
+                continue;
+            }
+            Tighten(schema);
+            foreach (var nested in ReferencedIds(schema))
+            {
+                pending.Push(nested);
+            }
+        }
+
+        static void Tighten(OpenApiSchema schema)
+        {
+            if (schema is not { Properties: { } properties, Required: { } required })
+            {
+                return;
+            }
+            foreach (var name in required)
+            {
+                switch (properties.TryGetValue(name, out var value) ? value : null)
                 {
-                    switch (properties.TryGetValue(name, out var value) ? value : null)
-                    {
-                        case OpenApiSchema { Type: { } type } property when type.HasFlag(JsonSchemaType.Null):
-                            property.Type = type & ~JsonSchemaType.Null;
-                            property.Enum = property.Enum?.Where(value => value is not null).ToList();
-                            break;
-                        case OpenApiSchema { OneOf: { Count: 2 } oneOf } when oneOf.Any(IsNull) && oneOf.FirstOrDefault(o => !IsNull(o)) is OpenApiSchemaReference reference:
-                            properties[name] = reference;
-                            break;
-                    }
+                    case OpenApiSchema { Type: { } type } property when type.HasFlag(JsonSchemaType.Null):
+                        property.Type = type & ~JsonSchemaType.Null;
+                        property.Enum = property.Enum?.Where(value => !IsNullValue(value)).ToList();
+                        break;
+                    case OpenApiSchema { OneOf: { Count: 2 } oneOf } when oneOf.Any(IsNull) && oneOf.FirstOrDefault(o => !IsNull(o)) is OpenApiSchemaReference reference:
+                        properties[name] = reference;
+                        break;
                 }
             }
         }
     }
 
+    // The component schemas a schema refers to: in its properties, items, additional properties and compositions.
+    private static IEnumerable<string> ReferencedIds(IOpenApiSchema? schema) => schema switch
+    {
+        OpenApiSchemaReference reference when reference.Reference.Id is { } id => [id],
+        OpenApiSchema concrete => (concrete.Properties?.Values ?? Enumerable.Empty<IOpenApiSchema>())
+            .Concat(concrete.OneOf ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.AllOf ?? [])
+            .Append(concrete.Items).Append(concrete.AdditionalProperties)
+            .SelectMany(ReferencedIds),
+        _ => [],
+    };
+
     private static bool IsNull(IOpenApiSchema schema) => schema is OpenApiSchema { Type: JsonSchemaType.Null };
+
+    private static bool IsNullValue(JsonNode? value) => value is null || JsonNullSentinel.IsJsonNullSentinel(value);
+
+    // Marks, between the schema transformer and the document transformer, a closed value set that is written once as a
+    // named component schema (OneOfAttribute.Schema). Never left in a document.
+    private const string EnumSchemaExtension = "x-campus-enum-schema";
+
+    /// <summary>
+    /// Document transformer: each closed value set named with <see cref="OneOfAttribute.Schema"/> becomes one component
+    /// schema (<c>Role</c>), and every field or parameter that takes it refers to it, so a client generator makes one type
+    /// of it rather than one per field (<c>Roles</c>, <c>Roles2</c>).
+    /// </summary>
+    internal static void NameEnums(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        var components = document.Components.Schemas;
+        foreach (var schema in components.Values.OfType<OpenApiSchema>().ToList())
+        {
+            Visit(schema);
+        }
+        var parameters = document.Paths?.Values.SelectMany(path => (path.Parameters ?? []).Concat(
+            path.Operations?.Values.SelectMany(operation => operation.Parameters ?? []) ?? [])) ?? [];
+        foreach (var parameter in parameters.OfType<OpenApiParameter>())
+        {
+            parameter.Schema = Named(parameter.Schema);
+        }
+
+        IOpenApiSchema? Named(IOpenApiSchema? schema)
+        {
+            if (schema is not OpenApiSchema concrete)
+            {
+                return schema;
+            }
+            if (concrete.Extensions is not { } extensions || !extensions.Remove(EnumSchemaExtension, out var marker))
+            {
+                Visit(concrete);
+                return concrete;
+            }
+            var name = ((JsonNodeExtension)marker).Node.GetValue<string>();
+            var type = concrete.Type ?? JsonSchemaType.String;
+            components.TryAdd(name, new OpenApiSchema
+            {
+                Type = type & ~JsonSchemaType.Null,
+                Enum = [.. (concrete.Enum ?? []).Where(value => !IsNullValue(value))],
+            });
+            var reference = new OpenApiSchemaReference(name, document);
+            return type.HasFlag(JsonSchemaType.Null)
+                ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, reference] }
+                : reference;
+        }
+
+        void Visit(OpenApiSchema schema)
+        {
+            if (schema.Properties is { } properties)
+            {
+                foreach (var key in properties.Keys.ToList())
+                {
+                    properties[key] = Named(properties[key])!;
+                }
+            }
+            schema.Items = Named(schema.Items);
+            schema.AdditionalProperties = Named(schema.AdditionalProperties);
+            foreach (var list in new[] { schema.OneOf, schema.AnyOf, schema.AllOf })
+            {
+                for (var i = 0; list is not null && i < list.Count; i++)
+                {
+                    list[i] = Named(list[i])!;
+                }
+            }
+        }
+    }
 
     /// <summary>Operation transformer: statuses and headers that follow from the endpoint's metadata.</summary>
     internal static void DescribeStandardResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context)
@@ -294,6 +394,11 @@ public static class OpenApiConventions
             values.Add(null!);
         }
         target.Enum = values;
+        if (attribute.Schema is { } name)
+        {
+            target.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+            target.Extensions[EnumSchemaExtension] = new JsonNodeExtension(JsonValue.Create(name));
+        }
     }
 
     private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context)
@@ -366,6 +471,12 @@ public static class OpenApiConventions
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter | AttributeTargets.Field)]
 public sealed class OneOfAttribute(Type type, string member) : Attribute
 {
+    /// <summary>
+    /// The name of the component schema the values are written once as (<c>Role</c>), for a set that several fields take;
+    /// null writes them into each field's schema.
+    /// </summary>
+    public string? Schema { get; set; }
+
     public IReadOnlyList<JsonNode> Values()
     {
         const System.Reflection.BindingFlags Static = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |

@@ -76,6 +76,7 @@ public static class OpenApiExtensions
                 OpenApiConventions.DescribeProblems(document);
                 OpenApiConventions.TightenRequestBodies(document);
                 OpenApiConventions.KeepNullOutOfEnums(document);
+                OpenApiConventions.NameEnums(document);
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer((schema, context, _) =>

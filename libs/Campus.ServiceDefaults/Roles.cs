@@ -17,6 +17,9 @@ public static class Roles
 
     public static readonly IReadOnlyList<string> All = [Student, Author, Moderator, Manager, Admin];
 
+    /// <summary>The contracts' one schema of a role name (every field that takes a role refers to it).</summary>
+    public const string Schema = "Role";
+
     public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(Admin);
 
     public static bool IsManager(this ClaimsPrincipal principal) => principal.IsInRole(Manager);

@@ -61,6 +61,41 @@ public abstract class ContractTests<TProgram>(string serviceName, IReadOnlyDicti
             $"libs/contracts/{serviceName}.json differs from the code's OpenAPI document at {difference}. {HowToFix}");
     }
 
+    [Fact]
+    public void The_response_check_refuses_a_400_about_fields_without_field_errors()
+    {
+        var contractPath = Path.Combine(RepositoryRoot(), "libs", "contracts", $"{serviceName}.json");
+        var json = File.ReadAllText(contractPath);
+        var contract = new ContractCheck.Contract(serviceName, json);
+        // Any operation that documents a 400, found as a request to it would be (its path parameters filled in).
+        var operation = JsonNode.Parse(json)!["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject()
+                .Where(operation => operation.Value?["responses"]?["400"] is not null)
+                .Select(operation => contract.Find(operation.Key,
+                    System.Text.RegularExpressions.Regex.Replace(path.Key, "{[^/]+}", Guid.NewGuid().ToString()))))
+            .First(found => found?.Responses.ContainsKey("400") == true)!;
+
+        List<string> Check(string code, JsonObject? errors)
+        {
+            var body = new JsonObject
+            {
+                ["status"] = 400, ["title"] = "One or more validation errors occurred.", ["code"] = code,
+                ["trace_id"] = "0af7651916cd43dd8448eb211c80319c",
+            };
+            if (errors is not null)
+            {
+                body["errors"] = errors;
+            }
+            return contract.Check(operation, 400, "application/problem+json", new Dictionary<string, string>(),
+                System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()), operation.Method);
+        }
+
+        Assert.Contains(Check("weak_password", null), problem => problem.Contains("no field errors", StringComparison.Ordinal));
+        Assert.Contains(Check("validation_failed", new JsonObject()), problem => problem.Contains("no field errors", StringComparison.Ordinal));
+        Assert.Empty(Check("weak_password", new JsonObject { ["password"] = new JsonArray("Too common.") }));
+        Assert.Empty(Check("bad_request", null));
+    }
+
     private string HowToFix =>
         $"Build the service locally (without CI=true), e.g. `dotnet build services/{serviceName}/Campus.{char.ToUpperInvariant(serviceName[0])}{serviceName[1..]}`: " +
         "it rewrites the document; review the change with `git diff libs/contracts` and commit it with the code.";

@@ -30,4 +30,19 @@ public static class Problems
         Assert.Equal(code, problem.TryGetProperty("code", out var found) ? found.GetString() : null);
         return problem;
     }
+
+    /// <summary>
+    /// Asserts a 400 validation problem with the <c>code</c> and a field error on <paramref name="field"/> (the name as the
+    /// client sent it: <c>items[0].channel</c>, <c>attachment_ids</c>); returns the problem body.
+    /// </summary>
+    public static async Task<JsonElement> AssertFieldErrorAsync(HttpResponseMessage response, string code, string field)
+    {
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object,
+            $"The {code} problem has no errors: {problem}");
+        Assert.True(errors.TryGetProperty(field, out var messages) && messages.ValueKind == JsonValueKind.Array
+            && messages.GetArrayLength() > 0 && messages.EnumerateArray().All(m => !string.IsNullOrWhiteSpace(m.GetString())),
+            $"The {code} problem has no field error on {field}: {problem}");
+        return problem;
+    }
 }

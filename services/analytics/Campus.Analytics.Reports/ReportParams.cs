@@ -29,7 +29,8 @@ public enum ReportPeriod
 /// <summary>
 /// The parameters of a report, the same for a request and a schedule (body, answer and row): a day range (in the report's
 /// time zone, both days included) or a relative <see cref="Period"/>, a department, a course. Stored as columns of the
-/// owning row (<c>from_date</c>, <c>to_date</c>, <c>department</c>, <c>course_id</c>, <c>period</c>).
+/// owning row (<c>from_date</c>, <c>to_date</c>, <c>department</c>, <c>course_id</c>, <c>period</c>). Every member is
+/// optional, absent meaning null, so the contract requires none of them.
 /// </summary>
 /// <param name="From">First day included, or null for no lower bound.</param>
 /// <param name="To">Last day included, or null for no upper bound.</param>
@@ -40,7 +41,8 @@ public enum ReportPeriod
 /// <c>period_and_range</c>). A request resolves it when made and answers the days it chose; a schedule keeps it and
 /// resolves it at each occurrence.
 /// </param>
-public sealed record ReportParams(DateOnly? From, DateOnly? To, string? Department, Guid? CourseId, ReportPeriod? Period = null)
+public sealed record ReportParams(
+    DateOnly? From = null, DateOnly? To = null, string? Department = null, Guid? CourseId = null, ReportPeriod? Period = null)
 {
     public const int DepartmentLength = 200;
 

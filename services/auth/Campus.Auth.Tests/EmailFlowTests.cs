@@ -66,7 +66,7 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
         var response = await _client.PostAsJsonAsync("/api/auth/email/register",
             new { email, password = password.Replace("{email}", email.ToUpperInvariant(), StringComparison.Ordinal) }, Ct);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "weak_password");
+        await AssertFieldErrorAsync(response, "weak_password", "password");
         await using var db = factory.Database.CreateContext();
         Assert.False(await db.Users.AnyAsync(u => u.Email == email, Ct));
     }

@@ -113,8 +113,8 @@ public sealed class PasswordFlowTests(AuthFactory factory) : IClassFixture<AuthF
         (await Forgot(email)).EnsureSuccessStatusCode();
         var token = await factory.LatestTokenAsync(EmailFlows.PasswordResetRequested, email);
 
-        await AssertProblemAsync(await Reset(token, "qwerty123456"), HttpStatusCode.BadRequest, "weak_password");
-        await AssertProblemAsync(await Reset(token, email), HttpStatusCode.BadRequest, "weak_password");
+        await AssertFieldErrorAsync(await Reset(token, "qwerty123456"), "weak_password", "password");
+        await AssertFieldErrorAsync(await Reset(token, email), "weak_password", "password");
 
         Assert.Equal(HttpStatusCode.NoContent, (await Reset(token, NewPassword)).StatusCode);
     }

@@ -28,7 +28,7 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
 
         var response = await client.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_phone");
+        await AssertFieldErrorAsync(response, "invalid_phone", "phone");
     }
 
     [Fact]

@@ -35,8 +35,8 @@ public sealed class SignInAbuseTests(AuthFactory factory) : IClassFixture<AuthFa
         var sent = await client.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
         var verified = await client.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = "123456" }, Ct);
 
-        await AssertProblemAsync(sent, HttpStatusCode.BadRequest, "invalid_phone");
-        await AssertProblemAsync(verified, HttpStatusCode.BadRequest, "invalid_phone");
+        await AssertFieldErrorAsync(sent, "invalid_phone", "phone");
+        await AssertFieldErrorAsync(verified, "invalid_phone", "phone");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class SignInAbuseTests(AuthFactory factory) : IClassFixture<AuthFa
 
         var response = await client.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "phone_not_supported");
+        await AssertFieldErrorAsync(response, "phone_not_supported", "phone");
         await using var db = factory.Database.CreateContext();
         Assert.False(await db.Set<Campus.Auth.Sms.DevSmsMessage>().AnyAsync(m => m.Phone == phone, Ct));
     }

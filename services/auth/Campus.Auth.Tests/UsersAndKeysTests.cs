@@ -130,8 +130,8 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
 
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         Assert.Equal(["student", "author"], (await set.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
-        await AssertProblemAsync(unknownRole, HttpStatusCode.BadRequest, "invalid_roles");
-        await AssertProblemAsync(empty, HttpStatusCode.BadRequest, "invalid_roles");
+        await AssertFieldErrorAsync(unknownRole, "invalid_roles", "roles");
+        await AssertFieldErrorAsync(empty, "invalid_roles", "roles");
         await AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "user_not_found");
     }
 

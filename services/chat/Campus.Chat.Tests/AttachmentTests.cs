@@ -46,7 +46,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
 
         // Attached once only.
         var reuse = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "again", client_msg_id = "again", attachment_ids = new[] { id } }, Ct);
-        Assert.Equal("invalid_attachment", await CodeAsync(reuse));
+        await AssertFieldErrorAsync(reuse, "invalid_attachment", "attachment_ids");
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var (id, upload) = await UploadWithUrlAsync(alice, chat, "fake.png", "image/png", "MZ this is no image"u8.ToArray());
 
         var posted = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "x", client_msg_id = "x", attachment_ids = new[] { id } }, Ct);
-        Assert.Equal("invalid_attachment", await CodeAsync(posted)); // not confirmed yet
+        await AssertFieldErrorAsync(posted, "invalid_attachment", "attachment_ids"); // not confirmed yet
         var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);

@@ -156,6 +156,8 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
 
         using var bad = await author.GetAsync("/api/content/courses?limit=101", Ct);
         await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_page");
+        using var unknownStatus = await author.GetAsync("/api/content/courses?status=lost", Ct);
+        await AssertFieldErrorAsync(unknownStatus, "invalid_status", "status");
     }
 
     [Fact]
@@ -205,7 +207,7 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         foreach (var ids in new[] { new[] { c, a }, [c, a, a], [c, a, Guid.NewGuid()] })
         {
             using var wrong = await author.PutAsJsonAsync($"/api/content/courses/{course}/sections/order", new { ids }, Ct);
-            await AssertProblemAsync(wrong, HttpStatusCode.BadRequest, "invalid_order");
+            await AssertFieldErrorAsync(wrong, "invalid_order", "ids");
         }
 
         var text = await author.CreateMaterialAsync(a, new { kind = "text", title = "Intro", body = "Hello" });

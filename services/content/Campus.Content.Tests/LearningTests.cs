@@ -226,15 +226,24 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, due_at = "next week" }, Ct))
         {
-            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_due_at");
+            await AssertFieldErrorAsync(r, "invalid_due_at", "due_at");
+        }
+        using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, due_in_days = 0 }, Ct))
+        {
+            await AssertFieldErrorAsync(r, "invalid_due_at", "due_in_days");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = Enumerable.Range(0, 1001).Select(_ => Guid.NewGuid()) }, Ct))
         {
-            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "too_many_users");
+            await AssertFieldErrorAsync(r, "too_many_users", "user_ids");
         }
         using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, department = "Support" }, Ct))
         {
-            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_assignment");
+            var problem = await AssertFieldErrorAsync(r, "invalid_assignment", "user_ids");
+            Assert.True(problem.GetProperty("errors").TryGetProperty("department", out _));
+        }
+        using (var r = await manager.PostAsJsonAsync(path, new { department = new string('d', 201) }, Ct))
+        {
+            await AssertFieldErrorAsync(r, "invalid_assignment", "department");
         }
 
         var day = DateOnly.FromDateTime(factory.Time.GetUtcNow().UtcDateTime).AddDays(20);
@@ -348,6 +357,11 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         using var student = As(studentId);
         await PostAsync(student, $"/api/content/courses/{course}/enrolment", null, HttpStatusCode.Created);
 
+        using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { duration = 600 }, Ct))
+        {
+            var problem = await AssertFieldErrorAsync(r, "invalid_progress", "position");
+            Assert.False(problem.GetProperty("errors").TryGetProperty("duration", out _));
+        }
         using (var r = await student.PostAsJsonAsync($"/api/content/materials/{material}/progress", new { position = -1, duration = 600 }, Ct))
         {
             await AssertProblemAsync(r, HttpStatusCode.UnprocessableEntity, "invalid_position");
@@ -497,7 +511,7 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         }
         using (var r = await admin.GetAsync($"/api/content/courses/{overdue.Course}/enrolments?state=lost", Ct))
         {
-            await AssertProblemAsync(r, HttpStatusCode.BadRequest, "invalid_state");
+            await AssertFieldErrorAsync(r, "invalid_state", "state");
         }
     }
 

@@ -142,7 +142,7 @@ public sealed class StreamTests(ContentFactory factory) : IClassFixture<ContentF
         var id = await ReadyVideoAsync(owner);
         using var author = factory.ClientFor(owner, "author");
         using var response = await author.GetAsync($"/api/content/media/{id}/stream?bitrate={bitrate}", Ct);
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_bitrate");
+        await AssertFieldErrorAsync(response, "invalid_bitrate", "bitrate");
     }
 
     [Fact]

@@ -39,11 +39,14 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         Assert.Equal(("failed", "boom", 5), (item.GetProperty("status").GetString(), item.GetProperty("last_error").GetString(), item.GetProperty("attempts").GetInt32()));
         Assert.False(item.TryGetProperty("body", out _));
 
-        foreach (var (query, code) in new[] { ("limit=0", "invalid_page"), ("limit=101", "invalid_page"), ("offset=-1", "invalid_page"), ("status=lost", "invalid_filter"), ("channel=sms", "invalid_filter") })
+        foreach (var (query, code, field) in new[]
+        {
+            ("limit=0", "invalid_page", "limit"), ("limit=101", "invalid_page", "limit"), ("offset=-1", "invalid_page", "offset"),
+            ("status=lost", "invalid_filter", "status"), ("status=Sent", "invalid_filter", "status"), ("channel=sms", "invalid_filter", "channel"),
+        })
         {
             var response = await admin.GetAsync($"/api/notifications/deliveries?{query}", Ct);
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.Equal(code, await CodeAsync(response));
+            await AssertFieldErrorAsync(response, code, field);
         }
     }
 

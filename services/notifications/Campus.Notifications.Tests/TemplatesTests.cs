@@ -76,14 +76,14 @@ public sealed class TemplatesTests(NotificationsFactory factory) : IClassFixture
         {
             type_key = "course_published", channel = "telegram", locale = "ru", body = "{{#items}}never closed",
         }, Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
-        Assert.Equal("template_invalid", await CodeAsync(broken));
+        await AssertFieldErrorAsync(broken, "template_invalid", "body");
 
         var brokenSubject = await admin.PostAsJsonAsync("/api/notifications/templates", new
         {
             type_key = "course_published", channel = "email", locale = "ru", subject = "{{/title}}", body = "ok",
         }, Ct);
-        Assert.Equal("template_invalid", await CodeAsync(brokenSubject));
+        var subjectProblem = await AssertFieldErrorAsync(brokenSubject, "template_invalid", "subject");
+        Assert.False(subjectProblem.GetProperty("errors").TryGetProperty("body", out _));
 
         var duplicate = await admin.PostAsJsonAsync("/api/notifications/templates", new
         {
@@ -99,6 +99,16 @@ public sealed class TemplatesTests(NotificationsFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors");
         Assert.Equal(["body", "channel", "locale", "type_key"], errors.EnumerateObject().Select(e => e.Name).Order());
+    }
+
+    [Fact]
+    public async Task A_template_list_filter_outside_its_values_is_refused_with_a_field_error()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+
+        await AssertFieldErrorAsync(await admin.GetAsync("/api/notifications/templates?channel=sms", Ct), "invalid_filter", "channel");
+        await AssertFieldErrorAsync(await admin.GetAsync("/api/notifications/templates?locale=de", Ct), "invalid_filter", "locale");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/notifications/templates?channel=email&locale=en", Ct)).StatusCode);
     }
 
     [Fact]

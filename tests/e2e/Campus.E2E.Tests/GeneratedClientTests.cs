@@ -30,11 +30,11 @@ public sealed partial class GeneratedClientTests
         // An administrator makes the first user an author; the refreshed token carries the role.
         using (var adminHttp = EdgeFor((await SignIn.AdminAsync()).AccessToken))
         {
-            var granted = await new Auth.AuthClient(adminHttp).SetUserRolesAsync(author.User.Id, new Auth.SetRolesRequest { Roles = [Auth.Roles.Author] }, Ct);
-            Assert.Contains(Auth.Roles2.Author, granted.Roles);
+            var granted = await new Auth.AuthClient(adminHttp).SetUserRolesAsync(author.User.Id, new Auth.SetRolesRequest { Roles = [Auth.Role.Author] }, Ct);
+            Assert.Contains(Auth.Role.Author, granted.Roles);
         }
         var refreshed = await new Auth.AuthClient(authorAuth).RefreshTokenAsync(new Auth.RefreshRequest { Refresh_token = author.Refresh_token }, Ct);
-        Assert.Contains(Auth.Roles2.Author, refreshed.User.Roles);
+        Assert.Contains(Auth.Role.Author, refreshed.User.Roles);
 
         // The author uploads a document (upload-url, PUT to storage, complete) and publishes a course that has it.
         using var authorHttp = EdgeFor(refreshed.Access_token);

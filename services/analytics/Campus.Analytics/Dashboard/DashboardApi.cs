@@ -26,7 +26,7 @@ public static class DashboardApi
             .MapGet("/dashboard", GetAsync)
             .WithName("GetDashboard")
             .WithSummary("Learning figures of a period (from, to: ISO dates or instants with their offset; default the last 30 days, at most 366) for everyone or a department (admins), or the caller's department (managers).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -45,13 +45,14 @@ public static class DashboardApi
         return result switch
         {
             DashboardReadingResult.Figures figures => TypedResults.Ok(figures.Dashboard),
-            DashboardReadingResult.InvalidDate => Problems.Create(StatusCodes.Status400BadRequest, "invalid_date",
-                "from and to are dates (YYYY-MM-DD, UTC days; to is included) or instants with their offset (2026-12-01T09:00:00+03:00)."),
+            DashboardReadingResult.InvalidDate invalid => Problems.InvalidField(invalid.Field,
+                $"{invalid.Field} is a date (YYYY-MM-DD, UTC days; to is included) or an instant with its offset (2026-12-01T09:00:00+03:00).",
+                "invalid_date"),
             DashboardReadingResult.InvalidPeriod => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_period", "from is after to."),
             DashboardReadingResult.PeriodTooLong => Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_too_long",
                 $"A period covers at most {MaxPeriodDays} days."),
-            DashboardReadingResult.InvalidDepartment => Problems.Create(StatusCodes.Status400BadRequest, "invalid_department",
-                $"A department has at most {MaxDepartmentLength} characters."),
+            DashboardReadingResult.InvalidDepartment => Problems.InvalidField("department",
+                $"A department has at most {MaxDepartmentLength} characters.", "invalid_department"),
             DashboardReadingResult.NoDepartment => Problems.Create(StatusCodes.Status403Forbidden, "no_department",
                 "A manager without a department manages no one.", "Analytics knows your department once your profile names one."),
             DashboardReadingResult.OutsideDepartment => Problems.Create(StatusCodes.Status403Forbidden, "outside_department",
@@ -100,6 +101,9 @@ public sealed record Period(DateTimeOffset From, DateTimeOffset To)
         var last = end ?? now;
         return new Period(start ?? last - DashboardApi.DefaultPeriod, last);
     }
+
+    /// <summary>Whether <paramref name="text"/> is absent or reads as a date or an instant (what <see cref="Parse"/> needs of each bound).</summary>
+    public static bool IsReadable(string? text, bool endOfDay) => string.IsNullOrWhiteSpace(text) || Read(text.Trim(), endOfDay) is not null;
 
     private static DateTimeOffset? Read(string text, bool endOfDay)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Campus.Analytics.Reports;
 
 namespace Campus.Analytics.Dashboard;
 
@@ -35,7 +36,8 @@ public sealed record TopCourse(Guid CourseId, string? Title, long Completions);
 public sealed record MediaPipeline(long Processing, long Ready, long Failed);
 
 /// <summary>Notification deliveries that finally succeeded or failed in the period, per channel.</summary>
-public sealed record ChannelDeliveries(string Channel, long Sent, long Failed);
+public sealed record ChannelDeliveries(
+    [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.DeliveryChannels))] string Channel, long Sent, long Failed);
 
 /// <summary>Chat messages posted in the period and the users who posted them.</summary>
 public sealed record ChatActivity(long Messages, long ActiveChatters);

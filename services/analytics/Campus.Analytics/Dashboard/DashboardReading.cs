@@ -8,8 +8,8 @@ public abstract record DashboardReadingResult
 {
     /// <summary>The figures of the period and scope.</summary>
     public sealed record Figures(DashboardResponse Dashboard) : DashboardReadingResult;
-    /// <summary>from or to cannot be read as a date or an instant with its offset.</summary>
-    public sealed record InvalidDate : DashboardReadingResult;
+    /// <summary><paramref name="Field"/> (<c>from</c> or <c>to</c>) cannot be read as a date or an instant with its offset.</summary>
+    public sealed record InvalidDate(string Field) : DashboardReadingResult;
     /// <summary>from is after to.</summary>
     public sealed record InvalidPeriod : DashboardReadingResult;
     /// <summary>The period covers more than <see cref="DashboardApi.MaxPeriodDays"/> days.</summary>
@@ -40,7 +40,7 @@ public sealed class DashboardReading(AnalyticsDbContext db, DashboardCache cache
     {
         if (Period.Parse(from, to, time.GetUtcNow()) is not { } period)
         {
-            return new DashboardReadingResult.InvalidDate();
+            return new DashboardReadingResult.InvalidDate(Period.IsReadable(to, endOfDay: true) ? "from" : "to");
         }
         if (period.From > period.To)
         {

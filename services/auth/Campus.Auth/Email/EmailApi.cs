@@ -16,7 +16,7 @@ public static class EmailApi
         group.MapPost("/register", RegisterAsync)
             .WithName("RegisterWithEmail")
             .WithSummary("Creates an unconfirmed account and mails a confirmation link (valid 24 h); again for an unconfirmed address, a new link at most once a minute. The answer is the same whether the address is new, unconfirmed or taken.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         group.MapPost("/confirm", ConfirmAsync)
             .WithName("ConfirmEmail")
@@ -50,8 +50,7 @@ public static class EmailApi
         {
             EmailRegistrationResult.Accepted accepted => TypedResults.Accepted((string?)null,
                 new RegistrationResponse(accepted.Email, (long)accepted.ConfirmationExpiresIn.TotalSeconds)),
-            EmailRegistrationResult.WeakPassword weak => Problems.Create(StatusCodes.Status400BadRequest, "weak_password",
-                "The password is too weak.", weak.Detail),
+            EmailRegistrationResult.WeakPassword weak => Problems.InvalidField("password", weak.Detail, "weak_password"),
             _ => throw new InvalidOperationException($"Unexpected registration result {result.GetType().Name}."),
         };
     }

@@ -47,8 +47,7 @@ public static class PasswordApi
         {
             PasswordResetResult.Completed => TypedResults.NoContent(),
             PasswordResetResult.InvalidToken => EmailApi.TokenInvalid(),
-            PasswordResetResult.WeakPassword weak => Problems.Create(StatusCodes.Status400BadRequest, "weak_password",
-                "The password is too weak.", weak.Detail),
+            PasswordResetResult.WeakPassword weak => Problems.InvalidField("password", weak.Detail, "weak_password"),
             _ => throw new InvalidOperationException($"Unexpected password reset result {result.GetType().Name}."),
         };
     }

@@ -25,7 +25,7 @@ public static class PhoneApi
         group.MapPost("/send-code", SendCodeAsync)
             .WithName("SendPhoneCode")
             .WithSummary("Sends a 6-digit sign-in code by SMS (Russian mobile numbers only).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status423Locked)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -111,12 +111,12 @@ public static class PhoneApi
                 return true;
             case PhoneCheck.NotSupported:
                 metrics.CodeRefused("phone_not_supported");
-                problem = Problems.Create(StatusCodes.Status400BadRequest, "phone_not_supported",
-                    "Sign-in codes are sent only to Russian mobile numbers.");
+                problem = Problems.InvalidField("phone", "Sign-in codes are sent only to Russian mobile numbers.", "phone_not_supported");
                 break;
             default:
-                problem = Problems.Create(StatusCodes.Status400BadRequest, "invalid_phone",
-                    "The phone must be an international number in ASCII: + and the digits, optionally grouped by spaces, hyphens and parentheses (+7 912 345-67-89).");
+                problem = Problems.InvalidField("phone",
+                    "The phone must be an international number in ASCII: + and the digits, optionally grouped by spaces, hyphens and parentheses (+7 912 345-67-89).",
+                    "invalid_phone");
                 break;
         }
         return false;

@@ -6,7 +6,7 @@ namespace Campus.Auth.Users;
 /// <summary>A user as clients see it: no password hash, status in snake_case (<c>pending_confirmation</c>).</summary>
 public sealed record UserResponse(
     Guid Id, string? Phone, string? Email,
-    [property: OneOf(typeof(Roles), nameof(Roles.All))] string[] Roles,
+    [property: OneOf(typeof(Roles), nameof(Roles.All), Schema = Roles.Schema)] string[] Roles,
     [property: OneOf(typeof(UserResponse), nameof(UserResponse.Statuses))] string Status,
     DateTimeOffset CreatedAt)
 {

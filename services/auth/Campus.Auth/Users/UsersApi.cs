@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Auth.Users;
 
-public sealed record SetRolesRequest([property: Required, OneOf(typeof(Roles), nameof(Roles.All))] string[] Roles);
+public sealed record SetRolesRequest([property: Required, OneOf(typeof(Roles), nameof(Roles.All), Schema = Roles.Schema)] string[] Roles);
 
 public sealed record UserPage(IReadOnlyList<UserResponse> Items, int Total, int Limit, int Offset);
 
@@ -41,7 +41,7 @@ public static class UsersApi
         admin.MapPut("/{id:guid}/roles", SetRolesAsync)
             .WithName("SetUserRoles")
             .WithSummary("Replaces a user's roles (student, author, moderator, manager, admin); their access tokens stop working at once.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -116,8 +116,8 @@ public static class UsersApi
         result switch
         {
             UserAdministrationResult.Done done => TypedResults.Ok(done.User),
-            UserAdministrationResult.InvalidRoles => Problems.Create(StatusCodes.Status400BadRequest, "invalid_roles",
-                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)}."),
+            UserAdministrationResult.InvalidRoles => Problems.InvalidField("roles",
+                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)}.", "invalid_roles"),
             UserAdministrationResult.OwnAccount => Problems.Create(StatusCodes.Status409Conflict, ownAccountCode, ownAccountTitle),
             UserAdministrationResult.NotAdmin => AdminRequired(),
             UserAdministrationResult.NotFound => Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No user with this id."),

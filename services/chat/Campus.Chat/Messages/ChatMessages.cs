@@ -280,7 +280,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
     }
 
     private static readonly Refusal InvalidAttachment = new(RefusalKind.Invalid, "invalid_attachment",
-        "An attachment is unknown, not yours, not confirmed, or already attached to a message.");
+        "An attachment is unknown, not yours, not confirmed, or already attached to a message.", "attachment_ids");
 
     internal static readonly Refusal MessageNotFound = new(RefusalKind.NotFound, "message_not_found", "No message with this seq in the chat.");
 

@@ -100,7 +100,7 @@ public static class CoursesApi
             // Minimal APIs parse enums case-sensitively (Draft); the wire names are snake_case (draft).
             if (!Enum.GetValues<CourseStatus>().Any(s => EnumText.Name(s) == status))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_status", "Unknown status.", "status is draft, published or archived.");
+                return Problems.InvalidField("status", $"status is one of: {string.Join(", ", Statuses)}.", "invalid_status");
             }
             wanted = EnumText.Parse<CourseStatus>(status);
         }

@@ -30,7 +30,7 @@ public static class SectionsApi
         manage.MapPut("/courses/{id:guid}/sections/order", ReorderSectionsAsync)
             .WithName("ReorderSections")
             .WithSummary("Sets the order of the course's sections: ids lists every section of the course exactly once.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         manage.MapPut("/sections/{id:guid}", UpdateSectionAsync)
             .WithName("UpdateSection")
@@ -49,7 +49,7 @@ public static class SectionsApi
         manage.MapPut("/sections/{id:guid}/materials/order", ReorderMaterialsAsync)
             .WithName("ReorderMaterials")
             .WithSummary("Sets the order of the section's materials: ids lists every material of the section exactly once.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesValidationProblem();
 
         api.MapGet("/sections/{id:guid}", GetSectionAsync)
             .WithName("GetSection")
@@ -349,7 +349,7 @@ public static class SectionsApi
     }
 
     private static ProblemHttpResult InvalidOrder(string what) =>
-        Problems.Create(StatusCodes.Status400BadRequest, "invalid_order", "The order is not a permutation.", $"ids must list every one of the {what} exactly once.");
+        Problems.InvalidField("ids", $"ids must list every one of the {what} exactly once.", "invalid_order");
 
     private static ProblemHttpResult SectionNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "section_not_found", "No such section in a course you can see.");

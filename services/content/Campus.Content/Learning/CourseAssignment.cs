@@ -12,8 +12,11 @@ namespace Campus.Content.Learning;
 public abstract record CourseAssignmentResult
 {
     public sealed record Assigned(AssignmentResult Summary) : CourseAssignmentResult;
-    /// <summary>The request is malformed (<paramref name="Code"/>, <paramref name="Title"/> say how).</summary>
-    public sealed record Invalid(string Code, string Title) : CourseAssignmentResult;
+    /// <summary>
+    /// The request is malformed: <paramref name="Code"/> says how, <paramref name="Message"/> is the field error of each of
+    /// <paramref name="Fields"/> (the request's wire names; both of a pair that must not be given together).
+    /// </summary>
+    public sealed record Invalid(string Code, string Message, params string[] Fields) : CourseAssignmentResult;
     public sealed record DueInPast : CourseAssignmentResult;
     /// <summary>No such course, or the caller may not see it.</summary>
     public sealed record CourseNotFound : CourseAssignmentResult;
@@ -45,20 +48,21 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
         var maxUsers = options.Value.MaxAssignmentUsers;
         if ((userIds.Length > 0) == (department is not null))
         {
-            return new CourseAssignmentResult.Invalid("invalid_assignment", "Give either user_ids or a department.");
+            return new CourseAssignmentResult.Invalid("invalid_assignment", "Give either user_ids or a department.", "user_ids", "department");
         }
         if (userIds.Length > maxUsers)
         {
-            return new CourseAssignmentResult.Invalid("too_many_users", $"At most {maxUsers} user ids at once.");
+            return new CourseAssignmentResult.Invalid("too_many_users", $"At most {maxUsers} user ids at once.", "user_ids");
         }
         if (department?.Length > Learner.DepartmentLength)
         {
-            return new CourseAssignmentResult.Invalid("invalid_assignment", $"A department has at most {Learner.DepartmentLength} characters.");
+            return new CourseAssignmentResult.Invalid("invalid_assignment", $"A department has at most {Learner.DepartmentLength} characters.", "department");
         }
         var now = time.GetUtcNow();
         if (ParseDue(request, now) is not { } due)
         {
-            return new CourseAssignmentResult.Invalid("invalid_due_at", "due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is 1..3650; not both.");
+            return new CourseAssignmentResult.Invalid("invalid_due_at",
+                "due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is 1..3650; not both.", DueFields(request));
         }
         if (due.Past)
         {
@@ -241,6 +245,15 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
     }
 
     private sealed record DueRule(DateTimeOffset? At, DateOnly? Date, int? Days, bool Past);
+
+    // The fields a refused due date is about: both when both were given, else the one that was.
+    private static string[] DueFields(AssignmentRequest request) =>
+        (string.IsNullOrWhiteSpace(request.DueAt), request.DueInDays is null) switch
+        {
+            (false, false) => ["due_at", "due_in_days"],
+            (true, false) => ["due_in_days"],
+            _ => ["due_at"],
+        };
 
     private static DueRule? ParseDue(AssignmentRequest request, DateTimeOffset now)
     {

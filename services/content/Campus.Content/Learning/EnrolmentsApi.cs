@@ -38,7 +38,7 @@ public static class EnrolmentsApi
         assign.MapPost("/courses/{id:guid}/assignments", AssignAsync)
             .WithName("AssignCourse")
             .WithSummary("Assigns a published course to user_ids (at most 1,000) or a department, with an optional due date (admins; managers within their department). Idempotent; a new due date changes existing assignments.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -100,7 +100,8 @@ public static class EnrolmentsApi
         return result switch
         {
             CourseAssignmentResult.Assigned assigned => TypedResults.Ok(assigned.Summary),
-            CourseAssignmentResult.Invalid invalid => Problems.Create(StatusCodes.Status400BadRequest, invalid.Code, invalid.Title),
+            CourseAssignmentResult.Invalid invalid => Problems.InvalidFields(
+                invalid.Fields.ToDictionary(field => field, _ => new[] { invalid.Message }), invalid.Code, invalid.Message),
             CourseAssignmentResult.DueInPast => Problems.Create(StatusCodes.Status422UnprocessableEntity, "due_in_past", "The due date has already passed."),
             CourseAssignmentResult.CourseNotFound => CoursesApi.NotFound(),
             CourseAssignmentResult.NotPublished => NotPublished(),
@@ -168,7 +169,7 @@ public static class EnrolmentsApi
         {
             if (!Enum.GetValues<LearningState>().Any(s => EnumText.Name(s) == state))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_state", "Unknown state.", "state is not_started, in_progress, completed or overdue.");
+                return Problems.InvalidField("state", $"state is one of: {string.Join(", ", States)}.", "invalid_state");
             }
             wanted = EnumText.Parse<LearningState>(state);
         }

@@ -27,7 +27,7 @@ public static class ProgressApi
         api.MapPost("/materials/{id:guid}/progress", HeartbeatAsync)
             .WithName("VideoHeartbeat")
             .WithSummary("A video player's heartbeat {position, duration} (seconds) (every 10–30 s, on play, pause and end): merges the watched intervals; done at the configured share of the duration.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -59,7 +59,8 @@ public static class ProgressApi
         return result switch
         {
             VideoHeartbeatResult.Recorded recorded => TypedResults.Ok(recorded.Progress),
-            VideoHeartbeatResult.InvalidProgress => Problems.Create(StatusCodes.Status400BadRequest, "invalid_progress",
+            VideoHeartbeatResult.InvalidProgress invalid => Problems.InvalidFields(
+                invalid.Fields.ToDictionary(field => field, field => new[] { $"{field} (seconds) is required." }), "invalid_progress",
                 "position and duration (seconds) are required."),
             VideoHeartbeatResult.InvalidDuration => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_duration",
                 "duration must be above 0 and at most 24 h."),

@@ -9,8 +9,8 @@ public abstract record VideoHeartbeatResult
 {
     /// <summary>The heartbeat was merged; <paramref name="Progress"/> is the video's progress now.</summary>
     public sealed record Recorded(MaterialProgressResponse Progress) : VideoHeartbeatResult;
-    /// <summary>position or duration is missing or not a number.</summary>
-    public sealed record InvalidProgress : VideoHeartbeatResult;
+    /// <summary><paramref name="Fields"/> (position, duration or both) are missing or not a number.</summary>
+    public sealed record InvalidProgress(IReadOnlyList<string> Fields) : VideoHeartbeatResult;
     /// <summary>The reported duration is not above 0 and at most 24 h.</summary>
     public sealed record InvalidDuration : VideoHeartbeatResult;
     /// <summary>The position is outside the reported duration, or (<paramref name="Duration"/>) beyond the video's own.</summary>
@@ -42,7 +42,9 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
         if (request.Position is not { } position || request.Duration is not { } reported
             || !double.IsFinite(position) || !double.IsFinite(reported))
         {
-            return new VideoHeartbeatResult.InvalidProgress();
+            string[] missing = [.. new[] { ("position", request.Position), ("duration", request.Duration) }
+                .Where(field => field.Item2 is not { } value || !double.IsFinite(value)).Select(field => field.Item1)];
+            return new VideoHeartbeatResult.InvalidProgress(missing);
         }
         if (reported <= 0 || reported > MaxDurationSeconds)
         {

@@ -61,7 +61,7 @@ public static class MediaApi
             .Produces(StatusCodes.Status302Found)
             .ProducesHeader(StatusCodes.Status302Found, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
             .ProducesHeader(StatusCodes.Status200OK, "Cache-Control", "`no-store`: the URL is a credential with its own expiry.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -143,8 +143,7 @@ public static class MediaApi
         {
             if (!int.TryParse(bitrate, out var value) || !Heights.Contains(value))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_bitrate", "Unknown bitrate.",
-                    $"bitrate is one of {string.Join(", ", Heights)} or auto.");
+                return Problems.InvalidField("bitrate", $"bitrate is one of {string.Join(", ", Heights)} or auto.", "invalid_bitrate");
             }
             height = value;
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Campus.Messaging.Outbox;
 using Campus.Notifications.Data;
 using Campus.ServiceDefaults;
@@ -12,7 +13,7 @@ namespace Campus.Notifications.Deliveries;
 /// (password reset) that even an admin must not be able to read.
 /// </summary>
 public sealed record DeliveryResponse(
-    Guid Id, Guid UserId, string TypeKey, string Channel, string Recipient, string? Subject, NotificationStatus Status,
+    Guid Id, Guid UserId, string TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string Channel, string Recipient, string? Subject, NotificationStatus Status,
     int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, DateTimeOffset CreatedAt);
 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Total, int Limit, int Offset);
@@ -21,6 +22,10 @@ public sealed record DeliveryPage(IReadOnlyList<DeliveryResponse> Items, int Tot
 public static class DeliveriesApi
 {
     public const int MaxPageSize = 100;
+
+    /// <summary>The notification statuses the log filters on, as on the wire.</summary>
+    public static IReadOnlyList<string> Statuses { get; } =
+        [.. Enum.GetValues<NotificationStatus>().Select(s => JsonNamingPolicy.SnakeCaseLower.ConvertName(s.ToString()))];
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder routes)
     {
@@ -51,7 +56,8 @@ public static class DeliveriesApi
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
         DeliveryLog log, CancellationToken ct,
         [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
-        string? status = null, string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [OneOf(typeof(DeliveriesApi), nameof(Statuses))] string? status = null,
+        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
     {
         if (InvalidPage(limit, offset) is { } invalid)
         {
@@ -60,15 +66,15 @@ public static class DeliveriesApi
         NotificationStatus? wanted = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<NotificationStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            if (!Statuses.Contains(status) || !Enum.TryParse<NotificationStatus>(status, ignoreCase: true, out var parsed))
             {
-                return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", "status must be pending, sent or failed.");
+                return Problems.InvalidField("status", $"status is one of: {string.Join(", ", Statuses)}.", "invalid_filter");
             }
             wanted = parsed;
         }
         if (channel is not null && !Channels.IsKnown(channel))
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_filter", $"channel must be one of: {string.Join(", ", Channels.All)}.");
+            return Problems.InvalidField("channel", $"channel is one of: {string.Join(", ", Channels.All)}.", "invalid_filter");
         }
         return TypedResults.Ok(await log.ListAsync(userId, typeKey, wanted, channel, limit, offset, ct));
     }

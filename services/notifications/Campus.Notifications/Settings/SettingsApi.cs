@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Notifications.Settings;
 
-public sealed record NotificationTypeResponse(string Key, string Description, string[] DefaultChannels, bool Critical);
+public sealed record NotificationTypeResponse(
+    string Key, string Description, [property: OneOf(typeof(Channels), nameof(Channels.All))] string[] DefaultChannels, bool Critical);
 
 /// <summary>One type on one channel: on or off, and whether it may be turned off at all.</summary>
 public sealed record SettingItem(string TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string Channel, bool Enabled, bool Critical);

@@ -41,7 +41,8 @@ public static class TemplatesApi
 
         admin.MapGet("/", ListAsync)
             .WithName("ListTemplates")
-            .WithSummary("Templates, optionally of one type, channel or locale.");
+            .WithSummary("Templates, optionally of one type, channel or locale.")
+            .ProducesValidationProblem();
 
         admin.MapGet("/{id:guid}", GetAsync)
             .WithName("GetTemplate")
@@ -52,14 +53,12 @@ public static class TemplatesApi
             .WithName("CreateTemplate")
             .WithSummary("Adds a template; one per type × channel × locale, and it must compile.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapPut("/{id:guid}", UpdateAsync)
             .WithName("UpdateTemplate")
             .WithSummary("Replaces a template; it must compile and stay unique per type × channel × locale.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -76,13 +75,25 @@ public static class TemplatesApi
         return routes;
     }
 
-    public static async Task<Ok<List<TemplateResponse>>> ListAsync(NotificationsDbContext db, CancellationToken ct,
-        [FromQuery(Name = "type_key")] string? typeKey = null, string? channel = null, string? locale = null) =>
-        TypedResults.Ok(await db.Templates.AsNoTracking()
+    public static async Task<Results<Ok<List<TemplateResponse>>, ProblemHttpResult>> ListAsync(NotificationsDbContext db, CancellationToken ct,
+        [FromQuery(Name = "type_key")] string? typeKey = null,
+        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null,
+        [OneOf(typeof(Locales), nameof(Locales.All))] string? locale = null)
+    {
+        if (channel is not null && !Channels.IsKnown(channel))
+        {
+            return Problems.InvalidField("channel", $"channel is one of: {string.Join(", ", Channels.All)}.", "invalid_filter");
+        }
+        if (locale is not null && !Locales.IsKnown(locale))
+        {
+            return Problems.InvalidField("locale", $"locale is one of: {string.Join(", ", Locales.All)}.", "invalid_filter");
+        }
+        return TypedResults.Ok(await db.Templates.AsNoTracking()
             .Where(t => (typeKey == null || t.TypeKey == typeKey) && (channel == null || t.Channel == channel) && (locale == null || t.Locale == locale))
             .OrderBy(t => t.TypeKey).ThenBy(t => t.Channel).ThenBy(t => t.Locale)
             .Select(t => new TemplateResponse(t.Id, t.TypeKey, t.Channel, t.Locale, t.Subject, t.Body, t.UpdatedAt))
             .ToListAsync(ct));
+    }
 
     public static async Task<Results<Ok<TemplateResponse>, ProblemHttpResult>> GetAsync(Guid id, NotificationsDbContext db, CancellationToken ct) =>
         await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct) is { } template
@@ -185,16 +196,19 @@ public static class TemplatesApi
         return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors);
     }
 
-    /// <summary>400 <c>template_invalid</c> naming the part that does not compile, with the parser's message.</summary>
+    /// <summary>400 <c>template_invalid</c>: a field error on each part that does not compile, with the parser's message.</summary>
     private static ProblemHttpResult? Compile(TemplateRequest request, TemplateRenderer renderer)
     {
+        var errors = new Dictionary<string, string[]>();
         if (request.Subject is not null && renderer.Validate(request.Subject) is { } subjectError)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "template_invalid", "The subject is not a valid Mustache template.", subjectError);
+            errors["subject"] = [$"Not a valid Mustache template: {subjectError}"];
         }
-        return renderer.Validate(request.Body!) is { } bodyError
-            ? Problems.Create(StatusCodes.Status400BadRequest, "template_invalid", "The body is not a valid Mustache template.", bodyError)
-            : null;
+        if (renderer.Validate(request.Body!) is { } bodyError)
+        {
+            errors["body"] = [$"Not a valid Mustache template: {bodyError}"];
+        }
+        return errors.Count == 0 ? null : Problems.InvalidFields(errors, "template_invalid", "The template does not compile.");
     }
 
     private static async Task<bool> TrySaveAsync(NotificationsDbContext db, CancellationToken ct)
