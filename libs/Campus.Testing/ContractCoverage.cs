@@ -98,7 +98,8 @@ public static class ContractCoverage
             uncovered += missing.Count;
             text.Append(CultureInfo.InvariantCulture,
                 $"\n{service}: {operations.Count - missing.Count} of {operations.Count} operations answered a success (");
-            text.AppendJoin(", ", sources.Select(s => $"{s.Name} {operations.Count(o => By(Key(o), s.Operations))}"));
+            text.AppendJoin(", ", sources.Select(s => (s.Name, Count: operations.Count(o => By(Key(o), s.Operations))))
+                .Where(s => s.Count > 0).Select(s => $"{s.Name} {s.Count}"));
             text.Append(")\n");
             foreach (var operation in missing)
             {
