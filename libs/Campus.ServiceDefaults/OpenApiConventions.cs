@@ -321,11 +321,25 @@ public static class OpenApiConventions
                 "`invalid_page`); also for a query parameter that does not parse (`?limit=abc`) or is missing.");
         }
 
+        // A path parameter is input too: a control character in it is refused (`invalid_characters`; a NUL already by the
+        // edge, `bad_request`), like one in a query parameter or a body.
+        if (operation.Parameters?.Any(p => p.In == ParameterLocation.Path) == true)
+        {
+            Ensure(operation, document, StatusCodes.Status400BadRequest,
+                "A path parameter that cannot be read: a control character in it (`invalid_characters`, or the edge's " +
+                "`bad_request` for a NUL).");
+        }
+
         Ensure(operation, document, StatusCodes.Status500InternalServerError,
             "An unexpected failure: `code` `internal_error` with the `trace_id` to quote, never a stack trace.");
         // Every host answers a dependency it cannot reach (database, broker, cache, storage) with 503 and Retry-After.
         Ensure(operation, document, StatusCodes.Status503ServiceUnavailable,
             "A dependency is unreachable for a moment (`unavailable`, or the operation's own code): try again after `Retry-After`.");
+        // What the path through the edge and the gateway answers for any operation when the service behind cannot.
+        Ensure(operation, document, StatusCodes.Status502BadGateway,
+            "The gateway could not reach the service, or the edge the gateway (`bad_gateway`): try again.");
+        Ensure(operation, document, StatusCodes.Status504GatewayTimeout,
+            "The service did not answer within the gateway's time limit for the route (`upstream_timeout`).");
 
         foreach (var (status, response) in operation.Responses)
         {

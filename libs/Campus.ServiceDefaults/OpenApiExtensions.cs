@@ -120,7 +120,10 @@ public static class OpenApiExtensions
             Version = "1.0.0",
             Description = $"The {service.ToLowerInvariant()} service of Campus. JSON is snake_case; errors are RFC 9457 " +
                 "problem details (application/problem+json) with a stable `code`. A method a path does not list answers 405 " +
-                "(`code` `method_not_allowed`, an `Allow` header naming the methods it has).",
+                "(`code` `method_not_allowed`, an `Allow` header naming the methods it has); a path this document does not list " +
+                "answers 404 (`not_found`). Through the edge, any request may also get what the edge and the gateway answer " +
+                "before the service sees it: 400 (`bad_request`, a request the edge cannot read), 401 (no valid token, with " +
+                "`WWW-Authenticate`), 413, 414 (`uri_too_long`), 429 (with `Retry-After`), 502, 503 and 504.",
         };
 
         // Relative on purpose: the document must not depend on the machine or port that produced it.

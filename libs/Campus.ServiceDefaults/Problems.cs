@@ -68,7 +68,9 @@ public static class Problems
         StatusCodes.Status422UnprocessableEntity => "unprocessable",
         StatusCodes.Status423Locked => "locked",
         StatusCodes.Status429TooManyRequests => "rate_limited",
+        StatusCodes.Status502BadGateway => "bad_gateway",
         StatusCodes.Status503ServiceUnavailable => "unavailable",
+        StatusCodes.Status504GatewayTimeout => "upstream_timeout",
         >= 500 => "internal_error",
         _ => "error",
     };

@@ -23,6 +23,8 @@ namespace Campus.Testing;
 /// middleware), so every test client goes through it. It looks only at requests whose path and method are an operation
 /// of the contract (not /healthz, /openapi, WebSocket upgrades, unknown paths or methods). A test that must see an
 /// undocumented answer on purpose sends <see cref="ExemptHeader"/> with its reason; none does today.
+/// The end-to-end suite checks the answers of the running platform the same way, on the client side
+/// (<see cref="ContractCheckHandler"/>), and every checked answer counts for <see cref="ContractCoverage"/>.
 /// </remarks>
 public static class ContractCheck
 {
@@ -38,13 +40,25 @@ public static class ContractCheck
         {
             return null;
         }
-        var service = applicationName["Campus.".Length..].ToLowerInvariant();
+        return ForService(applicationName["Campus.".Length..].ToLowerInvariant());
+    }
+
+    /// <summary>The contract of a service (<c>auth</c> -> <c>libs/contracts/auth.json</c>), or null when there is none.</summary>
+    internal static Contract? ForService(string service)
+    {
+        if (service.Length == 0 || !service.All(c => c is >= 'a' and <= 'z' or '-'))
+        {
+            return null;
+        }
         return Contracts.GetOrAdd(service, name =>
         {
-            var path = Path.Combine(TestInfrastructure.RepositoryRoot, "libs", "contracts", $"{name}.json");
+            var path = Path.Combine(ContractsFolder, $"{name}.json");
             return File.Exists(path) ? new Contract(name, File.ReadAllText(path)) : null;
         });
     }
+
+    /// <summary>libs/contracts of the repository the tests run from.</summary>
+    internal static string ContractsFolder => Path.Combine(TestInfrastructure.RepositoryRoot, "libs", "contracts");
 
     internal static IStartupFilter StartupFilter() => new Filter();
 
@@ -91,6 +105,7 @@ public static class ContractCheck
         var headers = context.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var problems = contract.Check(operation, context.Response.StatusCode, context.Response.ContentType, headers, buffer.ToArray(),
             context.Request.Method);
+        ContractCoverage.Record(contract, operation, context.Response.StatusCode);
         if (problems.Count > 0)
         {
             throw new ContractViolationException(
@@ -104,18 +119,23 @@ public static class ContractCheck
         await buffer.CopyToAsync(original.Stream, context.RequestAborted);
     }
 
-    private static string Truncate(string text) => text.Length <= 600 ? text : text[..600] + "…";
+    internal static string Truncate(string text) => text.Length <= 600 ? text : text[..600] + "…";
 
-    /// <summary>One operation of a contract: its path template, method and the JSON of its <c>responses</c>.</summary>
-    internal sealed record Operation(string Template, string Method, string? OperationId, JsonObject Responses)
+    /// <summary>
+    /// One operation of a contract: its path template, method and the JSON of its <c>responses</c>. A request the
+    /// contract lists no operation for gets a stand-in (<see cref="Contract.Unlisted"/>, <see cref="Unlisted"/> true).
+    /// </summary>
+    internal sealed record Operation(string Template, string Method, string? OperationId, JsonObject Responses, bool Unlisted = false)
     {
-        public string Describe() => OperationId ?? $"{Method.ToUpperInvariant()} {Template}";
+        public string Describe() => Unlisted ? Template : OperationId ?? $"{Method.ToUpperInvariant()} {Template}";
     }
 
     /// <summary>A committed contract, loaded once per test process.</summary>
     internal sealed class Contract
     {
         private static readonly Uri BaseUri = new("https://contracts.campus.test/");
+        private const string ProblemSchema = "ProblemDetails";
+        private const string ValidationProblemSchema = "HttpValidationProblemDetails";
         private readonly List<(Regex Path, int Parameters, Dictionary<string, Operation> Methods)> _paths = [];
         private readonly EvaluationOptions _options;
         private readonly Uri _documentUri;
@@ -150,6 +170,9 @@ public static class ContractCheck
 
         public string Service { get; }
 
+        /// <summary>Every operation of the contract, in path order.</summary>
+        public IEnumerable<Operation> Operations => _paths.SelectMany(p => p.Methods.Values).OrderBy(o => o.Template, StringComparer.Ordinal);
+
         public Operation? Find(string method, string path)
         {
             foreach (var (regex, _, methods) in _paths)
@@ -162,8 +185,53 @@ public static class ContractCheck
             return null;
         }
 
+        /// <summary>
+        /// What the contract allows for a request it lists no operation for (<c>info.description</c> of every contract):
+        /// a path it does not list answers 404 <c>not_found</c>, a method a listed path does not have 405
+        /// <c>method_not_allowed</c> with <c>Allow</c>; in front of either, what the edge and the gateway answer for any
+        /// request: 400 (a request the edge cannot read, a control character in the path), 401 with
+        /// <c>WWW-Authenticate</c> (no valid token), 413 (a body over the edge's or the gateway's limit), 414, 429 with
+        /// <c>Retry-After</c>, 502, 503 and 504. Every one of them is a problem (<c>ProblemDetails</c>; a 400 the
+        /// validation problem, as on every operation).
+        /// </summary>
+        public Operation Unlisted(string method, string path)
+        {
+            var pathListed = _paths.Any(p => p.Path.IsMatch(path));
+            JsonObject Answer(string schema, params string[] requiredHeaders) => new()
+            {
+                ["headers"] = new JsonObject(requiredHeaders.Select(name =>
+                    KeyValuePair.Create(name, (JsonNode?)new JsonObject { ["required"] = true }))),
+                ["content"] = new JsonObject
+                {
+                    ["application/problem+json"] = new JsonObject
+                    {
+                        ["schema"] = new JsonObject { ["$ref"] = _documentUri + "#/components/schemas/" + schema },
+                    },
+                },
+            };
+            JsonObject Problem(params string[] requiredHeaders) => Answer(ProblemSchema, requiredHeaders);
+            var responses = new JsonObject
+            {
+                ["400"] = Answer(ValidationProblemSchema),
+                ["401"] = Problem("WWW-Authenticate"),
+                [pathListed ? "405" : "404"] = pathListed ? Problem("Allow") : Problem(),
+                ["413"] = Problem(),
+                ["414"] = Problem(),
+                ["429"] = Problem("Retry-After"),
+                ["502"] = Problem(),
+                ["503"] = Problem(),
+                ["504"] = Problem(),
+            };
+            return new Operation(pathListed ? "(a method the path does not list)" : "(a path the contract does not list)",
+                method, null, responses, Unlisted: true);
+        }
+
+        /// <summary>
+        /// The ways an answer breaks the contract (none: it fits). A <paramref name="body"/> of null was not read (a stream,
+        /// a file): its status, headers and media type are checked, not its content.
+        /// </summary>
         public List<string> Check(Operation operation, int status, string? contentType, IReadOnlyDictionary<string, string> headers,
-            byte[] body, string method)
+            byte[]? body, string method)
         {
             var problems = new List<string>();
             var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -189,7 +257,7 @@ public static class ContractCheck
             }
 
             var content = response["content"] as JsonObject;
-            if (body.Length == 0 || HttpMethods.IsHead(method))
+            if (body is { Length: 0 } || HttpMethods.IsHead(method))
             {
                 if (content is { Count: > 0 } && status != StatusCodes.Status304NotModified)
                 {
@@ -211,7 +279,7 @@ public static class ContractCheck
                 problems.Add($"content type {contentType} is not documented (documented: {string.Join(", ", content.Select(c => c.Key))})");
                 return problems;
             }
-            if (!mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) || content[documentedType]?["schema"] is null)
+            if (body is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) || content[documentedType]?["schema"] is null)
             {
                 return problems;
             }

@@ -58,6 +58,8 @@ public sealed class RoutingTests(GatewayFactory factory) : IClassFixture<Gateway
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // The code the edge gives its own 502 and the contracts document.
+        Assert.Equal("bad_gateway", Problems.Code(await response.Content.ReadAsStringAsync(Ct)));
     }
 }
 

@@ -247,7 +247,7 @@ public sealed class GatewayEdgeTests
     }
 
     /// <summary>A client whose connections leave from <paramref name="source"/>: the edge sees another client IP.</summary>
-    internal static HttpClient ClientFrom(string source) => new(new SocketsHttpHandler
+    internal static HttpClient ClientFrom(string source) => Http.Create(new SocketsHttpHandler
     {
         ConnectCallback = async (context, cancel) =>
         {
@@ -264,10 +264,7 @@ public sealed class GatewayEdgeTests
                 throw;
             }
         },
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(10),
-    };
+    });
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

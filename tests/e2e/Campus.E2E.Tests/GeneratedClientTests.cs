@@ -139,7 +139,8 @@ public sealed partial class GeneratedClientTests
     /// <summary>A client of the edge whose requests carry <paramref name="accessToken"/>.</summary>
     private static HttpClient EdgeFor(string accessToken)
     {
-        var http = new HttpClient { BaseAddress = Platform.EdgeUrl, Timeout = TimeSpan.FromSeconds(10) };
+        var http = Http.Create(new SocketsHttpHandler());
+        http.BaseAddress = Platform.EdgeUrl;
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return http;
     }
