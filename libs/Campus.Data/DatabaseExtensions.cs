@@ -19,9 +19,6 @@ public static class DatabaseExtensions
     /// <summary>Statements prepared automatically per connection, unless the connection string sets its own.</summary>
     public const int AutoPreparedStatements = 100;
 
-    /// <summary>Connections a host keeps to its database at most, unless the connection string sets its own.</summary>
-    public const int MaxPoolSize = 20;
-
     /// <summary>
     /// Registers an <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:Database</c>, the <c>postgres</c> readiness
     /// check, its <c>check-dependencies</c> check, the <c>database_unavailable</c> outage and (with detailed tracing) spans
@@ -41,17 +38,9 @@ public static class DatabaseExtensions
             // Statements a connection runs often are prepared on it, so PostgreSQL parses and plans them once instead of
             // on every execution (planning cost more than executing the hot queries). A connection string that names
             // "Max Auto Prepare" (0 turns it off) wins.
-            if (!Names(connectionString, "MaxAutoPrepare"))
+            if (!NamesMaxAutoPrepare(connectionString))
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
-            }
-            // Npgsql's default (100) lets a burst of requests open a hundred PostgreSQL backends per host, each one a
-            // process to fork and a statement cache to warm, competing for the same few cores; past a handful of
-            // connections per core, more in parallel only makes each statement slower. Requests beyond the pool wait in
-            // the host for a connection instead. A connection string that names "Max Pool Size" wins.
-            if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
-            {
-                dataSource.ConnectionStringBuilder.MaxPoolSize = MaxPoolSize;
             }
             return dataSource.Build();
         });
@@ -107,7 +96,7 @@ public static class DatabaseExtensions
     private sealed class DatabaseTracing;
 
     // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether it was given.
-    private static bool Names(string connectionString, params string[] keywords) =>
+    private static bool NamesMaxAutoPrepare(string connectionString) =>
         new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(key => keywords.Contains(key.Replace(" ", "", StringComparison.Ordinal), StringComparer.OrdinalIgnoreCase));
+            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
 }

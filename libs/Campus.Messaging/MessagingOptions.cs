@@ -55,14 +55,6 @@ public sealed class MessagingOptions
     [Range(1, 1000)]
     public int OutboxBatchSize { get; set; } = 100;
 
-    /// <summary>
-    /// How long the relay waits, once woken by a commit, before it claims: rows committed in that moment go out in the
-    /// same round (one claim, one update and one commit for all of them instead of each). Adds at most this much to an
-    /// event's way to its consumers, never to the request that wrote it; zero claims at once.
-    /// </summary>
-    [TimeSpanRange("00:00:00", "00:00:01")]
-    public TimeSpan OutboxLinger { get; set; } = TimeSpan.FromMilliseconds(20);
-
     /// <summary>How often the relay looks for rows when nothing woke it up.</summary>
     [TimeSpanRange("00:00:00.050", "00:01:00")]
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -12,8 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Campus.Messaging.Outbox;
 
 /// <summary>
-/// Publishes pending outbox rows of <typeparamref name="TContext"/>. Woken by a commit, it waits
-/// <see cref="MessagingOptions.OutboxLinger"/> so rows committed together go out together; each round claims a batch with
+/// Publishes pending outbox rows of <typeparamref name="TContext"/>. Each round claims a batch with
 /// <c>FOR UPDATE SKIP LOCKED</c> in created order inside a transaction (so replicas never claim the same row),
 /// publishes each row with confirms, and marks it published in that transaction. When the broker fails it keeps the
 /// rows, backs off (1 s doubling to 30 s) and tries again; delivery is at least once (a crash between the confirm and
@@ -75,11 +74,7 @@ internal sealed partial class OutboxRelay<TContext>(
                         await DeletePublishedAsync(stoppingToken);
                         nextCleanup = timeProvider.GetUtcNow() + CleanupInterval;
                     }
-                    if (await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken) && _options.OutboxLinger > TimeSpan.Zero)
-                    {
-                        // Real time, not the host's clock: a batching window, which a test's frozen clock must not hold shut.
-                        await Task.Delay(_options.OutboxLinger, stoppingToken);
-                    }
+                    await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

@@ -32,8 +32,8 @@ internal sealed class OutboxSignal : IOutboxSignal
         }
     }
 
-    /// <summary>Waits for a signal or the timeout, whichever comes first; true when signalled.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+    /// <summary>Waits for a signal or the timeout, whichever comes first.</summary>
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
 }
 
 /// <summary>
