@@ -107,12 +107,6 @@ public static class ReportCatalog
         ["telegram"] = new("Telegram", "Telegram"),
     };
 
-    /// <summary>
-    /// The notification channels (notifications' delivery events name one of them), as on the wire: the closed value set of
-    /// a channel in the dashboard and the reports.
-    /// </summary>
-    public static IReadOnlyList<string> DeliveryChannels { get; } = [.. Channels.Keys];
-
     private static readonly Text Learner = new("Слушатель", "Learner");
     private static readonly Text Email = new("E-mail", "E-mail");
     private static readonly Text Department = new("Подразделение", "Department");
