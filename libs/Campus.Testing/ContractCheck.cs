@@ -321,10 +321,10 @@ public static class ContractCheck
         }
 
         // The 400s about the request as a whole, which name no field: the body is not JSON at all, a control character
-        // somewhere in the request, and auth's answers about a secret (a wrong or expired sign-in code, a used or unknown
-        // link token), which the client cannot fix field by field. Every other 400 is about fields and carries them.
+        // somewhere in the request, auth's answers about a secret (a wrong or expired sign-in code, a used or unknown
+        // link token), which the client cannot fix field by field, and chat's plain GET of a socket path. Every other 400 is about fields and carries them.
         private static readonly HashSet<string> WholeRequestCodes =
-            ["bad_request", "invalid_characters", "otp_invalid", "otp_expired", "token_invalid"];
+            ["bad_request", "invalid_characters", "otp_invalid", "otp_expired", "token_invalid", "websocket_required"];
 
         // Every 400 about particular input fields carries `errors: {field: [message]}` whatever its code
         // (docs/api-conventions.md); the schema cannot say so, as the same schema serves the whole-request 400s.

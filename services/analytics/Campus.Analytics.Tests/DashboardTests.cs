@@ -188,6 +188,16 @@ public sealed class DashboardTests(AnalyticsFactory factory) : IClassFixture<Ana
         await AssertFieldErrorAsync(response, "invalid_date", field);
     }
 
+    [Fact]
+    public async Task Two_unreadable_dates_are_both_named()
+    {
+        using var admin = Admin();
+        using var response = await admin.GetAsync("/api/analytics/dashboard?from=yesterday&to=2026-13-01", Ct);
+
+        var problem = await AssertFieldErrorAsync(response, "invalid_date", "from");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("to", out _), problem.ToString());
+    }
+
     [Theory]
     [InlineData("from=2026-03-10&to=2026-03-01", HttpStatusCode.UnprocessableEntity, "invalid_period")]
     [InlineData("from=2025-01-01&to=2026-03-01", HttpStatusCode.UnprocessableEntity, "period_too_long")]

@@ -38,7 +38,7 @@ public sealed class ContractCheckTests
         var error = await Assert.ThrowsAsync<ContractViolationException>(() =>
             SendAsync(HttpMethod.Get, "api/profile", Answer(HttpStatusCode.InternalServerError, Problem.Replace("}", ""","stack":"at ..."}"""))));
 
-        Assert.Contains("stack", error.Message, StringComparison.Ordinal);
+        Assert.Contains("body at $.stack", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -45,9 +45,10 @@ public static class DashboardApi
         return result switch
         {
             DashboardReadingResult.Figures figures => TypedResults.Ok(figures.Dashboard),
-            DashboardReadingResult.InvalidDate invalid => Problems.InvalidField(invalid.Field,
-                $"{invalid.Field} is a date (YYYY-MM-DD, UTC days; to is included) or an instant with its offset (2026-12-01T09:00:00+03:00).",
-                "invalid_date"),
+            DashboardReadingResult.InvalidDate invalid => Problems.InvalidFields(invalid.Fields.ToDictionary(field => field, field => new[]
+                {
+                    $"{field} is a date (YYYY-MM-DD, UTC days; to is included) or an instant with its offset (2026-12-01T09:00:00+03:00).",
+                }), "invalid_date", "from and to are dates or instants with their offsets."),
             DashboardReadingResult.InvalidPeriod => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_period", "from is after to."),
             DashboardReadingResult.PeriodTooLong => Problems.Create(StatusCodes.Status422UnprocessableEntity, "period_too_long",
                 $"A period covers at most {MaxPeriodDays} days."),

@@ -8,8 +8,8 @@ public abstract record DashboardReadingResult
 {
     /// <summary>The figures of the period and scope.</summary>
     public sealed record Figures(DashboardResponse Dashboard) : DashboardReadingResult;
-    /// <summary><paramref name="Field"/> (<c>from</c> or <c>to</c>) cannot be read as a date or an instant with its offset.</summary>
-    public sealed record InvalidDate(string Field) : DashboardReadingResult;
+    /// <summary>The bounds (<c>from</c>, <c>to</c> or both) that cannot be read as a date or an instant with its offset.</summary>
+    public sealed record InvalidDate(string[] Fields) : DashboardReadingResult;
     /// <summary>from is after to.</summary>
     public sealed record InvalidPeriod : DashboardReadingResult;
     /// <summary>The period covers more than <see cref="DashboardApi.MaxPeriodDays"/> days.</summary>
@@ -40,7 +40,10 @@ public sealed class DashboardReading(AnalyticsDbContext db, DashboardCache cache
     {
         if (Period.Parse(from, to, time.GetUtcNow()) is not { } period)
         {
-            return new DashboardReadingResult.InvalidDate(Period.IsReadable(to, endOfDay: true) ? "from" : "to");
+            string[] unreadable = [.. new[] { ("from", from, false), ("to", to, true) }
+                .Where(bound => !Period.IsReadable(bound.Item2, bound.Item3)).Select(bound => bound.Item1)];
+            // Both readable alone yet no period (a bound outside the calendar's range once converted): from is named.
+            return new DashboardReadingResult.InvalidDate(unreadable.Length > 0 ? unreadable : ["from"]);
         }
         if (period.From > period.To)
         {
