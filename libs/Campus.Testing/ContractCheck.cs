@@ -108,11 +108,8 @@ public static class ContractCheck
         ContractCoverage.Record(contract, operation, context.Response.StatusCode);
         if (problems.Count > 0)
         {
-            throw new ContractViolationException(
-                $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString} ({operation.Describe()}) answered " +
-                $"{context.Response.StatusCode}, which libs/contracts/{contract.Service}.json does not allow:\n  " +
-                string.Join("\n  ", problems) +
-                $"\nBody: {Truncate(Encoding.UTF8.GetString(buffer.ToArray()))}");
+            throw ContractViolationException.Of(contract, $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}",
+                operation, $"{context.Response.StatusCode}", problems, buffer.ToArray());
         }
 
         buffer.Position = 0;
@@ -382,4 +379,14 @@ public static class ContractCheck
 }
 
 /// <summary>A response that the committed contract does not allow.</summary>
-public sealed class ContractViolationException(string message) : Exception(message);
+public sealed class ContractViolationException(string message) : Exception(message)
+{
+    /// <summary>
+    /// What <paramref name="request"/> (method, path and query) answered, <paramref name="answered"/> (the status, and by
+    /// whom), and each way it breaks <paramref name="contract"/>, with the start of the body when it was read.
+    /// </summary>
+    internal static ContractViolationException Of(ContractCheck.Contract contract, string request, ContractCheck.Operation operation,
+        string answered, IEnumerable<string> problems, byte[]? body) =>
+        new($"{request} ({operation.Describe()}) answered {answered}, which libs/contracts/{contract.Service}.json does not allow:\n  " +
+            string.Join("\n  ", problems) + (body is null ? "" : $"\nBody: {ContractCheck.Truncate(Encoding.UTF8.GetString(body))}"));
+}

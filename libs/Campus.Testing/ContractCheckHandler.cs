@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Campus.Testing;
 
 /// <summary>
@@ -62,10 +60,8 @@ public sealed class ContractCheckHandler(Uri origin, HttpMessageHandler inner, b
         if (problems.Count > 0)
         {
             response.Dispose();
-            throw new ContractViolationException(
-                $"{request.Method} {path}{asked.Query} ({operation.Describe()}) answered {status} through {origin.Authority}, " +
-                $"which libs/contracts/{contract.Service}.json does not allow:\n  " + string.Join("\n  ", problems) +
-                (body is null ? "" : $"\nBody: {ContractCheck.Truncate(Encoding.UTF8.GetString(body))}"));
+            throw ContractViolationException.Of(contract, $"{request.Method} {path}{asked.Query}", operation,
+                $"{status} through {origin.Authority}", problems, body);
         }
         return response;
     }
