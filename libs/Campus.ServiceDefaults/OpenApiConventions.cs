@@ -415,6 +415,18 @@ public static class OpenApiConventions
         }
     }
 
+    /// <summary>
+    /// Schema transformer: a member marked <see cref="ObsoleteAttribute"/> (an old name still written for one release
+    /// next to its new one) is <c>deprecated</c> in the contract.
+    /// </summary>
+    internal static void ApplyDeprecated(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
+    {
+        if (context.JsonPropertyInfo?.AttributeProvider?.IsDefined(typeof(ObsoleteAttribute), inherit: true) == true)
+        {
+            schema.Deprecated = true;
+        }
+    }
+
     private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context)
     {
         if (context.JsonPropertyInfo is { } property)

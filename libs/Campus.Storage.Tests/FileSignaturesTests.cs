@@ -86,8 +86,30 @@ public sealed class FileSignaturesTests
     {
         var rules = new UploadRules(1024, FileSignatures.Images);
 
-        Assert.Null(rules.Precheck("image/png", 1024));
-        Assert.Equal(UploadProblems.TooLarge, rules.Precheck("image/png", 1025)?.Code);
-        Assert.Equal(UploadProblems.TypeNotAllowed, rules.Precheck("application/pdf", 10)?.Code);
+        Assert.Null(rules.Precheck(null, "image/png", 1024));
+        Assert.Equal(UploadProblems.TooLarge, rules.Precheck(null, "image/png", 1025)?.Code);
+        Assert.Equal(UploadProblems.TypeNotAllowed, rules.Precheck(null, "application/pdf", 10)?.Code);
+        Assert.Equal(("validation_failed", "size_bytes"), Refusal(rules.Precheck(null, "image/png", 0)));
     }
+
+    [Theory]
+    [InlineData("photo.png", null)]
+    [InlineData("  photo.png  ", null)]
+    [InlineData("", "file_name")]
+    [InlineData("   ", "file_name")]
+    [InlineData(null, "file_name")]
+    [InlineData("a/b.png", "file_name")]
+    [InlineData("a\\b.png", "file_name")]
+    [InlineData("a\u0007.png", "file_name")]
+    [InlineData("abcdefghijk", "file_name")]
+    public void Precheck_checks_the_file_name_where_the_purpose_keeps_one(string? fileName, string? field)
+    {
+        var rules = new UploadRules(1024, FileSignatures.Images, fileNameLength: 10);
+
+        Assert.Equal(field, rules.Precheck(fileName, "image/png", 10)?.Field);
+        // The name comes first: a declared upload wrong in several ways is answered about its name.
+        Assert.Equal(field ?? "size_bytes", rules.Precheck(fileName, "application/pdf", 0)?.Field);
+    }
+
+    private static (string?, string?) Refusal(UploadProblem? problem) => (problem?.Code, problem?.Field);
 }

@@ -1,19 +1,26 @@
 using System.Diagnostics.CodeAnalysis;
+using Campus.ServiceDefaults;
 
 namespace Campus.Storage;
 
-/// <summary>Stable problem codes of upload checks, for the <c>code</c> member of problem details.</summary>
+/// <summary>
+/// Stable problem codes of upload checks, for the <c>code</c> member of problem details: the same in every service
+/// (<see cref="UploadAnswers"/> gives each its status).
+/// </summary>
 public static class UploadProblems
 {
     public const string Missing = "upload_missing";
-    public const string TooLarge = "upload_too_large";
-    public const string TypeNotAllowed = "upload_type_not_allowed";
+    public const string TooLarge = "too_large";
+    public const string TypeNotAllowed = "unsupported_media_type";
     public const string ContentMismatch = "upload_content_mismatch";
     public const string SizeMismatch = "upload_size_mismatch";
 }
 
-/// <summary>Why an upload was refused: a code from <see cref="UploadProblems"/> and a sentence for people.</summary>
-public sealed record UploadProblem(string Code, string Detail);
+/// <summary>
+/// Why an upload was refused: a code from <see cref="UploadProblems"/> (or <see cref="Problems.ValidationFailed"/> for
+/// a declared <paramref name="Field"/> that is missing or unusable) and a sentence for people.
+/// </summary>
+public sealed record UploadProblem(string Code, string Detail, string? Field = null);
 
 /// <summary>What an upload of one purpose (avatar, course video, chat attachment, ...) may be.</summary>
 public sealed class UploadRules
@@ -24,16 +31,26 @@ public sealed class UploadRules
     /// </summary>
     public const long MaxUploadBytes = 5L * 1024 * 1024 * 1024;
 
-    public UploadRules(long maxBytes, IReadOnlyList<FileType> allowedTypes)
+    /// <param name="maxBytes">The largest file accepted.</param>
+    /// <param name="allowedTypes">The types accepted, checked by content type and magic number.</param>
+    /// <param name="fileNameLength">
+    /// The longest file name a client declares; 0 when the purpose keeps no file name (an avatar has none).
+    /// </param>
+    public UploadRules(long maxBytes, IReadOnlyList<FileType> allowedTypes, int fileNameLength = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, MaxUploadBytes);
         ArgumentOutOfRangeException.ThrowIfZero(allowedTypes.Count, nameof(allowedTypes));
+        ArgumentOutOfRangeException.ThrowIfNegative(fileNameLength);
         MaxBytes = maxBytes;
         AllowedTypes = allowedTypes;
+        FileNameLength = fileNameLength;
     }
 
     public long MaxBytes { get; }
+
+    /// <summary>The longest declared file name; 0 when the purpose keeps none.</summary>
+    public int FileNameLength { get; }
 
     public IReadOnlyList<FileType> AllowedTypes { get; }
 
@@ -41,17 +58,31 @@ public sealed class UploadRules
     public FileType? Find(string? contentType) => AllowedTypes.FirstOrDefault(type => type.Accepts(contentType));
 
     /// <summary>
-    /// Checks what a client declares before it gets an upload URL, so it is refused early with the same codes.
+    /// Checks what a client declares before it gets an upload URL, in this order: the file name (where the purpose keeps
+    /// one: 1 to <see cref="FileNameLength"/> characters once trimmed, no control characters or path separators) and
+    /// the size (above 0), then the type, then the size limit. Null when the upload may go ahead.
     /// This is no substitute for <see cref="IObjectStorage.PromoteUploadAsync"/>: a client can upload anything to the URL.
     /// </summary>
-    public UploadProblem? Precheck(string? contentType, long declaredBytes)
+    public UploadProblem? Precheck(string? fileName, string? contentType, long declaredBytes)
     {
+        if (FileNameLength > 0 && !IsFileName(fileName?.Trim()))
+        {
+            return new(Problems.ValidationFailed,
+                $"The file's name: 1 to {FileNameLength} characters, without control characters or path separators.", "file_name");
+        }
+        if (declaredBytes <= 0)
+        {
+            return new(Problems.ValidationFailed, "The file's size in bytes, above 0.", "size_bytes");
+        }
         if (Find(contentType) is null)
         {
             return TypeNotAllowed(contentType);
         }
         return declaredBytes > MaxBytes ? TooLarge(declaredBytes) : null;
     }
+
+    private bool IsFileName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= FileNameLength && !name.Any(c => char.IsControl(c) || c is '/' or '\\');
 
     internal UploadProblem TooLarge(long bytes) =>
         new(UploadProblems.TooLarge, $"The file has {bytes} bytes; at most {MaxBytes} are allowed.");

@@ -69,17 +69,47 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
     }
 
     [Theory]
-    [InlineData("application/x-msdownload", 1000, HttpStatusCode.UnsupportedMediaType, "upload_type_not_allowed")]
-    [InlineData("application/pdf", 21 * 1024 * 1024, HttpStatusCode.RequestEntityTooLarge, "upload_too_large")]
-    [InlineData("application/pdf", 0, HttpStatusCode.BadRequest, "invalid_size")]
-    public async Task Upload_urls_are_refused_for_other_types_and_large_files(string contentType, long size, HttpStatusCode status, string code)
+    [InlineData("x.bin", "application/x-msdownload", 1000, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type")]
+    [InlineData("x.bin", "application/pdf", 21 * 1024 * 1024, HttpStatusCode.RequestEntityTooLarge, "too_large")]
+    [InlineData("x.bin", "application/pdf", 0, HttpStatusCode.BadRequest, "validation_failed")]
+    [InlineData("../x.pdf", "application/pdf", 10, HttpStatusCode.BadRequest, "validation_failed")]
+    public async Task Upload_urls_are_refused_for_other_types_and_large_files(
+        string fileName, string contentType, long size, HttpStatusCode status, string code)
     {
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync();
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
-            new { file_name = "x.bin", content_type = contentType, size_bytes = size }, Ct);
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal(code, await CodeAsync(response));
+        // The codes and statuses of every service's upload-url, on the route and on its deprecated alias alike.
+        foreach (var path in new[] { "attachments/upload-url", "attachments" })
+        {
+            var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/{path}",
+                new { file_name = fileName, content_type = contentType, size_bytes = size }, Ct);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal(code, await CodeAsync(response));
+        }
+    }
+
+    [Fact]
+    public async Task Completing_before_uploading_is_409_upload_missing_and_the_upload_can_still_be_completed()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync(_bob);
+        var png = TestImages.Png(16, 16);
+        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
+            new { file_name = "photo.png", content_type = "image/png", size_bytes = png.Length }, Ct);
+        // 200 without a Location: the upload is no resource a GET answers before it is completed.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var id = upload.GetProperty("id").GetGuid();
+
+        var early = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/complete", null, Ct);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("upload_missing", await CodeAsync(early));
+
+        await PresignedUpload.PutAsync(upload, png, "image/png");
+        var completed = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/complete", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/chat/chats/{chat}/attachments/{id}", Ct)).StatusCode);
     }
 
     [Fact]
@@ -165,7 +195,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         var confirm = await alice.PostAsync($"/api/chat/chats/{chat}/attachments/{id}/confirm", null, Ct);
 
         // The answer confirm gives when nothing was uploaded.
-        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, confirm.StatusCode);
         Assert.Equal("upload_missing", await CodeAsync(confirm));
         await using (var db = factory.Database.CreateContext())
         {
@@ -190,9 +220,9 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
 
     private static async Task<(Guid Id, JsonElement Upload)> UploadWithUrlAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
     {
-        var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments",
+        var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
             new { file_name = fileName, content_type = contentType, size_bytes = content.Length }, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, content, contentType);
         return (upload.GetProperty("id").GetGuid(), upload);

@@ -139,7 +139,9 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
         // Limits over the maximum are refused, not capped.
         var history = await alice.GetAsync($"/api/chat/chats/{chat}/messages?limit=201", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, history.StatusCode);
-        Assert.Equal("invalid_limit", await CodeAsync(history));
+        var historyProblem = await history.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("invalid_page", historyProblem.GetProperty("code").GetString());
+        Assert.True(historyProblem.GetProperty("errors").TryGetProperty("limit", out _));
         var chats = await alice.GetAsync("/api/chat/chats?limit=101", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, chats.StatusCode);
         var chatsProblem = await chats.Content.ReadFromJsonAsync<JsonElement>(Ct);

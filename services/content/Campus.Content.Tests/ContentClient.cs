@@ -37,7 +37,7 @@ internal static class ContentClient
             new { file_name = "lecture.mp4", content_type = contentType, size_bytes = declaredSize ?? content.Length }, Ct);
         var upload = await response.ExpectAsync(System.Net.HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, content);
-        return upload.GetProperty("media_id").GetGuid();
+        return upload.GetProperty("id").GetGuid();
     }
 
     public static async Task<Guid> CreateCourseAsync(this HttpClient client, string title, string? description = null)

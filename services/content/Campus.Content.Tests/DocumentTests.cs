@@ -123,7 +123,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         var pdf = ContentClient.Pdf();
         var upload = await UploadUrlAsync(author, "notes.pdf", "application/pdf", pdf.Length);
         await PresignedUpload.PutAsync(upload, [.. pdf, .. new byte[25_000]]);
-        var id = upload.GetProperty("document_id").GetGuid();
+        var id = upload.GetProperty("id").GetGuid();
 
         using var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct);
 
@@ -139,7 +139,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
         var pdf = ContentClient.Pdf();
         var upload = await UploadUrlAsync(author, "syllabus.pdf", "application/pdf", pdf.Length);
         await PresignedUpload.PutAsync(upload, pdf);
-        var id = upload.GetProperty("document_id").GetGuid();
+        var id = upload.GetProperty("id").GetGuid();
         using (var complete = await author.PostAsync($"/api/content/documents/{id}/complete", null, Ct))
         {
             await complete.ExpectAsync(HttpStatusCode.OK);
@@ -233,7 +233,7 @@ public sealed class DocumentTests(ContentFactory factory) : IClassFixture<Conten
     {
         var upload = await UploadUrlAsync(client, filename, contentType, content.Length);
         await PresignedUpload.PutAsync(upload, content);
-        return upload.GetProperty("document_id").GetGuid();
+        return upload.GetProperty("id").GetGuid();
     }
 
     private static async Task<JsonElement> UploadUrlAsync(HttpClient client, string filename, string contentType, long size)

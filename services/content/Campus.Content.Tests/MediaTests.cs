@@ -54,8 +54,10 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         Assert.Contains("X-Amz-Signature=", upload.GetProperty("upload_url").GetString());
         Assert.Equal(JsonValueKind.Null, upload.GetProperty("multipart").ValueKind);
         Assert.True(upload.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(30));
-        var media = await factory.QueryAsync(db => db.MediaFiles.SingleAsync(m => m.Id == upload.GetProperty("media_id").GetGuid(), Ct));
+        var media = await factory.QueryAsync(db => db.MediaFiles.SingleAsync(m => m.Id == upload.GetProperty("id").GetGuid(), Ct));
         Assert.Equal((MediaStatus.Uploading, me, "clip"), (media.Status, media.OwnerId, media.Filename));
+        // The name before every upload answered `id`, still written (deprecated in the contract).
+        Assert.Equal(media.Id, upload.GetProperty("media_id").GetGuid());
     }
 
     [Fact]
@@ -134,7 +136,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         using var author = factory.ClientFor(Guid.NewGuid(), "author");
         using var response = await author.PostAsJsonAsync("/api/content/media/upload-url", new { file_name = "a.mp4", content_type = "video/mp4", size_bytes = 5000 }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
-        var id = upload.GetProperty("media_id").GetGuid();
+        var id = upload.GetProperty("id").GetGuid();
 
         using (var early = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
@@ -159,7 +161,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         var partSize = multipart.GetProperty("part_size").GetInt32();
         var parts = multipart.GetProperty("parts").EnumerateArray().ToList();
         Assert.Equal(2, parts.Count);
-        var id = upload.GetProperty("media_id").GetGuid();
+        var id = upload.GetProperty("id").GetGuid();
 
         using (var withoutParts = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))
         {
@@ -258,7 +260,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
 
         var page = await author.GetFromJsonAsync<JsonElement>("/api/content/media?limit=10", Ct);
         Assert.Equal(2, page.GetProperty("total").GetInt32());
-        Assert.Equal([second, first], page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("media_id").GetGuid()));
+        Assert.Equal([second, first], page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("id").GetGuid()));
     }
 
     [Fact]
@@ -270,7 +272,7 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
             new { file_name = "lecture.m3u8", content_type = "video/mp4", size_bytes = checkedBytes.Length }, Ct);
         var upload = await response.ExpectAsync(HttpStatusCode.OK);
         await PresignedUpload.PutAsync(upload, checkedBytes);
-        var id = upload.GetProperty("media_id").GetGuid();
+        var id = upload.GetProperty("id").GetGuid();
         var uploadKey = await SourceKeyAsync(id);
 
         using (var complete = await author.PostAsync($"/api/content/media/{id}/complete", null, Ct))

@@ -34,7 +34,7 @@ public sealed class SweeperTests(FakeClockContentFactory factory) : IClassFixtur
         var abandoned = await author.UploadVideoAsync(ContentClient.Mp4());
         using var documentUpload = await author.PostAsJsonAsync("/api/content/documents/upload-url",
             new { file_name = "a.pdf", content_type = "application/pdf", size_bytes = 10 }, Ct);
-        var document = (await documentUpload.ExpectAsync(HttpStatusCode.OK)).GetProperty("document_id").GetGuid();
+        var document = (await documentUpload.ExpectAsync(HttpStatusCode.OK)).GetProperty("id").GetGuid();
         var completed = await author.UploadVideoAsync(ContentClient.Mp4());
         using (var complete = await author.PostAsync($"/api/content/media/{completed}/complete", null, Ct))
         {

@@ -62,24 +62,25 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         var confirm = await CompleteAsync(client, id);
 
+        // The code of every service's upload check: the bytes are not what the content type says.
         Assert.Equal(HttpStatusCode.UnprocessableEntity, confirm.StatusCode);
-        Assert.Equal("invalid_image", await CodeAsync(confirm));
+        Assert.Equal("upload_content_mismatch", await CodeAsync(confirm));
         Assert.Empty(await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(me));
         Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/profile", Ct)).GetProperty("avatar_url").ValueKind);
     }
 
-    public static TheoryData<string, byte[]> LiedUploads => new()
+    public static TheoryData<string, byte[], string> LiedUploads => new()
     {
-        { "gif", TestImages.Gif() },
-        { "6 MB", [.. TestImages.Png(16, 16), .. new byte[6 * 1024 * 1024]] },
-        { "empty", [] },
-        { "a good image of another size than declared", TestImages.Png(32, 32) },
+        { "gif", TestImages.Gif(), "upload_size_mismatch" },
+        { "6 MB", [.. TestImages.Png(16, 16), .. new byte[6 * 1024 * 1024]], "too_large" },
+        { "empty", [], "upload_size_mismatch" },
+        { "a good image of another size than declared", TestImages.Png(32, 32), "upload_size_mismatch" },
     };
 
     [Theory]
     [MemberData(nameof(LiedUploads))]
-    public async Task An_upload_that_is_not_what_was_declared_is_refused_at_confirm_and_deleted(string what, byte[] content)
+    public async Task An_upload_that_is_not_what_was_declared_is_refused_at_confirm_and_deleted(string what, byte[] content, string code)
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
@@ -88,7 +89,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
         var confirm = await CompleteAsync(client, id);
 
         Assert.True(confirm.StatusCode == HttpStatusCode.UnprocessableEntity, what);
-        Assert.Equal("invalid_image", await CodeAsync(confirm));
+        Assert.Equal(code, await CodeAsync(confirm));
         Assert.Empty(await ExistingAsync([key]));
         Assert.Null(await AvatarKeyAsync(me));
     }
@@ -142,7 +143,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
     }
 
     [Fact]
-    public async Task Completing_before_uploading_is_404_upload_missing()
+    public async Task Completing_before_uploading_is_409_upload_missing()
     {
         var me = Guid.NewGuid();
         using var client = factory.ClientFor(me);
@@ -151,7 +152,7 @@ public sealed class AvatarTests(ProfileFactory factory) : IClassFixture<ProfileF
 
         var confirm = await CompleteAsync(client, id);
 
-        Assert.Equal(HttpStatusCode.NotFound, confirm.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, confirm.StatusCode);
         Assert.Equal("upload_missing", await CodeAsync(confirm));
     }
 

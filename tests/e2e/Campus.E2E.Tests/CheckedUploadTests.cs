@@ -22,7 +22,7 @@ public sealed class CheckedUploadTests
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
             new { file_name = "lecture.m3u8", content_type = "video/mp4", size_bytes = checkedClip.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
-        var mediaId = upload.GetProperty("media_id").GetString()!;
+        var mediaId = upload.GetProperty("id").GetString()!;
         await PresignedUpload.PutAsync(upload, checkedClip);
 
         using (var complete = await Api.SendAsync(author, HttpMethod.Post, $"api/content/media/{mediaId}/complete"))

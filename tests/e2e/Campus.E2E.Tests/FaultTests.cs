@@ -158,7 +158,7 @@ public sealed class FaultTests
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
             new { file_name = "s3-outage.mp4", content_type = "video/mp4", size_bytes = bytes.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
-        var mediaId = upload.GetProperty("media_id").GetString()!;
+        var mediaId = upload.GetProperty("id").GetString()!;
         await Campus.Testing.PresignedUpload.PutAsync(upload, bytes);
 
         // The upload is in S3; S3 stops before the author completes it.

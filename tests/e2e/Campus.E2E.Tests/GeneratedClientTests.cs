@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Campus.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Auth = Campus.Clients.Auth;
 using Chat = Campus.Clients.Chat;
 using Content = Campus.Clients.Content;
@@ -43,7 +45,7 @@ public sealed partial class GeneratedClientTests
         var upload = await content.CreateDocumentUploadUrlAsync(
             new Content.UploadRequest { File_name = "syllabus.pdf", Content_type = "application/pdf", Size_bytes = pdf.Length }, Ct);
         await PresignedUpload.PutAsync(upload.Upload_url, upload.Headers, pdf);
-        var document = await content.CompleteDocumentUploadAsync(upload.Document_id, Ct);
+        var document = await content.CompleteDocumentUploadAsync(upload.Id, Ct);
         Assert.Equal(Content.DocumentStatus.Ready, document.Status);
         Assert.Equal("syllabus.pdf", document.File_name);
         Assert.Equal(pdf.Length, document.Size_bytes);
@@ -96,11 +98,14 @@ public sealed partial class GeneratedClientTests
     /// <summary>
     /// The same journey from TypeScript: tests/e2e/clients/flow.ts, compiled under tsc --strict with the modules
     /// openapi-typescript generates from the contracts and run under node with openapi-fetch (tests/e2e/clients/run.sh).
-    /// Its people register by e-mail (the link from maildev), so no phone code limit is spent.
+    /// Its people register by e-mail (the link from maildev), so no phone code limit is spent. Node talks to the edge
+    /// through a proxy that checks every answer against the contracts, as the C# clients' answers are checked.
     /// </summary>
     [Fact]
     public async Task A_generated_TypeScript_client_signs_up_publishes_a_course_with_a_document_and_chats_with_an_attachment()
     {
+        var violations = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var proxy = await ContractCheckingProxyAsync(violations);
         var start = new ProcessStartInfo("bash")
         {
             WorkingDirectory = Platform.Root,
@@ -109,7 +114,7 @@ public sealed partial class GeneratedClientTests
             UseShellExecute = false,
             Environment =
             {
-                ["CAMPUS_EDGE_URL"] = Platform.EdgeUrl.ToString(),
+                ["CAMPUS_EDGE_URL"] = proxy.Address(),
                 ["CAMPUS_MAILDEV_URL"] = NotificationsTests.MaildevUrl.ToString(),
                 ["CAMPUS_ADMIN_TOKEN"] = (await SignIn.AdminAsync()).AccessToken,
             },
@@ -131,9 +136,68 @@ public sealed partial class GeneratedClientTests
         }
         var output = await stdout + await stderr;
         TestContext.Current.TestOutputHelper?.WriteLine(output);
+        Assert.Empty(violations);
         Assert.True(process.ExitCode == 0, $"tests/e2e/clients/run.sh exited {process.ExitCode}: {output}");
         Assert.Contains("ok  the author uploaded a document (upload-url, PUT, complete)", output, StringComparison.Ordinal);
         Assert.Contains("ok  the two chatted: a message with an attachment, read back by the other", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A local HTTP server that passes every request on to the edge with a contract-checked client (<see cref="Http.Create"/>)
+    /// and the answer back unchanged; an answer that breaks its contract is added to <paramref name="violations"/> and
+    /// answered 502, so the client fails there too.
+    /// </summary>
+    private static Task<WebApplication> ContractCheckingProxyAsync(System.Collections.Concurrent.ConcurrentQueue<string> violations)
+    {
+        var edge = Http.Create(new SocketsHttpHandler(), TimeSpan.FromSeconds(30));
+        return LoopbackServer.StartAsync(app =>
+        {
+            app.Lifetime.ApplicationStopped.Register(edge.Dispose);
+            app.Run(async context => await PassOnAsync(context));
+        });
+
+        async Task PassOnAsync(HttpContext context)
+        {
+            var incoming = context.Request;
+            using var request = new HttpRequestMessage(new HttpMethod(incoming.Method),
+                new Uri(Platform.EdgeUrl, incoming.Path.Value + incoming.QueryString.Value));
+            if (incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0)
+            {
+                request.Content = new StreamContent(incoming.Body);
+            }
+            foreach (var (name, values) in incoming.Headers)
+            {
+                if (name is "Host" or "Transfer-Encoding" or "Connection" || request.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)values))
+                {
+                    continue;
+                }
+                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string>)values);
+            }
+            HttpResponseMessage response;
+            try
+            {
+                response = await edge.SendAsync(request, context.RequestAborted);
+            }
+            catch (ContractViolationException ex)
+            {
+                violations.Enqueue(ex.Message);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                await context.Response.WriteAsync(ex.Message, context.RequestAborted);
+                return;
+            }
+            using (response)
+            {
+                context.Response.StatusCode = (int)response.StatusCode;
+                foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+                {
+                    if (name is not ("Transfer-Encoding" or "Connection"))
+                    {
+                        context.Response.Headers[name] = values.ToArray();
+                    }
+                }
+                await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+            }
+        }
     }
 
     /// <summary>A client of the edge whose requests carry <paramref name="accessToken"/>.</summary>

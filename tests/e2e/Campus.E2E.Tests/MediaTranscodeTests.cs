@@ -110,7 +110,7 @@ public sealed class MediaTranscodeTests
         using var created = await Api.SendAsync(author, HttpMethod.Post, "api/content/media/upload-url",
             new { file_name = filename, content_type = "video/mp4", size_bytes = bytes.Length });
         var upload = await Api.ExpectAsync(created, HttpStatusCode.OK);
-        var mediaId = upload.GetProperty("media_id").GetString()!;
+        var mediaId = upload.GetProperty("id").GetString()!;
 
         await PresignedUpload.PutAsync(upload, bytes);
 

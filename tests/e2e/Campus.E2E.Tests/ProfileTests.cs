@@ -55,12 +55,16 @@ public sealed class ProfileTests
 
         // Lied about: the upload lands in S3, and the confirm refuses and deletes it.
         var keys = new List<string>();
-        foreach (var content in new[] { sixMb, gif, "just some text, not an image"u8.ToArray() })
+        var text = "just some text, not an image"u8.ToArray();
+        foreach (var (content, declared, code) in new[]
+                 {
+                     (sixMb, 1000, "too_large"), (gif, 1000, "upload_size_mismatch"), (text, text.Length, "upload_content_mismatch"),
+                 })
         {
-            var (id, key) = await UploadAsync(session, "image/png", 1000, content);
+            var (id, key) = await UploadAsync(session, "image/png", declared, content);
             keys.Add(key);
             using var confirm = await Api.SendAsync(session, HttpMethod.Post, $"api/profile/avatar/{id}/complete");
-            await Api.ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, "invalid_image");
+            await Api.ExpectCodeAsync(confirm, HttpStatusCode.UnprocessableEntity, code);
         }
 
         Assert.Empty(await ExistingAsync(keys));

@@ -96,7 +96,7 @@ const upload = await ok("document upload-url", authorApi.content.POST("/api/cont
 }));
 await put(upload, pdf);
 const document = await ok("document complete", authorApi.content.POST("/api/content/documents/{id}/complete", {
-  params: { path: { id: upload.document_id } },
+  params: { path: { id: upload.id } },
 }));
 check(document.status === "ready" && document.file_name === "syllabus.pdf" && document.size_bytes === pdf.length,
   "the author uploaded a document (upload-url, PUT, complete)");

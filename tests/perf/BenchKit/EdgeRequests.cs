@@ -64,7 +64,7 @@ public sealed class EdgeRequests(HttpClient http, Uri edge)
             {
                 var upload = await SendAsync(owner, HttpMethod.Post, "/api/content/media/upload-url",
                     new { file_name = "bench.mp4", content_type = "video/mp4", size_bytes = 1024 }, HttpStatusCode.OK);
-                material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("media_id").GetGuid() };
+                material = new { kind = "video", title = $"Lecture {v}", media_id = upload.GetProperty("id").GetGuid() };
             }
             else
             {

@@ -109,7 +109,7 @@ internal static class Bench
         var bytes = await File.ReadAllBytesAsync(clip);
         var upload = await ApiAsync(edge, token, HttpMethod.Post, "api/content/media/upload-url",
             new { file_name = "bench.mp4", content_type = "video/mp4", size_bytes = bytes.Length });
-        var mediaId = upload.GetProperty("media_id").GetString()!;
+        var mediaId = upload.GetProperty("id").GetString()!;
         using (var put = new HttpRequestMessage(HttpMethod.Put, upload.GetProperty("upload_url").GetString()) { Content = new ByteArrayContent(bytes) })
         {
             foreach (var header in upload.GetProperty("headers").EnumerateObject())

@@ -188,7 +188,7 @@ function createCourse(token, title, videos) {
     let material;
     if (videos > 0) {
       const upload = must('POST', token, '/api/content/media/upload-url', { file_name: 'gate.mp4', content_type: 'video/mp4', size_bytes: 1024 }, 200);
-      material = { kind: 'video', title: `Lecture ${v}`, media_id: upload.media_id };
+      material = { kind: 'video', title: `Lecture ${v}`, media_id: upload.id };
     } else {
       material = { kind: 'text', title: 'Reading', body: 'Read me.' };
     }

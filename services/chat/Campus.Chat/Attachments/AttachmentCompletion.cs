@@ -14,10 +14,11 @@ public abstract record CompleteAttachmentResult
     public sealed record Completed(AttachmentInfo Attachment) : CompleteAttachmentResult;
     /// <summary>No such pending upload of the caller in this chat (or a concurrent complete refused it).</summary>
     public sealed record NotFound : CompleteAttachmentResult;
-    /// <summary>Nothing usable was uploaded for the attachment.</summary>
-    public sealed record UploadMissing(string? Detail = null) : CompleteAttachmentResult;
-    /// <summary>The file is not acceptable; the attachment was deleted.</summary>
-    public sealed record Refused(string Code, string Detail) : CompleteAttachmentResult;
+    /// <summary>
+    /// Nothing usable was uploaded (<see cref="UploadProblems.Missing"/>: the attachment stays pending), or the file is not
+    /// acceptable (the attachment was deleted).
+    /// </summary>
+    public sealed record Refused(UploadProblem Problem) : CompleteAttachmentResult;
 }
 
 /// <summary>
@@ -67,7 +68,8 @@ public sealed class AttachmentCompletion(ChatDbContext db, IObjectStorage storag
         {
             // Created before uploads had keys of their own area: nothing under such a key is ever promoted (a client
             // could still write it). The client uploads the file again as a new attachment.
-            return (new CompleteAttachmentResult.UploadMissing("This upload was created before an upgrade; upload the file again."), null);
+            return (new CompleteAttachmentResult.Refused(
+                new UploadProblem(UploadProblems.Missing, "This upload was created before an upgrade; upload the file again.")), null);
         }
         // The declared type and size were signed into the upload URL, but the bytes decide, and only their checked copy is
         // ever delivered: the URL stays valid, and what it writes later lands on a key nobody reads.
@@ -76,13 +78,12 @@ public sealed class AttachmentCompletion(ChatDbContext db, IObjectStorage storag
             attachment.ContentType, attachment.Size, ct);
         if (!verification.IsAccepted)
         {
-            if (verification.Problem.Code == UploadProblems.Missing)
+            if (verification.Problem.Code != UploadProblems.Missing)
             {
-                return (new CompleteAttachmentResult.UploadMissing(), null);
+                db.Attachments.Remove(attachment);
+                await db.SaveChangesAsync(ct);
             }
-            db.Attachments.Remove(attachment);
-            await db.SaveChangesAsync(ct);
-            return (new CompleteAttachmentResult.Refused(verification.Problem.Code, verification.Problem.Detail), null);
+            return (new CompleteAttachmentResult.Refused(verification.Problem), null);
         }
         attachment.Key = verification.Object.Key;
         attachment.Size = verification.Object.Size;

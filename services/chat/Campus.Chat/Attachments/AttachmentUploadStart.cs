@@ -10,12 +10,8 @@ public abstract record StartAttachmentUploadResult
 {
     /// <summary>The attachment is registered; the client uploads its bytes to <paramref name="Upload"/>.</summary>
     public sealed record Started(AttachmentUploadResponse Upload) : StartAttachmentUploadResult;
-    /// <summary>A request field is wrong (<paramref name="Field"/> is its wire name).</summary>
-    public sealed record Invalid(string Field, string Code, string Detail) : StartAttachmentUploadResult;
-    /// <summary>The declared size is above the limit.</summary>
-    public sealed record TooLarge(string Code, string Detail) : StartAttachmentUploadResult;
-    /// <summary>The declared type is not allowed in a chat.</summary>
-    public sealed record TypeNotAllowed(string Code, string Detail) : StartAttachmentUploadResult;
+    /// <summary>The declared file is refused before any URL is issued (name, size or type).</summary>
+    public sealed record Refused(UploadProblem Problem) : StartAttachmentUploadResult;
     /// <summary>No such chat, or the caller is not a participant.</summary>
     public sealed record ChatNotFound : StartAttachmentUploadResult;
 }
@@ -32,23 +28,10 @@ public sealed class AttachmentUploadStart(ChatDbContext db, IObjectStorage stora
     /// <param name="ct">Cancels the work.</param>
     public async Task<StartAttachmentUploadResult> StartAsync(Guid chatId, Guid me, AttachmentUploadRequest request, CancellationToken ct)
     {
-        var fileName = request.FileName?.Trim();
-        if (string.IsNullOrEmpty(fileName) || fileName.Length > ChatRules.FileNameLength || fileName.Any(char.IsControl)
-            || fileName.Contains('/') || fileName.Contains('\\'))
-        {
-            return new StartAttachmentUploadResult.Invalid("file_name",
-                "invalid_file_name", $"file_name is 1 to {ChatRules.FileNameLength} characters without path separators.");
-        }
-        if (request.SizeBytes <= 0)
-        {
-            return new StartAttachmentUploadResult.Invalid("size_bytes", "invalid_size", "size_bytes is the file size in bytes, above 0.");
-        }
         var rules = AttachmentsApi.Rules(options.Value);
-        if (rules.Precheck(request.ContentType, request.SizeBytes) is { } problem)
+        if (rules.Precheck(request.FileName, request.ContentType, request.SizeBytes) is { } problem)
         {
-            return problem.Code == UploadProblems.TooLarge
-                ? new StartAttachmentUploadResult.TooLarge(problem.Code, problem.Detail)
-                : new StartAttachmentUploadResult.TypeNotAllowed(problem.Code, problem.Detail);
+            return new StartAttachmentUploadResult.Refused(problem);
         }
         if (!await ChatAccess.IsParticipantAsync(db, chatId, me, ct))
         {
@@ -57,7 +40,7 @@ public sealed class AttachmentUploadStart(ChatDbContext db, IObjectStorage stora
         var type = rules.Find(request.ContentType)!;
         var attachment = new Attachment
         {
-            Id = Guid.CreateVersion7(), ChatId = chatId, UploaderId = me, Key = ObjectKeys.NewUpload(type.Extension), FileName = fileName,
+            Id = Guid.CreateVersion7(), ChatId = chatId, UploaderId = me, Key = ObjectKeys.NewUpload(type.Extension), FileName = request.FileName!.Trim(),
             ContentType = type.ContentType, Size = request.SizeBytes, Status = AttachmentStatus.Pending, CreatedAt = time.GetUtcNow(),
         };
         db.Attachments.Add(attachment);

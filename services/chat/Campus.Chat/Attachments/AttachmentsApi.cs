@@ -42,6 +42,7 @@ public static class AttachmentsApi
         attachments.MapPost("/{attachment_id:guid}/complete", ConfirmAsync)
             .WithName("CompleteAttachmentUpload")
             .WithSummary("Checks the uploaded object (size, type, magic number); a refused object is deleted. Then attach it with attachment_ids.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         // The routes before the common protocol, kept for existing clients (deprecated in the contract).
@@ -56,6 +57,7 @@ public static class AttachmentsApi
         attachments.MapPost("/{attachment_id:guid}/confirm", ConfirmAsync)
             .WithName("ConfirmAttachment")
             .WithSummary("Deprecated: POST …/attachments/{attachment_id}/complete.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .AddOpenApiOperationTransformer(Deprecated);
 
@@ -73,19 +75,15 @@ public static class AttachmentsApi
         return Task.CompletedTask;
     }
 
-    public static async Task<Results<Created<AttachmentUploadResponse>, ProblemHttpResult>> CreateAsync(
+    public static async Task<Results<Ok<AttachmentUploadResponse>, ProblemHttpResult>> CreateAsync(
         Guid id, AttachmentUploadRequest request, ClaimsPrincipal principal, AttachmentUploadStart start, CancellationToken ct)
     {
         var result = await start.StartAsync(id, principal.UserId(), request, ct);
         return result switch
         {
-            StartAttachmentUploadResult.Started started =>
-                TypedResults.Created($"/api/chat/chats/{id}/attachments/{started.Upload.Id}", started.Upload),
-            StartAttachmentUploadResult.Invalid invalid => Problems.InvalidField(invalid.Field, invalid.Detail, invalid.Code),
-            StartAttachmentUploadResult.TooLarge tooLarge =>
-                Problems.Create(StatusCodes.Status413PayloadTooLarge, tooLarge.Code, "The file is too large.", tooLarge.Detail),
-            StartAttachmentUploadResult.TypeNotAllowed notAllowed =>
-                Problems.Create(StatusCodes.Status415UnsupportedMediaType, notAllowed.Code, "This type of file is not allowed.", notAllowed.Detail),
+            // 200, not 201: the upload is not a resource a GET answers until it is completed.
+            StartAttachmentUploadResult.Started started => TypedResults.Ok(started.Upload),
+            StartAttachmentUploadResult.Refused refused => UploadAnswers.Declined(refused.Problem),
             StartAttachmentUploadResult.ChatNotFound => MessagesApi.Problem(ChatAccess.NotFound),
             _ => throw new InvalidOperationException($"Unexpected attachment upload result {result.GetType().Name}."),
         };
@@ -100,15 +98,10 @@ public static class AttachmentsApi
         {
             CompleteAttachmentResult.Completed completed => TypedResults.Ok(completed.Attachment),
             CompleteAttachmentResult.NotFound => AttachmentNotFound(),
-            CompleteAttachmentResult.UploadMissing missing => UploadMissing(missing.Detail),
-            CompleteAttachmentResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
-                "The uploaded file was refused and deleted.", refused.Detail),
+            CompleteAttachmentResult.Refused refused => UploadAnswers.Refused(refused.Problem, "The uploaded file was refused and deleted."),
             _ => throw new InvalidOperationException($"Unexpected attachment completion result {result.GetType().Name}."),
         };
     }
-
-    private static ProblemHttpResult UploadMissing(string? detail = null) =>
-        Problems.Create(StatusCodes.Status404NotFound, UploadProblems.Missing, "Nothing was uploaded for this attachment yet.", detail);
 
     public static async Task<Results<Ok<AttachmentDownload>, ProblemHttpResult>> GetAsync(
         Guid id, [FromRoute(Name = "attachment_id")] Guid attachmentId, ClaimsPrincipal principal, ChatDbContext db, IObjectStorage storage, CancellationToken ct)
@@ -134,7 +127,7 @@ public static class AttachmentsApi
             attachment.MessageSeq, presigned.Url, presigned.ExpiresAt));
     }
 
-    internal static UploadRules Rules(ChatOptions options) => new(options.MaxAttachmentBytes, AllowedTypes);
+    internal static UploadRules Rules(ChatOptions options) => new(options.MaxAttachmentBytes, AllowedTypes, ChatRules.FileNameLength);
 
     private static ProblemHttpResult AttachmentNotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "attachment_not_found", "Not found.", "No such attachment in this chat.");

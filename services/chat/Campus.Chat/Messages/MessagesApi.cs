@@ -81,9 +81,10 @@ public static class MessagesApi
         {
             return Problem(new Refusal(RefusalKind.Invalid, "invalid_cursor", "after_seq is 0 or more.", "after_seq"));
         }
-        if (limit is < 1 or > ChatRules.MaxPageSize)
+        // The cursor list's limit is refused like every list's (invalid_page), with its own maximum.
+        if (Paging.Check(limit, 0, ChatRules.MaxPageSize) is { } outOfRange)
         {
-            return Problem(new Refusal(RefusalKind.Invalid, "invalid_limit", $"limit is 1..{ChatRules.MaxPageSize}.", "limit"));
+            return outOfRange;
         }
         if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
         {

@@ -15,10 +15,11 @@ public abstract record CompleteDocumentResult
     public sealed record NotFound : CompleteDocumentResult;
     /// <summary>The upload has failed (<paramref name="Error"/> says why).</summary>
     public sealed record Failed(string? Error) : CompleteDocumentResult;
-    /// <summary>Nothing usable was uploaded for the document.</summary>
-    public sealed record UploadMissing(string? Detail = null) : CompleteDocumentResult;
-    /// <summary>The file is not an acceptable document (type or size other than declared); the document has failed.</summary>
-    public sealed record Refused(string Code, string Detail) : CompleteDocumentResult;
+    /// <summary>
+    /// Nothing usable was uploaded (<see cref="UploadProblems.Missing"/>: the document stays uploading), or the file is not
+    /// an acceptable document (type or size other than declared; the document has failed).
+    /// </summary>
+    public sealed record Refused(UploadProblem Problem) : CompleteDocumentResult;
 }
 
 /// <summary>
@@ -70,7 +71,8 @@ public sealed class DocumentUploadCompletion(ContentDbContext db, IObjectStorage
         {
             // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
             // could still write it). The client registers the document again; the sweeper fails the row when it expires.
-            return (new CompleteDocumentResult.UploadMissing("This upload was registered before an upgrade; register the document again."), null);
+            return (new CompleteDocumentResult.Refused(
+                new UploadProblem(UploadProblems.Missing, "This upload was registered before an upgrade; register the document again.")), null);
         }
         // A file other than declared (type or size) is refused; an accepted one is used only from its checked copy.
         var uploadKey = document.Key;
@@ -80,12 +82,11 @@ public sealed class DocumentUploadCompletion(ContentDbContext db, IObjectStorage
         if (!verification.IsAccepted)
         {
             var problem = verification.Problem;
-            if (problem.Code == UploadProblems.Missing)
+            if (problem.Code != UploadProblems.Missing)
             {
-                return (new CompleteDocumentResult.UploadMissing(), null);
+                await UploadFailures.FailDocumentAsync(db, id, problem.Detail, now, ct);
             }
-            await UploadChecks.FailDocumentAsync(db, id, problem.Detail, now, ct);
-            return (new CompleteDocumentResult.Refused(problem.Code, problem.Detail), null);
+            return (new CompleteDocumentResult.Refused(problem), null);
         }
         document.Status = DocumentStatus.Ready;
         document.Key = verification.Object.Key;

@@ -11,7 +11,12 @@ using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Documents;
 
-public sealed record DocumentUploadResponse(Guid DocumentId, Uri UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
+public sealed record DocumentUploadResponse(Guid Id, Uri UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The name of <see cref="Id"/> before every upload answered <c>id</c>; written for one more release.</summary>
+    [Obsolete("Read id.")]
+    public Guid DocumentId => Id;
+}
 
 public sealed record DocumentResponse(
     Guid Id, string FileName, string ContentType, long SizeBytes, DocumentStatus Status, string? Error, DateTimeOffset CreatedAt)
@@ -90,19 +95,16 @@ public static class DocumentsApi
         return TypedResults.Ok(new DocumentPage([.. items.Select(DocumentResponse.From)], await mine.CountAsync(ct), limit, offset));
     }
 
-    public static UploadRules Rules(ContentOptions options) => new(options.MaxDocumentBytes, Types);
+    public static UploadRules Rules(ContentOptions options) => new(options.MaxDocumentBytes, Types, MediaFile.FilenameLength);
 
-    public static async Task<Results<Ok<DocumentUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
+    public static async Task<Results<Ok<DocumentUploadResponse>, ProblemHttpResult>> UploadUrlAsync(
         UploadRequest request, ClaimsPrincipal principal, ContentDbContext db, IObjectStorage storage, IOptions<ContentOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         var rules = Rules(options.Value);
-        switch (UploadChecks.Check(request, rules))
+        if (rules.Precheck(request.FileName, request.ContentType, request.SizeBytes) is { } problem)
         {
-            case ValidationProblem invalid:
-                return invalid;
-            case ProblemHttpResult refused:
-                return refused;
+            return UploadAnswers.Declined(problem);
         }
         var type = rules.Find(request.ContentType)!;
         var me = principal.UserId();
@@ -129,10 +131,7 @@ public static class DocumentsApi
             CompleteDocumentResult.NotFound => NotFound(),
             CompleteDocumentResult.Failed failed => Problems.Create(StatusCodes.Status409Conflict, "document_failed",
                 "This upload has failed; upload the file again.", failed.Error),
-            CompleteDocumentResult.UploadMissing missing => Problems.Create(StatusCodes.Status409Conflict, "upload_missing",
-                "Nothing was uploaded for this document yet.", missing.Detail),
-            CompleteDocumentResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
-                "The uploaded file is not an acceptable document.", refused.Detail),
+            CompleteDocumentResult.Refused refused => UploadAnswers.Refused(refused.Problem, "The uploaded file is not an acceptable document."),
             _ => throw new InvalidOperationException($"Unexpected upload completion result {result.GetType().Name}."),
         };
     }

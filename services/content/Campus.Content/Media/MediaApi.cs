@@ -87,17 +87,16 @@ public static class MediaApi
         return TypedResults.Ok(new MediaPage([.. items.Select(MediaStatusResponse.From)], await mine.CountAsync(ct), limit, offset));
     }
 
-    public static UploadRules Rules(ContentOptions options) => new(options.MaxVideoBytes, FileSignatures.Videos);
+    public static UploadRules Rules(ContentOptions options) => new(options.MaxVideoBytes, FileSignatures.Videos, MediaFile.FilenameLength);
 
-    public static async Task<Results<Ok<MediaUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
+    public static async Task<Results<Ok<MediaUploadResponse>, ProblemHttpResult>> UploadUrlAsync(
         UploadRequest request, ClaimsPrincipal principal, MediaUploadStart start, CancellationToken ct)
     {
         var result = await start.StartAsync(request, principal.UserId(), ct);
         return result switch
         {
             MediaUploadStartResult.Started started => TypedResults.Ok(started.Upload),
-            MediaUploadStartResult.Refused { Refusal: UploadRefusal.Invalid invalid } => TypedResults.ValidationProblem(invalid.Errors),
-            MediaUploadStartResult.Refused refused => UploadChecks.Problem(refused.Refusal),
+            MediaUploadStartResult.Refused refused => UploadAnswers.Declined(refused.Problem),
             _ => throw new InvalidOperationException($"Unexpected upload start result {result.GetType().Name}."),
         };
     }
@@ -111,21 +110,16 @@ public static class MediaApi
             CompleteMediaResult.Completed completed => TypedResults.Ok(completed.Media),
             CompleteMediaResult.NotFound => NotFound(),
             CompleteMediaResult.Failed failed => Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", failed.Error),
-            CompleteMediaResult.UploadMissing missing => UploadMissing(missing.Detail),
             CompleteMediaResult.PartsRequired => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["parts"] = ["A multipart upload is completed with every part's part_number and etag."],
             }),
             CompleteMediaResult.UploadIncomplete => Problems.Create(StatusCodes.Status409Conflict, "upload_incomplete",
                 "S3 did not accept the parts: upload every part, then send each part's ETag."),
-            CompleteMediaResult.Refused refused => Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code,
-                "The uploaded file is not an acceptable video.", refused.Detail),
+            CompleteMediaResult.Refused refused => UploadAnswers.Refused(refused.Problem, "The uploaded file is not an acceptable video."),
             _ => throw new InvalidOperationException($"Unexpected upload completion result {result.GetType().Name}."),
         };
     }
-
-    private static ProblemHttpResult UploadMissing(string? detail = null) =>
-        Problems.Create(StatusCodes.Status409Conflict, "upload_missing", "Nothing was uploaded for this video yet.", detail);
 
     public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> StatusAsync(
         Guid id, ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct)

@@ -10,7 +10,12 @@ public sealed record UploadRequest(string? FileName, string? ContentType, long S
 /// <see cref="Multipart"/>: one PUT per part, then complete with every part's ETag. Both expire at <see cref="ExpiresAt"/>.
 /// </summary>
 public sealed record MediaUploadResponse(
-    Guid MediaId, Uri? UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers, MultipartUploadResponse? Multipart);
+    Guid Id, Uri? UploadUrl, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers, MultipartUploadResponse? Multipart)
+{
+    /// <summary>The name of <see cref="Id"/> before every upload answered <c>id</c>; written for one more release.</summary>
+    [Obsolete("Read id.")]
+    public Guid MediaId => Id;
+}
 
 /// <summary>Parts of <see cref="PartSize"/> bytes (the last one shorter), each PUT to its own URL without extra headers.</summary>
 public sealed record MultipartUploadResponse(long PartSize, IReadOnlyList<UploadPartUrl> Parts);
@@ -24,8 +29,12 @@ public sealed record CompletedPart(int PartNumber, string? Etag);
 
 /// <summary>A video's state; <see cref="Progress"/> is the transcode's percent, <see cref="Error"/> the reason it failed.</summary>
 public sealed record MediaStatusResponse(
-    Guid MediaId, string FileName, MediaStatus Status, int Progress, string? Error, int[] Renditions, double? DurationSeconds)
+    Guid Id, string FileName, MediaStatus Status, int Progress, string? Error, int[] Renditions, double? DurationSeconds)
 {
+    /// <summary>The name of <see cref="Id"/> before a video answered <c>id</c> like every resource; written for one more release.</summary>
+    [Obsolete("Read id.")]
+    public Guid MediaId => Id;
+
     public static MediaStatusResponse From(MediaFile m) =>
         new(m.Id, m.Filename, m.Status, m.Progress, m.Error, m.Renditions, m.DurationSeconds);
 }

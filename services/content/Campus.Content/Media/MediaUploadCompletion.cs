@@ -15,14 +15,15 @@ public abstract record CompleteMediaResult
     public sealed record NotFound : CompleteMediaResult;
     /// <summary>The video has failed (<paramref name="Error"/> says why).</summary>
     public sealed record Failed(string? Error) : CompleteMediaResult;
-    /// <summary>Nothing usable was uploaded for the video.</summary>
-    public sealed record UploadMissing(string? Detail = null) : CompleteMediaResult;
     /// <summary>A multipart upload needs every part's number and ETag.</summary>
     public sealed record PartsRequired : CompleteMediaResult;
     /// <summary>S3 did not accept the parts.</summary>
     public sealed record UploadIncomplete : CompleteMediaResult;
-    /// <summary>The file is not an acceptable video; the video has failed.</summary>
-    public sealed record Refused(string Code, string Detail) : CompleteMediaResult;
+    /// <summary>
+    /// Nothing usable was uploaded (<see cref="UploadProblems.Missing"/>: the video stays uploading), or the file is not an
+    /// acceptable video (the video has failed).
+    /// </summary>
+    public sealed record Refused(UploadProblem Problem) : CompleteMediaResult;
 }
 
 /// <summary>
@@ -82,7 +83,8 @@ public sealed class MediaUploadCompletion(
         {
             // Registered before uploads had keys of their own area: nothing under such a key is ever promoted (a client
             // could still write it). The client registers the video again; the sweeper fails the row when it expires.
-            return (new CompleteMediaResult.UploadMissing("This upload was registered before an upgrade; register the video again."), null);
+            return (new CompleteMediaResult.Refused(
+                new UploadProblem(UploadProblems.Missing, "This upload was registered before an upgrade; register the video again.")), null);
         }
 
         if (media.MultipartUploadId is { } uploadId)
@@ -105,13 +107,12 @@ public sealed class MediaUploadCompletion(
         if (!verification.IsAccepted)
         {
             var problem = verification.Problem;
-            if (problem.Code == UploadProblems.Missing)
+            if (problem.Code != UploadProblems.Missing)
             {
-                return (new CompleteMediaResult.UploadMissing(), null);
+                await UploadFailures.FailMediaAsync(db, media.Id, problem.Detail, time.GetUtcNow(), ct);
+                logger.LogInformation("Refused the upload of video {MediaId}: {Code}", media.Id, problem.Code);
             }
-            await UploadChecks.FailMediaAsync(db, media.Id, problem.Detail, time.GetUtcNow(), ct);
-            logger.LogInformation("Refused the upload of video {MediaId}: {Code}", media.Id, problem.Code);
-            return (new CompleteMediaResult.Refused(problem.Code, problem.Detail), null);
+            return (new CompleteMediaResult.Refused(problem), null);
         }
 
         var queued = await MediaApi.QueueAsync(db, media.Id, MediaStatus.Uploading, time.GetUtcNow(), verification.Object, ct);

@@ -1,5 +1,4 @@
 using Campus.Content.Data;
-using Campus.Content.Uploads;
 using Campus.Storage;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +10,7 @@ public abstract record MediaUploadStartResult
     /// <summary>The video is registered; <paramref name="Upload"/> says where to upload it.</summary>
     public sealed record Started(MediaUploadResponse Upload) : MediaUploadStartResult;
     /// <summary>The declared file is refused before any URL is issued.</summary>
-    public sealed record Refused(UploadRefusal Refusal) : MediaUploadStartResult;
+    public sealed record Refused(UploadProblem Problem) : MediaUploadStartResult;
 }
 
 /// <summary>
@@ -33,9 +32,9 @@ public sealed class MediaUploadStart(
     {
         var settings = options.Value;
         var rules = MediaApi.Rules(settings);
-        if (UploadChecks.Refusal(request, rules) is { } refusal)
+        if (rules.Precheck(request.FileName, request.ContentType, request.SizeBytes) is { } problem)
         {
-            return new MediaUploadStartResult.Refused(refusal);
+            return new MediaUploadStartResult.Refused(problem);
         }
         var type = rules.Find(request.ContentType)!;
         var key = ObjectKeys.NewUpload(type.Extension);

@@ -61,7 +61,7 @@ public sealed partial class UploadSweeper(
                 .ToListAsync(ct);
             foreach (var m in media)
             {
-                if (await UploadChecks.FailMediaAsync(db, m.Id, error, now, ct) == 0)
+                if (await UploadFailures.FailMediaAsync(db, m.Id, error, now, ct) == 0)
                 {
                     continue;
                 }
@@ -84,7 +84,7 @@ public sealed partial class UploadSweeper(
                 .ToListAsync(ct);
             foreach (var d in documents)
             {
-                if (await UploadChecks.FailDocumentAsync(db, d.Id, error, now, ct) == 0)
+                if (await UploadFailures.FailDocumentAsync(db, d.Id, error, now, ct) == 0)
                 {
                     continue;
                 }

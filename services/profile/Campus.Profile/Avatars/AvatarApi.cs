@@ -70,24 +70,15 @@ public static class AvatarApi
         return routes;
     }
 
-    public static async Task<Results<Ok<AvatarUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadUrlAsync(
+    public static async Task<Results<Ok<AvatarUploadResponse>, ProblemHttpResult>> UploadUrlAsync(
         AvatarUploadRequest request, ClaimsPrincipal principal, ProfileDbContext db, IObjectStorage storage, TimeProvider time,
         CancellationToken ct)
     {
-        var type = Rules.Find(request.ContentType);
-        if (type is null)
+        if (Rules.Precheck(null, request.ContentType, request.SizeBytes) is { } problem)
         {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                "An avatar is an image/jpeg or image/png.");
+            return UploadAnswers.Declined(problem);
         }
-        if (request.SizeBytes <= 0)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["size_bytes"] = ["The file size in bytes, above 0."] });
-        }
-        if (request.SizeBytes > MaxBytes)
-        {
-            return Problems.Create(StatusCodes.Status413PayloadTooLarge, "too_large", $"An avatar has at most {MaxBytes} bytes.");
-        }
+        var type = Rules.Find(request.ContentType)!;
         var me = principal.UserId();
         var now = time.GetUtcNow();
         // Random keys say nothing of their owner: the row does. Rows of earlier days have served their purpose.
@@ -130,13 +121,11 @@ public static class AvatarApi
     {
         AvatarPromotionResult.NotFound => Problems.Create(StatusCodes.Status404NotFound, "upload_not_found", "No avatar upload of yours has this id."),
         AvatarPromotionResult.NotOwned => Problems.Create(StatusCodes.Status403Forbidden, "key_not_owned", "This key was not issued to you."),
-        AvatarPromotionResult.UploadMissing => Problems.Create(StatusCodes.Status404NotFound, "upload_missing", "Nothing was uploaded under this key."),
-        AvatarPromotionResult.InvalidImage invalid => InvalidImage(invalid.Detail),
+        AvatarPromotionResult.Refused refused => UploadAnswers.Refused(refused.Problem, "The uploaded file is not an acceptable avatar."),
+        AvatarPromotionResult.InvalidImage invalid => Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_image",
+            "The uploaded file is not an acceptable avatar.", invalid.Detail),
         AvatarPromotionResult.ConcurrentUpdate => Problems.Create(StatusCodes.Status409Conflict, "concurrent_update",
             "The profile was changed at the same time; confirm again."),
         _ => throw new InvalidOperationException($"Unexpected avatar promotion result {result.GetType().Name}."),
     };
-
-    private static ProblemHttpResult InvalidImage(string detail) =>
-        Problems.Create(StatusCodes.Status422UnprocessableEntity, "invalid_image", "The uploaded file is not an acceptable avatar.", detail);
 }

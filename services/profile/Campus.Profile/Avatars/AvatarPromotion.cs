@@ -15,9 +15,12 @@ public abstract record AvatarPromotionResult
     public sealed record NotFound : AvatarPromotionResult;
     /// <summary>The key was not issued to the caller.</summary>
     public sealed record NotOwned : AvatarPromotionResult;
-    /// <summary>Nothing was uploaded under the upload's key.</summary>
-    public sealed record UploadMissing : AvatarPromotionResult;
-    /// <summary>The file is no acceptable avatar (<paramref name="Detail"/> says why); it was deleted.</summary>
+    /// <summary>
+    /// Nothing was uploaded under the upload's key (<see cref="UploadProblems.Missing"/>), or the object is not what was
+    /// declared (type, size, magic number; it was deleted).
+    /// </summary>
+    public sealed record Refused(UploadProblem Problem) : AvatarPromotionResult;
+    /// <summary>The file is an image of the declared type but no acceptable avatar (<paramref name="Detail"/> says why); it was deleted.</summary>
     public sealed record InvalidImage(string Detail) : AvatarPromotionResult;
     /// <summary>The profile was changed at the same time; nothing was committed and the upload stays for another try.</summary>
     public sealed record ConcurrentUpdate : AvatarPromotionResult;
@@ -57,9 +60,7 @@ public sealed class AvatarPromotion(ProfileDbContext db, IObjectStorage storage,
         var verification = await storage.PromoteUploadAsync(StorageBuckets.Avatars, upload.Key, AvatarApi.Rules, upload.ContentType, upload.Size, ct);
         if (!verification.IsAccepted)
         {
-            return verification.Problem.Code == UploadProblems.Missing
-                ? new AvatarPromotionResult.UploadMissing()
-                : new AvatarPromotionResult.InvalidImage(verification.Problem.Detail);
+            return new AvatarPromotionResult.Refused(verification.Problem);
         }
         var checkedKey = verification.Object.Key;
         var header = await storage.ReadFirstBytesAsync(StorageBuckets.Avatars, checkedKey, ImageHeader.SampleLength, ct);
