@@ -221,6 +221,9 @@ public static class ReportCatalog
             """,
             new(new("Просрочки по курсам", "Overdue by course"), 3, null)),
 
+        // A row per learner with activity on the range's days (activity_daily keeps UTC days: they are compared with
+        // the report's days as they are); a learner without any has none. The last sign-in is the learner's last one,
+        // whenever it was.
         new(Activity, new("Активность слушателей", "Learner activity"), new("день активности", "activity day"),
             [
                 new(Learner, ColumnKind.Text, 30),
@@ -235,12 +238,12 @@ public static class ReportCatalog
             SELECT coalesce(u.display_name, u.email, u.user_id::text),
                    u.email,
                    u.department,
-                   coalesce(sum(a.sign_ins), 0)::bigint,
-                   coalesce(sum(a.materials_done), 0)::bigint,
-                   coalesce(sum(a.messages), 0)::bigint,
+                   sum(a.sign_ins)::bigint,
+                   sum(a.materials_done)::bigint,
+                   sum(a.messages)::bigint,
                    u.last_sign_in_at
             FROM users u
-            LEFT JOIN activity_daily a ON a.user_id = u.user_id
+            JOIN activity_daily a ON a.user_id = u.user_id
                  AND (@from_day::date IS NULL OR a.day >= @from_day)
                  AND (@to_day::date IS NULL OR a.day <= @to_day)
             WHERE u.status = 'active'
