@@ -37,8 +37,8 @@ public sealed record ReportChart(Text Title, int CategoryColumn, int? ValueColum
 /// <summary>
 /// One report type. <see cref="Sql"/> reads only analytics' own fact tables and takes the parameters
 /// <c>@from</c>/<c>@to</c> (timestamptz, the requested days in the requester's zone, <c>@to</c> exclusive),
-/// <c>@from_day</c>/<c>@to_day</c> (date, both included), <c>@department</c>, <c>@course</c> and <c>@now</c>; a null
-/// parameter does not filter.
+/// <c>@from_day</c>/<c>@to_day</c> (date, both included), <c>@department</c>, <c>@course</c>, <c>@now</c> and
+/// <c>@zone</c> (the IANA id of the report's time zone); a null parameter does not filter.
 /// </summary>
 public sealed record ReportDefinition(string Type, Text Title, Text DateFilter, IReadOnlyList<ReportColumn> Columns, string Sql, ReportChart Chart)
 {
@@ -192,6 +192,9 @@ public static class ReportCatalog
             """,
             new(new("Слушатели по состоянию", "Learners by state"), 4, null)),
 
+        // Overdue as content and the other reports say it: the due instant (a due day is its end in the learner's zone)
+        // has passed. Days overdue are calendar days from the due date to the day the report is made, both in the
+        // report's zone (the dates the file shows): due on the 5th, made on the 6th, 1 day.
         new(OverdueAssignments, new("Просроченные назначения", "Overdue assignments"), new("срок", "due date"),
             [
                 new(Learner, ColumnKind.Text, 30),
@@ -208,7 +211,7 @@ public static class ReportCatalog
                    u.department,
                    c.title,
                    e.due_at,
-                   floor(extract(epoch FROM (@now - e.due_at)) / 86400)::bigint,
+                   ((@now AT TIME ZONE @zone)::date - (e.due_at AT TIME ZONE @zone)::date)::bigint,
                    {ProgressFraction}
             FROM enrolments e
             JOIN courses c ON c.course_id = e.course_id
@@ -221,6 +224,9 @@ public static class ReportCatalog
             """,
             new(new("Просрочки по курсам", "Overdue by course"), 3, null)),
 
+        // A row per learner with activity on the range's days (activity_daily keeps UTC days: they are compared with
+        // the report's days as they are); a learner without any has none. The last sign-in is the learner's last one,
+        // whenever it was.
         new(Activity, new("Активность слушателей", "Learner activity"), new("день активности", "activity day"),
             [
                 new(Learner, ColumnKind.Text, 30),
@@ -235,12 +241,12 @@ public static class ReportCatalog
             SELECT coalesce(u.display_name, u.email, u.user_id::text),
                    u.email,
                    u.department,
-                   coalesce(sum(a.sign_ins), 0)::bigint,
-                   coalesce(sum(a.materials_done), 0)::bigint,
-                   coalesce(sum(a.messages), 0)::bigint,
+                   sum(a.sign_ins)::bigint,
+                   sum(a.materials_done)::bigint,
+                   sum(a.messages)::bigint,
                    u.last_sign_in_at
             FROM users u
-            LEFT JOIN activity_daily a ON a.user_id = u.user_id
+            JOIN activity_daily a ON a.user_id = u.user_id
                  AND (@from_day::date IS NULL OR a.day >= @from_day)
                  AND (@to_day::date IS NULL OR a.day <= @to_day)
             WHERE u.status = 'active'

@@ -105,6 +105,7 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
         parameters.Add(new NpgsqlParameter("department", NpgsqlDbType.Text) { Value = (object?)request.Params.Department ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("course", NpgsqlDbType.Uuid) { Value = (object?)request.Params.CourseId ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now.UtcDateTime });
+        parameters.Add(new NpgsqlParameter("zone", NpgsqlDbType.Text) { Value = zone.Id });
         return command;
     }
 
