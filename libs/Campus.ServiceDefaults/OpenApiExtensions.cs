@@ -82,6 +82,7 @@ public static class OpenApiExtensions
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 OpenApiConventions.ApplyOneOf(schema, context);
+                OpenApiConventions.ApplyBounds(schema, context);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>
