@@ -16,7 +16,7 @@ public sealed record AvatarUploadRequest(string? ContentType, long SizeBytes);
 /// </summary>
 public sealed record AvatarUploadResponse(Guid Id, Uri UploadUrl, string Key, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
 
-public sealed record AvatarConfirmRequest(string? Key);
+public sealed record AvatarConfirmRequest([property: Bounds(MaxLength = ObjectKeys.MaxKeyBytes)] string? Key);
 
 /// <summary>Avatars go from the browser straight to S3 (presigned PUT); the service checks the object before using it.</summary>
 public static class AvatarApi
