@@ -421,17 +421,57 @@ public static class OpenApiConventions
     /// </summary>
     internal static void ApplyDeprecated(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
     {
-        if (context.JsonPropertyInfo?.AttributeProvider?.IsDefined(typeof(ObsoleteAttribute), inherit: true) == true)
+        if (Find<ObsoleteAttribute>(context) is not null)
         {
             schema.Deprecated = true;
         }
     }
 
-    private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context)
+    /// <summary>
+    /// Schema transformer: <see cref="BoundsAttribute"/> on a property or parameter becomes the schema's <c>maxLength</c>
+    /// (a string), <c>maxItems</c> (an array, and <c>maxLength</c> of its string items) or <c>minimum</c> and
+    /// <c>maximum</c> (an integer).
+    /// </summary>
+    internal static void ApplyBounds(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
+    {
+        if (Find<BoundsAttribute>(context) is not { } bounds)
+        {
+            return;
+        }
+        var type = schema.Type ?? 0;
+        if (type.HasFlag(JsonSchemaType.Array))
+        {
+            schema.MaxItems = bounds.MaxItems > 0 ? bounds.MaxItems
+                : throw new InvalidOperationException($"[Bounds] on the array {context.JsonPropertyInfo?.Name ?? context.ParameterDescription?.Name} needs MaxItems.");
+            if (bounds.ItemMaxLength > 0 && schema.Items is OpenApiSchema items)
+            {
+                items.MaxLength = bounds.ItemMaxLength;
+            }
+        }
+        else if (type.HasFlag(JsonSchemaType.String) && bounds.MaxLength > 0)
+        {
+            schema.MaxLength = bounds.MaxLength;
+        }
+        else if (type.HasFlag(JsonSchemaType.Integer) && bounds.HasRange)
+        {
+            schema.Minimum = bounds.Minimum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            schema.Maximum = bounds.Maximum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                $"[Bounds] on {context.JsonPropertyInfo?.Name ?? context.ParameterDescription?.Name} does not fit its type {type}.");
+        }
+    }
+
+    private static OneOfAttribute? OneOf(OpenApiSchemaTransformerContext context) => Find<OneOfAttribute>(context);
+
+    // An attribute of the property (or of the positional record's parameter) or handler parameter a schema is made for.
+    private static T? Find<T>(OpenApiSchemaTransformerContext context) where T : Attribute
     {
         if (context.JsonPropertyInfo is { } property)
         {
-            if (property.AttributeProvider?.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() is OneOfAttribute onProperty)
+            if (property.AttributeProvider?.GetCustomAttributes(typeof(T), inherit: true).FirstOrDefault() is T onProperty)
             {
                 return onProperty;
             }
@@ -440,11 +480,11 @@ public static class OpenApiConventions
             return name is null ? null : property.DeclaringType.GetConstructors()
                 .SelectMany(constructor => constructor.GetParameters())
                 .FirstOrDefault(parameter => string.Equals(parameter.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() as OneOfAttribute;
+                ?.GetCustomAttributes(typeof(T), inherit: true).FirstOrDefault() as T;
         }
         if (context.ParameterDescription?.ParameterDescriptor is Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor parameter)
         {
-            return parameter.ParameterInfo.GetCustomAttributes(typeof(OneOfAttribute), inherit: true).FirstOrDefault() as OneOfAttribute;
+            return parameter.ParameterInfo.GetCustomAttributes(typeof(T), inherit: true).FirstOrDefault() as T;
         }
         return null;
     }
@@ -516,4 +556,43 @@ public sealed class OneOfAttribute(Type type, string member) : Attribute
             _ => throw new InvalidOperationException($"{type.Name}.{member} is not a list of strings or numbers."),
         };
     }
+}
+
+/// <summary>
+/// The bound the server enforces on an input, for the contract: <see cref="MaxLength"/> of a string, <see cref="MaxItems"/>
+/// of an array (and <see cref="ItemMaxLength"/> of its string items), <c>minimum</c> and <c>maximum</c> of an integer.
+/// Give it the constant the endpoint's own check uses, so that the bound the contract shows is the bound the server
+/// checks: <c>[property: Bounds(MaxLength = ChatRules.MaxBodyLength)]</c> on a record's parameter,
+/// <c>[Bounds(1, Paging.MaxLimit)] int limit</c> on a query parameter. Like <see cref="OneOfAttribute"/> it states the
+/// bound and checks nothing: the endpoint refuses an input out of bounds with a 400 and field errors, under its own
+/// <c>code</c> (docs/api-conventions.md, "Bounds of input").
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter | AttributeTargets.Field)]
+public sealed class BoundsAttribute : Attribute
+{
+    /// <summary>A string's or array's bound: set <see cref="MaxLength"/> or <see cref="MaxItems"/>.</summary>
+    public BoundsAttribute()
+    {
+    }
+
+    /// <summary>An integer's bounds, both inclusive.</summary>
+    public BoundsAttribute(long minimum, long maximum)
+    {
+        (Minimum, Maximum, HasRange) = (minimum, maximum, true);
+    }
+
+    public long Minimum { get; }
+
+    public long Maximum { get; }
+
+    internal bool HasRange { get; }
+
+    /// <summary>The most characters (UTF-16 code units, as <c>string.Length</c> counts) a string takes.</summary>
+    public int MaxLength { get; set; }
+
+    /// <summary>The most items an array takes.</summary>
+    public int MaxItems { get; set; }
+
+    /// <summary>The most characters each string item of an array takes.</summary>
+    public int ItemMaxLength { get; set; }
 }

@@ -83,6 +83,7 @@ public static class OpenApiExtensions
             {
                 OpenApiConventions.ApplyOneOf(schema, context);
                 OpenApiConventions.ApplyDeprecated(schema, context);
+                OpenApiConventions.ApplyBounds(schema, context);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>

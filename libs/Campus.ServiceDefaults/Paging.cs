@@ -11,7 +11,11 @@ public static class Paging
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
+    /// <summary>The largest offset: any that parses (an <c>int</c>); the contract's bound of <c>offset</c>.</summary>
+    public const int MaxOffset = int.MaxValue;
     public const string InvalidPage = "invalid_page";
+    /// <summary>The longest <c>search</c> text a list takes (a longer one is a 400 on <c>search</c>, never cut).</summary>
+    public const int MaxSearchLength = 200;
 
     /// <summary>Null when <paramref name="limit"/> is 1..<paramref name="max"/> and <paramref name="offset"/> 0 or more; else the problem to answer.</summary>
     public static ProblemHttpResult? Check(int limit, int offset, int max = MaxLimit)

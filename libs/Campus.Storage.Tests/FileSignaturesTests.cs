@@ -90,21 +90,24 @@ public sealed class FileSignaturesTests
         Assert.Equal(UploadProblems.TooLarge, rules.Precheck(null, "image/png", 1025)?.Code);
         Assert.Equal(UploadProblems.TypeNotAllowed, rules.Precheck(null, "application/pdf", 10)?.Code);
         Assert.Equal(("validation_failed", "size_bytes"), Refusal(rules.Precheck(null, "image/png", 0)));
+        // A content type longer than any a client may declare is no accepted type, whatever it starts with.
+        Assert.Equal(UploadProblems.TypeNotAllowed, rules.Precheck(null, "image/png;" + new string(' ', UploadRules.ContentTypeLength), 10)?.Code);
     }
 
     [Theory]
     [InlineData("photo.png", null)]
-    [InlineData("  photo.png  ", null)]
+    [InlineData(" photo.png  ", null)]
     [InlineData("", "file_name")]
     [InlineData("   ", "file_name")]
     [InlineData(null, "file_name")]
     [InlineData("a/b.png", "file_name")]
     [InlineData("a\\b.png", "file_name")]
     [InlineData("a\u0007.png", "file_name")]
-    [InlineData("abcdefghijk", "file_name")]
+    [InlineData("abcdefghijklm", "file_name")]
+    [InlineData("  photo.png  ", "file_name")]
     public void Precheck_checks_the_file_name_where_the_purpose_keeps_one(string? fileName, string? field)
     {
-        var rules = new UploadRules(1024, FileSignatures.Images, fileNameLength: 10);
+        var rules = new UploadRules(1024, FileSignatures.Images, fileNameLength: 12);
 
         Assert.Equal(field, rules.Precheck(fileName, "image/png", 10)?.Field);
         // The name comes first: a declared upload wrong in several ways is answered about its name.

@@ -36,7 +36,14 @@ public interface IMultipartUploads
 }
 
 /// <summary>One uploaded part: its number and the ETag S3 answered its PUT with (quotes optional).</summary>
-public sealed record UploadedPart(int PartNumber, string ETag);
+public sealed record UploadedPart(int PartNumber, string ETag)
+{
+    /// <summary>S3's limit: an upload has at most this many parts, numbered 1 to it.</summary>
+    public const int MaxParts = 10_000;
+
+    /// <summary>The longest ETag taken back from a client (S3's are 32 hex digits in quotes, 34 characters).</summary>
+    public const int MaxETagLength = 128;
+}
 
 internal sealed class MultipartUploads(S3Clients clients, BucketRegistry buckets, IOptions<StorageOptions> options) : IMultipartUploads
 {

@@ -24,6 +24,9 @@ public static partial class ObjectKeys
     /// <summary>The area of keys clients upload to.</summary>
     public const string UploadArea = "incoming";
 
+    /// <summary>The longest key, in UTF-8 bytes (S3's limit); a key of more characters is never safe.</summary>
+    public const int MaxKeyBytes = 1024;
+
     /// <summary>The area of uploads that passed their check (<see cref="IObjectStorage.PromoteUploadAsync"/>).</summary>
     public const string CheckedArea = "checked";
 
@@ -49,12 +52,12 @@ public static partial class ObjectKeys
     public static bool IsUpload(string? key) => IsSafe(key) && key!.StartsWith(UploadArea + "/", StringComparison.Ordinal);
 
     /// <summary>
-    /// True for keys this library will work with: 1–1024 UTF-8 bytes, '/'-separated segments that are neither empty
+    /// True for keys this library will work with: 1–<see cref="MaxKeyBytes"/> UTF-8 bytes, '/'-separated segments that are neither empty
     /// nor '.' or '..', no backslash and no control characters.
     /// </summary>
     public static bool IsSafe(string? key)
     {
-        if (string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > 1024 || key.Contains('\\') || key.Any(char.IsControl))
+        if (string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > MaxKeyBytes || key.Contains('\\') || key.Any(char.IsControl))
         {
             return false;
         }

@@ -31,6 +31,9 @@ public sealed class UploadRules
     /// </summary>
     public const long MaxUploadBytes = 5L * 1024 * 1024 * 1024;
 
+    /// <summary>The longest content type a client may declare (RFC 6838: type and subtype of up to 127 characters each).</summary>
+    public const int ContentTypeLength = 255;
+
     /// <param name="maxBytes">The largest file accepted.</param>
     /// <param name="allowedTypes">The types accepted, checked by content type and magic number.</param>
     /// <param name="fileNameLength">
@@ -59,22 +62,24 @@ public sealed class UploadRules
 
     /// <summary>
     /// Checks what a client declares before it gets an upload URL, in this order: the file name (where the purpose keeps
-    /// one: 1 to <see cref="FileNameLength"/> characters once trimmed, no control characters or path separators) and
-    /// the size (above 0), then the type, then the size limit. Null when the upload may go ahead.
+    /// one: at most <see cref="FileNameLength"/> characters as sent, not blank, no control characters or path separators)
+    /// and the size (above 0), then the type (one of <see cref="AllowedTypes"/>, at most <see cref="ContentTypeLength"/>
+    /// characters), then the size limit. Null when the upload may go ahead. A request record states the same bounds in
+    /// the contract (<c>[Bounds]</c> with these constants).
     /// This is no substitute for <see cref="IObjectStorage.PromoteUploadAsync"/>: a client can upload anything to the URL.
     /// </summary>
     public UploadProblem? Precheck(string? fileName, string? contentType, long declaredBytes)
     {
-        if (FileNameLength > 0 && !IsFileName(fileName?.Trim()))
+        if (FileNameLength > 0 && !IsFileName(fileName))
         {
             return new(Problems.ValidationFailed,
-                $"The file's name: 1 to {FileNameLength} characters, without control characters or path separators.", "file_name");
+                $"The file's name: at most {FileNameLength} characters, not blank, without control characters or path separators.", "file_name");
         }
         if (declaredBytes <= 0)
         {
             return new(Problems.ValidationFailed, "The file's size in bytes, above 0.", "size_bytes");
         }
-        if (Find(contentType) is null)
+        if (contentType is not { Length: <= ContentTypeLength } || Find(contentType) is null)
         {
             return TypeNotAllowed(contentType);
         }
@@ -82,7 +87,7 @@ public sealed class UploadRules
     }
 
     private bool IsFileName(string? name) =>
-        !string.IsNullOrEmpty(name) && name.Length <= FileNameLength && !name.Any(c => char.IsControl(c) || c is '/' or '\\');
+        !string.IsNullOrWhiteSpace(name) && name.Length <= FileNameLength && !name.Any(c => char.IsControl(c) || c is '/' or '\\');
 
     internal UploadProblem TooLarge(long bytes) =>
         new(UploadProblems.TooLarge, $"The file has {bytes} bytes; at most {MaxBytes} are allowed.");

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.Extensions.Hosting;
 
 namespace Campus.Analytics.Reports;
 
@@ -42,7 +43,8 @@ public enum ReportPeriod
 /// resolves it at each occurrence.
 /// </param>
 public sealed record ReportParams(
-    DateOnly? From = null, DateOnly? To = null, string? Department = null, Guid? CourseId = null, ReportPeriod? Period = null)
+    DateOnly? From = null, DateOnly? To = null, [property: Bounds(MaxLength = ReportParams.DepartmentLength)] string? Department = null,
+    Guid? CourseId = null, ReportPeriod? Period = null)
 {
     public const int DepartmentLength = 200;
 

@@ -19,8 +19,4 @@ public sealed class SchedulesOptions
     /// <summary>Schedules one user may own.</summary>
     [Range(1, 1000)]
     public int MaxPerUser { get; set; } = 50;
-
-    /// <summary>Recipients one schedule may have.</summary>
-    [Range(1, 1000)]
-    public int MaxRecipients { get; set; } = 50;
 }

@@ -189,6 +189,14 @@ public sealed class DashboardTests(AnalyticsFactory factory) : IClassFixture<Ana
     }
 
     [Fact]
+    public async Task A_date_past_its_contract_bound_is_a_field_error_unread()
+    {
+        using var admin = Admin();
+        using var response = await admin.GetAsync($"/api/analytics/dashboard?to={Uri.EscapeDataString("2026-03-01" + new string(' ', 55))}", Ct);
+        await AssertFieldErrorAsync(response, "invalid_date", "to");
+    }
+
+    [Fact]
     public async Task Two_unreadable_dates_are_both_named()
     {
         using var admin = Admin();

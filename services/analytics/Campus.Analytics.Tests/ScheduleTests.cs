@@ -226,6 +226,12 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
         Assert.Equal("invalid_cron: the expression never occurs.", FirstError(await RefusedAsync(Schedule("0 0 30 2 *")), "cron"));
         Assert.StartsWith("unknown_time_zone:", FirstError(await RefusedAsync(Schedule(zone: "Mars/Olympus")), "time_zone"), StringComparison.Ordinal);
         Assert.StartsWith("unknown_recipient:", FirstError(await RefusedAsync(Schedule(recipients: [Guid.NewGuid()])), "recipients"), StringComparison.Ordinal);
+        // The contract's bounds, counting what is sent: repeated recipients, a cron's and a zone's characters.
+        Assert.StartsWith("too_many_recipients:", FirstError(await RefusedAsync(Schedule(recipients: [.. Enumerable.Repeat(team.Manager, 51)])),
+            "recipients"), StringComparison.Ordinal);
+        Assert.StartsWith("invalid_cron:", FirstError(await RefusedAsync(Schedule("0 8 * * 1" + new string(' ', 100))), "cron"), StringComparison.Ordinal);
+        Assert.StartsWith("unknown_time_zone:", FirstError(await RefusedAsync(Schedule(zone: "Europe/Moscow" + new string(' ', 60))), "time_zone"),
+            StringComparison.Ordinal);
         // The report part is the request's validation.
         var report = await RefusedAsync(new { type = "salaries", format = "docx", cron = "0 8 * * *", locale = "de" });
         Assert.StartsWith("unknown_type:", FirstError(report, "type"), StringComparison.Ordinal);

@@ -78,6 +78,10 @@ public sealed class EmailFlowTests(AuthFactory factory) : IClassFixture<AuthFact
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _));
+        // The contract's maxLength (254) counts the address as sent, blanks included.
+        var padded = await _client.PostAsJsonAsync("/api/auth/email/register",
+            new { email = $"{Guid.NewGuid():N}@example.com" + new string(' ', 250), password = Password }, Ct);
+        await AssertFieldErrorAsync(padded, "validation_failed", "email");
     }
 
     [Fact]

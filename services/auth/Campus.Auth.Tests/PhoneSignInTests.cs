@@ -140,6 +140,21 @@ public sealed class PhoneSignInTests(AuthFactory factory) : IClassFixture<AuthFa
     }
 
     [Fact]
+    public async Task A_code_past_its_contract_bound_is_a_field_error_and_spends_no_attempt()
+    {
+        var phone = AuthFactory.NewPhone();
+        using var client = factory.ClientFrom(AuthFactory.NewIp());
+        await client.PostAsJsonAsync("/api/auth/phone/send-code", new { phone }, Ct);
+        var code = await factory.LatestCodeAsync(client, phone);
+
+        var tooLong = await client.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = new string('1', 33) }, Ct);
+
+        await AssertFieldErrorAsync(tooLong, "validation_failed", "code");
+        var wrong = await client.PostAsJsonAsync("/api/auth/phone/verify", new { phone, code = WrongCode(code) }, Ct);
+        Assert.Equal(4, (await AssertProblemAsync(wrong, HttpStatusCode.BadRequest, "otp_invalid")).GetProperty("attempts_left").GetInt32());
+    }
+
+    [Fact]
     public async Task Code_older_than_5_minutes_is_otp_expired()
     {
         var phone = AuthFactory.NewPhone();

@@ -114,6 +114,7 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.Equal(1, page.GetProperty("items").GetArrayLength());
         Assert.True(page.GetProperty("total").GetInt32() >= 2);
         await AssertProblemAsync(tooBig, HttpStatusCode.BadRequest, "invalid_page");
+        await AssertFieldErrorAsync(await client.GetAsync($"/api/auth/users?search={new string('7', 201)}", Ct), "validation_failed", "search");
     }
 
     [Fact]
@@ -132,6 +133,9 @@ public sealed class UsersAndKeysTests(AuthFactory factory) : IClassFixture<AuthF
         Assert.Equal(["student", "author"], (await set.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         await AssertFieldErrorAsync(unknownRole, "invalid_roles", "roles");
         await AssertFieldErrorAsync(empty, "invalid_roles", "roles");
+        // roles takes at most 16 items, repeated ones counted.
+        var tooMany = await client.PutAsJsonAsync($"/api/auth/users/{target.Id}/roles", new { roles = Enumerable.Repeat("student", 17) }, Ct);
+        await AssertFieldErrorAsync(tooMany, "invalid_roles", "roles");
         await AssertProblemAsync(unknownUser, HttpStatusCode.NotFound, "user_not_found");
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Chat.Chats;
 using Campus.Chat.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +95,46 @@ public sealed class ChatApiTests(ChatFactory factory) : IClassFixture<ChatFactor
         var three = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "direct", participant_ids = new[] { _bob, Guid.NewGuid() } }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, three.StatusCode);
         Assert.Equal("direct_needs_one_participant", await CodeAsync(three));
+    }
+
+    [Fact]
+    public async Task Inputs_past_their_contract_bounds_are_refused_with_field_errors()
+    {
+        using var alice = factory.ClientFor(factory.Jwt, _alice);
+        var chat = await alice.CreateGroupAsync();
+        await alice.PostMessageAsync(chat, "one");
+
+        // A message's seq is 1 or more: a path seq below is a field error, not a lookup.
+        foreach (var request in new[]
+        {
+            new HttpRequestMessage(HttpMethod.Get, $"/api/chat/chats/{chat}/messages/0"),
+            new HttpRequestMessage(HttpMethod.Patch, $"/api/chat/chats/{chat}/messages/-1") { Content = JsonContent.Create(new { body = "x" }) },
+            new HttpRequestMessage(HttpMethod.Delete, $"/api/chat/chats/{chat}/messages/0"),
+        })
+        {
+            var response = await alice.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal("invalid_seq", problem.GetProperty("code").GetString());
+            Assert.True(problem.GetProperty("errors").TryGetProperty("seq", out _));
+        }
+
+        // maxItems counts the items sent, repeated ones too.
+        var repeated = Enumerable.Repeat(_bob, ChatRules.MaxParticipantsPerRequest + 1).ToArray();
+        var invite = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/participants", new { user_ids = repeated }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, invite.StatusCode);
+        Assert.Equal("invalid_user_ids", await CodeAsync(invite));
+        var create = await alice.PostAsJsonAsync("/api/chat/chats", new { type = "group", title = "t", participant_ids = repeated }, Ct);
+        Assert.Equal("too_many_participants", await CodeAsync(create));
+        var attachments = Enumerable.Repeat(Guid.NewGuid(), ChatRules.MaxAttachmentsPerMessage + 1).ToArray();
+        var post = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages",
+            new { body = "x", client_msg_id = "many", attachment_ids = attachments }, Ct);
+        Assert.Equal("too_many_attachments", await CodeAsync(post));
+
+        // maxLength counts the characters sent, blanks included.
+        var padded = await alice.PostAsJsonAsync("/api/chat/chats",
+            new { type = "group", title = "t" + new string(' ', ChatRules.TitleLength) }, Ct);
+        Assert.Equal("title_too_long", await CodeAsync(padded));
     }
 
     [Theory]

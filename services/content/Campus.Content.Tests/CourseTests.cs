@@ -245,6 +245,23 @@ public sealed class CourseTests(ContentFactory factory) : IClassFixture<ContentF
         Assert.Equal(["body"], await ErrorsAsync(new { kind = "text", title = "T" }));
         Assert.Equal(["url"], await ErrorsAsync(new { kind = "link", title = "L", url = "javascript:alert(1)" }));
         Assert.Equal(["kind", "title"], (await ErrorsAsync(new { title = "" })).Order());
+        // The bounds hold whatever the kind: a link's body past its bound is refused, not silently dropped.
+        Assert.Equal(["body"], await ErrorsAsync(new { kind = "link", title = "L", url = "https://example.com", body = new string('b', 100_001) }));
+        Assert.Equal(["title"], await ErrorsAsync(new { kind = "text", title = "T" + new string(' ', 200), body = "b" }));
+    }
+
+    [Fact]
+    public async Task Lists_and_orders_past_their_contract_bounds_are_refused_with_field_errors()
+    {
+        using var author = factory.ClientFor(Guid.NewGuid(), "author");
+        using (var search = await author.GetAsync($"/api/content/courses?search={new string('s', 201)}", Ct))
+        {
+            await AssertFieldErrorAsync(search, "validation_failed", "search");
+        }
+        var course = await author.CreateCourseAsync("Bounded order");
+        using var order = await author.PutAsJsonAsync($"/api/content/courses/{course}/sections/order",
+            new { ids = Enumerable.Range(0, Campus.Content.Courses.OrderRequest.MaxIds + 1).Select(_ => Guid.NewGuid()) }, Ct);
+        await AssertFieldErrorAsync(order, "invalid_order", "ids");
     }
 
     [Fact]

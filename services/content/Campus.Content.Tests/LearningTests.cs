@@ -245,6 +245,19 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
         {
             await AssertFieldErrorAsync(r, "invalid_assignment", "department");
         }
+        // The contract's bounds count what is sent: repeated ids, and a due_at's blanks.
+        using (var r = await manager.PostAsJsonAsync(path, new { user_ids = Enumerable.Repeat(inside, AssignmentRequest.MaxUsers + 1) }, Ct))
+        {
+            await AssertFieldErrorAsync(r, "too_many_users", "user_ids");
+        }
+        using (var r = await manager.PostAsJsonAsync(path, new { user_ids = new[] { inside }, due_at = "2030-01-01" + new string(' ', 60) }, Ct))
+        {
+            await AssertFieldErrorAsync(r, "invalid_due_at", "due_at");
+        }
+        using (var r = await manager.DeleteAsync($"{path}/departments/{new string('d', 201)}", Ct))
+        {
+            await AssertFieldErrorAsync(r, "validation_failed", "department");
+        }
 
         var day = DateOnly.FromDateTime(factory.Time.GetUtcNow().UtcDateTime).AddDays(20);
         var first = await PostAsync(manager, path, new { user_ids = new[] { inside }, due_at = day.ToString("yyyy-MM-dd") }, HttpStatusCode.OK);

@@ -167,6 +167,12 @@ public sealed class MediaTests(ContentFactory factory) : IClassFixture<ContentFa
         {
             await AssertProblemAsync(withoutParts, HttpStatusCode.BadRequest, "validation_failed");
         }
+        // The parts' bounds of the contract: a part number past S3's 10,000, an ETag past 128 characters.
+        foreach (var part in new object[] { new { part_number = 10_001, etag = "\"e\"" }, new { part_number = 1, etag = new string('e', 129) } })
+        {
+            using var outOfBounds = await author.PostAsJsonAsync($"/api/content/media/{id}/complete", new { parts = new[] { part } }, Ct);
+            await AssertFieldErrorAsync(outOfBounds, "validation_failed", "parts");
+        }
         var etags = new List<object>();
         foreach (var part in parts)
         {

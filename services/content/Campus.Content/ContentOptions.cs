@@ -1,4 +1,5 @@
 using Campus.ServiceDefaults;
+using Campus.Storage;
 using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Content;
@@ -45,7 +46,7 @@ public sealed class ContentOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (MaxVideoBytes > MultipartThreshold && (MaxVideoBytes + MultipartPartSize - 1) / MultipartPartSize > 10_000)
+        if (MaxVideoBytes > MultipartThreshold && (MaxVideoBytes + MultipartPartSize - 1) / MultipartPartSize > UploadedPart.MaxParts)
         {
             yield return new ValidationResult("MaxVideoBytes / MultipartPartSize must not exceed 10,000 parts (an S3 limit).",
                 [nameof(MaxVideoBytes), nameof(MultipartPartSize)]);

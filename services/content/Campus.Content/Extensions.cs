@@ -45,7 +45,7 @@ internal static class Extensions
             .ValidateOnStart();
 
         // "Content": { "Learning": { "VideoCompletionRatio": 0.9, "MaxPlaybackRate": 2, "HeartbeatSlackSeconds": 3,
-        //   "CursorLifetime": "00:05:00", "DueSoonDays": 3, "DueCheckInterval": "00:01:00", "MaxAssignmentUsers": 1000 } }
+        //   "CursorLifetime": "00:05:00", "DueSoonDays": 3, "DueCheckInterval": "00:01:00" } }
         builder.Services.AddOptions<LearningOptions>()
             .BindConfiguration(LearningOptions.Section)
             .ValidateDataAnnotations()

@@ -66,7 +66,7 @@ internal sealed class NotificationConfiguration : IEntityTypeConfiguration<Notif
         notification.ToTable("notifications");
         notification.HasKey(n => n.Id);
         notification.Property(n => n.Id).ValueGeneratedNever();
-        notification.Property(n => n.TypeKey).HasMaxLength(64);
+        notification.Property(n => n.TypeKey).HasMaxLength(NotificationType.KeyLength);
         notification.Property(n => n.Channel).HasMaxLength(16);
         notification.Property(n => n.Recipient).HasMaxLength(320);
         notification.Property(n => n.Subject).HasMaxLength(Template.SubjectLength);

@@ -6,6 +6,9 @@ namespace Campus.Notifications.Data;
 /// <summary>A kind of notification (<c>password_reset</c>, <c>media_ready</c>, ...). Seeded by the migrations.</summary>
 public sealed class NotificationType
 {
+    /// <summary>The longest key; a longer one names no type.</summary>
+    public const int KeyLength = 64;
+
     /// <summary>Stable key, snake_case, e.g. <c>media_ready</c>.</summary>
     public required string Key { get; set; }
 
@@ -39,7 +42,7 @@ internal sealed class NotificationTypeConfiguration : IEntityTypeConfiguration<N
     {
         type.ToTable("notification_types");
         type.HasKey(t => t.Key);
-        type.Property(t => t.Key).HasMaxLength(64);
+        type.Property(t => t.Key).HasMaxLength(NotificationType.KeyLength);
         type.Property(t => t.Description).HasMaxLength(500);
         type.HasData(DefaultContent.Types);
     }

@@ -35,7 +35,7 @@ internal sealed class TemplateConfiguration : IEntityTypeConfiguration<Template>
     {
         template.ToTable("templates");
         template.HasKey(t => t.Id);
-        template.Property(t => t.TypeKey).HasMaxLength(64);
+        template.Property(t => t.TypeKey).HasMaxLength(NotificationType.KeyLength);
         template.Property(t => t.Channel).HasMaxLength(16);
         template.Property(t => t.Locale).HasMaxLength(8);
         template.Property(t => t.Subject).HasMaxLength(Template.SubjectLength);

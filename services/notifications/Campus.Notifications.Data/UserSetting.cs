@@ -24,7 +24,7 @@ internal sealed class UserSettingConfiguration : IEntityTypeConfiguration<UserSe
     {
         setting.ToTable("user_settings");
         setting.HasKey(s => new { s.UserId, s.TypeKey, s.Channel });
-        setting.Property(s => s.TypeKey).HasMaxLength(64);
+        setting.Property(s => s.TypeKey).HasMaxLength(NotificationType.KeyLength);
         setting.Property(s => s.Channel).HasMaxLength(16);
         setting.HasOne<NotificationType>().WithMany().HasForeignKey(s => s.TypeKey).OnDelete(DeleteBehavior.Cascade);
     }

@@ -43,6 +43,7 @@ public sealed class DeliveriesTests(NotificationsFactory factory) : IClassFixtur
         {
             ("limit=0", "invalid_page", "limit"), ("limit=101", "invalid_page", "limit"), ("offset=-1", "invalid_page", "offset"),
             ("status=lost", "invalid_filter", "status"), ("status=Sent", "invalid_filter", "status"), ("channel=sms", "invalid_filter", "channel"),
+            ("type_key=" + new string('k', 65), "invalid_filter", "type_key"),
         })
         {
             var response = await admin.GetAsync($"/api/notifications/deliveries?{query}", Ct);

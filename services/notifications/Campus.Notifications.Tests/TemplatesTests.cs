@@ -108,6 +108,8 @@ public sealed class TemplatesTests(NotificationsFactory factory) : IClassFixture
 
         await AssertFieldErrorAsync(await admin.GetAsync("/api/notifications/templates?channel=sms", Ct), "invalid_filter", "channel");
         await AssertFieldErrorAsync(await admin.GetAsync("/api/notifications/templates?locale=de", Ct), "invalid_filter", "locale");
+        // type_key is bounded like every key (64 characters): a longer one is refused, not looked for.
+        await AssertFieldErrorAsync(await admin.GetAsync($"/api/notifications/templates?type_key={new string('k', 65)}", Ct), "invalid_filter", "type_key");
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/notifications/templates?channel=email&locale=en", Ct)).StatusCode);
     }
 

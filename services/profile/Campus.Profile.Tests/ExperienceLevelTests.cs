@@ -105,4 +105,36 @@ public sealed class ExperienceLevelTests(ProfileFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("name", out _));
     }
+
+    [Fact]
+    public async Task Inputs_past_their_contract_bounds_are_refused_with_field_errors()
+    {
+        using var admin = factory.ClientFor(Guid.NewGuid(), "admin");
+
+        // rank: 0..10000, as the contract says; a name counts its blanks.
+        foreach (var rank in new[] { -1, 10_001 })
+        {
+            var response = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = UniqueName(), rank }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+            Assert.True(problem.GetProperty("errors").TryGetProperty("rank", out _));
+        }
+        Assert.Equal(HttpStatusCode.Created,
+            (await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = UniqueName(), rank = 10_000 }, Ct)).StatusCode);
+        var padded = await admin.PostAsJsonAsync("/api/profile/experience-levels", new { name = UniqueName() + new string(' ', 100), rank = 1 }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, padded.StatusCode);
+
+        // A path provider longer than any provider name is a field error, not a lookup.
+        using var user = factory.ClientFor(Guid.NewGuid());
+        var unlink = await user.DeleteAsync("/api/profile/social/" + new string('p', 33), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, unlink.StatusCode);
+        Assert.True((await unlink.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("provider", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await user.DeleteAsync("/api/profile/social/" + new string('p', 32), Ct)).StatusCode);
+
+        // A profile field counts what was sent, blanks included.
+        var profile = await user.PutAsJsonAsync("/api/profile", new { first_name = "Anna" + new string(' ', 97) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, profile.StatusCode);
+        Assert.True((await profile.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("first_name", out _));
+    }
 }

@@ -20,6 +20,9 @@ public static class DashboardApi
     /// <summary>The longest department name (profile's limit).</summary>
     public const int MaxDepartmentLength = 200;
 
+    /// <summary>The longest <c>from</c> or <c>to</c> taken (an instant with fractions and offset has 33 characters).</summary>
+    public const int MaxDateLength = 64;
+
     public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/api/analytics").WithTags("Dashboard").RequireAuthorization()
@@ -35,7 +38,8 @@ public static class DashboardApi
 
     public static async Task<Results<Ok<DashboardResponse>, ProblemHttpResult>> GetAsync(
         ClaimsPrincipal principal, DashboardReading reading, CancellationToken ct,
-        string? from = null, string? to = null, string? department = null)
+        [Bounds(MaxLength = MaxDateLength)] string? from = null, [Bounds(MaxLength = MaxDateLength)] string? to = null,
+        [Bounds(MaxLength = MaxDepartmentLength)] string? department = null)
     {
         if (!principal.IsAdmin() && !principal.IsManager())
         {

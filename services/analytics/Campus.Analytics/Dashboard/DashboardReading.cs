@@ -38,6 +38,12 @@ public sealed class DashboardReading(AnalyticsDbContext db, DashboardCache cache
     public async Task<DashboardReadingResult> ReadAsync(
         ClaimsPrincipal principal, string? from, string? to, string? department, CancellationToken ct)
     {
+        string[] tooLong = [.. new[] { ("from", from), ("to", to) }
+            .Where(bound => bound.Item2?.Length > DashboardApi.MaxDateLength).Select(bound => bound.Item1)];
+        if (tooLong.Length > 0)
+        {
+            return new DashboardReadingResult.InvalidDate(tooLong);
+        }
         if (Period.Parse(from, to, time.GetUtcNow()) is not { } period)
         {
             string[] unreadable = [.. new[] { ("from", from, false), ("to", to, true) }
@@ -53,11 +59,11 @@ public sealed class DashboardReading(AnalyticsDbContext db, DashboardCache cache
         {
             return new DashboardReadingResult.PeriodTooLong();
         }
-        department = string.IsNullOrWhiteSpace(department) ? null : department.Trim();
         if (department?.Length > DashboardApi.MaxDepartmentLength)
         {
             return new DashboardReadingResult.InvalidDepartment();
         }
+        department = string.IsNullOrWhiteSpace(department) ? null : department.Trim();
 
         (department, _, var refusal) = await DepartmentScope.ResolveAsync(db, principal, department, ct);
         switch (refusal)

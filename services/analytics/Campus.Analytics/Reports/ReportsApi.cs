@@ -213,7 +213,8 @@ public static class ReportsApi
     }
 
     public static async Task<Results<Ok<ReportPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {

@@ -119,16 +119,20 @@ public sealed class ScheduleEditing(AnalyticsDbContext db, IOptions<SchedulesOpt
     {
         // The report part is validated exactly as a request is.
         var errors = ReportsApi.Validate(new CreateReportRequest(body.Type, body.Format, body.Params, body.Locale));
-        if (body.Name is { Length: > 200 })
+        if (body.Name is { Length: > ScheduleRequest.NameLength })
         {
-            errors["name"] = ["too_long: at most 200 characters."];
+            errors["name"] = [$"too_long: at most {ScheduleRequest.NameLength} characters."];
         }
-        if (!ScheduleClock.TryParse(body.Cron, out _, out var cronError))
+        if (body.Cron is { Length: > ScheduleRequest.CronLength })
+        {
+            errors["cron"] = [$"invalid_cron: at most {ScheduleRequest.CronLength} characters."];
+        }
+        else if (!ScheduleClock.TryParse(body.Cron, out _, out var cronError))
         {
             errors["cron"] = [$"invalid_cron: {cronError}"];
         }
         var zone = string.IsNullOrWhiteSpace(body.TimeZone) ? ScheduleClock.DefaultZone : body.TimeZone.Trim();
-        if (!TimeZones.IsKnown(zone))
+        if (body.TimeZone is { Length: > ScheduleRequest.TimeZoneLength } || !TimeZones.IsKnown(zone))
         {
             errors["time_zone"] = ["unknown_time_zone: an IANA zone such as Europe/Moscow."];
         }
@@ -138,9 +142,9 @@ public sealed class ScheduleEditing(AnalyticsDbContext db, IOptions<SchedulesOpt
             errors["cron"] = ["invalid_cron: the expression never occurs."];
         }
         var recipients = (body.Recipients ?? []).Distinct().Where(r => r != schedule.OwnerId).ToList();
-        if (recipients.Count > Options.MaxRecipients)
+        if (body.Recipients?.Count > ScheduleRequest.MaxRecipients)
         {
-            errors["recipients"] = [$"too_many_recipients: at most {Options.MaxRecipients}."];
+            errors["recipients"] = [$"too_many_recipients: at most {ScheduleRequest.MaxRecipients}."];
         }
         var known = await db.Users.AsNoTracking().Where(u => recipients.Contains(u.UserId))
             .Select(u => new { u.UserId, u.Department }).ToListAsync(ct);

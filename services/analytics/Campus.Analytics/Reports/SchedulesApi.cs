@@ -19,13 +19,21 @@ namespace Campus.Analytics.Reports;
 public sealed record ScheduleRequest(
     [property: OneOf(typeof(ReportCatalog), nameof(ReportCatalog.Types))] string? Type,
     [property: OneOf(typeof(ReportFormats), nameof(ReportFormats.All))] string? Format,
-    string? Cron,
-    string? Name = null,
+    [property: Bounds(MaxLength = ScheduleRequest.CronLength)] string? Cron,
+    [property: Bounds(MaxLength = ScheduleRequest.NameLength)] string? Name = null,
     ReportParams? Params = null,
     [property: OneOf(typeof(ReportsApi), nameof(ReportsApi.Locales))] string? Locale = null,
-    string? TimeZone = null,
-    IReadOnlyList<Guid>? Recipients = null,
-    bool? Paused = null);
+    [property: Bounds(MaxLength = ScheduleRequest.TimeZoneLength)] string? TimeZone = null,
+    [property: Bounds(MaxItems = ScheduleRequest.MaxRecipients)] IReadOnlyList<Guid>? Recipients = null,
+    bool? Paused = null)
+{
+    public const int NameLength = 200;
+    public const int CronLength = 100;
+    /// <summary>The longest IANA zone id taken (the longest known has 30 characters).</summary>
+    public const int TimeZoneLength = 64;
+    /// <summary>Recipients one schedule may list.</summary>
+    public const int MaxRecipients = 50;
+}
 
 public sealed record ScheduleResponse(
     Guid Id, Guid OwnerId, string? Name,
@@ -120,7 +128,8 @@ public static class SchedulesApi
     }
 
     public static async Task<Results<Ok<SchedulePage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0, bool all = false)
+        ClaimsPrincipal principal, AnalyticsDbContext db, CancellationToken ct, [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0, bool all = false)
     {
         if (Forbidden(principal) is { } forbidden)
         {

@@ -11,8 +11,9 @@ public static class EmailAddress
     /// <summary>Normalizes <paramref name="input"/>; false when it is not a plain address (no display name, no comments).</summary>
     public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? email)
     {
+        // The bound is on the address as sent (the contract's maxLength), blanks included.
         email = input?.Trim().ToLowerInvariant();
-        if (string.IsNullOrEmpty(email) || email.Length > MaxLength ||
+        if (string.IsNullOrEmpty(email) || input!.Length > MaxLength ||
             !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
         {
             email = null;

@@ -80,7 +80,7 @@ public static class EmailApi
         }
         // A malformed address cannot have an account: it fails like an unknown one (and is locked like one).
         var email = EmailAddress.TryNormalize(request.Email, out var normalized) ? normalized : request.Email.Trim().ToLowerInvariant();
-        if (email.Length > EmailAddress.MaxLength)
+        if (request.Email.Length > EmailAddress.MaxLength)
         {
             return Invalid("email", "A valid e-mail address is required.");
         }
@@ -114,7 +114,9 @@ public static class EmailApi
     }
 }
 
-public sealed record RegisterRequest(string Email, string Password);
+public sealed record RegisterRequest(
+    [property: Bounds(MaxLength = EmailAddress.MaxLength)] string Email,
+    [property: Bounds(MaxLength = PasswordPolicy.MaxLength)] string Password);
 
 /// <summary>
 /// The same for every address: if it was new or unconfirmed, a link valid for <c>confirmation_expires_in</c> seconds is
@@ -122,6 +124,9 @@ public sealed record RegisterRequest(string Email, string Password);
 /// </summary>
 public sealed record RegistrationResponse(string Email, long ConfirmationExpiresIn);
 
-public sealed record ConfirmEmailRequest(string Token);
+public sealed record ConfirmEmailRequest([property: Bounds(MaxLength = EmailTokens.TokenLength)] string Token);
 
-public sealed record LoginRequest(string Email, string Password, bool RememberMe = false);
+public sealed record LoginRequest(
+    [property: Bounds(MaxLength = EmailAddress.MaxLength)] string Email,
+    [property: Bounds(MaxLength = PasswordPolicy.MaxLength)] string Password,
+    bool RememberMe = false);

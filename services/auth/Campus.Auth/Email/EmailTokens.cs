@@ -9,6 +9,9 @@ namespace Campus.Auth.Email;
 /// <summary>Issues, finds and spends the single-use tokens of the e-mail flows.</summary>
 public sealed class EmailTokens(AuthDbContext db, TimeProvider time)
 {
+    /// <summary>A token is 32 random bytes, 43 base64url characters; any other token is <c>token_invalid</c>.</summary>
+    public const int TokenLength = 43;
+
     public static readonly TimeSpan ConfirmationLifetime = TimeSpan.FromHours(24);
 
     public static readonly TimeSpan ResetLifetime = TimeSpan.FromMinutes(15);
@@ -51,7 +54,7 @@ public sealed class EmailTokens(AuthDbContext db, TimeProvider time)
     public async Task<EmailToken?> FindUsableAsync(string? token, EmailTokenPurpose purpose, CancellationToken ct)
     {
         // 32 bytes are 43 base64url characters; anything else cannot be ours, and is not worth a query.
-        if (token is null || token.Length != 43 || !Base64Url.IsValid(token))
+        if (token is null || token.Length != TokenLength || !Base64Url.IsValid(token))
         {
             return null;
         }

@@ -53,6 +53,8 @@ public static class PasswordApi
     }
 }
 
-public sealed record ForgotPasswordRequest(string Email);
+public sealed record ForgotPasswordRequest([property: Bounds(MaxLength = EmailAddress.MaxLength)] string Email);
 
-public sealed record ResetPasswordRequest(string Token, string Password);
+public sealed record ResetPasswordRequest(
+    [property: Bounds(MaxLength = EmailTokens.TokenLength)] string Token,
+    [property: Bounds(MaxLength = PasswordPolicy.MaxLength)] string Password);

@@ -8,15 +8,21 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Campus.Auth.Phone;
 
 // The phone is not [Required]: a missing or malformed phone gets the same 400 invalid_phone.
-public sealed record SendCodeRequest(string? Phone);
+public sealed record SendCodeRequest([property: Bounds(MaxLength = PhoneNumberRules.MaxInputLength)] string? Phone);
 
 public sealed record SendCodeResponse(int ExpiresIn, int ResendAfter);
 
-public sealed record VerifyCodeRequest(string? Phone, [property: Required] string Code, bool RememberMe = false);
+public sealed record VerifyCodeRequest(
+    [property: Bounds(MaxLength = PhoneNumberRules.MaxInputLength)] string? Phone,
+    [property: Required, Bounds(MaxLength = PhoneApi.MaxCodeLength)] string Code,
+    bool RememberMe = false);
 
 /// <summary>Phone sign-in: a 6-digit code by SMS, then tokens.</summary>
 public static class PhoneApi
 {
+    /// <summary>The longest code taken (a code has 6 digits; room for spaces a client leaves around it).</summary>
+    public const int MaxCodeLength = 32;
+
     public static IEndpointRouteBuilder MapPhoneApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/auth/phone").WithTags("Phone sign-in")
@@ -70,6 +76,10 @@ public static class PhoneApi
         if (!TryReadPhone(request.Phone, metrics, out var phone, out var problem))
         {
             return problem;
+        }
+        if (request.Code.Length > MaxCodeLength)
+        {
+            return Problems.InvalidField("code", $"The code has 6 digits; at most {MaxCodeLength} characters are taken.");
         }
         var result = await signIn.VerifyAsync(phone, request.Code.Trim(), ClientIp(context), request.RememberMe, ct);
         return result switch

@@ -1,5 +1,6 @@
 using Campus.Auth.Data;
 using Campus.Auth.Phone;
+using Campus.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -71,8 +72,13 @@ public static class DevSmsApi
         return routes;
     }
 
-    public static async Task<Ok<List<DevSmsResponse>>> ListAsync(string phone, AuthDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<List<DevSmsResponse>>, ProblemHttpResult>> ListAsync(
+        [Bounds(MaxLength = PhoneNumberRules.MaxInputLength)] string phone, AuthDbContext db, CancellationToken ct)
     {
+        if (phone.Length > PhoneNumberRules.MaxInputLength)
+        {
+            return Problems.InvalidField("phone", $"At most {PhoneNumberRules.MaxInputLength} characters.", "invalid_phone");
+        }
         // Messages are stored under the E.164 form; any accepted spelling finds them.
         phone = PhoneNumberRules.Canonical(phone) ?? phone;
         var messages = await db.Set<DevSmsMessage>().AsNoTracking()

@@ -36,6 +36,9 @@ public abstract record RefreshResult
 public sealed class RefreshTokenService(
     AuthDbContext db, TokenIssuer issuer, RevocationPublisher revocations, IOptions<AuthOptions> options, TimeProvider time, AuthMetrics metrics)
 {
+    /// <summary>A refresh token is 32 random bytes, 43 base64url characters; any other is refused like an unknown one.</summary>
+    public const int TokenLength = 43;
+
     private const int MaxChain = 16;
     private static readonly byte[] SuccessorKeyInfo = Encoding.ASCII.GetBytes("campus-auth refresh successor v1");
 
@@ -172,7 +175,7 @@ public sealed class RefreshTokenService(
     private static bool TryDecode(string? token, out byte[] bytes)
     {
         bytes = new byte[32];
-        return token is { Length: 43 } && Base64Url.IsValid(token) &&
+        return token is { Length: TokenLength } && Base64Url.IsValid(token) &&
             Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 32;
     }
 

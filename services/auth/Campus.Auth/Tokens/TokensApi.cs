@@ -4,9 +4,9 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Campus.Auth.Tokens;
 
-public sealed record RefreshRequest(string RefreshToken);
+public sealed record RefreshRequest([property: Bounds(MaxLength = RefreshTokenService.TokenLength)] string RefreshToken);
 
-public sealed record LogoutRequest(string RefreshToken, bool AllSessions = false);
+public sealed record LogoutRequest([property: Bounds(MaxLength = RefreshTokenService.TokenLength)] string RefreshToken, bool AllSessions = false);
 
 /// <summary>One public key of the JWKS (RFC 7517), EC P-256.</summary>
 public sealed record JsonWebKeyResponse(string Kty, string Crv, string X, string Y, string Kid, string Use, string Alg);

@@ -7,7 +7,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Auth.Users;
 
-public sealed record SetRolesRequest([property: Required, OneOf(typeof(Roles), nameof(Roles.All), Schema = Roles.Schema)] string[] Roles);
+public sealed record SetRolesRequest(
+    [property: Required, OneOf(typeof(Roles), nameof(Roles.All), Schema = Roles.Schema), Bounds(MaxItems = SetRolesRequest.MaxItems)] string[] Roles)
+{
+    /// <summary>The most items <c>roles</c> takes (each role once is 5; a repeated one is taken once).</summary>
+    public const int MaxItems = 16;
+}
 
 public sealed record UserPage(IReadOnlyList<UserResponse> Items, int Total, int Limit, int Offset);
 
@@ -70,11 +75,16 @@ public static class UsersApi
     }
 
     public static async Task<Results<Ok<UserPage>, ProblemHttpResult>> ListAsync(
-        AuthDbContext db, CancellationToken ct, string? search = null, int limit = Paging.DefaultLimit, int offset = 0)
+        AuthDbContext db, CancellationToken ct, [Bounds(MaxLength = Paging.MaxSearchLength)] string? search = null,
+        [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit, [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {
             return invalidPage;
+        }
+        if (search?.Length > Paging.MaxSearchLength)
+        {
+            return Problems.InvalidField("search", $"At most {Paging.MaxSearchLength} characters.");
         }
         var query = db.Users.AsNoTracking();
         if (search?.Trim() is { Length: > 0 } term)
@@ -90,7 +100,9 @@ public static class UsersApi
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> SetRolesAsync(
         Guid id, SetRolesRequest request, ClaimsPrincipal principal, UserAdministration administration, CancellationToken ct) =>
-        Map(await administration.SetRolesAsync(principal.UserId(), id, request.Roles, ct),
+        Map(request.Roles.Length > SetRolesRequest.MaxItems
+                ? new UserAdministrationResult.InvalidRoles()
+                : await administration.SetRolesAsync(principal.UserId(), id, request.Roles, ct),
             "cannot_change_own_roles", "An admin cannot change their own roles.");
 
     public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> BlockAsync(
@@ -117,7 +129,7 @@ public static class UsersApi
         {
             UserAdministrationResult.Done done => TypedResults.Ok(done.User),
             UserAdministrationResult.InvalidRoles => Problems.InvalidField("roles",
-                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)}.", "invalid_roles"),
+                $"roles must be a non-empty list of: {string.Join(", ", Roles.All)} (at most {SetRolesRequest.MaxItems} items).", "invalid_roles"),
             UserAdministrationResult.OwnAccount => Problems.Create(StatusCodes.Status409Conflict, ownAccountCode, ownAccountTitle),
             UserAdministrationResult.NotAdmin => AdminRequired(),
             UserAdministrationResult.NotFound => Problems.Create(StatusCodes.Status404NotFound, "user_not_found", "No user with this id."),

@@ -10,7 +10,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Chat.Attachments;
 
-public sealed record AttachmentUploadRequest(string? FileName, string? ContentType, long SizeBytes);
+public sealed record AttachmentUploadRequest(
+    [property: Bounds(MaxLength = ChatRules.FileNameLength)] string? FileName,
+    [property: Bounds(MaxLength = UploadRules.ContentTypeLength)] string? ContentType,
+    [property: Bounds(1, UploadRules.MaxUploadBytes)] long SizeBytes);
 
 public sealed record AttachmentUploadResponse(Guid Id, Uri UploadUrl, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
 

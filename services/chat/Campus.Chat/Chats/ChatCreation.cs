@@ -38,11 +38,11 @@ public sealed class ChatCreation(ChatDbContext db, TimeProvider time)
         {
             return new CreateChatResult.Invalid("type", "invalid_type", "type is one of group, direct, course.");
         }
-        if (others.Count > ChatRules.MaxParticipantsPerRequest)
+        if (request.ParticipantIds?.Length > ChatRules.MaxParticipantsPerRequest)
         {
             return new CreateChatResult.Invalid("participant_ids", "too_many_participants", $"At most {ChatRules.MaxParticipantsPerRequest} participants per request.");
         }
-        if (title?.Length > ChatRules.TitleLength)
+        if (request.Title?.Length > ChatRules.TitleLength)
         {
             return new CreateChatResult.Invalid("title", "title_too_long", $"A title has at most {ChatRules.TitleLength} characters.");
         }

@@ -2,9 +2,13 @@ using Campus.Chat.Messages;
 
 namespace Campus.Chat.Chats;
 
-public sealed record CreateChatRequest(ChatType? Type, string? Title = null, Guid[]? ParticipantIds = null, Guid? CourseId = null);
+public sealed record CreateChatRequest(
+    ChatType? Type,
+    [property: Bounds(MaxLength = ChatRules.TitleLength)] string? Title = null,
+    [property: Bounds(MaxItems = ChatRules.MaxParticipantsPerRequest)] Guid[]? ParticipantIds = null,
+    Guid? CourseId = null);
 
-public sealed record AddParticipantsRequest(Guid[]? UserIds);
+public sealed record AddParticipantsRequest([property: Bounds(MaxItems = ChatRules.MaxParticipantsPerRequest)] Guid[]? UserIds);
 
 public sealed record ParticipantResponse(Guid UserId, ParticipantRole Role, long LastReadSeq, DateTimeOffset JoinedAt);
 

@@ -40,7 +40,7 @@ public sealed class ChatMembership(ChatDbContext db, ChatFanout fanout, TimeProv
     public async Task<MembershipResult> InviteAsync(Guid chatId, Guid me, bool isAdmin, IReadOnlyList<Guid>? userIds, CancellationToken ct)
     {
         var invited = (userIds ?? []).Where(u => u != Guid.Empty).Distinct().ToList();
-        if (invited.Count is 0 or > ChatRules.MaxParticipantsPerRequest)
+        if (invited.Count == 0 || userIds!.Count > ChatRules.MaxParticipantsPerRequest)
         {
             return new MembershipResult.Invalid("user_ids", "invalid_user_ids", $"user_ids holds 1 to {ChatRules.MaxParticipantsPerRequest} user ids.");
         }

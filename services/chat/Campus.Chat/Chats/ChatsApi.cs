@@ -57,7 +57,8 @@ public static class ChatsApi
     }
 
     public static async Task<Results<Ok<ChatList>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
+        ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct, [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalid)
         {

@@ -60,7 +60,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
             return new MessageResult.Refused(invalid);
         }
         var attachmentIds = request.AttachmentIds?.Distinct().ToList() ?? [];
-        if (attachmentIds.Count > ChatRules.MaxAttachmentsPerMessage)
+        if (request.AttachmentIds?.Length > ChatRules.MaxAttachmentsPerMessage)
         {
             return new MessageResult.Refused(new Refusal(RefusalKind.Invalid, "too_many_attachments",
                 $"At most {ChatRules.MaxAttachmentsPerMessage} attachments per message.", "attachment_ids"));

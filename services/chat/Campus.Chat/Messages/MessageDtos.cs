@@ -1,13 +1,17 @@
 using System.Text.Json.Serialization;
 using Campus.Chat.Attachments;
+using Campus.Chat.Chats;
 
 namespace Campus.Chat.Messages;
 
-public sealed record PostMessageRequest(string? Body, string? ClientMsgId, Guid[]? AttachmentIds = null);
+public sealed record PostMessageRequest(
+    [property: Bounds(MaxLength = ChatRules.MaxBodyLength)] string? Body,
+    [property: Bounds(MaxLength = ChatRules.ClientMsgIdLength)] string? ClientMsgId,
+    [property: Bounds(MaxItems = ChatRules.MaxAttachmentsPerMessage)] Guid[]? AttachmentIds = null);
 
-public sealed record EditMessageRequest(string? Body);
+public sealed record EditMessageRequest([property: Bounds(MaxLength = ChatRules.MaxBodyLength)] string? Body);
 
-public sealed record ReadRequest([property: JsonRequired] long Seq);
+public sealed record ReadRequest([property: JsonRequired, Bounds(0, long.MaxValue)] long Seq);
 
 public sealed record AttachmentInfo(Guid Id, string FileName, string ContentType, long SizeBytes);
 

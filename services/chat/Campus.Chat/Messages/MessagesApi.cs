@@ -53,8 +53,12 @@ public static class MessagesApi
     }
 
     public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, long seq, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct)
+        Guid id, [Bounds(1, long.MaxValue)] long seq, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct)
     {
+        if (InvalidSeq(seq) is { } invalid)
+        {
+            return invalid;
+        }
         if (!await ChatAccess.IsParticipantAsync(db, id, principal.UserId(), ct))
         {
             return Problem(ChatAccess.NotFound);
@@ -66,8 +70,9 @@ public static class MessagesApi
 
     public static async Task<Results<Ok<MessagePage>, ProblemHttpResult>> ListAsync(
         Guid id, ClaimsPrincipal principal, ChatDbContext db, CancellationToken ct,
-        [FromQuery(Name = "before_seq")] long? beforeSeq = null, [FromQuery(Name = "after_seq")] long? afterSeq = null,
-        int limit = ChatRules.DefaultPageSize)
+        [FromQuery(Name = "before_seq"), Bounds(1, long.MaxValue)] long? beforeSeq = null,
+        [FromQuery(Name = "after_seq"), Bounds(0, long.MaxValue)] long? afterSeq = null,
+        [Bounds(1, ChatRules.MaxPageSize)] int limit = ChatRules.DefaultPageSize)
     {
         if (beforeSeq is not null && afterSeq is not null)
         {
@@ -119,8 +124,13 @@ public static class MessagesApi
     }
 
     public static async Task<Results<Ok<MessageResponse>, ProblemHttpResult>> EditAsync(
-        Guid id, long seq, EditMessageRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct)
+        Guid id, [Bounds(1, long.MaxValue)] long seq, EditMessageRequest request, ClaimsPrincipal principal, ChatMessages messages,
+        CancellationToken ct)
     {
+        if (InvalidSeq(seq) is { } invalid)
+        {
+            return invalid;
+        }
         var result = await messages.EditAsync(id, seq, principal.UserId(), request.Body, ct);
         return result switch
         {
@@ -131,8 +141,14 @@ public static class MessagesApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        Guid id, long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct) =>
-        NoContentOrProblem(await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsAdmin(), ct));
+        Guid id, [Bounds(1, long.MaxValue)] long seq, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct) =>
+        InvalidSeq(seq) is { } invalid ? invalid
+            : NoContentOrProblem(await messages.DeleteAsync(id, seq, principal.UserId(), principal.IsAdmin(), ct));
+
+    // A message's seq is 1 or more (the first message of a chat is 1): a path seq below is refused, not looked up.
+    private static ProblemHttpResult? InvalidSeq(long seq) => seq < 1
+        ? Problem(new Refusal(RefusalKind.Invalid, "invalid_seq", "seq is 1 or more.", "seq"))
+        : null;
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ReadAsync(
         Guid id, ReadRequest request, ClaimsPrincipal principal, ChatMessages messages, CancellationToken ct) =>

@@ -3,9 +3,12 @@ using Campus.Content.Data;
 namespace Campus.Content.Courses;
 
 /// <summary>A course's editable fields; PUT replaces all of them.</summary>
-public sealed record CourseRequest(string? Title, string? Description = null, Guid? CoverDocumentId = null);
+public sealed record CourseRequest(
+    [property: Bounds(MaxLength = Course.TitleLength)] string? Title,
+    [property: Bounds(MaxLength = Course.DescriptionLength)] string? Description = null,
+    Guid? CoverDocumentId = null);
 
-public sealed record SectionRequest(string? Title);
+public sealed record SectionRequest([property: Bounds(MaxLength = Section.TitleLength)] string? Title);
 
 /// <summary>
 /// A material. By <see cref="Kind"/>: video needs <see cref="MediaId"/>, document needs <see cref="DocumentId"/>,
@@ -13,11 +16,20 @@ public sealed record SectionRequest(string? Title);
 /// <see cref="Published"/> (default true) hides a material from students while it is false.
 /// </summary>
 public sealed record MaterialRequest(
-    MaterialKind? Kind, string? Title, Guid? MediaId = null, Guid? DocumentId = null, string? Body = null, string? Url = null,
+    MaterialKind? Kind,
+    [property: Bounds(MaxLength = Material.TitleLength)] string? Title,
+    Guid? MediaId = null,
+    Guid? DocumentId = null,
+    [property: Bounds(MaxLength = Material.BodyLength)] string? Body = null,
+    [property: Bounds(MaxLength = Material.UrlLength)] string? Url = null,
     bool? Published = null);
 
-/// <summary>The new order: every id of the parent's children exactly once, first to last.</summary>
-public sealed record OrderRequest(Guid[]? Ids);
+/// <summary>The new order: every id of the parent's children exactly once, first to last (at most <see cref="MaxIds"/>).</summary>
+public sealed record OrderRequest([property: Bounds(MaxItems = OrderRequest.MaxIds)] Guid[]? Ids)
+{
+    /// <summary>The most ids one order takes.</summary>
+    public const int MaxIds = 1000;
+}
 
 public sealed record CourseSummary(
     Guid Id, string Title, string? Description, CourseStatus Status, Guid AuthorId, Guid? CoverDocumentId, string? CoverUrl,

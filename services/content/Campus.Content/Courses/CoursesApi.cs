@@ -87,12 +87,17 @@ public static class CoursesApi
 
     public static async Task<Results<Ok<CoursePage>, ProblemHttpResult>> ListAsync(
         ClaimsPrincipal principal, CourseListing listing, CancellationToken ct,
-        string? search = null, [OneOf(typeof(CoursesApi), nameof(Statuses))] string? status = null, bool mine = false,
-        int limit = Paging.DefaultLimit, int offset = 0)
+        [Bounds(MaxLength = Paging.MaxSearchLength)] string? search = null,
+        [OneOf(typeof(CoursesApi), nameof(Statuses))] string? status = null, bool mine = false,
+        [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit, [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {
             return invalidPage;
+        }
+        if (search?.Length > Paging.MaxSearchLength)
+        {
+            return Problems.InvalidField("search", $"At most {Paging.MaxSearchLength} characters.");
         }
         CourseStatus? wanted = null;
         if (status is not null)
@@ -213,11 +218,11 @@ public static class CoursesApi
     private static async Task<Dictionary<string, string[]>> ValidateAsync(CourseRequest request, Guid authorId, ContentDbContext db, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Title) || request.Title.Trim().Length > Course.TitleLength)
+        if (string.IsNullOrWhiteSpace(request.Title) || request.Title.Length > Course.TitleLength)
         {
             errors["title"] = [$"Required, at most {Course.TitleLength} characters."];
         }
-        if (request.Description?.Trim().Length > Course.DescriptionLength)
+        if (request.Description?.Length > Course.DescriptionLength)
         {
             errors["description"] = [$"At most {Course.DescriptionLength} characters."];
         }

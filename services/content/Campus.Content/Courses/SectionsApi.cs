@@ -295,6 +295,15 @@ public static class SectionsApi
         Material material, MaterialRequest request, Guid authorId, Guid me, ContentDbContext db, CancellationToken ct)
     {
         var errors = ValidateTitle(request.Title, Material.TitleLength) ?? [];
+        // The bounds hold whatever the kind: a field the kind does not use is cleared, but never taken past its bound.
+        if (request.Body?.Length > Material.BodyLength)
+        {
+            errors["body"] = [$"At most {Material.BodyLength} characters."];
+        }
+        if (request.Url?.Length > Material.UrlLength)
+        {
+            errors["url"] = [$"At most {Material.UrlLength} characters."];
+        }
         switch (request.Kind)
         {
             case null:
@@ -338,14 +347,14 @@ public static class SectionsApi
         from s in db.Sections join c in db.Courses.Managed(principal) on s.CourseId equals c.Id select s;
 
     private static Dictionary<string, string[]>? ValidateTitle(string? title, int maxLength) =>
-        string.IsNullOrWhiteSpace(title) || title.Trim().Length > maxLength
+        string.IsNullOrWhiteSpace(title) || title.Length > maxLength
             ? new Dictionary<string, string[]> { ["title"] = [$"Required, at most {maxLength} characters."] }
             : null;
 
     private static bool IsPermutation(Guid[]? ids, IEnumerable<Guid> existing)
     {
         var current = existing.ToHashSet();
-        return ids is not null && ids.Length == current.Count && ids.Distinct().Count() == ids.Length && ids.All(current.Contains);
+        return ids is not null && ids.Length <= OrderRequest.MaxIds && ids.Length == current.Count && ids.Distinct().Count() == ids.Length && ids.All(current.Contains);
     }
 
     private static ProblemHttpResult InvalidOrder(string what) =>

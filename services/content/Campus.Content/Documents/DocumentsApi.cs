@@ -83,7 +83,8 @@ public static class DocumentsApi
     }
 
     public static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
+        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {

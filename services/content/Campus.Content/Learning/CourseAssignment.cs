@@ -4,7 +4,6 @@ using Campus.Content.Courses;
 using Campus.Content.Data;
 using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Campus.Content.Learning;
 
@@ -35,7 +34,7 @@ public abstract record CourseAssignmentResult
 /// changed, with the events in the same transaction. A learner who joins a department later is enrolled by its
 /// assignments the same way, keeping a due date they already have.
 /// </summary>
-public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptions> options, TimeProvider time)
+public sealed class CourseAssignment(ContentDbContext db, TimeProvider time)
 {
     /// <param name="courseId">The course.</param>
     /// <param name="request">The request as sent.</param>
@@ -45,16 +44,15 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
     {
         var userIds = request.UserIds?.Distinct().ToArray() ?? [];
         var department = string.IsNullOrWhiteSpace(request.Department) ? null : request.Department.Trim();
-        var maxUsers = options.Value.MaxAssignmentUsers;
         if ((userIds.Length > 0) == (department is not null))
         {
             return new CourseAssignmentResult.Invalid("invalid_assignment", "Give either user_ids or a department.", "user_ids", "department");
         }
-        if (userIds.Length > maxUsers)
+        if (request.UserIds?.Length > AssignmentRequest.MaxUsers)
         {
-            return new CourseAssignmentResult.Invalid("too_many_users", $"At most {maxUsers} user ids at once.", "user_ids");
+            return new CourseAssignmentResult.Invalid("too_many_users", $"At most {AssignmentRequest.MaxUsers} user ids at once.", "user_ids");
         }
-        if (department?.Length > Learner.DepartmentLength)
+        if (request.Department?.Length > Learner.DepartmentLength)
         {
             return new CourseAssignmentResult.Invalid("invalid_assignment", $"A department has at most {Learner.DepartmentLength} characters.", "department");
         }
@@ -62,7 +60,7 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
         if (ParseDue(request, now) is not { } due)
         {
             return new CourseAssignmentResult.Invalid("invalid_due_at",
-                "due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is 1..3650; not both.", DueFields(request));
+                $"due_at is an instant with its offset or a date (YYYY-MM-DD); due_in_days is {AssignmentRequest.MinDueInDays}..{AssignmentRequest.MaxDueInDays}; not both.", DueFields(request));
         }
         if (due.Past)
         {
@@ -258,13 +256,13 @@ public sealed class CourseAssignment(ContentDbContext db, IOptions<LearningOptio
     private static DueRule? ParseDue(AssignmentRequest request, DateTimeOffset now)
     {
         var text = request.DueAt?.Trim();
-        if (!string.IsNullOrEmpty(text) && request.DueInDays is not null)
+        if ((!string.IsNullOrEmpty(text) && request.DueInDays is not null) || request.DueAt?.Length > AssignmentRequest.DueAtLength)
         {
             return null;
         }
         if (request.DueInDays is { } days)
         {
-            return days is >= 1 and <= 3650 ? new DueRule(null, null, days, false) : null;
+            return days is >= AssignmentRequest.MinDueInDays and <= AssignmentRequest.MaxDueInDays ? new DueRule(null, null, days, false) : null;
         }
         if (string.IsNullOrEmpty(text))
         {

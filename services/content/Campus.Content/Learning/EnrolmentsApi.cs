@@ -121,9 +121,12 @@ public static class EnrolmentsApi
         Map(await withdrawal.WithdrawUserAsync(id, userId, principal.UserId(), principal.IsAdmin(), ct), "The user is not in your department.");
 
     public static async Task<Results<NoContent, ProblemHttpResult>> WithdrawDepartmentAsync(
-        Guid id, string department, ClaimsPrincipal principal, AssignmentWithdrawal withdrawal, CancellationToken ct) =>
-        Map(await withdrawal.WithdrawDepartmentAsync(id, department, principal.UserId(), principal.IsAdmin(), ct),
-            "A manager withdraws only their own department's assignments.");
+        Guid id, [Bounds(MaxLength = Learner.DepartmentLength)] string department, ClaimsPrincipal principal,
+        AssignmentWithdrawal withdrawal, CancellationToken ct) =>
+        department.Length > Learner.DepartmentLength
+            ? Problems.InvalidField("department", $"A department has at most {Learner.DepartmentLength} characters.")
+            : Map(await withdrawal.WithdrawDepartmentAsync(id, department, principal.UserId(), principal.IsAdmin(), ct),
+                "A manager withdraws only their own department's assignments.");
 
     private static Results<NoContent, ProblemHttpResult> Map(AssignmentWithdrawalResult result, string outsideDepartment) => result switch
     {
@@ -136,7 +139,9 @@ public static class EnrolmentsApi
     };
 
     public static async Task<Results<Ok<LearningList>, ProblemHttpResult>> MyLearningAsync(
-        ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
+        ClaimsPrincipal principal, ContentDbContext db, TimeProvider time, CancellationToken ct,
+        [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {
@@ -158,7 +163,9 @@ public static class EnrolmentsApi
 
     public static async Task<Results<Ok<EnrolmentPage>, ProblemHttpResult>> ListEnrolmentsAsync(
         Guid id, ClaimsPrincipal principal, EnrolmentListing listing, CancellationToken ct,
-        [OneOf(typeof(EnrolmentsApi), nameof(States))] string? state = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [OneOf(typeof(EnrolmentsApi), nameof(States))] string? state = null,
+        [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {

@@ -17,7 +17,21 @@ public enum LearningState
 /// the end of that day in each learner's time zone); or <see cref="DueInDays"/> days from the assignment (for a
 /// department: from joining it), end of that day in the learner's time zone. Neither: no due date.
 /// </summary>
-public sealed record AssignmentRequest(Guid[]? UserIds = null, string? Department = null, string? DueAt = null, int? DueInDays = null);
+public sealed record AssignmentRequest(
+    [property: Bounds(MaxItems = AssignmentRequest.MaxUsers)] Guid[]? UserIds = null,
+    [property: Bounds(MaxLength = Learner.DepartmentLength)] string? Department = null,
+    [property: Bounds(MaxLength = AssignmentRequest.DueAtLength)] string? DueAt = null,
+    [property: Bounds(AssignmentRequest.MinDueInDays, AssignmentRequest.MaxDueInDays)] int? DueInDays = null)
+{
+    /// <summary>The most user ids one assignment takes.</summary>
+    public const int MaxUsers = 1000;
+
+    /// <summary>The longest <see cref="DueAt"/> taken (an instant with fractions and offset has 33 characters).</summary>
+    public const int DueAtLength = 64;
+
+    public const int MinDueInDays = 1;
+    public const int MaxDueInDays = 3650;
+}
 
 /// <summary>What an assignment did: enrolments created, due dates changed, learners already assigned as asked.</summary>
 public sealed record AssignmentResult(Guid CourseId, int Learners, int Created, int DueChanged, int Unchanged);

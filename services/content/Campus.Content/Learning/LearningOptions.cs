@@ -37,8 +37,4 @@ public sealed class LearningOptions
     /// <summary>How often the due-date job looks for enrolments that became due soon or overdue (default 1 min).</summary>
     [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan DueCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Most user ids in one assignment request (default 1,000).</summary>
-    [Range(1, 10_000)]
-    public int MaxAssignmentUsers { get; set; } = 1000;
 }

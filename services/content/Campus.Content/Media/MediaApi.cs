@@ -75,7 +75,8 @@ public static class MediaApi
     }
 
     public static async Task<Results<Ok<MediaPage>, ProblemHttpResult>> ListAsync(
-        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0)
+        ClaimsPrincipal principal, ContentDbContext db, CancellationToken ct, [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit,
+        [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {
@@ -104,16 +105,19 @@ public static class MediaApi
     public static async Task<Results<Ok<MediaStatusResponse>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         Guid id, CompleteUploadRequest? request, ClaimsPrincipal principal, MediaUploadCompletion completion, CancellationToken ct)
     {
+        // The bounds of the parts hold whether or not the upload is multipart (a single PUT ignores them).
+        if (request?.Parts is { } parts && (parts.Length > UploadedPart.MaxParts
+                || parts.Any(p => p.PartNumber is < 1 or > UploadedPart.MaxParts || p.Etag?.Length > UploadedPart.MaxETagLength)))
+        {
+            return PartsRequired();
+        }
         var result = await completion.CompleteAsync(id, principal.UserId(), principal.IsAdmin(), request, ct);
         return result switch
         {
             CompleteMediaResult.Completed completed => TypedResults.Ok(completed.Media),
             CompleteMediaResult.NotFound => NotFound(),
             CompleteMediaResult.Failed failed => Problems.Create(StatusCodes.Status409Conflict, "media_failed", "This video has failed.", failed.Error),
-            CompleteMediaResult.PartsRequired => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["parts"] = ["A multipart upload is completed with every part's part_number and etag."],
-            }),
+            CompleteMediaResult.PartsRequired => PartsRequired(),
             CompleteMediaResult.UploadIncomplete => Problems.Create(StatusCodes.Status409Conflict, "upload_incomplete",
                 "S3 did not accept the parts: upload every part, then send each part's ETag."),
             CompleteMediaResult.Refused refused => UploadAnswers.Refused(refused.Problem, "The uploaded file is not an acceptable video."),
@@ -257,4 +261,10 @@ public static class MediaApi
 
     private static ProblemHttpResult NotFound() =>
         Problems.Create(StatusCodes.Status404NotFound, "media_not_found", "No such video, or it is not visible to you.");
+
+    private static ValidationProblem PartsRequired() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+    {
+        ["parts"] = [$"A multipart upload is completed with every part's part_number (1..{UploadedPart.MaxParts}) and etag " +
+            $"(at most {UploadedPart.MaxETagLength} characters), at most {UploadedPart.MaxParts} parts."],
+    });
 }

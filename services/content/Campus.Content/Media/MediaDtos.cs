@@ -1,9 +1,13 @@
 using Campus.Content.Data;
+using Campus.Storage;
 
 namespace Campus.Content.Media;
 
 /// <summary>What the client is about to upload: its file name (for display only), media type and exact size in bytes.</summary>
-public sealed record UploadRequest(string? FileName, string? ContentType, long SizeBytes);
+public sealed record UploadRequest(
+    [property: Bounds(MaxLength = MediaFile.FilenameLength)] string? FileName,
+    [property: Bounds(MaxLength = UploadRules.ContentTypeLength)] string? ContentType,
+    [property: Bounds(1, UploadRules.MaxUploadBytes)] long SizeBytes);
 
 /// <summary>
 /// Where to upload: either one PUT to <see cref="UploadUrl"/> with exactly <see cref="Headers"/>, or (large files)
@@ -23,9 +27,11 @@ public sealed record MultipartUploadResponse(long PartSize, IReadOnlyList<Upload
 public sealed record UploadPartUrl(int PartNumber, Uri Url);
 
 /// <summary>The body of complete: for a multipart upload, the ETag S3 answered each part's PUT with.</summary>
-public sealed record CompleteUploadRequest(CompletedPart[]? Parts = null);
+public sealed record CompleteUploadRequest([property: Bounds(MaxItems = UploadedPart.MaxParts)] CompletedPart[]? Parts = null);
 
-public sealed record CompletedPart(int PartNumber, string? Etag);
+public sealed record CompletedPart(
+    [property: Bounds(1, UploadedPart.MaxParts)] int PartNumber,
+    [property: Bounds(MaxLength = UploadedPart.MaxETagLength)] string? Etag);
 
 /// <summary>A video's state; <see cref="Progress"/> is the transcode's percent, <see cref="Error"/> the reason it failed.</summary>
 public sealed record MediaStatusResponse(

@@ -55,13 +55,19 @@ public static class DeliveriesApi
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
         DeliveryLog log, CancellationToken ct,
-        [FromQuery(Name = "user_id")] Guid? userId = null, [FromQuery(Name = "type_key")] string? typeKey = null,
+        [FromQuery(Name = "user_id")] Guid? userId = null,
+        [FromQuery(Name = "type_key"), Bounds(MaxLength = NotificationType.KeyLength)] string? typeKey = null,
         [OneOf(typeof(DeliveriesApi), nameof(Statuses))] string? status = null,
-        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null,
+        [Bounds(1, MaxPageSize)] int limit = Paging.DefaultLimit, [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (InvalidPage(limit, offset) is { } invalid)
         {
             return invalid;
+        }
+        if (typeKey?.Length > NotificationType.KeyLength)
+        {
+            return Problems.InvalidField("type_key", $"type_key has at most {NotificationType.KeyLength} characters.", "invalid_filter");
         }
         NotificationStatus? wanted = null;
         if (status is not null)
@@ -80,7 +86,8 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListFailedAsync(
-        DeliveryLog log, CancellationToken ct, int limit = Paging.DefaultLimit, int offset = 0) =>
+        DeliveryLog log, CancellationToken ct,
+        [Bounds(1, MaxPageSize)] int limit = Paging.DefaultLimit, [Bounds(0, Paging.MaxOffset)] int offset = 0) =>
         InvalidPage(limit, offset) is { } invalid
             ? invalid
             : TypedResults.Ok(await log.ListFailedAsync(limit, offset, ct));

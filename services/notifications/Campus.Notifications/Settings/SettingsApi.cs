@@ -20,11 +20,15 @@ public sealed record SettingItem(string TypeKey, [property: OneOf(typeof(Channel
 public sealed record SettingsResponse([property: OneOf(typeof(Locales), nameof(Locales.All))] string Locale, bool EmailKnown, bool TelegramLinked, IReadOnlyList<SettingItem> Items);
 
 /// <summary>One type × channel to turn on or off; <c>enabled</c> is required (a missing one is a 400, never "off").</summary>
-public sealed record SettingChange(string? TypeKey, [property: OneOf(typeof(Channels), nameof(Channels.All))] string? Channel,
+public sealed record SettingChange(
+    [property: Bounds(MaxLength = NotificationType.KeyLength)] string? TypeKey,
+    [property: OneOf(typeof(Channels), nameof(Channels.All))] string? Channel,
     [property: JsonRequired] bool Enabled);
 
 /// <summary>Changes only what it names: the locale if given, and each listed type × channel.</summary>
-public sealed record UpdateSettingsRequest([property: OneOf(typeof(Locales), nameof(Locales.All))] string? Locale = null, IReadOnlyList<SettingChange>? Items = null);
+public sealed record UpdateSettingsRequest(
+    [property: OneOf(typeof(Locales), nameof(Locales.All))] string? Locale = null,
+    [property: Bounds(MaxItems = SettingsUpdate.MaxItems)] IReadOnlyList<SettingChange>? Items = null);
 
 /// <summary>Notification types and the caller's settings (type × channel on/off, locale).</summary>
 public static class SettingsApi

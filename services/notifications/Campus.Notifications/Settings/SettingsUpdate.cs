@@ -55,7 +55,7 @@ public sealed class SettingsUpdate(NotificationsDbContext db, TimeProvider time)
         for (var i = 0; i < changes.Count; i++)
         {
             var change = changes[i];
-            if (change.TypeKey is null || !types.TryGetValue(change.TypeKey, out var type))
+            if (change.TypeKey is not { Length: <= NotificationType.KeyLength } || !types.TryGetValue(change.TypeKey, out var type))
             {
                 return new SettingsUpdateResult.Invalid($"items[{i}].type_key", "unknown_type", "No notification type with this key.");
             }

@@ -9,11 +9,11 @@ using Npgsql;
 namespace Campus.Notifications.Templates;
 
 public sealed record TemplateRequest(
-    string? TypeKey,
+    [property: Bounds(MaxLength = NotificationType.KeyLength)] string? TypeKey,
     [property: OneOf(typeof(Channels), nameof(Channels.All))] string? Channel,
     [property: OneOf(typeof(Locales), nameof(Locales.All))] string? Locale,
-    string? Body,
-    string? Subject = null);
+    [property: Bounds(MaxLength = Template.BodyLength)] string? Body,
+    [property: Bounds(MaxLength = Template.SubjectLength)] string? Subject = null);
 
 public sealed record TemplateResponse(
     Guid Id, string TypeKey,
@@ -76,10 +76,14 @@ public static class TemplatesApi
     }
 
     public static async Task<Results<Ok<List<TemplateResponse>>, ProblemHttpResult>> ListAsync(NotificationsDbContext db, CancellationToken ct,
-        [FromQuery(Name = "type_key")] string? typeKey = null,
+        [FromQuery(Name = "type_key"), Bounds(MaxLength = NotificationType.KeyLength)] string? typeKey = null,
         [OneOf(typeof(Channels), nameof(Channels.All))] string? channel = null,
         [OneOf(typeof(Locales), nameof(Locales.All))] string? locale = null)
     {
+        if (typeKey?.Length > NotificationType.KeyLength)
+        {
+            return Problems.InvalidField("type_key", $"type_key has at most {NotificationType.KeyLength} characters.", "invalid_filter");
+        }
         if (channel is not null && !Channels.IsKnown(channel))
         {
             return Problems.InvalidField("channel", $"channel is one of: {string.Join(", ", Channels.All)}.", "invalid_filter");
@@ -169,7 +173,8 @@ public static class TemplatesApi
     private static async Task<ValidationProblem?> ValidateAsync(TemplateRequest request, NotificationsDbContext db, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.TypeKey) || !await db.NotificationTypes.AnyAsync(t => t.Key == request.TypeKey, ct))
+        if (string.IsNullOrEmpty(request.TypeKey) || request.TypeKey.Length > NotificationType.KeyLength
+            || !await db.NotificationTypes.AnyAsync(t => t.Key == request.TypeKey, ct))
         {
             errors["type_key"] = ["Required: the key of an existing notification type."];
         }

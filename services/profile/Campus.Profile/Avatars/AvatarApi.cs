@@ -8,7 +8,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Campus.Profile.Avatars;
 
-public sealed record AvatarUploadRequest(string? ContentType, long SizeBytes);
+public sealed record AvatarUploadRequest(
+    [property: Bounds(MaxLength = UploadRules.ContentTypeLength)] string? ContentType,
+    [property: Bounds(1, AvatarApi.MaxBytes)] long SizeBytes);
 
 /// <summary>
 /// Where to PUT the image (exactly <see cref="Headers"/>, before <see cref="ExpiresAt"/>); then <c>POST /avatar/{id}/complete</c>.
@@ -16,7 +18,7 @@ public sealed record AvatarUploadRequest(string? ContentType, long SizeBytes);
 /// </summary>
 public sealed record AvatarUploadResponse(Guid Id, Uri UploadUrl, string Key, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
 
-public sealed record AvatarConfirmRequest(string? Key);
+public sealed record AvatarConfirmRequest([property: Bounds(MaxLength = ObjectKeys.MaxKeyBytes)] string? Key);
 
 /// <summary>Avatars go from the browser straight to S3 (presigned PUT); the service checks the object before using it.</summary>
 public static class AvatarApi

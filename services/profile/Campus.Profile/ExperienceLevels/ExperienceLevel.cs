@@ -20,6 +20,9 @@ internal sealed class ExperienceLevelConfiguration : IEntityTypeConfiguration<Ex
 {
     public const int NameLength = 100;
     public const int DescriptionLength = 1000;
+    /// <summary>The ranks an administrator gives (levels are listed by rank, lowest first).</summary>
+    public const int MinRank = 0;
+    public const int MaxRank = 10_000;
 
     public void Configure(EntityTypeBuilder<ExperienceLevel> level)
     {

@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace Campus.Profile.ExperienceLevels;
 
-public sealed record ExperienceLevelRequest(string? Name, int Rank = 0, string? Description = null);
+public sealed record ExperienceLevelRequest(
+    [property: Bounds(MaxLength = ExperienceLevelConfiguration.NameLength)] string? Name,
+    [property: Bounds(ExperienceLevelConfiguration.MinRank, ExperienceLevelConfiguration.MaxRank)] int Rank = 0,
+    [property: Bounds(MaxLength = ExperienceLevelConfiguration.DescriptionLength)] string? Description = null);
 
 public sealed record ExperienceLevelResponse(Guid Id, string Name, int Rank, string? Description)
 {
@@ -117,9 +120,13 @@ public static class ExperienceLevelsApi
     private static ValidationProblem? Validate(ExperienceLevelRequest request)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > ExperienceLevelConfiguration.NameLength)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > ExperienceLevelConfiguration.NameLength)
         {
             errors["name"] = [$"Required, at most {ExperienceLevelConfiguration.NameLength} characters."];
+        }
+        if (request.Rank is < ExperienceLevelConfiguration.MinRank or > ExperienceLevelConfiguration.MaxRank)
+        {
+            errors["rank"] = [$"{ExperienceLevelConfiguration.MinRank} to {ExperienceLevelConfiguration.MaxRank}."];
         }
         if (request.Description?.Length > ExperienceLevelConfiguration.DescriptionLength)
         {

@@ -2,17 +2,17 @@ namespace Campus.Profile.Profiles;
 
 /// <summary>The editable fields; a PUT replaces all of them (null or blank clears a field).</summary>
 public sealed record UpdateProfileRequest(
-    string? FirstName = null,
-    string? MiddleName = null,
-    string? LastName = null,
-    string? DisplayName = null,
-    string? JobTitle = null,
-    string? Department = null,
+    [property: Bounds(MaxLength = ProfileRules.NameLength)] string? FirstName = null,
+    [property: Bounds(MaxLength = ProfileRules.NameLength)] string? MiddleName = null,
+    [property: Bounds(MaxLength = ProfileRules.NameLength)] string? LastName = null,
+    [property: Bounds(MaxLength = ProfileRules.NameLength)] string? DisplayName = null,
+    [property: Bounds(MaxLength = ProfileRules.TitleLength)] string? JobTitle = null,
+    [property: Bounds(MaxLength = ProfileRules.TitleLength)] string? Department = null,
     Guid? ExperienceLevelId = null,
-    string? About = null,
-    string? City = null,
-    string? TimeZone = null,
-    [property: OneOf(typeof(ProfileRules), nameof(ProfileRules.Locales))] string? Locale = null);
+    [property: Bounds(MaxLength = ProfileRules.AboutLength)] string? About = null,
+    [property: Bounds(MaxLength = ProfileRules.NameLength)] string? City = null,
+    [property: Bounds(MaxLength = ProfileRules.TimeZoneLength)] string? TimeZone = null,
+    [property: OneOf(typeof(ProfileRules), nameof(ProfileRules.Locales)), Bounds(MaxLength = ProfileRules.LocaleLength)] string? Locale = null);
 
 public sealed record ProfileResponse(
     Guid UserId,

@@ -8,6 +8,8 @@ public static partial class ProfileRules
     public const int NameLength = 100;
     public const int TitleLength = 200;
     public const int AboutLength = 2000;
+    public const int TimeZoneLength = 64;
+    public const int LocaleLength = 16;
 
     /// <summary>The locales the UI is translated to, in their canonical spelling.</summary>
     public static readonly IReadOnlyList<string> Locales = ["ru-RU", "en-US", "en-GB", "kk-KZ", "uz-UZ", "be-BY", "uk-UA", "de-DE"];

@@ -103,7 +103,8 @@ public static class ProfilesApi
 
     public static async Task<Results<Ok<ProfileHistoryPage>, ProblemHttpResult>> HistoryAsync(
         ClaimsPrincipal principal, ProfileDbContext db, CancellationToken ct,
-        [FromQuery(Name = "user_id")] Guid? userId = null, int limit = Paging.DefaultLimit, int offset = 0)
+        [FromQuery(Name = "user_id")] Guid? userId = null,
+        [Bounds(1, Paging.MaxLimit)] int limit = Paging.DefaultLimit, [Bounds(0, Paging.MaxOffset)] int offset = 0)
     {
         if (Paging.Check(limit, offset) is { } invalidPage)
         {
@@ -185,7 +186,7 @@ public static class ProfilesApi
         void Text(string name, string? value, int maxLength)
         {
             var text = string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-            if (text?.Length > maxLength)
+            if (value?.Length > maxLength)
             {
                 errors[name] = [$"At most {maxLength} characters."];
             }
@@ -200,8 +201,8 @@ public static class ProfilesApi
         Text("department", request.Department, ProfileRules.TitleLength);
         Text("about", request.About, ProfileRules.AboutLength);
         Text("city", request.City, ProfileRules.NameLength);
-        Text("time_zone", request.TimeZone, 64);
-        Text("locale", request.Locale, 16);
+        Text("time_zone", request.TimeZone, ProfileRules.TimeZoneLength);
+        Text("locale", request.Locale, ProfileRules.LocaleLength);
         values["experience_level_id"] = request.ExperienceLevelId?.ToString();
 
         if (values["time_zone"] is { } zone && !errors.ContainsKey("time_zone") && !ProfileRules.IsKnownTimeZone(zone))

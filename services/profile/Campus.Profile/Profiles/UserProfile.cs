@@ -77,8 +77,8 @@ internal sealed class ProfileConfiguration : IEntityTypeConfiguration<UserProfil
         profile.Property(p => p.Department).HasMaxLength(ProfileRules.TitleLength);
         profile.Property(p => p.About).HasMaxLength(ProfileRules.AboutLength);
         profile.Property(p => p.City).HasMaxLength(ProfileRules.NameLength);
-        profile.Property(p => p.TimeZone).HasMaxLength(64);
-        profile.Property(p => p.Locale).HasMaxLength(16);
+        profile.Property(p => p.TimeZone).HasMaxLength(ProfileRules.TimeZoneLength);
+        profile.Property(p => p.Locale).HasMaxLength(ProfileRules.LocaleLength);
         profile.Property(p => p.AvatarKey).HasMaxLength(300);
         profile.Property(p => p.Version).IsRowVersion();
         profile.HasIndex(p => p.ExperienceLevelId);

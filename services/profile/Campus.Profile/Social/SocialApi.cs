@@ -39,8 +39,13 @@ public static class SocialApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> UnlinkAsync(
-        string provider, ClaimsPrincipal principal, ProfileDbContext db, CancellationToken ct)
+        [Bounds(MaxLength = SocialBinding.ProviderLength)] string provider, ClaimsPrincipal principal, ProfileDbContext db,
+        CancellationToken ct)
     {
+        if (provider.Length > SocialBinding.ProviderLength)
+        {
+            return Problems.InvalidField("provider", $"At most {SocialBinding.ProviderLength} characters.");
+        }
         var me = principal.UserId();
         var deleted = await db.SocialBindings.Where(b => b.UserId == me && b.Provider == provider).ExecuteDeleteAsync(ct);
         return deleted == 0

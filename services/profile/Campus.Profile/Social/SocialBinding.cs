@@ -6,6 +6,9 @@ namespace Campus.Profile.Social;
 /// <summary>A user's account at an external provider (telegram, ...); one per provider.</summary>
 public sealed class SocialBinding
 {
+    /// <summary>The longest provider name (<c>telegram</c>); a longer one in <c>DELETE /social/{provider}</c> is a 400.</summary>
+    public const int ProviderLength = 32;
+
     public Guid UserId { get; set; }
 
     public required string Provider { get; set; }
@@ -23,7 +26,7 @@ internal sealed class SocialBindingConfiguration : IEntityTypeConfiguration<Soci
     {
         binding.ToTable("social_bindings");
         binding.HasKey(b => new { b.UserId, b.Provider });
-        binding.Property(b => b.Provider).HasMaxLength(32);
+        binding.Property(b => b.Provider).HasMaxLength(SocialBinding.ProviderLength);
         binding.Property(b => b.ExternalId).HasMaxLength(128);
         binding.Property(b => b.Username).HasMaxLength(128);
         binding.HasIndex(b => new { b.Provider, b.ExternalId }).IsUnique();
