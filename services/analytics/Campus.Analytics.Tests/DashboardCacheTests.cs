@@ -1,9 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Campus.Analytics.Data;
+using Campus.ServiceDefaults;
 using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -17,7 +21,12 @@ public sealed class FakeClockAnalyticsFactory : CampusHostFactory<Program, Analy
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+        // The JWKS key cache stays on the real clock: on a clock that stands still one failed read of the key set (a slow
+        // machine) would never be retried, and every token of the test class would be refused with a 401.
+        builder.ConfigureServices(services => services
+            .AddSingleton<TimeProvider>(Time)
+            .Replace(ServiceDescriptor.Singleton(provider => new JwksKeyCache(provider.GetRequiredService<IOptions<JwtOptions>>(),
+                TimeProvider.System, provider.GetRequiredService<ILogger<JwksKeyCache>>()))));
     }
 }
 

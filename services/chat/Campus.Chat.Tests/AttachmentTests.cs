@@ -94,8 +94,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync(_bob);
         var png = TestImages.Png(16, 16);
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
-            new { file_name = "photo.png", content_type = "image/png", size_bytes = png.Length }, Ct);
+        var response = await RequestUploadAsync(alice, chat, "photo.png", "image/png", png.Length);
         // 200 without a Location: the upload is no resource a GET answers before it is completed.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(response.Headers.Location);
@@ -141,8 +140,7 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         using var alice = factory.ClientFor(factory.Jwt, _alice);
         var chat = await alice.CreateGroupAsync(_bob);
         var png = TestImages.Png(16, 16);
-        var response = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
-            new { file_name = "photo.png", content_type = "image/png", size_bytes = png.Length }, Ct);
+        var response = await RequestUploadAsync(alice, chat, "photo.png", "image/png", png.Length);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, [.. png, .. new byte[100_000]], "image/png");
 
@@ -215,13 +213,16 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
     private static string UploadKey(JsonElement upload) =>
         string.Join('/', new Uri(upload.GetProperty("upload_url").GetString()!).AbsolutePath.Split('/').Skip(2));
 
+    private static Task<HttpResponseMessage> RequestUploadAsync(HttpClient client, Guid chat, string fileName, string contentType, long size) =>
+        client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
+            new { file_name = fileName, content_type = contentType, size_bytes = size }, Ct);
+
     private static async Task<Guid> UploadAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content) =>
         (await UploadWithUrlAsync(client, chat, fileName, contentType, content)).Id;
 
     private static async Task<(Guid Id, JsonElement Upload)> UploadWithUrlAsync(HttpClient client, Guid chat, string fileName, string contentType, byte[] content)
     {
-        var response = await client.PostAsJsonAsync($"/api/chat/chats/{chat}/attachments/upload-url",
-            new { file_name = fileName, content_type = contentType, size_bytes = content.Length }, Ct);
+        var response = await RequestUploadAsync(client, chat, fileName, contentType, content.Length);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var upload = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         await PresignedUpload.PutAsync(upload, content, contentType);

@@ -1,12 +1,16 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using Amazon.S3.Model;
 using Campus.Content.Data;
 using Campus.Content.Uploads;
+using Campus.ServiceDefaults;
 using Campus.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Campus.Content.Tests;
@@ -19,7 +23,12 @@ public sealed class FakeClockContentFactory : ContentFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+        // The JWKS key cache stays on the real clock: on a clock that stands still one failed read of the key set (a slow
+        // machine) would never be retried, and every token of the test class would be refused with a 401.
+        builder.ConfigureServices(services => services
+            .AddSingleton<TimeProvider>(Time)
+            .Replace(ServiceDescriptor.Singleton(provider => new JwksKeyCache(provider.GetRequiredService<IOptions<JwtOptions>>(),
+                TimeProvider.System, provider.GetRequiredService<ILogger<JwksKeyCache>>()))));
     }
 }
 
