@@ -92,8 +92,11 @@ public sealed class UploadRules
     internal UploadProblem TooLarge(long bytes) =>
         new(UploadProblems.TooLarge, $"The file has {bytes} bytes; at most {MaxBytes} are allowed.");
 
+    // The type is named back only when it is of a length a client may declare.
     internal UploadProblem TypeNotAllowed(string? contentType) =>
-        new(UploadProblems.TypeNotAllowed, $"Files of type '{contentType}' are not allowed here; allowed: {string.Join(", ", AllowedTypes.Select(t => t.ContentType))}.");
+        new(UploadProblems.TypeNotAllowed,
+            $"Files of type '{(contentType is { Length: > ContentTypeLength } ? "(too long)" : contentType)}' are not allowed here; " +
+            $"allowed: {string.Join(", ", AllowedTypes.Select(t => t.ContentType))}.");
 }
 
 /// <summary>
