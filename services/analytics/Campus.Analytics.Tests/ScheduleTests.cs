@@ -306,7 +306,9 @@ public sealed class ScheduleTests(ReportsFixture fixture) : IClassFixture<Report
                 clock.SetUtcNow(next.AddSeconds(-1));
                 Assert.Equal(0, await FireOwnAsync());
                 clock.SetUtcNow(next.AddSeconds(10));
-                Assert.Equal(1, await FireOwnAsync());
+                // The worker finishing the day before's report may hold the schedule's row a moment (a ready report resets
+                // the failure count), and SKIP LOCKED passes it by: fire until it is claimed. The requests are counted below.
+                await Wait.UntilAsync(async () => await FireOwnAsync() > 0, because: () => $"the occurrence {next} was not fired");
                 fired.Add(next);
             }
             return fired;
