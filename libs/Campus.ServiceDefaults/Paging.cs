@@ -31,4 +31,8 @@ public static class Paging
         }
         return errors.Count == 0 ? null : Problems.InvalidFields(errors, InvalidPage, $"limit must be 1..{max} and offset >= 0.");
     }
+
+    /// <summary>Null when <paramref name="search"/> is at most <see cref="MaxSearchLength"/> characters; else the problem to answer.</summary>
+    public static ProblemHttpResult? CheckSearch(string? search) =>
+        search?.Length > MaxSearchLength ? Problems.InvalidField("search", $"At most {MaxSearchLength} characters.") : null;
 }

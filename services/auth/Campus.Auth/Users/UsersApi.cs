@@ -82,9 +82,9 @@ public static class UsersApi
         {
             return invalidPage;
         }
-        if (search?.Length > Paging.MaxSearchLength)
+        if (Paging.CheckSearch(search) is { } invalidSearch)
         {
-            return Problems.InvalidField("search", $"At most {Paging.MaxSearchLength} characters.");
+            return invalidSearch;
         }
         var query = db.Users.AsNoTracking();
         if (search?.Trim() is { Length: > 0 } term)

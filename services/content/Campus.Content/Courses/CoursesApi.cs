@@ -95,9 +95,9 @@ public static class CoursesApi
         {
             return invalidPage;
         }
-        if (search?.Length > Paging.MaxSearchLength)
+        if (Paging.CheckSearch(search) is { } invalidSearch)
         {
-            return Problems.InvalidField("search", $"At most {Paging.MaxSearchLength} characters.");
+            return invalidSearch;
         }
         CourseStatus? wanted = null;
         if (status is not null)
