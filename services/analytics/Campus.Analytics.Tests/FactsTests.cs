@@ -74,19 +74,28 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
     }
 
     [Fact]
-    public async Task A_redelivered_sign_in_or_message_counts_once()
+    public async Task A_redelivered_sign_in_counts_once_and_a_late_or_repeated_message_total_changes_nothing()
     {
         var user = Guid.NewGuid();
+        var day = DateOnly.FromDateTime(T0.UtcDateTime);
         var first = await PublishAsync("auth.user.signed_in", new { user_id = user, method = "phone" }, T0);
         await PublishAsync("auth.user.signed_in", new { user_id = user, method = "phone" }, T0, first); // redelivery
-        var message = await PublishAsync("chat.message.posted", new { chat_id = Guid.NewGuid(), seq = 1, author_id = user }, T0.AddMinutes(1));
-        await PublishAsync("chat.message.posted", new { chat_id = Guid.NewGuid(), seq = 1, author_id = user }, T0.AddMinutes(1), message);
+        // Chat's running totals of the day: 3, then (late) 1, then 3 again, with another author's total in the same event.
+        var other = Guid.NewGuid();
+        var three = await PublishAsync("chat.activity.counted", new
+        {
+            counts = new[] { new { user_id = user, day, messages = 3 }, new { user_id = other, day, messages = 7 } },
+        }, T0.AddMinutes(2));
+        await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day, messages = 1 } } }, T0.AddMinutes(1));
+        await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day, messages = 3 } } }, T0.AddMinutes(2), three);
         await PublishAsync("auth.user.signed_in", new { user_id = user, method = "email" }, T0.AddHours(2));
 
-        // One consumer, in order: once the last sign-in is in, the duplicates before it were handled too.
+        // One consumer, in order: once the last sign-in is in, the events before it were handled too.
         await WaitForAsync(db => db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == user, Ct), u => u.LastSignInAt == T0.AddHours(2));
-        var day = await QueryAsync(db => db.ActivityDaily.AsNoTracking().SingleAsync(a => a.UserId == user, Ct));
-        Assert.Equal((DateOnly.FromDateTime(T0.UtcDateTime), 2, 1, 0), (day.Day, day.SignIns, day.Messages, day.MaterialsDone));
+        var row = await QueryAsync(db => db.ActivityDaily.AsNoTracking().SingleAsync(a => a.UserId == user, Ct));
+        Assert.Equal((day, 2, 3, 0), (row.Day, row.SignIns, row.Messages, row.MaterialsDone));
+        var others = await QueryAsync(db => db.ActivityDaily.AsNoTracking().SingleAsync(a => a.UserId == other, Ct));
+        Assert.Equal((day, 0, 7), (others.Day, others.SignIns, others.Messages));
     }
 
     [Fact]
@@ -238,7 +247,7 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
             due_at = (DateTimeOffset?)null, done_materials = 1, total_materials = 1, completed_at = T0.AddHours(1), overdue_at = (DateTimeOffset?)null
         }, now);
         await PublishAsync("content.material_completion.snapshot", new { course_id = course, material_id = material, user_id = user, completed_at = T0.AddHours(1) }, now);
-        await PublishAsync("chat.activity.snapshot", new { user_id = user, day = DateOnly.FromDateTime(T0.UtcDateTime), messages = 4 }, now);
+        await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day = DateOnly.FromDateTime(T0.UtcDateTime), messages = 4 } } }, now);
         await PublishAsync("notifications.delivery.snapshot", new
         {
             notification_id = Guid.NewGuid(), user_id = user, notification_type = "course_completed",

@@ -53,8 +53,12 @@ public sealed class ReportRowsTests(ReportsFixture fixture) : IClassFixture<Repo
     private Task SignInAsync(Guid user, DateTimeOffset at, Guid? id = null) =>
         PublishAsync("auth.user.signed_in", new { user_id = user, method = "phone" }, at, id);
 
-    private Task MessageAsync(Guid user, DateTimeOffset at) =>
-        PublishAsync("chat.message.posted", new { chat_id = Guid.NewGuid(), seq = 1, author_id = user }, at);
+    /// <summary>Chat's running total of <paramref name="user"/>'s messages on the UTC day of <paramref name="at"/>.</summary>
+    private Task MessagesAsync(Guid user, DateTimeOffset at, int total) =>
+        PublishAsync("chat.activity.counted", new
+        {
+            counts = new[] { new { user_id = user, day = DateOnly.FromDateTime(at.UtcDateTime), messages = total } },
+        }, at);
 
     private Task MaterialDoneAsync(Guid course, Guid material, Guid user, DateTimeOffset at) =>
         PublishAsync("content.material.completed", new { course_id = course, material_id = material, user_id = user, completed_at = at }, at);
@@ -159,17 +163,17 @@ public sealed class ReportRowsTests(ReportsFixture fixture) : IClassFixture<Repo
         await MaterialDoneAsync(course, second, anna, Nov(4, 9, 30));
         await MaterialDoneAsync(course, second, anna, Nov(4, 9, 30));
         await MaterialDoneAsync(course, third, anna, Nov(9, 10));
-        await MessageAsync(anna, Nov(6, 12));
-        await MessageAsync(anna, Nov(6, 12, 5));
-        await MessageAsync(anna, Nov(1, 12));
+        await MessagesAsync(anna, Nov(6, 12), 1);
+        await MessagesAsync(anna, Nov(6, 12, 5), 2);
+        await MessagesAsync(anna, Nov(1, 12), 1);
         // Boris: a sign-in and a material in the range, a message after it.
         await SignInAsync(boris, Nov(7, 6));
         await MaterialDoneAsync(course, first, boris, Nov(2, 10));
-        await MessageAsync(boris, Nov(20, 12));
+        await MessagesAsync(boris, Nov(20, 12), 1);
         // Vera was active before the range only; the manager not at all; Oleg in the range, but in another department.
         await SignInAsync(vera, new DateTimeOffset(2026, 10, 20, 9, 0, 0, TimeSpan.Zero));
         await SignInAsync(oleg, Nov(4, 10));
-        await MessageAsync(oleg, Nov(4, 11));
+        await MessagesAsync(oleg, Nov(4, 11), 1);
         await SettledAsync();
 
         using var client = fixture.ClientFor(manager, "manager");

@@ -63,8 +63,7 @@ internal static class Extensions
         .AddSubscription<EnrolmentLeft, LearningFacts>(FactsQueue)
         .AddSubscription<MaterialCompleted, LearningFacts>(FactsQueue)
         .AddSubscription<MaterialCompletionSnapshot, LearningFacts>(FactsQueue)
-        .AddSubscription<ChatMessagePosted, ActivityFacts>(FactsQueue)
-        .AddSubscription<ChatActivitySnapshot, ActivityFacts>(FactsQueue)
+        .AddSubscription<ChatActivityCounted, ActivityFacts>(FactsQueue)
         .AddSubscription<DeliveryCompleted, ActivityFacts>(FactsQueue)
         .AddSubscription<DeliverySnapshot, ActivityFacts>(FactsQueue);
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Campus.Chat;
 
-/// <summary>The <c>Chat</c> section: socket limits and attachment size.</summary>
+/// <summary>The <c>Chat</c> section: socket limits, attachment size and how often activity counts are announced.</summary>
 public sealed class ChatOptions
 {
     public const string Section = "Chat";
@@ -49,4 +49,11 @@ public sealed class ChatOptions
     /// </summary>
     [TimeSpanRange("00:00:03", "01:00:00")]
     public TimeSpan SocketLease { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// How often each node announces the messages per author and day that moved (<c>chat.activity.counted</c>): analytics'
+    /// figures of chat activity are at most this much older than the posts.
+    /// </summary>
+    [TimeSpanRange("00:00:00.050", "00:10:00")]
+    public TimeSpan ActivityInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -23,7 +23,7 @@ internal static class Extensions
             .AddSubscription<CourseCreated, RememberCreatedCourse>(RememberCreatedCourse.Queue)
             .AddSubscription<CoursePublished, RememberPublishedCourse>(RememberCreatedCourse.Queue)
             .AddSubscription<CourseDeleted, ForgetDeletedCourse>(RememberCreatedCourse.Queue)
-            .AddSubscription<RebuildRequested, PublishChatActivitySnapshots>(PublishChatActivitySnapshots.Queue));
+            .AddSubscription<RebuildRequested, RepublishChatActivity>(RepublishChatActivity.Queue));
         builder.AddCampusRedis();
         // Revoked access tokens are refused on REST and on the socket handshake; open sockets close on announcement.
         builder.AddTokenRevocationCheck();
@@ -33,7 +33,8 @@ internal static class Extensions
 
         // { "Chat": { "SendQueueSize": 512, "KeepAliveInterval": "00:00:20", "KeepAliveTimeout": "00:00:20",
         //             "TypingThrottle": "00:00:02", "MaxAttachmentBytes": 20971520, "MaxClientFrameBytes": 65536,
-        //             "MaxSocketsPerUser": 20, "MaxPostsPerUser": 30, "PostRateWindow": "00:00:10", "SocketLease": "00:01:30" } }
+        //             "MaxSocketsPerUser": 20, "MaxPostsPerUser": 30, "PostRateWindow": "00:00:10", "SocketLease": "00:01:30",
+        //             "ActivityInterval": "00:00:01" } }
         builder.Services.AddOptions<ChatOptions>()
             .BindConfiguration(ChatOptions.Section)
             .ValidateDataAnnotations()
@@ -44,6 +45,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ChatSocketReader>();
         builder.Services.AddHostedService<SocketLeaseRenewal>();
         builder.Services.AddHostedService<RevocationListener>();
+        builder.Services.AddHostedService<ChatActivityPublisher>();
         builder.Services.AddScoped<ChatSocketSession>();
         builder.Services.AddScoped<ChatMessages>();
         builder.Services.AddScoped<ChatCreation>();

@@ -5,8 +5,8 @@ using Npgsql;
 namespace Campus.E2E.Tests;
 
 /// <summary>
-/// Analytics' facts end to end: a course is published, a learner signs in, enrols and completes it through the edge,
-/// and the facts appear in analytics' database from the owners' events alone; an admin's rebuild (a student's is 403)
+/// Analytics' facts end to end: a course is published, a learner signs in, enrols and completes it and posts two chat
+/// messages through the edge, and the facts appear in analytics' database from the owners' events alone; an admin's rebuild (a student's is 403)
 /// empties them, and the owners' snapshots bring them back, while a fact no owner knows of is gone.
 /// </summary>
 public sealed class AnalyticsRebuildTests
@@ -27,6 +27,9 @@ public sealed class AnalyticsRebuildTests
         {
             await Api.ExpectAsync(done, HttpStatusCode.OK);
         }
+        var chat = await ChatApi.CreateGroupAsync(learner);
+        await ChatApi.PostAsync(learner, chat, "one", "analytics-1");
+        await ChatApi.PostAsync(learner, chat, "two", "analytics-2");
         var user = Guid.Parse(learner.UserId);
         await WaitForFactsAsync(user, course.Id);
 
@@ -47,7 +50,10 @@ public sealed class AnalyticsRebuildTests
         Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM users WHERE user_id = '{stray}'"));
     }
 
-    /// <summary>Until the learner (registered, signed in), the published course and their completed enrolment are facts.</summary>
+    /// <summary>
+    /// Until the learner (registered, signed in), the published course, their completed enrolment and their two chat
+    /// messages (of the day, UTC) are facts.
+    /// </summary>
     private static Task WaitForFactsAsync(Guid user, Guid course) => Wait.UntilAsync(async () =>
         await ScalarAsync($"""
             SELECT count(*) FROM users u, courses c, enrolments e
@@ -55,6 +61,7 @@ public sealed class AnalyticsRebuildTests
               AND c.course_id = '{course}' AND c.state = 'published'
               AND e.course_id = c.course_id AND e.user_id = u.user_id AND e.source = 'self'
               AND e.done_materials = 1 AND e.total_materials = 1 AND e.completed_at IS NOT NULL
+              AND (SELECT sum(messages) FROM activity_daily a WHERE a.user_id = u.user_id) = 2
             """) == 1L, seconds: 60);
 
     private static async Task<(Guid Id, Guid Material)> CourseWithOneMaterialAsync(SignIn.Session author)

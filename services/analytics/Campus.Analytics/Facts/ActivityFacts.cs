@@ -5,30 +5,27 @@ using Microsoft.EntityFrameworkCore;
 namespace Campus.Analytics.Facts;
 
 /// <summary>
-/// Chat messages per user and day (<c>activity_daily.messages</c>), and <c>notification_deliveries</c>. A posted
-/// message counts once (its event id goes to <c>processed_events</c> in the same transaction); chat's snapshot sets the
-/// day's count. A delivery is one row per notification: the newest outcome wins, so a redelivery changes nothing.
+/// Chat messages per user and day (<c>activity_daily.messages</c>), and <c>notification_deliveries</c>. Chat announces
+/// running totals that never shrink, so the larger of the stored and the announced total wins: a repeated, late or
+/// re-ordered event changes nothing. A delivery is one row per notification: the newest outcome wins, so a redelivery
+/// changes nothing.
 /// </summary>
-public sealed class ActivityFacts(AnalyticsDbContext db, TimeProvider time) :
-    IIntegrationEventHandler<ChatMessagePosted>, IIntegrationEventHandler<ChatActivitySnapshot>,
-    IIntegrationEventHandler<DeliveryCompleted>, IIntegrationEventHandler<DeliverySnapshot>
+public sealed class ActivityFacts(AnalyticsDbContext db) :
+    IIntegrationEventHandler<ChatActivityCounted>, IIntegrationEventHandler<DeliveryCompleted>, IIntegrationEventHandler<DeliverySnapshot>
 {
-    public async Task HandleAsync(ChatMessagePosted evt, MessageContext context, CancellationToken ct)
+    public Task HandleAsync(ChatActivityCounted evt, MessageContext context, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (!await Inbox.FirstTimeAsync(db, evt.Id, time, ct))
-        {
-            return;
-        }
-        await ActivityCounters.CountAsync(db, evt.AuthorId, evt.OccurredAt.ToUniversalTime(), messages: 1, ct: ct);
-        await transaction.CommitAsync(ct);
-    }
-
-    public Task HandleAsync(ChatActivitySnapshot evt, MessageContext context, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync($"""
-            INSERT INTO activity_daily (user_id, day, sign_ins, materials_done, messages) VALUES ({evt.UserId}, {evt.Day}, 0, 0, {evt.Messages})
-            ON CONFLICT (user_id, day) DO UPDATE SET messages = EXCLUDED.messages
+        var users = evt.Counts.Select(c => c.UserId).ToArray();
+        var days = evt.Counts.Select(c => c.Day).ToArray();
+        var messages = evt.Counts.Select(c => c.Messages).ToArray();
+        // One statement for the whole batch, in key order (two consumers never wait on each other's rows in a cycle).
+        return db.Database.ExecuteSqlAsync($"""
+            INSERT INTO activity_daily (user_id, day, sign_ins, materials_done, messages)
+            SELECT user_id, day, 0, 0, max(messages) FROM unnest({users}, {days}, {messages}) AS t(user_id, day, messages)
+            GROUP BY user_id, day ORDER BY user_id, day
+            ON CONFLICT (user_id, day) DO UPDATE SET messages = GREATEST(activity_daily.messages, EXCLUDED.messages)
             """, ct);
+    }
 
     public Task HandleAsync(DeliveryCompleted evt, MessageContext context, CancellationToken ct) =>
         UpsertDeliveryAsync(evt.NotificationId, evt.UserId, evt.NotificationType, evt.Channel, evt.State, evt.Attempts, evt.OccurredAt, ct);

@@ -117,12 +117,12 @@ public sealed record MaterialCompletionSnapshot(Guid CourseId, Guid MaterialId, 
 [RoutingKey("content.course.completed")]
 public sealed record CourseCompleted(Guid CourseId, Guid UserId, DateTimeOffset CompletedAt) : IntegrationEvent;
 
-[RoutingKey("chat.message.posted")]
-public sealed record ChatMessagePosted(Guid ChatId, long Seq, Guid AuthorId) : IntegrationEvent;
+/// <summary>Running totals of the messages authors posted on UTC days; a total never shrinks.</summary>
+[RoutingKey("chat.activity.counted")]
+public sealed record ChatActivityCounted(IReadOnlyList<ChatActivityCount> Counts) : IntegrationEvent;
 
-/// <summary>Messages a user posted on one UTC day.</summary>
-[RoutingKey("chat.activity.snapshot")]
-public sealed record ChatActivitySnapshot(Guid UserId, DateOnly Day, int Messages) : IntegrationEvent;
+/// <summary>The messages a user posted on one UTC day, so far.</summary>
+public sealed record ChatActivityCount(Guid UserId, DateOnly Day, int Messages);
 
 [RoutingKey("notifications.delivery.completed")]
 public sealed record DeliveryCompleted(Guid NotificationId, Guid UserId, string NotificationType, string Channel, string State, int Attempts) : IntegrationEvent;

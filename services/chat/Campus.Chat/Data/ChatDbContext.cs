@@ -21,6 +21,8 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
 
     public DbSet<Attachment> Attachments => Set<Attachment>();
 
+    public DbSet<ActivityCount> ActivityCounts => Set<ActivityCount>();
+
     public DbSet<Invitation> Invitations => Set<Invitation>();
 
     public DbSet<KnownUser> KnownUsers => Set<KnownUser>();

@@ -2,17 +2,19 @@ using Campus.Messaging;
 
 namespace Campus.Chat.Messages;
 
-/// <summary>A message was posted (after its commit, through the outbox); analytics counts it per author and day.</summary>
-[RoutingKey("chat.message.posted")]
-public sealed record ChatMessagePosted(Guid ChatId, long Seq, Guid AuthorId) : IntegrationEvent;
-
 /// <summary>
-/// How many messages <see cref="UserId"/> posted on the UTC day <see cref="Day"/> (deleted ones included, as they were
-/// announced when posted); re-published for every author and day when analytics asks for a rebuild. No notification
-/// reacts to it.
+/// How many messages authors have posted on UTC days, as running totals (deleted messages included): published by
+/// <see cref="ChatActivityPublisher"/> for the (author, day) pairs that gained messages since their last publication,
+/// at most 500 pairs an event, and for every pair when analytics asks for a rebuild. A total never shrinks, so a
+/// consumer keeps the larger of what it holds and what it reads: a late, repeated or re-ordered event changes nothing.
+/// Totals instead of an event per message: analytics' count is all that reads them, and an event per post cost the
+/// post path more CPU than the post itself (services/chat/README.md, "Activity counts").
 /// </summary>
-[RoutingKey("chat.activity.snapshot")]
-public sealed record ChatActivitySnapshot(Guid UserId, DateOnly Day, int Messages) : IntegrationEvent;
+[RoutingKey("chat.activity.counted")]
+public sealed record ChatActivityCounted(IReadOnlyList<ChatActivityCount> Counts) : IntegrationEvent;
+
+/// <summary>The messages <see cref="UserId"/> posted on the UTC day <see cref="Day"/>, so far.</summary>
+public sealed record ChatActivityCount(Guid UserId, DateOnly Day, int Messages);
 
 /// <summary>Analytics' event (copied by its JSON shape): it emptied its facts and asks every owner for its current state.</summary>
 [RoutingKey("analytics.rebuild.requested")]

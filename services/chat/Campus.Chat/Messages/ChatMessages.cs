@@ -2,7 +2,6 @@ using Campus.Chat.Attachments;
 using Campus.Chat.Chats;
 using Campus.Chat.Data;
 using Campus.Chat.Realtime;
-using Campus.Messaging.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -46,11 +45,11 @@ public abstract record MessageResult
 /// Posting, editing, deleting and reading, shared by REST and the socket. Every change is committed to PostgreSQL first
 /// and published to the other nodes after the commit.
 /// </summary>
-public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSignal outboxSignal, TimeProvider time)
+public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvider time)
 {
     /// <summary>
     /// Posts a message: the chat's counter row is advanced with <c>UPDATE … RETURNING</c> in the transaction that inserts the
-    /// message and its outbox event, so seqs are unique, gapless and committed in order (the row lock is held to the commit).
+    /// message and counts it in the author's <see cref="ActivityCount"/> of the day, so seqs are unique, gapless and committed in order (the row lock is held to the commit).
     /// The same <c>client_msg_id</c> from the same author returns the stored message instead (<see cref="MessageResult.AlreadyPosted"/>).
     /// </summary>
     public async Task<MessageResult> PostAsync(Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
@@ -101,16 +100,15 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
     /// A post without attachments: one statement, so one round trip and its own implicit transaction. The chat's counter
     /// row is locked from its <c>UPDATE</c> to the end of that statement only — not across round trips to this process,
     /// where a busy node would keep every other post to the chat waiting. The statement checks membership, advances the
-    /// counter, moves the author's read marker (one's own message is never unread), and inserts the message and its
-    /// outbox event with the seq it got; nothing is written when the caller is not a participant, and a duplicate
+    /// counter, moves the author's read marker (one's own message is never unread), inserts the message with the seq it
+    /// got and counts it for the author's day; nothing is written when the caller is not a participant, and a duplicate
     /// <c>client_msg_id</c> fails the whole statement (the seq is not used up).
     /// </summary>
     private async Task<(MessageResponse? Message, Refusal? Error)> InsertAsync(
         Guid chatId, Guid me, PostMessageRequest request, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        // The event's seq is known inside the statement only: the payload is written with a placeholder, replaced there.
-        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatMessagePosted(chatId, 0, me), time);
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
         var seqs = await db.Database.SqlQuery<long>($"""
             WITH c AS (
                 UPDATE chats SET last_seq = last_seq + 1, last_activity_at = {now}
@@ -121,17 +119,15 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
             m AS (
                 INSERT INTO messages (chat_id, seq, author_id, body, client_msg_id, created_at)
                 SELECT {chatId}, c.last_seq, {me}, {request.Body}, {request.ClientMsgId}, {now} FROM c),
-            o AS (
-                INSERT INTO outbox_messages (id, type, routing_key, payload, headers, created_at, attempts)
-                SELECT {outbox.Id}, {outbox.Type}, {outbox.RoutingKey}, jsonb_set(CAST({outbox.Payload} AS jsonb), ARRAY['seq'], to_jsonb(c.last_seq)),
-                    CAST({outbox.Headers} AS jsonb), {outbox.CreatedAt}, 0 FROM c)
+            a AS (
+                INSERT INTO activity_counts (user_id, day, messages, published) SELECT {me}, {day}, 1, 0 FROM c
+                ON CONFLICT (user_id, day) DO UPDATE SET messages = activity_counts.messages + 1)
             SELECT last_seq AS "Value" FROM c
             """).ToListAsync(ct);
         if (seqs is not [var seq])
         {
             return (null, ChatAccess.NotFound);
         }
-        outboxSignal.Notify();
         var message = new Message
         {
             ChatId = chatId, Seq = seq, AuthorId = me, Body = request.Body, ClientMsgId = request.ClientMsgId, CreatedAt = now,
@@ -141,13 +137,14 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
 
     /// <summary>
     /// A post with attachments: a transaction that checks the attachments, advances the counter as
-    /// <see cref="InsertAsync"/> does, and saves the message, the attachments' seq and the outbox event (the counter row
-    /// stays locked to the commit, a few round trips).
+    /// <see cref="InsertAsync"/> does (counting the message for the author's day too), and saves the message and the
+    /// attachments' seq (the counter row stays locked to the commit, a few round trips).
     /// </summary>
     private async Task<(MessageResponse? Message, Refusal? Error)> InsertWithAttachmentsAsync(
         Guid chatId, Guid me, PostMessageRequest request, List<Guid> attachmentIds, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
@@ -166,7 +163,10 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
                     WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
                     RETURNING last_seq),
                 p AS (
-                    UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me})
+                    UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me}),
+                a AS (
+                    INSERT INTO activity_counts (user_id, day, messages, published) SELECT {me}, {day}, 1, 0 FROM c
+                    ON CONFLICT (user_id, day) DO UPDATE SET messages = activity_counts.messages + 1)
                 SELECT last_seq AS "Value" FROM c
                 """).ToListAsync(ct);
             if (seqs is not [var seq])
@@ -182,7 +182,6 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, IOutboxSig
             {
                 attachment.MessageSeq = seq;
             }
-            db.AddOutboxMessage(new ChatMessagePosted(chatId, seq, me));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Refusal?)null);

@@ -198,6 +198,34 @@ namespace Campus.Chat.Data.Migrations
                     b.ToTable("participants", (string)null);
                 });
 
+            modelBuilder.Entity("Campus.Chat.Messages.ActivityCount", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<int>("Messages")
+                        .HasColumnType("integer")
+                        .HasColumnName("messages");
+
+                    b.Property<int>("Published")
+                        .HasColumnType("integer")
+                        .HasColumnName("published");
+
+                    b.HasKey("UserId", "Day")
+                        .HasName("pk_activity_counts");
+
+                    b.HasIndex("UserId", "Day")
+                        .HasDatabaseName("ix_activity_counts_user_id_day")
+                        .HasFilter("messages > published");
+
+                    b.ToTable("activity_counts", (string)null);
+                });
+
             modelBuilder.Entity("Campus.Chat.Messages.Message", b =>
                 {
                     b.Property<Guid>("ChatId")

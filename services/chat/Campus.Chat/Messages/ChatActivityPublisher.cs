@@ -1,0 +1,126 @@
+using Campus.Chat.Data;
+using Campus.Messaging;
+using Campus.Messaging.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Campus.Chat.Messages;
+
+/// <summary>
+/// Announces the activity counts that moved: every <c>Chat:ActivityInterval</c> it claims the due rows of
+/// <c>activity_counts</c> (<c>messages &gt; published</c>) with <c>FOR UPDATE SKIP LOCKED</c>, marks them published and
+/// writes one <see cref="ChatActivityCounted"/> per batch to the outbox in the same transaction. Every node runs it; a
+/// row is announced by one of them, and a post to a claimed row waits for that commit only.
+/// </summary>
+public sealed partial class ChatActivityPublisher(
+    IServiceScopeFactory scopes, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatActivityPublisher> logger) : BackgroundService
+{
+    public const int BatchSize = OutboxSnapshots.DefaultBatchSize;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRoundFailed(ex); // the database is away: the rows stay due, the next round tries again
+            }
+            try
+            {
+                await Task.Delay(options.Value.ActivityInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Announces every due row, in batches; returns how many (author, day) totals it announced.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var announced = 0;
+        while (true)
+        {
+            var batch = await BatchAsync(ct);
+            announced += batch;
+            if (batch < BatchSize)
+            {
+                return announced;
+            }
+        }
+    }
+
+    private async Task<int> BatchAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var counts = await db.Database.SqlQuery<ChatActivityCount>($"""
+                WITH due AS (
+                    SELECT user_id, day FROM activity_counts WHERE messages > published
+                    ORDER BY user_id, day LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
+                UPDATE activity_counts a SET published = a.messages FROM due
+                WHERE a.user_id = due.user_id AND a.day = due.day
+                RETURNING a.user_id, a.day, a.messages
+                """).ToListAsync(ct);
+            if (counts.Count > 0)
+            {
+                db.AddOutboxMessage(new ChatActivityCounted(counts) { OccurredAt = time.GetUtcNow() });
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+            return counts.Count;
+        });
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Announcing the chat activity counts failed; the next round tries again")]
+    private partial void LogRoundFailed(Exception exception);
+}
+
+/// <summary>
+/// On <c>analytics.rebuild.requested</c>: marks every (author, day) total as due again, in keyset batches of
+/// <see cref="ChatActivityPublisher.BatchSize"/> (each its own statement, so no lock is held long), and
+/// <see cref="ChatActivityPublisher"/> announces them all within its next rounds.
+/// </summary>
+public sealed class RepublishChatActivity(ChatDbContext db) : IIntegrationEventHandler<RebuildRequested>
+{
+    public const string Queue = "chat.analytics-rebuild";
+
+    private sealed record Key(Guid UserId, DateOnly Day);
+
+    public async Task HandleAsync(RebuildRequested evt, MessageContext context, CancellationToken cancellationToken)
+    {
+        var after = new Key(Guid.Empty, DateOnly.MinValue);
+        while (true)
+        {
+            var marked = await db.Database.SqlQuery<Key>($"""
+                WITH page AS (
+                    SELECT user_id, day FROM activity_counts WHERE (user_id, day) > ({after.UserId}, {after.Day})
+                    ORDER BY user_id, day LIMIT {ChatActivityPublisher.BatchSize}),
+                marked AS (
+                    UPDATE activity_counts a SET published = 0 FROM page
+                    WHERE a.user_id = page.user_id AND a.day = page.day
+                    RETURNING a.user_id, a.day)
+                SELECT user_id, day FROM marked ORDER BY user_id, day
+                """).ToListAsync(cancellationToken);
+            if (marked.Count < ChatActivityPublisher.BatchSize)
+            {
+                return;
+            }
+            // PostgreSQL's order of uuids, not .NET's: the page's last key as the database sorted it.
+            after = marked[^1];
+        }
+    }
+}
