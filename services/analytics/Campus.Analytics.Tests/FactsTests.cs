@@ -80,14 +80,15 @@ public sealed class FactsTests(AnalyticsFactory factory) : IClassFixture<Analyti
         var day = DateOnly.FromDateTime(T0.UtcDateTime);
         var first = await PublishAsync("auth.user.signed_in", new { user_id = user, method = "phone" }, T0);
         await PublishAsync("auth.user.signed_in", new { user_id = user, method = "phone" }, T0, first); // redelivery
-        // Chat's running totals of the day: 3, then (late) 1, then 3 again, with another author's total in the same event.
+        // Chat's running totals of the day: 3 (with another author's total in the same event), that event again, then an
+        // older total of 1 arriving last.
         var other = Guid.NewGuid();
         var three = await PublishAsync("chat.activity.counted", new
         {
             counts = new[] { new { user_id = user, day, messages = 3 }, new { user_id = other, day, messages = 7 } },
         }, T0.AddMinutes(2));
-        await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day, messages = 1 } } }, T0.AddMinutes(1));
         await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day, messages = 3 } } }, T0.AddMinutes(2), three);
+        await PublishAsync("chat.activity.counted", new { counts = new[] { new { user_id = user, day, messages = 1 } } }, T0.AddMinutes(1));
         await PublishAsync("auth.user.signed_in", new { user_id = user, method = "email" }, T0.AddHours(2));
 
         // One consumer, in order: once the last sign-in is in, the events before it were handled too.

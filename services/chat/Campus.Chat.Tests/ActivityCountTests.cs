@@ -1,6 +1,7 @@
 using System.Globalization;
 using Campus.Chat.Messages;
 using Campus.Testing;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -53,6 +54,42 @@ public sealed class ActivityCountTests(ChatFactory factory) : IClassFixture<Chat
 
         await Wait.UntilAsync(async () => (await TotalsAsync(author)).Count == before + 1);
         Assert.Equal(2, (await TotalsAsync(author))[^1]);
+    }
+
+    [Fact]
+    public async Task A_rebuild_announces_totals_past_one_batch()
+    {
+        // More (author, day) totals than one batch, all announced already.
+        var authors = new HashSet<Guid>();
+        await using (var connection = new NpgsqlConnection(factory.Database.ConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO activity_counts (user_id, day, messages, published)
+                SELECT gen_random_uuid(), DATE '2026-01-15', 5, 5 FROM generate_series(1, @n) RETURNING user_id
+                """, connection);
+            insert.Parameters.AddWithValue("n", ChatActivityPublisher.BatchSize + 100);
+            await using var reader = await insert.ExecuteReaderAsync(Ct);
+            while (await reader.ReadAsync(Ct))
+            {
+                authors.Add(reader.GetGuid(0));
+            }
+        }
+
+        await factory.PublishAsync("analytics.rebuild.requested", new
+        {
+            id = Guid.NewGuid(), type = "analytics.rebuild.requested", occurred_at = DateTimeOffset.UtcNow, rebuild_id = Guid.NewGuid(),
+        });
+
+        var announced = new HashSet<Guid>();
+        await Wait.UntilAsync(async () =>
+        {
+            announced = [.. (await factory.Database.OutboxEventsAsync("chat.activity.counted"))
+                .SelectMany(e => e.GetProperty("counts").EnumerateArray())
+                .Where(c => c.GetProperty("day").GetString() == "2026-01-15" && c.GetProperty("messages").GetInt32() == 5)
+                .Select(c => c.GetProperty("user_id").GetGuid())];
+            return authors.IsSubsetOf(announced);
+        }, because: () => $"{authors.Count(announced.Contains)} of {authors.Count} totals announced");
     }
 
     private ChatActivityPublisher Publisher => factory.Services.GetServices<IHostedService>().OfType<ChatActivityPublisher>().Single();

@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Campus.Chat.Attachments;
+using Campus.Chat.Data;
 using Campus.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Campus.Chat.Tests.ChatTestClient;
 
 namespace Campus.Chat.Tests;
@@ -47,6 +49,11 @@ public sealed class AttachmentTests(ChatFactory factory) : IClassFixture<ChatFac
         // Attached once only.
         var reuse = await alice.PostAsJsonAsync($"/api/chat/chats/{chat}/messages", new { body = "again", client_msg_id = "again", attachment_ids = new[] { id } }, Ct);
         await AssertFieldErrorAsync(reuse, "invalid_attachment", "attachment_ids");
+
+        // Counted once for Alice's day: the retry answered the stored message, the refused post wrote nothing.
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+        Assert.Equal(1, await db.ActivityCounts.AsNoTracking().Where(c => c.UserId == _alice).SumAsync(c => c.Messages, Ct));
     }
 
     [Fact]

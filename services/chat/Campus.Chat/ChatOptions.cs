@@ -52,7 +52,7 @@ public sealed class ChatOptions
 
     /// <summary>
     /// How often each node announces the messages per author and day that moved (<c>chat.activity.counted</c>): analytics'
-    /// figures of chat activity are at most this much older than the posts.
+    /// figures of chat activity lag the posts by about this much, plus the outbox relay.
     /// </summary>
     [TimeSpanRange("00:00:00.050", "00:10:00")]
     public TimeSpan ActivityInterval { get; set; } = TimeSpan.FromSeconds(1);

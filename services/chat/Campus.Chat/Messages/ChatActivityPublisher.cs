@@ -9,11 +9,12 @@ namespace Campus.Chat.Messages;
 /// <summary>
 /// Announces the activity counts that moved: every <c>Chat:ActivityInterval</c> it claims the due rows of
 /// <c>activity_counts</c> (<c>messages &gt; published</c>) with <c>FOR UPDATE SKIP LOCKED</c>, marks them published and
-/// writes one <see cref="ChatActivityCounted"/> per batch to the outbox in the same transaction. Every node runs it; a
-/// row is announced by one of them, and a post to a claimed row waits for that commit only.
+/// writes one <see cref="ChatActivityCounted"/> per batch of them to the outbox, in one statement. Every node runs it;
+/// a row is announced by one of them.
 /// </summary>
 public sealed partial class ChatActivityPublisher(
-    IServiceScopeFactory scopes, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatActivityPublisher> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOutboxSignal outboxSignal, IOptions<ChatOptions> options, TimeProvider time,
+    ILogger<ChatActivityPublisher> logger) : BackgroundService
 {
     public const int BatchSize = OutboxSnapshots.DefaultBatchSize;
 
@@ -59,30 +60,41 @@ public sealed partial class ChatActivityPublisher(
         }
     }
 
+    /// <summary>
+    /// One batch in one statement (its own implicit transaction, one round trip): claim the due rows, mark them
+    /// published and insert the outbox row with their totals. The rows are locked for that statement only, so a post to
+    /// one of them (which holds its chat's counter row meanwhile) never waits on a round trip to this node.
+    /// </summary>
     private async Task<int> BatchAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var counts = await db.Database.SqlQuery<ChatActivityCount>($"""
-                WITH due AS (
-                    SELECT user_id, day FROM activity_counts WHERE messages > published
-                    ORDER BY user_id, day LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
+        // The totals are known inside the statement only: the payload is written with none, and they are set there.
+        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatActivityCounted([]), time);
+        // Read as a list: a composed operator (Single…) would wrap the statement in a subquery, where PostgreSQL refuses
+        // data-modifying CTEs.
+        var claimed = await db.Database.SqlQuery<int>($"""
+            WITH due AS (
+                SELECT user_id, day FROM activity_counts WHERE messages > published
+                ORDER BY user_id, day LIMIT {BatchSize} FOR UPDATE SKIP LOCKED),
+            claimed AS (
                 UPDATE activity_counts a SET published = a.messages FROM due
                 WHERE a.user_id = due.user_id AND a.day = due.day
-                RETURNING a.user_id, a.day, a.messages
-                """).ToListAsync(ct);
-            if (counts.Count > 0)
-            {
-                db.AddOutboxMessage(new ChatActivityCounted(counts) { OccurredAt = time.GetUtcNow() });
-                await db.SaveChangesAsync(ct);
-            }
-            await transaction.CommitAsync(ct);
-            return counts.Count;
-        });
+                RETURNING a.user_id, a.day, a.messages),
+            o AS (
+                INSERT INTO outbox_messages (id, type, routing_key, payload, headers, created_at, attempts)
+                SELECT {outbox.Id}, {outbox.Type}, {outbox.RoutingKey},
+                    jsonb_set(CAST({outbox.Payload} AS jsonb), ARRAY['counts'],
+                        (SELECT jsonb_agg(jsonb_build_object('user_id', user_id, 'day', day, 'messages', messages) ORDER BY user_id, day) FROM claimed)),
+                    CAST({outbox.Headers} AS jsonb), {outbox.CreatedAt}, 0
+                WHERE EXISTS (SELECT 1 FROM claimed))
+            SELECT count(*)::int AS "Value" FROM claimed
+            """).ToListAsync(ct);
+        if (claimed[0] > 0)
+        {
+            outboxSignal.Notify();
+        }
+        return claimed[0];
     }
 
     [LoggerMessage(LogLevel.Warning, "Announcing the chat activity counts failed; the next round tries again")]

@@ -163,10 +163,7 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
                     WHERE id = {chatId} AND EXISTS (SELECT 1 FROM participants WHERE chat_id = {chatId} AND user_id = {me})
                     RETURNING last_seq),
                 p AS (
-                    UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me}),
-                a AS (
-                    INSERT INTO activity_counts (user_id, day, messages, published) SELECT {me}, {day}, 1, 0 FROM c
-                    ON CONFLICT (user_id, day) DO UPDATE SET messages = activity_counts.messages + 1)
+                    UPDATE participants SET last_read_seq = c.last_seq FROM c WHERE chat_id = {chatId} AND user_id = {me})
                 SELECT last_seq AS "Value" FROM c
                 """).ToListAsync(ct);
             if (seqs is not [var seq])
@@ -183,6 +180,11 @@ public sealed class ChatMessages(ChatDbContext db, ChatFanout fanout, TimeProvid
                 attachment.MessageSeq = seq;
             }
             await db.SaveChangesAsync(ct);
+            // Last before the commit: the author's count row stays locked for as short a time as this path allows.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO activity_counts (user_id, day, messages, published) VALUES ({me}, {day}, 1, 0)
+                ON CONFLICT (user_id, day) DO UPDATE SET messages = activity_counts.messages + 1
+                """, ct);
             await tx.CommitAsync(ct);
             return (MessageResponse.From(message, attachments.Select(MessageResponse.Info).ToList()), (Refusal?)null);
         });
