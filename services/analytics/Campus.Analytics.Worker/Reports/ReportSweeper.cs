@@ -1,5 +1,6 @@
 using Campus.Analytics.Reports;
 using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.Extensions.Options;
 
@@ -14,33 +15,14 @@ namespace Campus.Analytics.Worker.Reports;
 public sealed partial class ReportSweeper(
     IServiceScopeFactory scopes, IObjectStorage storage, IOptions<ReportsOptions> options, IOptions<SchedulesOptions> schedules, TimeProvider time,
     ILogger<ReportSweeper> logger)
-    : BackgroundService
+    : PeriodicJob(time, logger)
 {
     private const int Batch = 100;
     private readonly ReportsOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSweepFailed(ex);
-            }
-            try
-            {
-                await Task.Delay(_options.SweepInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => _options.SweepInterval;
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => SweepAsync(stoppingToken);
 
     /// <summary>One sweep; answers (re-queued or failed, expired).</summary>
     public async Task<(int Requeued, int Expired)> SweepAsync(CancellationToken cancellationToken)
@@ -59,7 +41,7 @@ public sealed partial class ReportSweeper(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var stale = await db.LockRequestsAsync(
             $"SELECT id AS \"Value\" FROM report_requests WHERE state = 'running' AND lease_until < {now} ORDER BY lease_until LIMIT {Batch} FOR UPDATE SKIP LOCKED",
             cancellationToken);
@@ -107,7 +89,7 @@ public sealed partial class ReportSweeper(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var due = await db.LockRequestsAsync(
             $"SELECT id AS \"Value\" FROM report_requests WHERE state = 'ready' AND expires_at <= {now} ORDER BY expires_at LIMIT {Batch} FOR UPDATE SKIP LOCKED",
             cancellationToken);
@@ -138,7 +120,4 @@ public sealed partial class ReportSweeper(
 
     [LoggerMessage(LogLevel.Information, "Expired {Count} report files")]
     private partial void LogExpired(int count);
-
-    [LoggerMessage(LogLevel.Warning, "The report sweep failed; it runs again after the interval")]
-    private partial void LogSweepFailed(Exception exception);
 }

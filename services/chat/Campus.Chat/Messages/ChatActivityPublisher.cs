@@ -1,6 +1,7 @@
 using Campus.Chat.Data;
 using Campus.Messaging;
 using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,38 +13,15 @@ namespace Campus.Chat.Messages;
 /// writes one <see cref="ChatActivityCounted"/> per batch of them to the outbox, in one statement. Every node runs it;
 /// a row is announced by one of them.
 /// </summary>
-public sealed partial class ChatActivityPublisher(
+public sealed class ChatActivityPublisher(
     IServiceScopeFactory scopes, IOutboxSignal outboxSignal, IOptions<ChatOptions> options, TimeProvider time,
-    ILogger<ChatActivityPublisher> logger) : BackgroundService
+    ILogger<ChatActivityPublisher> logger) : PeriodicJob(time, logger)
 {
     public const int BatchSize = OutboxSnapshots.DefaultBatchSize;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogRoundFailed(ex); // the database is away: the rows stay due, the next round tries again
-            }
-            try
-            {
-                await Task.Delay(options.Value.ActivityInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.ActivityInterval;
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
 
     /// <summary>Announces every due row, in batches; returns how many (author, day) totals it announced.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -70,7 +48,7 @@ public sealed partial class ChatActivityPublisher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
         // The totals are known inside the statement only: the payload is written with none, and they are set there.
-        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatActivityCounted([]), time);
+        var outbox = OutboxDbContextExtensions.CreateOutboxMessage(new ChatActivityCounted([]), Time);
         // Read as a list: a composed operator (Single…) would wrap the statement in a subquery, where PostgreSQL refuses
         // data-modifying CTEs.
         var claimed = await db.Database.SqlQuery<int>($"""
@@ -96,9 +74,6 @@ public sealed partial class ChatActivityPublisher(
         }
         return claimed[0];
     }
-
-    [LoggerMessage(LogLevel.Warning, "Announcing the chat activity counts failed; the next round tries again")]
-    private partial void LogRoundFailed(Exception exception);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Campus.Content.Data;
 using Campus.Messaging.Outbox;
+using Campus.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,38 +13,15 @@ namespace Campus.Content.Learning;
 /// so a row is published by exactly one replica and never again for the same due date; a new due date re-arms it.
 /// </summary>
 public sealed partial class DueDateJob(
-    IServiceScopeFactory scopes, IOptions<LearningOptions> options, TimeProvider time, ILogger<DueDateJob> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<LearningOptions> options, TimeProvider time, ILogger<DueDateJob> logger) : PeriodicJob(time, logger)
 {
     private const int BatchSize = 200;
 
     private sealed record Claimed(Guid Id, Guid CourseId, Guid UserId, DateTimeOffset DueAt, string Title);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogRoundFailed(ex); // the database is away: the next round tries again
-            }
-            try
-            {
-                await Task.Delay(options.Value.DueCheckInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.DueCheckInterval;
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
 
     /// <summary>One round; returns how many events it published (due soon + overdue).</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -74,7 +52,7 @@ public sealed partial class DueDateJob(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ContentDbContext>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var soon = now.AddDays(options.Value.DueSoonDays);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // Not completed, with a due date in range, not yet published for this due date; rows another replica holds are skipped.
@@ -124,7 +102,4 @@ public sealed partial class DueDateJob(
 
     [LoggerMessage(LogLevel.Information, "Published {Count} {Kind} enrolment events")]
     private partial void LogPublished(int count, string kind);
-
-    [LoggerMessage(LogLevel.Warning, "The due-date round failed; retrying at the next interval")]
-    private partial void LogRoundFailed(Exception exception);
 }

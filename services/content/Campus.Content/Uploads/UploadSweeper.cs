@@ -1,4 +1,5 @@
 using Campus.Content.Data;
+using Campus.ServiceDefaults;
 using Campus.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,43 +13,20 @@ namespace Campus.Content.Uploads;
 /// </summary>
 public sealed partial class UploadSweeper(
     IServiceScopeFactory scopes, IObjectStorage storage, IMultipartUploads multipart, IOptions<ContentOptions> options,
-    TimeProvider time, ILogger<UploadSweeper> logger) : BackgroundService
+    TimeProvider time, ILogger<UploadSweeper> logger) : PeriodicJob(time, logger)
 {
     private const int BatchSize = 100;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSweepFailed(ex); // the database or S3 is away: the next round tries again
-            }
-            try
-            {
-                await Task.Delay(options.Value.SweepInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SweepInterval;
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => SweepAsync(stoppingToken);
 
     /// <summary>One round: fails every expired upload; returns how many it failed.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ContentDbContext>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var error = $"The upload was not completed within {options.Value.UploadCompletionWindow.TotalHours:0.##} h.";
         var failed = 0;
 
@@ -122,7 +100,4 @@ public sealed partial class UploadSweeper(
 
     [LoggerMessage(LogLevel.Warning, "Could not delete an expired upload from {Bucket}")]
     private partial void LogCleanUpFailed(Exception exception, string bucket);
-
-    [LoggerMessage(LogLevel.Warning, "The upload sweep failed; retrying at the next interval")]
-    private partial void LogSweepFailed(Exception exception);
 }
