@@ -38,9 +38,19 @@ public static class DatabaseExtensions
             // Statements a connection runs often are prepared on it, so PostgreSQL parses and plans them once instead of
             // on every execution (planning cost more than executing the hot queries). A connection string that names
             // "Max Auto Prepare" (0 turns it off) wins.
-            if (!NamesMaxAutoPrepare(connectionString))
+            if (!Names(connectionString, "MaxAutoPrepare"))
             {
                 dataSource.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+            }
+            // A connection back in the pool is not reset: by default the next use first runs seven statements (SET SESSION
+            // AUTHORIZATION DEFAULT, RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all(), DISCARD SEQUENCES, DISCARD
+            // TEMP) — a fifth of PostgreSQL's CPU per video heartbeat, paid once per connection use. Campus code keeps no
+            // session state to reset: no SET outside a transaction, only transaction-scoped advisory locks, no temporary
+            // tables, and the one LISTEN (content's course list) leaves its channel before its connection goes back. An open
+            // transaction is still rolled back. "No Reset On Close=false" in the connection string brings the reset back.
+            if (!Names(connectionString, "NoResetOnClose"))
+            {
+                dataSource.ConnectionStringBuilder.NoResetOnClose = true;
             }
             return dataSource.Build();
         });
@@ -96,7 +106,7 @@ public static class DatabaseExtensions
     private sealed class DatabaseTracing;
 
     // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists at all, not whether it was given.
-    private static bool NamesMaxAutoPrepare(string connectionString) =>
+    private static bool Names(string connectionString, string keyword) =>
         new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
+            .Any(key => string.Equals(key.Replace(" ", "", StringComparison.Ordinal), keyword, StringComparison.OrdinalIgnoreCase));
 }

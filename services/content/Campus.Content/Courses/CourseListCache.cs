@@ -186,9 +186,10 @@ public sealed partial class CourseListListener(NpgsqlDataSource dataSource, Cour
         var pause = TimeSpan.FromSeconds(1);
         while (true)
         {
+            NpgsqlConnection? connection = null;
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, _) => cache.Invalidate();
                 await using (var listen = new NpgsqlCommand($"LISTEN {CourseListCache.Channel}", connection))
                 {
@@ -217,9 +218,38 @@ public sealed partial class CourseListListener(NpgsqlDataSource dataSource, Cour
             finally
             {
                 cache.Invalidate(disable: true);
+                await LeaveAsync(connection);
             }
             await Task.Delay(pause, time, stoppingToken);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Stops listening before the connection goes back to the pool, which does not reset connections
+    /// (<c>AddCampusPostgres</c>): otherwise the next user of the connection would go on receiving the channel.
+    /// </summary>
+    private static async Task LeaveAsync(NpgsqlConnection? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+        try
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection) { CommandTimeout = 5 };
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection is not returned to the pool.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
         }
     }
 
