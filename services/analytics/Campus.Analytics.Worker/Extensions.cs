@@ -10,7 +10,7 @@ namespace Campus.Analytics.Worker;
 
 internal static class Extensions
 {
-    /// <summary>The worker's registrations: the analytics database (report requests and the outbox), the report queue, storage, the sweeper, the schedule firing job.</summary>
+    /// <summary>The worker's registrations: the analytics database (report requests and the outbox), the report queue, storage, the report writers' warm-up, the sweeper, the schedule firing job.</summary>
     public static void AddAnalyticsWorkerServices(this IHostApplicationBuilder builder)
     {
         // "Reports": { "Concurrency": 1, "MaxAttempts": 3, "LeaseDuration": "00:00:30", "HeartbeatInterval": "00:00:02",
@@ -34,6 +34,7 @@ internal static class Extensions
         builder.AddCampusStorage(StorageBuckets.Reports);
 
         builder.Services.AddSingleton<ReportGenerator>();
+        builder.Services.AddHostedService<ReportWarmUp>();
         builder.Services.AddMetricsAtStart<ReportMetrics>();
         builder.Services.AddSingleton<ReportSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ReportSweeper>());
