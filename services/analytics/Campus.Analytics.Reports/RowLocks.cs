@@ -24,6 +24,10 @@ public static class RowLocks
         return [.. ids.Where(rows.ContainsKey).Select(id => rows[id])];
     }
 
+    /// <summary>Report request <paramref name="id"/> under a row lock (<c>FOR UPDATE</c>), or null when there is none.</summary>
+    public static async Task<ReportRequest?> LockRequestAsync(this DbContext db, Guid id, CancellationToken cancellationToken) =>
+        (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", cancellationToken)).FirstOrDefault();
+
     public static async Task<List<ReportSchedule>> LockSchedulesAsync(this DbContext db, FormattableString lockIds, CancellationToken cancellationToken)
     {
         var ids = await db.Database.SqlQuery<Guid>(lockIds).ToListAsync(cancellationToken);

@@ -104,7 +104,7 @@ public sealed partial class ReportHandler(
     private async Task<(ReportRequest Request, (string Key, string UploadId)? StaleUpload)?> ClaimAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", cancellationToken)).FirstOrDefault();
+        var request = await db.LockRequestAsync(id, cancellationToken);
         var now = time.GetUtcNow();
         if (request is null)
         {
@@ -202,7 +202,8 @@ public sealed partial class ReportHandler(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {claimed.Id} FOR UPDATE", cancellationToken)).First();
+        var request = await db.LockRequestAsync(claimed.Id, cancellationToken)
+            ?? throw new InvalidOperationException($"Report request {claimed.Id} is gone.");
         if (request.State != ReportStates.Running || request.Attempts != claimed.Attempts)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -232,7 +233,8 @@ public sealed partial class ReportHandler(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", CancellationToken.None)).First();
+        var request = await db.LockRequestAsync(id, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Report request {id} is gone.");
         if (request.State != ReportStates.Running || request.Attempts != attempt)
         {
             return;

@@ -32,9 +32,8 @@ public sealed partial class ReportWarmUp(IServiceScopeFactory scopes, IOptions<R
             {
                 var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
                 await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
-                var none = Guid.Empty;
-                await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {none} FOR UPDATE", stoppingToken);
-                await db.ReportRequests.FirstOrDefaultAsync(r => r.Id == none, stoppingToken);
+                await db.LockRequestAsync(Guid.Empty, stoppingToken);
+                await db.ReportRequests.FirstOrDefaultAsync(r => r.Id == Guid.Empty, stoppingToken);
                 await transaction.RollbackAsync(stoppingToken);
             }
             LogWarmedUp(logger, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

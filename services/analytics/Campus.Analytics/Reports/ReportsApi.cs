@@ -237,9 +237,8 @@ public static class ReportsApi
     {
         var me = principal.UserId();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var request = (await db.LockRequestsAsync($"SELECT id AS \"Value\" FROM report_requests WHERE id = {id} FOR UPDATE", ct))
-            .FirstOrDefault(r => r.UserId == me);
-        if (request is null)
+        var request = await db.LockRequestAsync(id, ct);
+        if (request is null || request.UserId != me)
         {
             return NotFound();
         }
