@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Campus.Storage.Tests;
 
-/// <summary>Presigned multipart uploads on the real s3rver: parts PUT by a plain HTTP client, then assembled by the service.</summary>
+/// <summary>Presigned multipart uploads on the real local S3 server: parts PUT by a plain HTTP client, then assembled by the service.</summary>
 public sealed class MultipartUploadTests(StorageFixture fixture) : IClassFixture<StorageFixture>
 {
     private const string Bucket = StorageFixture.Uploads;
@@ -49,7 +49,9 @@ public sealed class MultipartUploadTests(StorageFixture fixture) : IClassFixture
     {
         var key = ObjectKeys.NewUpload(".mp4");
         var uploadId = await Multipart.StartAsync(Bucket, key, "video/mp4", Cancellation);
+        Assert.Equal([$"{key} {uploadId}"], await fixture.S3.UnfinishedUploadsAsync(Bucket, key, Cancellation));
         await Multipart.AbortAsync(Bucket, key, uploadId, Cancellation);
+        Assert.Empty(await fixture.S3.UnfinishedUploadsAsync(Bucket, key, Cancellation));
         await Multipart.AbortAsync(Bucket, key, uploadId, Cancellation);
         Assert.Null(await fixture.Storage.HeadAsync(Bucket, key, Cancellation));
     }

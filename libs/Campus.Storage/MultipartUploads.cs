@@ -108,17 +108,6 @@ internal sealed class MultipartUploads(S3Clients clients, BucketRegistry buckets
         }
     }
 
-    public async Task AbortAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await clients.Internal.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = buckets.Resolve(bucket), Key = ObjectKeys.EnsureSafe(key), UploadId = uploadId },
-                cancellationToken);
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
-        {
-            // Already completed or aborted (or a local S3 server without abort): nothing left to discard.
-        }
-    }
+    public Task AbortAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken = default) =>
+        ObjectStorage.AbortUploadAsync(clients.Internal, buckets.Resolve(bucket), ObjectKeys.EnsureSafe(key), uploadId, cancellationToken);
 }

@@ -134,9 +134,9 @@ internal sealed partial class ObjectStorage(
             await client.AbortMultipartUploadAsync(
                 new AbortMultipartUploadRequest { BucketName = physicalBucket, Key = key, UploadId = uploadId }, cancellationToken);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound)
         {
-            // Already completed or aborted (or a local S3 server without abort, s3rver): nothing left to discard.
+            // NoSuchUpload: already completed or aborted, nothing left to discard.
         }
     }
 

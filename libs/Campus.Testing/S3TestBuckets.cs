@@ -5,7 +5,7 @@ using Amazon.S3.Model;
 namespace Campus.Testing;
 
 /// <summary>
-/// Own buckets on the real local S3 server (s3rver) for one test class: a unique bucket prefix to put into
+/// Own buckets on the real local S3 server (s3rver, with multipart abort and listing added by the platform) for one test class: a unique bucket prefix to put into
 /// <c>Storage:BucketPrefix</c>, and afterwards every bucket with that prefix is emptied and deleted.
 /// Use as a class fixture: <c>IClassFixture&lt;S3TestBuckets&gt;</c>, and pass <see cref="Settings"/> to the host.
 /// </summary>
@@ -38,6 +38,17 @@ public sealed class S3TestBuckets : IAsyncLifetime
 
     /// <summary>The physical name of a logical bucket (what <c>AddCampusStorage</c> creates).</summary>
     public string BucketName(string bucket) => BucketPrefix + bucket;
+
+    /// <summary>
+    /// The multipart uploads of a logical bucket started and neither completed nor aborted (ListMultipartUploads), as
+    /// <c>key upload-id</c>, optionally only those whose key starts with <paramref name="prefix"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> UnfinishedUploadsAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
+    {
+        var response = await Client.ListMultipartUploadsAsync(
+            new ListMultipartUploadsRequest { BucketName = BucketName(bucket), Prefix = prefix }, cancellationToken);
+        return [.. (response.MultipartUploads ?? []).Select(upload => $"{upload.Key} {upload.UploadId}")];
+    }
 
     public async ValueTask InitializeAsync()
     {

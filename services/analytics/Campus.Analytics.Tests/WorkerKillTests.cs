@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Campus.Storage;
 using Campus.Testing;
 using Npgsql;
 
@@ -11,8 +12,8 @@ namespace Campus.Analytics.Tests;
 
 /// <summary>
 /// The report worker as a process of its own (its built assembly, as the image runs it), SIGKILLed in the middle of the
-/// learner-progress XLSX of 1,000,000 learner × course rows; a second worker process retries the request to ready. The
-/// second run's time and the worker's peak RSS are written to the test output.
+/// learner-progress XLSX of 1,000,000 learner × course rows; a second worker process retries the request to ready and
+/// leaves no multipart upload behind. The second run's time and the worker's peak RSS are written to the test output.
 /// </summary>
 public sealed class WorkerKillTests(ReportsServiceFactory service, ITestOutputHelper output) : IClassFixture<ReportsServiceFactory>
 {
@@ -74,6 +75,8 @@ public sealed class WorkerKillTests(ReportsServiceFactory service, ITestOutputHe
         var retried = await ReadRowAsync(id);
         Assert.Null(retried.UploadId);
         Assert.NotEqual(deadRun.ObjectKey, retried.ObjectKey);
+        // The killed run's upload was aborted by the retry (its parts discarded) and the retry's completed: none is left open.
+        Assert.Empty(await service.Buckets.UnfinishedUploadsAsync(StorageBuckets.Reports, cancellationToken: Cancellation));
         var run = done.GetProperty("finished_at").GetDateTimeOffset() - done.GetProperty("started_at").GetDateTimeOffset();
         output.WriteLine($"1,000,000-row XLSX: {run.TotalSeconds:0.0} s from claim to ready, {done.GetProperty("size_bytes").GetInt64() / 1048576.0:0.0} MiB, worker peak RSS {peak:0} MiB");
 
