@@ -21,10 +21,14 @@ if (!directory || !address || !port) {
   process.exit(2);
 }
 
-/** `/bucket/some/key` → ['bucket', 'some/key'] (the key decoded, '' when none). */
+/** `/bucket/some/key` → ['bucket', 'some/key'] (the key decoded, '' when none); null when not decodable. */
 function split(requestPath) {
   const [bucket, ...key] = requestPath.split('/').slice(1);
-  return [decodeURIComponent(bucket ?? ''), key.map(decodeURIComponent).join('/')];
+  try {
+    return [decodeURIComponent(bucket ?? ''), key.map(decodeURIComponent).join('/')];
+  } catch {
+    return null; // malformed escapes: left to s3rver's own answer
+  }
 }
 
 async function uploadsOf(store, bucket) {
@@ -48,7 +52,7 @@ async function uploadsOf(store, bucket) {
 
 /** ListMultipartUploads: GET /bucket?uploads[&prefix=…] — every unfinished upload, by key then start. */
 async function listUploads(ctx, bucket) {
-  const prefix = ctx.query.prefix ?? '';
+  const prefix = String(ctx.query.prefix ?? '');
   const uploads = (await uploadsOf(ctx.store, bucket))
     .filter(u => u.key.startsWith(prefix))
     .sort((a, b) => a.key.localeCompare(b.key) || a.initiated.localeCompare(b.initiated));
@@ -84,7 +88,7 @@ async function abortUpload(ctx, bucket, key) {
 const server = new S3rver({ directory, address, port: Number(port), silent: false });
 // Before s3rver's router (its last middleware), after its error handling and XML encoding.
 server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
-  const [bucket, key] = split(ctx.path);
+  const [bucket, key] = split(ctx.path) ?? [];
   if (ctx.method === 'GET' && bucket && !key && 'uploads' in ctx.query) {
     return listUploads(ctx, bucket);
   }
