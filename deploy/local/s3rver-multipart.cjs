@@ -31,23 +31,31 @@ function split(requestPath) {
   }
 }
 
-async function uploadsOf(store, bucket) {
-  if (!(await store.getBucket(bucket))) {
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/; // S3's bucket names: never '..' or a path
+
+async function ensureBucket(store, bucket) {
+  if (!BUCKET.test(bucket) || !(await store.getBucket(bucket))) {
     throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
   }
-  const root = path.join(directory, bucket, UPLOADS);
-  const ids = await fs.readdir(root).catch(err => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
-  const uploads = [];
-  for (const id of ids.filter(id => UPLOAD_ID.test(id))) {
-    try {
-      const key = await fs.readFile(path.join(root, id, 'key'), 'utf8');
-      const { birthtime, mtime } = await fs.stat(path.join(root, id, 'key'));
-      uploads.push({ id, key, initiated: (birthtime.getTime() ? birthtime : mtime).toISOString() });
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err; // completed or aborted meanwhile
-    }
+}
+
+/** Upload `id` of the bucket as {id, key, initiated}, or null when there is none (never was, completed or aborted). */
+async function uploadOf(bucket, id) {
+  const keyFile = path.join(directory, bucket, UPLOADS, id, 'key');
+  try {
+    const [key, { birthtime, mtime }] = await Promise.all([fs.readFile(keyFile, 'utf8'), fs.stat(keyFile)]);
+    return { id, key, initiated: (birthtime.getTime() ? birthtime : mtime).toISOString() };
+  } catch (err) {
+    if (err.code === 'ENOENT') return null;
+    throw err;
   }
-  return uploads;
+}
+
+async function uploadsOf(store, bucket) {
+  await ensureBucket(store, bucket);
+  const ids = await fs.readdir(path.join(directory, bucket, UPLOADS)).catch(err => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+  const uploads = await Promise.all(ids.filter(id => UPLOAD_ID.test(id)).map(id => uploadOf(bucket, id)));
+  return uploads.filter(Boolean);
 }
 
 /** ListMultipartUploads: GET /bucket?uploads[&prefix=…] — every unfinished upload, by key then start. */
@@ -72,13 +80,14 @@ async function listUploads(ctx, bucket) {
 
 /** AbortMultipartUpload: DELETE /bucket/key?uploadId=… — the parts are discarded; 404 NoSuchUpload when none such. */
 async function abortUpload(ctx, bucket, key) {
-  const id = ctx.query.uploadId;
-  const upload = (await uploadsOf(ctx.store, bucket)).find(u => u.id === id && u.key === key);
-  if (!upload) {
+  const id = String(ctx.query.uploadId);
+  await ensureBucket(ctx.store, bucket);
+  const upload = UPLOAD_ID.test(id) ? await uploadOf(bucket, id) : null;
+  if (upload?.key !== key) {
     throw new S3Error(
       'NoSuchUpload',
       'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-      { UploadId: String(id) },
+      { UploadId: id },
     );
   }
   await fs.rm(path.join(directory, bucket, UPLOADS, upload.id), { recursive: true, force: true });

@@ -16,10 +16,12 @@ public static class RowLocks
     public static async Task<List<ReportRequest>> LockRequestsAsync(this DbContext db, FormattableString lockIds, CancellationToken cancellationToken)
     {
         var ids = await db.Database.SqlQuery<Guid>(lockIds).ToListAsync(cancellationToken);
-        if (ids.Count == 0)
-        {
-            return [];
-        }
+        return ids.Count == 0 ? [] : await db.LoadRequestsAsync(ids, cancellationToken);
+    }
+
+    /// <summary>The report requests of <paramref name="ids"/> that exist, in that order: the second statement of a lock.</summary>
+    public static async Task<List<ReportRequest>> LoadRequestsAsync(this DbContext db, List<Guid> ids, CancellationToken cancellationToken)
+    {
         var rows = await db.Set<ReportRequest>().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken);
         return [.. ids.Where(rows.ContainsKey).Select(id => rows[id])];
     }

@@ -1,7 +1,6 @@
 using System.Data;
 using System.Diagnostics;
 using Campus.Analytics.Reports;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Campus.Analytics.Worker.Reports;
@@ -32,8 +31,9 @@ public sealed partial class ReportWarmUp(IServiceScopeFactory scopes, IOptions<R
             {
                 var db = scope.ServiceProvider.GetRequiredService<ReportsDbContext>();
                 await using var transaction = await db.Database.BeginTransactionAsync(stoppingToken);
+                // The lock finds no row, so its second statement (the lookup) is run on its own.
                 await db.LockRequestAsync(Guid.Empty, stoppingToken);
-                await db.ReportRequests.FirstOrDefaultAsync(r => r.Id == Guid.Empty, stoppingToken);
+                await db.LoadRequestsAsync([Guid.Empty], stoppingToken);
                 await transaction.RollbackAsync(stoppingToken);
             }
             LogWarmedUp(logger, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
