@@ -145,6 +145,62 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
     }
 
     [Fact]
+    public async Task A_backlog_is_published_in_created_order_across_pipelined_batches()
+    {
+        const int count = 1000;
+        await using (var db = database.CreateContext())
+        {
+            for (var n = 1; n <= count; n++)
+            {
+                db.AddOutboxMessage(new OrderPlaced(n));
+            }
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "100"));
+
+        var deliveries = await _probe.WaitForAsync(d => d.Count >= count, TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(1, count), deliveries.Select(d => ((OrderPlaced)d.Event).Number));
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(5), "published rows");
+        Assert.All(rows, row => Assert.Equal(1, row.Attempts));
+    }
+
+    [Fact]
+    public async Task A_batch_the_broker_does_not_confirm_stays_pending_with_the_reason_and_is_published_when_it_answers()
+    {
+        await using var proxy = TcpProxy.For(TestInfrastructure.RabbitMqUri);
+        var host = await StartServiceAsync(proxy.Rewrite(TestInfrastructure.RabbitMqUri),
+            ("Messaging:PublishTimeout", "00:00:00.500"), ("Messaging:OutboxPollInterval", "00:00:00.200"));
+        await host.WaitForRabbitMqAsync();
+        await PlaceOrdersAsync(host, 0); // the relay's channel is open before the broker stalls
+        await _probe.WaitForAsync(d => d.Count == 1);
+
+        proxy.Stall(); // the connection stays open; nothing the relay sends is answered
+        await PlaceOrdersAsync(host, [.. Enumerable.Range(1, 20)]);
+        var refused = await Eventually.WaitForAsync(async () => (await RowsAsync()).Skip(1).ToList(),
+            r => r.Count == 20 && r.All(m => m.LastError is not null), TimeSpan.FromSeconds(10), "rows with the publish's failure");
+        Assert.All(refused, row =>
+        {
+            Assert.Null(row.PublishedAt);
+            Assert.Contains("did not confirm", row.LastError, StringComparison.Ordinal);
+        });
+
+        proxy.Resume();
+
+        var rows = await Eventually.WaitForAsync(RowsAsync, r => r.All(m => m.PublishedAt is not null), TimeSpan.FromSeconds(30),
+            "rows published after the broker answers again");
+        Assert.All(rows.Skip(1), row =>
+        {
+            Assert.Null(row.LastError);
+            Assert.True(row.Attempts >= 2, $"attempts: {row.Attempts}");
+        });
+        // At least once: the unconfirmed publishes may have reached the broker too, so duplicates are allowed, gaps not.
+        var deliveries = await _probe.WaitForAsync(d => d.Select(x => ((OrderPlaced)x.Event).Number).Distinct().Count() == 21,
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(0, 21), deliveries.Select(d => ((OrderPlaced)d.Event).Number).Distinct().Order());
+    }
+
+    [Fact]
     public async Task Two_relays_on_one_database_never_publish_a_row_twice()
     {
         const int count = 200;

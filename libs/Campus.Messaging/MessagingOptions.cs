@@ -47,7 +47,10 @@ public sealed class MessagingOptions
     /// <summary>Connection name shown in the RabbitMQ management UI; defaults to the application name.</summary>
     public string? ClientName { get; set; }
 
-    /// <summary>How long a publish may wait for the broker's confirm before it counts as failed.</summary>
+    /// <summary>
+    /// How long a publish, or an outbox batch's pipelined publishes, may wait for the broker (opening the channel and the
+    /// confirms) before it counts as failed.
+    /// </summary>
     [TimeSpanRange("00:00:00.100", "00:05:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

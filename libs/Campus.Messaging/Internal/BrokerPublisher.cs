@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
@@ -7,14 +8,18 @@ namespace Campus.Messaging.Internal;
 /// <summary>
 /// Publishes with publisher confirms over a small pool of channels (a channel must not be used by two threads at
 /// once). A publish returns only after the broker confirmed it; a nack, an unroutable (returned) message, a lost
-/// connection or the <see cref="MessagingOptions.PublishTimeout"/> throw.
+/// connection or the <see cref="MessagingOptions.PublishTimeout"/> throw. <see cref="PublishAllAsync"/> pipelines a
+/// batch on one channel: one round trip for the batch instead of one per message.
 /// </summary>
 internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<MessagingOptions> options) : IAsyncDisposable
 {
     private const int MaxPooledChannels = 16;
 
+    // No rate limiter on outstanding confirms: its throttling delays could let a later publish of a batch overtake an
+    // earlier one; a batch is bounded by its caller instead (the outbox's batch size).
     private static readonly CreateChannelOptions ConfirmedChannel =
-        new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+        new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+            outstandingPublisherConfirmationsRateLimiter: null);
 
     private readonly ConcurrentBag<IChannel> _pool = [];
     private readonly TimeSpan _timeout = options.Value.PublishTimeout;
@@ -22,21 +27,77 @@ internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<Me
     public async Task PublishAsync(string exchange, string routingKey, BasicProperties properties,
         ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
+        var outcomes = await PublishAllAsync(exchange, [new(routingKey, properties, body)], cancellationToken);
+        if (outcomes[0] is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="messages"/> in their order on one channel without waiting for a confirm before sending
+    /// the next, then waits for every confirm; opening the channel and the confirms share one
+    /// <see cref="MessagingOptions.PublishTimeout"/>. The client sends
+    /// the publishes of a channel in call order (it numbers and writes each under one lock, whose waiters go first come
+    /// first served), so the broker receives them in the given order. Answers, per message, null when the broker
+    /// confirmed it or why it did not; when <paramref name="cancellationToken"/> stops the wait, the unconfirmed ones
+    /// answer an <see cref="OperationCanceledException"/>. Throws only when no channel can be had (not connected,
+    /// refused, or not opened in time: <see cref="TimeoutException"/>).
+    /// </summary>
+    public async Task<Exception?[]> PublishAllAsync(string exchange, IReadOnlyList<OutgoingMessage> messages,
+        CancellationToken cancellationToken)
+    {
         var current = connection.Current ?? throw new BrokerUnavailableException($"RabbitMQ is not connected ({connection.Status}).");
-        var channel = await RentAsync(current, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        IChannel channel;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_timeout);
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token);
+            channel = await RentAsync(current, timeout.Token);
         }
-        catch
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // The channel may hold an unconfirmed publish or be closed by the broker: never reuse it.
-            await DiscardAsync(channel);
-            throw;
+            throw new TimeoutException($"RabbitMQ did not open a channel within {_timeout}.");
         }
-        Return(channel);
+        var publishes = new Task[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            publishes[i] = channel.BasicPublishAsync(exchange, message.RoutingKey, mandatory: true, message.Properties,
+                message.Body, timeout.Token).AsTask();
+        }
+        try
+        {
+            await Task.WhenAll(publishes);
+        }
+        catch (Exception)
+        {
+            // Read per message below.
+        }
+
+        var outcomes = new Exception?[publishes.Length];
+        for (var i = 0; i < publishes.Length; i++)
+        {
+            outcomes[i] = publishes[i] switch
+            {
+                { IsCompletedSuccessfully: true } => null,
+                { IsCanceled: true } when !cancellationToken.IsCancellationRequested =>
+                    new TimeoutException($"RabbitMQ did not confirm the publish within {_timeout}."),
+                { IsCanceled: true } => new OperationCanceledException(cancellationToken),
+                var failed => failed.Exception!.InnerException!,
+            };
+        }
+        if (Array.TrueForAll(outcomes, outcome => outcome is null))
+        {
+            Return(channel);
+        }
+        else
+        {
+            // It may hold unconfirmed publishes or be closed by the broker: never reuse it. Closing it waits for the
+            // broker, which may be the one not answering: the caller learns of the failure without that wait.
+            _ = DiscardAsync(channel).AsTask();
+        }
+        return outcomes;
     }
 
     private async ValueTask<IChannel> RentAsync(IConnection current, CancellationToken cancellationToken)
@@ -83,6 +144,9 @@ internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<Me
             await DiscardAsync(channel).ConfigureAwait(false); // see RabbitMqConnection.DisposeAsync
         }
     }
+
+    /// <summary>One message of <see cref="PublishAllAsync"/>.</summary>
+    public readonly record struct OutgoingMessage(string RoutingKey, BasicProperties Properties, ReadOnlyMemory<byte> Body);
 
     /// <summary>Properties every message gets: persistent, JSON, id, type, time and headers.</summary>
     public static BasicProperties CreateProperties(string messageId, string type, DateTimeOffset timestamp,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Campus.Messaging.Internal;
@@ -14,9 +15,10 @@ namespace Campus.Messaging.Outbox;
 /// <summary>
 /// Publishes pending outbox rows of <typeparamref name="TContext"/>. Each round claims a batch with
 /// <c>FOR UPDATE SKIP LOCKED</c> in created order inside a transaction (so replicas never claim the same row),
-/// publishes each row with confirms, and marks it published in that transaction. When the broker fails it keeps the
-/// rows, backs off (1 s doubling to 30 s) and tries again; delivery is at least once (a crash between the confirm and
-/// the commit publishes a row twice), which is why consumers dedupe by message id.
+/// publishes the batch in that order pipelined on one channel with confirms, and marks every confirmed row published in
+/// that transaction. When the broker fails it keeps the other rows with the failure, backs off (1 s doubling to 30 s)
+/// and tries again; delivery is at least once (a crash between the confirm and the commit publishes a row twice), which
+/// is why consumers dedupe by message id.
 /// </summary>
 internal sealed partial class OutboxRelay<TContext>(
     IServiceScopeFactory scopeFactory,
@@ -118,24 +120,31 @@ internal sealed partial class OutboxRelay<TContext>(
             .FromSqlRaw(ClaimSql(db), _options.OutboxBatchSize)
             .ToListAsync(stoppingToken);
 
+        var outcomes = batch.Count == 0 ? [] : await PublishAsync(batch, stoppingToken);
         var failed = false;
-        foreach (var message in batch)
+        var now = timeProvider.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
         {
-            message.Attempts++;
-            try
+            var message = batch[i];
+            switch (outcomes[i])
             {
-                await PublishAsync(message, stoppingToken);
-                message.PublishedAt = timeProvider.GetUtcNow();
-                message.LastError = null;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Stop at the first failure so later rows are not published ahead of this one.
-                message.LastError = MessageHeaders.Describe(ex);
-                LogPublishFailed(ex, message.Id, message.RoutingKey, message.Attempts);
-                metrics.OutboxPublishFailed(typeof(TContext).Name);
-                failed = true;
-                break;
+                case null:
+                    message.Attempts++;
+                    message.PublishedAt = now;
+                    message.LastError = null;
+                    break;
+                case OperationCanceledException when stoppingToken.IsCancellationRequested:
+                    break; // shutting down: not an attempt, the row stays pending as it was
+                case var error:
+                    message.Attempts++;
+                    message.LastError = MessageHeaders.Describe(error);
+                    metrics.OutboxPublishFailed(typeof(TContext).Name);
+                    if (!failed)
+                    {
+                        LogPublishFailed(error, message.Id, message.RoutingKey, message.Attempts);
+                    }
+                    failed = true;
+                    break;
             }
         }
 
@@ -151,16 +160,47 @@ internal sealed partial class OutboxRelay<TContext>(
         return (batch.Count, failed);
     }
 
-    private async Task PublishAsync(OutboxMessage message, CancellationToken stoppingToken)
+    /// <summary>
+    /// Publishes the batch in created order, pipelined on one channel (one round trip for the batch, not one per row).
+    /// When the broker cannot take the batch at all, every row answers that failure.
+    /// </summary>
+    private async Task<Exception?[]> PublishAsync(List<OutboxMessage> batch, CancellationToken stoppingToken)
     {
-        var stored = message.Headers is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(message.Headers);
-        var headers = stored?.ToDictionary(h => h.Key, h => (object?)h.Value) ?? [];
-        // The publish span continues the trace of the request that wrote the row, and the consumer continues it.
-        using var activity = MessagingTelemetry.StartPublish(names.Exchange, message.RoutingKey, message.Id.ToString(),
-            MessagingTelemetry.Extract(headers));
-        MessagingTelemetry.Inject(activity, headers);
-        var properties = BrokerPublisher.CreateProperties(message.Id.ToString(), message.Type, message.CreatedAt, headers);
-        await publisher.PublishAsync(names.Exchange, message.RoutingKey, properties, Encoding.UTF8.GetBytes(message.Payload), stoppingToken);
+        var messages = new BrokerPublisher.OutgoingMessage[batch.Count];
+        var activities = new Activity?[batch.Count];
+        var previous = Activity.Current;
+        try
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var message = batch[i];
+                var stored = message.Headers is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(message.Headers);
+                var headers = stored?.ToDictionary(h => h.Key, h => (object?)h.Value) ?? [];
+                // The publish span continues the trace of the request that wrote the row, and the consumer continues it.
+                activities[i] = MessagingTelemetry.StartPublish(names.Exchange, message.RoutingKey, message.Id.ToString(),
+                    MessagingTelemetry.Extract(headers));
+                Activity.Current = previous; // the spans are siblings, ended when the batch's confirms are in
+                MessagingTelemetry.Inject(activities[i], headers);
+                var properties = BrokerPublisher.CreateProperties(message.Id.ToString(), message.Type, message.CreatedAt, headers);
+                messages[i] = new(message.RoutingKey, properties, Encoding.UTF8.GetBytes(message.Payload));
+            }
+            try
+            {
+                return await publisher.PublishAllAsync(names.Exchange, messages, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                return Array.ConvertAll(messages, _ => (Exception?)ex);
+            }
+        }
+        finally
+        {
+            foreach (var activity in activities)
+            {
+                activity?.Dispose();
+            }
+            Activity.Current = previous;
+        }
     }
 
     private async Task DeletePublishedAsync(CancellationToken stoppingToken)
