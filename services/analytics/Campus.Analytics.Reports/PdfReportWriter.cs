@@ -9,8 +9,8 @@ namespace Campus.Analytics.Reports;
 /// <summary>
 /// A report as a PDF (PDFsharp 6, A4 landscape, DejaVu Sans for Cyrillic): the title, the parameters and when it was
 /// generated (in the requester's zone), the table with its header row repeated on every page, page numbers "N of M",
-/// and a bar chart summarising the rows. It holds at most <c>maxRows</c> rows; when the query has more it stops there
-/// and says to order the XLSX.
+/// and a bar chart summarising the rows. It shows at most <c>maxRows</c> rows; when the query has more it stops showing
+/// them there, says how many there are and to order the XLSX, and still summarises every row in the chart.
 /// </summary>
 public static class PdfReportWriter
 {
@@ -25,7 +25,10 @@ public static class PdfReportWriter
     private static readonly XBrush BarFill = new XSolidBrush(Accent);
     private static readonly XPen GridPen = new(XColor.FromArgb(0xC8, 0xD0, 0xDA), 0.5);
 
-    /// <summary>Writes the PDF to <paramref name="output"/> (left open); answers the rows shown and whether it stopped at the limit.</summary>
+    /// <summary>
+    /// Writes the PDF to <paramref name="output"/> (left open); answers the rows shown and whether it stopped at the limit.
+    /// <paramref name="onRows"/> hears the rows read so far, those read past the limit for the summary included.
+    /// </summary>
     public static async Task<(long Rows, bool Truncated)> WriteAsync(DbDataReader reader, ReportDocument document, Stream output, int maxRows,
         Action<long>? onRows, CancellationToken cancellationToken)
     {
@@ -124,7 +127,24 @@ public static class PdfReportWriter
                 onRows?.Invoke(rows);
             }
         }
-        onRows?.Invoke(rows);
+        var read = rows;
+        if (truncated)
+        {
+            // The summary covers the whole query, not only the rows shown: the rest is read for the chart alone.
+            var category = definition.Chart.CategoryColumn;
+            do
+            {
+                texts[category] = document.TextOf(reader, category);
+                Count(chart, reader, document, definition.Chart, texts);
+                read++;
+                if ((read & 4095) == 0)
+                {
+                    onRows?.Invoke(read);
+                }
+            }
+            while (await reader.ReadAsync(cancellationToken));
+        }
+        onRows?.Invoke(read);
 
         var notes = new List<string>();
         if (rows == 0)
@@ -133,7 +153,7 @@ public static class PdfReportWriter
         }
         if (truncated)
         {
-            notes.Add(string.Format(CultureInfo.InvariantCulture, document.T(ReportTexts.Truncated), maxRows.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', ' ')));
+            notes.Add(string.Format(CultureInfo.InvariantCulture, document.T(ReportTexts.Truncated), Thousands(maxRows), Thousands(read)));
         }
         foreach (var note in notes)
         {
@@ -179,7 +199,7 @@ public static class PdfReportWriter
                     new XRect(Margin, y, labelWidth - 8, barHeight), XStringFormats.CenterRight);
                 var length = Math.Max(barArea * value / max, value > 0 ? 1 : 0);
                 graphics.DrawRectangle(BarFill, Margin + labelWidth, y + 2, length, barHeight - 4);
-                graphics.DrawString(value.ToString("#,0.##", CultureInfo.InvariantCulture).Replace(',', ' '), cellFont, XBrushes.Black,
+                graphics.DrawString(Thousands(value), cellFont, XBrushes.Black,
                     new XRect(Margin + labelWidth + length + 4, y, valueWidth, barHeight), XStringFormats.CenterLeft);
                 y += barHeight + 4;
             }
@@ -199,6 +219,9 @@ public static class PdfReportWriter
         pdf.Save(output, closeStream: false);
         return (rows, truncated);
     }
+
+    /// <summary>A number as the files show it: a space between thousands, at most two decimals.</summary>
+    private static string Thousands(double value) => value.ToString("#,0.##", CultureInfo.InvariantCulture).Replace(',', ' ');
 
     private static void Count(Dictionary<string, double> chart, DbDataReader reader, ReportDocument document, ReportChart spec, string[] texts)
     {

@@ -126,6 +126,6 @@ public static class ReportTexts
 
     /// <summary>The PDF's note when it stopped at its row limit.</summary>
     public static readonly Text Truncated = new(
-        "Показаны первые {0} строк. В отчёте больше строк: для полного отчёта закажите формат XLSX.",
-        "Only the first {0} rows are shown. The report has more rows: order the XLSX format for the full report.");
+        "Показаны первые {0} строк из {1}. Сводка ниже — по всем строкам; для полного отчёта закажите формат XLSX.",
+        "Only the first {0} of {1} rows are shown. The summary below covers all of them; order the XLSX format for the full report.");
 }

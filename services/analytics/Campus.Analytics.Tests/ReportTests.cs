@@ -196,7 +196,10 @@ public sealed class ReportTests(ReportsFixture fixture) : IClassFixture<ReportsF
         var text = await ReportFiles.PdfTextAsync(await DownloadAsync(client, pdf.GetProperty("id").GetGuid()));
         Assert.Contains("Слушатель 49", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Слушатель 50", text, StringComparison.Ordinal);
-        Assert.Contains("Показаны первые 50 строк", text, StringComparison.Ordinal);
+        Assert.Contains("Показаны первые 50 строк из 60", text, StringComparison.Ordinal);
+        // The summary counts all 60 rows (48 in progress, 12 not started), not the 50 shown (40 and 10).
+        Assert.Matches(@"В процессе\s+48\b", text);
+        Assert.Matches(@"Не начат\s+12\b", text);
         Assert.Contains("закажите формат XLSX", text, StringComparison.Ordinal);
         var pages = ReportFiles.PdfPages(text);
         Assert.True(pages >= 2, $"50 rows should fill more than one page, got {pages}");

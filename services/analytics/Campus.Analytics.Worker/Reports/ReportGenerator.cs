@@ -55,10 +55,6 @@ public sealed class ReportGenerator(NpgsqlDataSource dataSource, IObjectStorage 
             expected = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
         var format = request.Format;
-        if (format == ReportFormats.Pdf)
-        {
-            expected = Math.Min(expected, _options.PdfMaxRows);
-        }
         progress(0, expected);
 
         var document = new ReportDocument(definition, request.Locale, zone, generatedAt, request.Params.From, request.Params.To, request.Params.Department, courseTitle);
