@@ -41,7 +41,7 @@ public static class MessagingExtensions
             //   "RetryMaxDelay": "00:05:00",       // ... up to this
             //   "QueuePrefix": "",                 // prepended to queue names (test isolation)
             //   "ClientName": null,                // connection name in the management UI (default: application name)
-            //   "PublishTimeout": "00:00:10",      // wait for a publisher confirm
+            //   "PublishTimeout": "00:00:10",      // wait for the channel and the confirms of a publish (or a batch)
             //   "OutboxBatchSize": 100,            // rows claimed per relay transaction
             //   "OutboxPollInterval": "00:00:01",  // relay poll when not woken by a commit
             //   "OutboxRetention": "7.00:00:00",   // published rows are deleted after this

@@ -6,10 +6,11 @@ using RabbitMQ.Client;
 namespace Campus.Messaging.Internal;
 
 /// <summary>
-/// Publishes with publisher confirms over a small pool of channels (a channel must not be used by two threads at
-/// once). A publish returns only after the broker confirmed it; a nack, an unroutable (returned) message, a lost
-/// connection or the <see cref="MessagingOptions.PublishTimeout"/> throw. <see cref="PublishAllAsync"/> pipelines a
-/// batch on one channel: one round trip for the batch instead of one per message.
+/// Publishes with publisher confirms over a small pool of channels, each rented by one caller at a time.
+/// <see cref="PublishAsync"/> returns only after the broker confirmed the message; a nack, an unroutable (returned)
+/// message, a lost connection or the <see cref="MessagingOptions.PublishTimeout"/> throw.
+/// <see cref="PublishAllAsync"/> pipelines a batch on one channel (one round trip for the batch instead of one per
+/// message) and answers each message's outcome.
 /// </summary>
 internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<MessagingOptions> options) : IAsyncDisposable
 {
@@ -37,12 +38,13 @@ internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<Me
     /// <summary>
     /// Publishes <paramref name="messages"/> in their order on one channel without waiting for a confirm before sending
     /// the next, then waits for every confirm; opening the channel and the confirms share one
-    /// <see cref="MessagingOptions.PublishTimeout"/>. The client sends
-    /// the publishes of a channel in call order (it numbers and writes each under one lock, whose waiters go first come
-    /// first served), so the broker receives them in the given order. Answers, per message, null when the broker
-    /// confirmed it or why it did not; when <paramref name="cancellationToken"/> stops the wait, the unconfirmed ones
-    /// answer an <see cref="OperationCanceledException"/>. Throws only when no channel can be had (not connected,
-    /// refused, or not opened in time: <see cref="TimeoutException"/>).
+    /// <see cref="MessagingOptions.PublishTimeout"/>. RabbitMQ.Client 7.2 sends the publishes of a channel in call order:
+    /// each takes the channel's confirm lock (whose waiters are served first come, first served) before it returns to
+    /// the caller, and numbers and writes its frames under it; the outbox's order test guards this across upgrades.
+    /// Answers, per message, null when the broker confirmed it or why it did not; when
+    /// <paramref name="cancellationToken"/> stops the wait, the unconfirmed ones answer an
+    /// <see cref="OperationCanceledException"/>. Throws when no channel can be had: not connected, refused, not opened
+    /// in time (<see cref="TimeoutException"/>), or <paramref name="cancellationToken"/> cancelled meanwhile.
     /// </summary>
     public async Task<Exception?[]> PublishAllAsync(string exchange, IReadOnlyList<OutgoingMessage> messages,
         CancellationToken cancellationToken)
@@ -55,16 +57,23 @@ internal sealed class BrokerPublisher(RabbitMqConnection connection, IOptions<Me
         {
             channel = await RentAsync(current, timeout.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"RabbitMQ did not open a channel within {_timeout}.");
+            throw new TimeoutException($"RabbitMQ did not open a channel within {_timeout}.", ex);
         }
         var publishes = new Task[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            publishes[i] = channel.BasicPublishAsync(exchange, message.RoutingKey, mandatory: true, message.Properties,
-                message.Body, timeout.Token).AsTask();
+            try
+            {
+                publishes[i] = channel.BasicPublishAsync(exchange, message.RoutingKey, mandatory: true, message.Properties,
+                    message.Body, timeout.Token).AsTask();
+            }
+            catch (Exception ex)
+            {
+                publishes[i] = Task.FromException(ex); // e.g. the channel was closed meanwhile: that message's outcome
+            }
         }
         try
         {

@@ -157,50 +157,80 @@ internal sealed partial class OutboxRelay<TContext>(
             metrics.OutboxPublished(typeof(TContext).Name, published);
             LogPublished(published, typeof(TContext).Name);
         }
-        return (batch.Count, failed);
+        // Back off only when nothing went out: a row the broker keeps refusing must not hold up the rows behind it.
+        return (batch.Count, failed && published == 0);
     }
 
     /// <summary>
     /// Publishes the batch in created order, pipelined on one channel (one round trip for the batch, not one per row).
-    /// When the broker cannot take the batch at all, every row answers that failure.
+    /// Answers each row's outcome: a row that cannot be read (its stored headers) is not sent and answers why; when the
+    /// broker cannot take the batch at all, every row answers that failure.
     /// </summary>
     private async Task<Exception?[]> PublishAsync(List<OutboxMessage> batch, CancellationToken stoppingToken)
     {
-        var messages = new BrokerPublisher.OutgoingMessage[batch.Count];
+        var outcomes = new Exception?[batch.Count];
+        var messages = new List<BrokerPublisher.OutgoingMessage>(batch.Count);
+        var sent = new List<int>(batch.Count); // the batch index of each message
         var activities = new Activity?[batch.Count];
         var previous = Activity.Current;
         try
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                var message = batch[i];
-                var stored = message.Headers is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(message.Headers);
-                var headers = stored?.ToDictionary(h => h.Key, h => (object?)h.Value) ?? [];
-                // The publish span continues the trace of the request that wrote the row, and the consumer continues it.
-                activities[i] = MessagingTelemetry.StartPublish(names.Exchange, message.RoutingKey, message.Id.ToString(),
-                    MessagingTelemetry.Extract(headers));
+                try
+                {
+                    messages.Add(ToMessage(batch[i], out activities[i]));
+                    sent.Add(i);
+                }
+                catch (Exception ex) when (ex is JsonException or NotSupportedException)
+                {
+                    outcomes[i] = ex;
+                }
                 Activity.Current = previous; // the spans are siblings, ended when the batch's confirms are in
-                MessagingTelemetry.Inject(activities[i], headers);
-                var properties = BrokerPublisher.CreateProperties(message.Id.ToString(), message.Type, message.CreatedAt, headers);
-                messages[i] = new(message.RoutingKey, properties, Encoding.UTF8.GetBytes(message.Payload));
             }
+            if (messages.Count == 0)
+            {
+                return outcomes;
+            }
+            Exception?[] results;
             try
             {
-                return await publisher.PublishAllAsync(names.Exchange, messages, stoppingToken);
+                results = await publisher.PublishAllAsync(names.Exchange, messages, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                return Array.ConvertAll(messages, _ => (Exception?)ex);
+                results = Array.ConvertAll(messages.ToArray(), _ => (Exception?)ex);
             }
+            for (var j = 0; j < sent.Count; j++)
+            {
+                outcomes[sent[j]] = results[j];
+            }
+            return outcomes;
         }
         finally
         {
-            foreach (var activity in activities)
+            for (var i = 0; i < batch.Count; i++)
             {
-                activity?.Dispose();
+                if (outcomes[i] is { } failure)
+                {
+                    activities[i]?.SetStatus(ActivityStatusCode.Error, failure.GetType().Name);
+                }
+                activities[i]?.Dispose();
             }
             Activity.Current = previous;
         }
+    }
+
+    /// <summary>The row as a message, with its publish span started (continuing the trace of the request that wrote it).</summary>
+    private BrokerPublisher.OutgoingMessage ToMessage(OutboxMessage row, out Activity? activity)
+    {
+        var stored = row.Headers is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Headers);
+        var headers = stored?.ToDictionary(h => h.Key, h => (object?)h.Value) ?? [];
+        // The consumer continues the publish span's trace.
+        activity = MessagingTelemetry.StartPublish(names.Exchange, row.RoutingKey, row.Id.ToString(), MessagingTelemetry.Extract(headers));
+        MessagingTelemetry.Inject(activity, headers);
+        var properties = BrokerPublisher.CreateProperties(row.Id.ToString(), row.Type, row.CreatedAt, headers);
+        return new(row.RoutingKey, properties, Encoding.UTF8.GetBytes(row.Payload));
     }
 
     private async Task DeletePublishedAsync(CancellationToken stoppingToken)
