@@ -61,6 +61,17 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
         await db.SaveChangesAsync(Ct);
     }
 
+    /// <summary>Outbox rows for orders 1..<paramref name="count"/>, written in one transaction without a host.</summary>
+    private async Task WriteOrdersAsync(int count)
+    {
+        await using var db = database.CreateContext();
+        for (var n = 1; n <= count; n++)
+        {
+            db.AddOutboxMessage(new OrderPlaced(n));
+        }
+        await db.SaveChangesAsync(Ct);
+    }
+
     private async Task<List<OutboxMessage>> RowsAsync()
     {
         await using var db = database.CreateContext();
@@ -148,14 +159,7 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
     public async Task A_backlog_is_published_in_created_order_across_pipelined_batches()
     {
         const int count = 1000;
-        await using (var db = database.CreateContext())
-        {
-            for (var n = 1; n <= count; n++)
-            {
-                db.AddOutboxMessage(new OrderPlaced(n));
-            }
-            await db.SaveChangesAsync(Ct);
-        }
+        await WriteOrdersAsync(count);
 
         await StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "100"));
 
@@ -231,14 +235,7 @@ public sealed class OutboxTests(PostgresTestDatabase<TestDbContext> database) : 
     public async Task Two_relays_on_one_database_never_publish_a_row_twice()
     {
         const int count = 200;
-        await using (var db = database.CreateContext())
-        {
-            for (var n = 1; n <= count; n++)
-            {
-                db.AddOutboxMessage(new OrderPlaced(n));
-            }
-            await db.SaveChangesAsync(Ct);
-        }
+        await WriteOrdersAsync(count);
 
         // Small batches so the two relays interleave; both also consume the queue.
         var first = StartServiceAsync(settings: ("Messaging:OutboxBatchSize", "7"));

@@ -196,7 +196,8 @@ public static class MediaApi
         {
             return Problems.Create(StatusCodes.Status409Conflict, "job_in_progress", "A transcode of this video is still queued or running.");
         }
-        return TypedResults.Ok(MediaStatusResponse.From(await db.MediaFiles.AsNoTracking().FirstAsync(m => m.Id == id, ct)));
+        // What the retry wrote, not a read after the commit: the worker may already have taken the job by then.
+        return TypedResults.Ok(MediaStatusResponse.From(media) with { Status = MediaStatus.Queued, Progress = 0, Error = null });
     }
 
     /// <summary>
