@@ -113,8 +113,9 @@ public static class DeliveriesApi
         }
         db.AddOutboxMessage(new DeliveryRequested(id));
         await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        // Read inside the transaction: after the commit the worker may already have sent it.
         var notification = await db.Notifications.AsNoTracking().Where(n => n.Id == id).Select(DeliveryLog.Projection).FirstAsync(ct);
+        await transaction.CommitAsync(ct);
         return TypedResults.Ok(notification);
     }
 
