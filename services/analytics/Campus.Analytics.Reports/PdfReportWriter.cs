@@ -101,50 +101,37 @@ public static class PdfReportWriter
 
         var chart = new Dictionary<string, double>(StringComparer.Ordinal);
         var texts = new string[columns.Count];
-        long rows = 0;
-        var truncated = false;
+        long rows = 0, read = 0;
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (rows == maxRows)
+            // Past the limit a row is not drawn, only counted: the summary covers the whole query.
+            if (rows < maxRows)
             {
-                truncated = true;
-                break;
-            }
-            if (y + RowHeight > height - Margin - FooterHeight)
-            {
-                NewPage();
-                DrawRow(headers, headerFont, HeaderFill);
-            }
-            for (var i = 0; i < texts.Length; i++)
-            {
-                texts[i] = document.TextOf(reader, i);
-            }
-            DrawRow(texts, cellFont, rows % 2 == 1 ? StripeFill : null);
-            Count(chart, reader, document, definition.Chart, texts);
-            rows++;
-            if ((rows & 255) == 0)
-            {
-                onRows?.Invoke(rows);
-            }
-        }
-        var read = rows;
-        if (truncated)
-        {
-            // The summary covers the whole query, not only the rows shown: the rest is read for the chart alone.
-            var category = definition.Chart.CategoryColumn;
-            do
-            {
-                texts[category] = document.TextOf(reader, category);
-                Count(chart, reader, document, definition.Chart, texts);
-                read++;
-                if ((read & 4095) == 0)
+                if (y + RowHeight > height - Margin - FooterHeight)
                 {
-                    onRows?.Invoke(read);
+                    NewPage();
+                    DrawRow(headers, headerFont, HeaderFill);
                 }
+                for (var i = 0; i < texts.Length; i++)
+                {
+                    texts[i] = document.TextOf(reader, i);
+                }
+                DrawRow(texts, cellFont, rows % 2 == 1 ? StripeFill : null);
+                rows++;
             }
-            while (await reader.ReadAsync(cancellationToken));
+            else
+            {
+                texts[definition.Chart.CategoryColumn] = document.TextOf(reader, definition.Chart.CategoryColumn);
+            }
+            Count(chart, reader, document, definition.Chart, texts);
+            read++;
+            if ((read & 255) == 0)
+            {
+                onRows?.Invoke(read);
+            }
         }
         onRows?.Invoke(read);
+        var truncated = read > rows;
 
         var notes = new List<string>();
         if (rows == 0)
