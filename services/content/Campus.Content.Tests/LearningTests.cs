@@ -443,6 +443,24 @@ public sealed class LearningTests(FakeClockContentFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Forty_heartbeats_of_one_watcher_in_flight_together_are_each_merged_and_none_is_refused()
+    {
+        var (course, material, _) = await VideoCourseAsync(600);
+        var studentId = Guid.NewGuid();
+        using var student = As(studentId);
+        await PostAsync(student, $"/api/content/courses/{course}/enrolment", null, HttpStatusCode.Created);
+        await HeartbeatAsync(student, material, 0);
+
+        // A player's heartbeats queued behind a stall arrive together: every one must be merged, none answered 409.
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => HeartbeatAsync(student, material, 10)));
+
+        var stored = await factory.QueryAsync(db => db.MaterialProgress.SingleAsync(p => p.UserId == studentId && p.MaterialId == material, Ct));
+        Assert.Equal(41, stored.Version); // the first heartbeat's insert, then one write for each of the forty
+        Assert.Equal(10, stored.WatchedSeconds);
+    }
+
+    [Fact]
     public async Task The_due_date_job_publishes_due_soon_and_overdue_once_even_when_run_concurrently()
     {
         await using var due = await BrokerProbe.BindAsync(factory.Broker, "content.enrolment.*");

@@ -71,8 +71,6 @@ public static class ProgressApi
             VideoHeartbeatResult.Refused refused => Refused(refused.Reason),
             VideoHeartbeatResult.NotAVideo => Problems.Create(StatusCodes.Status409Conflict, "not_a_video",
                 "Heartbeats are for videos; mark other materials complete."),
-            VideoHeartbeatResult.Conflict => Problems.Create(StatusCodes.Status409Conflict, "progress_conflict",
-                "Too many concurrent heartbeats; send the next one."),
             _ => throw new InvalidOperationException($"Unexpected heartbeat result {result.GetType().Name}."),
         };
     }

@@ -18,18 +18,15 @@ public abstract record VideoHeartbeatResult
     /// <summary>The learner cannot record progress on this material.</summary>
     public sealed record Refused(ProgressRefusal Reason) : VideoHeartbeatResult;
     public sealed record NotAVideo : VideoHeartbeatResult;
-    /// <summary>Concurrent heartbeats of the same learner and video kept winning; the next one will do.</summary>
-    public sealed record Conflict : VideoHeartbeatResult;
 }
 
 /// <summary>
 /// A video player's heartbeat: the position is merged into the learner's watched intervals (<see cref="VideoWatch"/>)
-/// with an optimistic version check, retried from the winner's state when another heartbeat wrote first; once enough
-/// of the video was watched the material is done, with its events, in the same transaction.
+/// with an optimistic version check, and merged again under the row's lock when another heartbeat wrote first; once
+/// enough of the video was watched the material is done, with its events, in the same transaction.
 /// </summary>
 public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions> options, TimeProvider time)
 {
-    private const int MaxAttempts = 8;
     private const double MaxDurationSeconds = 24 * 3600;
     private const double PositionTolerance = 1.0;
 
@@ -65,14 +62,17 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
         }
         var settings = options.Value;
         var row = target.Progress;
-        for (var attempt = 1; ; attempt++)
+        for (var locked = false; ; locked = true)
         {
-            var now = time.GetUtcNow();
-            if (attempt > 1)
+            // The first pass writes without a lock, with an optimistic version check. When another heartbeat of the same
+            // learner and video wrote first (another tab, or the player's previous heartbeat still in flight after a
+            // stall), the next pass locks the row and merges into what that one wrote: no heartbeat is turned away.
+            await using var transaction = locked ? await db.Database.BeginTransactionAsync(ct) : null;
+            if (locked)
             {
-                row = await db.MaterialProgress.AsNoTracking().Where(p => p.UserId == me && p.MaterialId == id)
-                    .Select(p => new MaterialTarget.Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
+                row = await LockedRow(db, me, id, ct);
             }
+            var now = time.GetUtcNow();
             // The transcoder's duration is the truth; a video without one keeps the first duration its player reported.
             var duration = target.MediaDuration is > 0 ? target.MediaDuration.Value : row?.DurationSeconds ?? reported;
             if (position > duration + PositionTolerance)
@@ -86,7 +86,8 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
             DateTimeOffset? completedAt = row?.CompletedAt ?? (completes ? now : null);
             var state = watch.ToJson();
 
-            await using var transaction = completes ? await db.Database.BeginTransactionAsync(ct) : null;
+            // The write that completes the video commits with its events.
+            await using var completion = transaction is null && completes ? await db.Database.BeginTransactionAsync(ct) : null;
             int written;
             if (row is null)
             {
@@ -109,20 +110,24 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
             }
             if (written == 0)
             {
-                // Another heartbeat of the same learner and video (another tab) wrote first: start again from its result.
-                if (attempt >= MaxAttempts)
-                {
-                    return new VideoHeartbeatResult.Conflict();
-                }
+                // Unlocked: another heartbeat wrote first. Locked: a first insert lost to a concurrent one, which it
+                // waited for; the next pass finds that row.
                 continue;
             }
-            if (transaction is not null)
+            if (completes)
             {
                 await Progress.MaterialDoneAsync(db, me, target.CourseId, target.CourseTitle, id, now, ct);
-                await transaction.CommitAsync(ct);
+            }
+            if ((transaction ?? completion) is { } commit)
+            {
+                await commit.CommitAsync(ct);
             }
             return new VideoHeartbeatResult.Recorded(new MaterialProgressResponse(id, null, MaterialKind.Video, "", completedAt is not null,
                 completedAt, Math.Round(watched, 3), duration, (int)Math.Min(100, Math.Floor(watched * 100 / duration))));
         }
     }
+
+    private static async Task<MaterialTarget.Row?> LockedRow(ContentDbContext db, Guid me, Guid id, CancellationToken ct) =>
+        await db.MaterialProgress.FromSql($"SELECT * FROM material_progress WHERE user_id = {me} AND material_id = {id} FOR UPDATE")
+            .AsNoTracking().Select(p => new MaterialTarget.Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
 }
