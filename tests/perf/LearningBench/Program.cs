@@ -125,9 +125,14 @@ async Task<bool> HeartbeatAsync(int n)
 }
 var warm = await OpenLoop.RunAsync(rate * warmup, rate, maxInFlight: learnerCount, HeartbeatAsync);
 Console.WriteLine(warm.Line("heartbeat, warm-up (not measured)") + Breakdown(heartbeatErrors));
-var heartbeats = await OpenLoop.RunAsync(rate * seconds, rate, maxInFlight: learnerCount, n => HeartbeatAsync(n + rate * warmup));
-Console.WriteLine(heartbeats.Line("heartbeat POST /materials/{id}/progress") + Breakdown(heartbeatErrors));
-Console.WriteLine("# " + heartbeats.SlowestSeconds());
+LoadResult heartbeats;
+using (var stalls = new DriverStalls())
+{
+    heartbeats = await OpenLoop.RunAsync(rate * seconds, rate, maxInFlight: learnerCount, n => HeartbeatAsync(n + rate * warmup));
+    Console.WriteLine(heartbeats.Line("heartbeat POST /materials/{id}/progress") + Breakdown(heartbeatErrors));
+    Console.WriteLine("# " + heartbeats.SlowestSeconds());
+    Console.WriteLine("# " + stalls.Summary());
+}
 
 // Stored progress, read back through the API: exactly the merged interval [first, last acknowledged position] per watcher.
 var mismatches = 0;
