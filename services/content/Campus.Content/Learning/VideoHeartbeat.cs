@@ -70,7 +70,7 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
             await using var transaction = locked ? await db.Database.BeginTransactionAsync(ct) : null;
             if (locked)
             {
-                row = await LockedRow(db, me, id, ct);
+                row = await LockedRowAsync(db, me, id, ct);
             }
             var now = time.GetUtcNow();
             // The transcoder's duration is the truth; a video without one keeps the first duration its player reported.
@@ -127,7 +127,7 @@ public sealed class VideoHeartbeat(ContentDbContext db, IOptions<LearningOptions
         }
     }
 
-    private static async Task<MaterialTarget.Row?> LockedRow(ContentDbContext db, Guid me, Guid id, CancellationToken ct) =>
+    private static async Task<MaterialTarget.Row?> LockedRowAsync(ContentDbContext db, Guid me, Guid id, CancellationToken ct) =>
         await db.MaterialProgress.FromSql($"SELECT * FROM material_progress WHERE user_id = {me} AND material_id = {id} FOR UPDATE")
             .AsNoTracking().Select(p => new MaterialTarget.Row(p.WatchState, p.Version, p.CompletedAt, p.DurationSeconds)).FirstOrDefaultAsync(ct);
 }
